@@ -1,0 +1,56 @@
+// Flag parsing with messages that name the flag and the accepted range.
+#include "cli/args.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace circulant {
+
+Result<Args> Args::parse(int argc, char** argv, const std::set<std::string>& known,
+                         const std::set<std::string>& switches) {
+  Args args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) return Error{"unexpected argument '" + arg + "'; flags look like --name value"};
+    const std::string name = arg.substr(2);
+    if (switches.count(name)) {
+      args.values_[name] = "1";
+      continue;
+    }
+    if (!known.count(name)) return Error{"unknown flag --" + name + "; run with --help to see the flags"};
+    if (i + 1 >= argc) return Error{"flag --" + name + " needs a value"};
+    args.values_[name] = argv[++i];
+  }
+  return args;
+}
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+Result<long> Args::get_int(const std::string& name, long fallback, long min, long max) const {
+  if (!has(name)) return fallback;
+  const std::string text = get(name);
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max)
+    return Error{"--" + name + " must be an integer from " + std::to_string(min) + " to " +
+                 std::to_string(max) + ", got '" + text + "'"};
+  return v;
+}
+
+Result<double> Args::get_double(const std::string& name, double fallback, double min, double max) const {
+  if (!has(name)) return fallback;
+  const std::string text = get(name);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(v) || v < min || v > max)
+    return Error{"--" + name + " must be a number from " + std::to_string(min) + " to " +
+                 std::to_string(max) + ", got '" + text + "'"};
+  return v;
+}
+
+}  // namespace circulant

@@ -1,0 +1,74 @@
+// `circulant`: the engine on the command line. The only place errors become exit codes.
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+using circulant::Args;
+using circulant::Status;
+
+struct Command {
+  const char* name;
+  const char* usage;
+  std::set<std::string> flags;
+  std::set<std::string> switches;
+  std::function<Status(const Args&)> run;
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+      {"generate",
+       "generate [--model M] [--tokenizer T] --prompt P [--steps N] [--temperature X] [--top-p X]\n"
+       "           [--repeat-penalty X] [--seed N]   print the prompt and its continuation",
+       {"model", "tokenizer", "prompt", "steps", "temperature", "top-p", "repeat-penalty", "seed"}, {},
+       circulant::run_generate},
+      {"logits", "logits [--model M] [--tokenizer T] --prompt P   JSON: prompt tokens and last-position logits",
+       {"model", "tokenizer", "prompt"}, {}, circulant::run_logits},
+      {"info", "info [--model M]   configuration and parameter counts", {"model"}, {}, circulant::run_info},
+      {"bench", "bench [--model M] [--tokenizer T] [--runs N]   prefill and decode tokens/s",
+       {"model", "tokenizer", "runs"}, {}, circulant::run_bench},
+  };
+  return list;
+}
+
+void print_usage(FILE* out) {
+  std::fprintf(out, "usage: circulant <command> [flags]\n\ncommands:\n");
+  for (const Command& c : commands()) std::fprintf(out, "  %s\n", c.usage);
+  std::fprintf(out, "\nWithout --model and --tokenizer the shipped models/default.bin and "
+                    "models/tokenizer.bin are used.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    print_usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : commands()) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    if (argc > 2 && !std::strcmp(argv[2], "--help")) {
+      std::printf("usage: circulant %s\n", c.usage);
+      return 0;
+    }
+    auto args = Args::parse(argc - 2, argv + 2, c.flags, c.switches);
+    if (!args.ok()) {
+      std::fprintf(stderr, "circulant %s: %s\n", c.name, args.error().c_str());
+      return 2;
+    }
+    const Status status = c.run(args.value());
+    if (!status.ok()) {
+      std::fprintf(stderr, "circulant %s: %s\n", c.name, status.error().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "circulant: unknown command '%s'; run 'circulant --help' for the list\n", argv[1]);
+  return 2;
+}

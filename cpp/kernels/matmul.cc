@@ -1,0 +1,91 @@
+// Dense matmul kernels. Natively Eigen's GEMM/GEMV; Eigen 3.4 has no wasm SIMD backend, so the
+// WebAssembly build uses an explicit simd128 kernel (four output rows share each input load).
+#include "kernels/matmul.h"
+
+#include <Eigen/Core>
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+namespace circulant {
+
+void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  for (int t = 0; t < rows; ++t) {
+    for (int o = 0; o < out; ++o) {
+      double sum = 0;
+      for (int i = 0; i < in; ++i) sum += double(weight[size_t(o) * in + i]) * x[size_t(t) * in + i];
+      y[size_t(t) * out + o] = float(sum);
+    }
+  }
+}
+
+#ifdef __wasm_simd128__
+
+namespace {
+
+float horizontal_sum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
+         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+// y[o..o+4) for one input row x; `in` is split into a SIMD body and a scalar tail.
+void dot4(const float* x, const float* w, int in, float* y) {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const float *w0 = w, *w1 = w + in, *w2 = w + 2 * in, *w3 = w + 3 * in;
+  int i = 0;
+  for (; i + 4 <= in; i += 4) {
+    const v128_t xv = wasm_v128_load(x + i);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + i), xv));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(w1 + i), xv));
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + i), xv));
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + i), xv));
+  }
+  float s0 = horizontal_sum(a0), s1 = horizontal_sum(a1), s2 = horizontal_sum(a2), s3 = horizontal_sum(a3);
+  for (; i < in; ++i) s0 += w0[i] * x[i], s1 += w1[i] * x[i], s2 += w2[i] * x[i], s3 += w3[i] * x[i];
+  y[0] = s0, y[1] = s1, y[2] = s2, y[3] = s3;
+}
+
+float dot1(const float* x, const float* w, int in) {
+  v128_t acc = wasm_f32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= in; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(w + i), wasm_v128_load(x + i)));
+  float s = horizontal_sum(acc);
+  for (; i < in; ++i) s += w[i] * x[i];
+  return s;
+}
+
+}  // namespace
+
+void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  // Weight rows outermost so each block of W is streamed once for all input rows.
+  int o = 0;
+  for (; o + 4 <= out; o += 4) {
+    const float* w = weight + size_t(o) * in;
+    for (int t = 0; t < rows; ++t) {
+      float r[4];
+      dot4(x + size_t(t) * in, w, in, r);
+      for (int k = 0; k < 4; ++k) y[size_t(t) * out + o + k] = r[k];
+    }
+  }
+  for (; o < out; ++o)
+    for (int t = 0; t < rows; ++t) y[size_t(t) * out + o] = dot1(x + size_t(t) * in, weight + size_t(o) * in, in);
+}
+
+#else
+
+void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const RowMajor> w(weight, out, in);
+  if (rows == 1) {
+    Eigen::Map<const Eigen::VectorXf> xv(x, in);
+    Eigen::Map<Eigen::VectorXf>(y, out).noalias() = w * xv;
+    return;
+  }
+  Eigen::Map<const RowMajor> xm(x, rows, in);
+  Eigen::Map<RowMajor>(y, rows, out).noalias() = xm * w.transpose();
+}
+
+#endif
+
+}  // namespace circulant

@@ -1,0 +1,12 @@
+// Dense products of the model: y (rows, out) = x (rows, in) · Wᵀ with W (out, in) row-major.
+#pragma once
+
+namespace circulant {
+
+// The production path: Eigen natively; an explicit simd128 kernel under WebAssembly.
+void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y);
+
+// Plain loops, the reference the fast path is tested against.
+void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in, float* y);
+
+}  // namespace circulant

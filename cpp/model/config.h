@@ -1,0 +1,32 @@
+// Model hyperparameters as stored in a llama2.c checkpoint header.
+#pragma once
+
+#include <cstdint>
+
+namespace circulant {
+
+struct Config {
+  int dim = 0;         // residual stream width
+  int hidden_dim = 0;  // MLP inner width
+  int n_layers = 0;
+  int n_heads = 0;
+  int n_kv_heads = 0;  // grouped-query attention: n_heads is a multiple of it
+  int vocab_size = 0;
+  int seq_len = 0;     // longest context the model was trained for
+  bool shared_classifier = true;  // classifier reuses the token embedding
+
+  int head_size() const { return dim / n_heads; }
+  int kv_dim() const { return dim / n_heads * n_kv_heads; }
+};
+
+// Parameter counts of the dense model (what `circulant info` reports).
+struct ParameterCounts {
+  int64_t embedding = 0;   // token embedding (shared with the classifier when tied)
+  int64_t attention = 0;   // per layer: wq, wk, wv, wo
+  int64_t mlp = 0;         // per layer: w1, w2, w3
+  int64_t norms = 0;       // per layer: two RMSNorm gains
+  int64_t classifier = 0;  // 0 when shared
+  int64_t per_layer() const { return attention + mlp + norms; }
+};
+
+}  // namespace circulant

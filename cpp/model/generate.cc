@@ -1,0 +1,51 @@
+// Generation loop: batched prefill of the prompt, then one token at a time through the KV cache.
+#include "model/generate.h"
+
+namespace circulant {
+
+Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config& config,
+                                       const std::string& prompt) {
+  if (prompt.empty()) return Error{"the prompt is empty; type some text to start from"};
+  std::vector<int> tokens = tokenizer.encode(prompt);
+  if (int(tokens.size()) > config.seq_len)
+    return Error{"the prompt is " + std::to_string(tokens.size()) + " tokens, longer than the model's context of " +
+                 std::to_string(config.seq_len) + " tokens; shorten it"};
+  return tokens;
+}
+
+Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer,
+                            const std::string& prompt, int steps, const SamplerSettings& settings,
+                            const std::function<bool(const std::string&)>& on_piece) {
+  const Config& c = model.config();
+  auto encoded = encode_prompt(tokenizer, c, prompt);
+  if (!encoded.ok()) return Error{encoded.error()};
+  if (steps <= 0 || steps > c.seq_len) steps = c.seq_len;
+  Generation g;
+  g.tokens = encoded.value();
+  g.prompt_tokens = int(g.tokens.size());
+  auto emit = [&](int previous, int token) {
+    const std::string piece = printable_piece(tokenizer.decode(previous, token));
+    g.text += piece;
+    return !on_piece || on_piece(piece);
+  };
+  for (int i = 1; i < g.prompt_tokens && i <= steps; ++i)
+    if (!emit(g.tokens[i - 1], g.tokens[i])) return g;
+  if (g.prompt_tokens > steps) return g;
+
+  RunState state(c);
+  Sampler sampler(c.vocab_size, settings);
+  std::vector<float> logits(c.vocab_size);
+  const float* out = forward(model, state, g.tokens.data(), g.prompt_tokens);
+  while (true) {
+    logits.assign(out, out + c.vocab_size);
+    const int next = sampler.sample(logits.data(), g.tokens);
+    if (next == kBos) break;  // run.c: BOS delimits sequences
+    const int previous = g.tokens.back();
+    g.tokens.push_back(next);
+    if (!emit(previous, next) || int(g.tokens.size()) > steps) break;
+    out = forward(model, state, &g.tokens.back(), 1);
+  }
+  return g;
+}
+
+}  // namespace circulant

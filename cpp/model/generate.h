@@ -1,0 +1,32 @@
+// Prompt checking and text generation, shared by the CLI and the page.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/result.h"
+#include "model/sampler.h"
+#include "model/tokenizer.h"
+#include "model/transformer.h"
+
+namespace circulant {
+
+// BOS + tokens of `prompt`; an error for an empty prompt or one longer than the context.
+Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config& config,
+                                       const std::string& prompt);
+
+struct Generation {
+  std::vector<int> tokens;  // BOS, prompt, continuation
+  std::string text;         // prompt and continuation as printed
+  int prompt_tokens = 0;    // including BOS
+};
+
+// Counts `steps` as llama2.c's -n does: forward positions in total, BOS and prompt included, each
+// printing one piece (0 or more than seq_len means seq_len). The prompt runs as one batch; `on_piece` gets each printed piece
+// and may return false to stop early (the page's cancel). Stops at BOS like run.c.
+Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer,
+                            const std::string& prompt, int steps, const SamplerSettings& settings,
+                            const std::function<bool(const std::string&)>& on_piece = nullptr);
+
+}  // namespace circulant

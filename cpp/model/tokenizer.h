@@ -1,0 +1,47 @@
+// llama2.c's BPE tokenizer: tokenizer.bin loading, encode by score-ordered merges, decode pieces.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/result.h"
+
+namespace circulant {
+
+constexpr int kBos = 1;
+constexpr int kEos = 2;
+
+class Tokenizer {
+ public:
+  // tokenizer.bin: int32 max_token_length, then per token: float32 score, int32 length, bytes.
+  // The file must hold exactly vocab_size tokens (the model's), else it belongs to another model.
+  static Result<Tokenizer> load(const std::string& path, int vocab_size);
+  static Result<Tokenizer> parse(const uint8_t* bytes, size_t size, const std::string& name,
+                                 int vocab_size);
+
+  // BOS, then the text with a leading-space dummy prefix, UTF-8 code points looked up, unknown
+  // bytes as <0xXX> tokens, then greedy merges of the best-scoring adjacent pair.
+  std::vector<int> encode(std::string_view text, bool bos = true, bool eos = false) const;
+  // The text of `token` after `previous` (strips the space after BOS, turns <0xXX> into a byte).
+  std::string decode(int previous, int token) const;
+  // Concatenated decode of a sequence (the first token treated as following BOS).
+  std::string decode_all(const std::vector<int>& tokens) const;
+  int vocab_size() const { return int(pieces_.size()); }
+  const std::string& piece(int token) const { return pieces_[token]; }
+
+ private:
+  int lookup(std::string_view piece) const;
+  std::vector<std::string> pieces_;  // (vocab_size)
+  std::vector<float> scores_;        // (vocab_size) merge priority
+  std::unordered_map<std::string, int> ids_;
+  int byte_token_offset_ = 3;        // <0x00> is token 3 in llama2.c vocabularies
+};
+
+// llama2.c's safe_printf rule: a single raw byte that is neither printable nor whitespace is
+// dropped so terminals never receive control bytes.
+std::string printable_piece(const std::string& piece);
+
+}  // namespace circulant

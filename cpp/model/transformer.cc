@@ -1,0 +1,167 @@
+// The forward pass, top to bottom like llama2.c's run.c, over a batch of rows at once.
+#include "model/transformer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/ops.h"
+
+namespace circulant {
+
+// ----------------------------------------------------------------------------
+// Operators and parameter counts
+
+std::shared_ptr<const LinearOperator>& LayerOperators::mlp(MlpMatrix m) {
+  return m == MlpMatrix::kGate ? w1 : m == MlpMatrix::kUp ? w3 : w2;
+}
+
+const LinearOperator& LayerOperators::mlp(MlpMatrix m) const {
+  return *(m == MlpMatrix::kGate ? w1 : m == MlpMatrix::kUp ? w3 : w2);
+}
+
+Transformer::Transformer(std::shared_ptr<const Weights> weights) : weights_(std::move(weights)) {
+  const Config& c = weights_->config;
+  auto dense = [this](const float* w, int out, int in) {
+    return std::make_shared<DenseLinear>(weights_, w, out, in);
+  };
+  for (const Weights::Layer& l : weights_->layers) {
+    layers_.push_back({dense(l.wq, c.dim, c.dim), dense(l.wk, c.kv_dim(), c.dim),
+                       dense(l.wv, c.kv_dim(), c.dim), dense(l.wo, c.dim, c.dim),
+                       dense(l.w1, c.hidden_dim, c.dim), dense(l.w2, c.dim, c.hidden_dim),
+                       dense(l.w3, c.hidden_dim, c.dim)});
+  }
+}
+
+int64_t Transformer::mlp_parameters() const {
+  int64_t n = 0;
+  for (const LayerOperators& l : layers_)
+    n += l.w1->parameter_count() + l.w2->parameter_count() + l.w3->parameter_count();
+  return n;
+}
+
+int64_t Transformer::total_parameters() const {
+  const ParameterCounts dense = count_parameters(config());
+  int64_t n = dense.embedding + dense.classifier + config().dim;  // + final norm
+  for (const LayerOperators& l : layers_)
+    n += dense.norms + l.wq->parameter_count() + l.wk->parameter_count() +
+         l.wv->parameter_count() + l.wo->parameter_count();
+  return n + mlp_parameters();
+}
+
+// ----------------------------------------------------------------------------
+// Run state
+
+RunState::RunState(const Config& config) : config_(config) {
+  const size_t cache = size_t(config.n_layers) * config.seq_len * config.kv_dim();
+  key_cache_.assign(cache, 0.0f);
+  value_cache_.assign(cache, 0.0f);
+  att_.assign(config.seq_len, 0.0f);
+}
+
+void RunState::ensure_rows(int rows) {
+  if (rows <= capacity_) return;
+  const size_t r = rows, dim = config_.dim, hidden = config_.hidden_dim;
+  x_.resize(r * dim), xb_.resize(r * dim), xb2_.resize(r * dim), q_.resize(r * dim);
+  hb_.resize(r * hidden), hb2_.resize(r * hidden);
+  logits_.resize(r * config_.vocab_size);
+  capacity_ = rows;
+}
+
+// ----------------------------------------------------------------------------
+// Attention: causal, grouped-query, over the KV cache of one layer
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// out (rows, dim) from q (rows, dim) and the cache (seq_len, kv_dim); row t sits at first_pos + t.
+void attention(const Config& c, const float* q, const float* key_cache, const float* value_cache,
+               int rows, int first_pos, float* att, float* out) {
+  const int head_size = c.head_size(), kv_dim = c.kv_dim();
+  const int group = c.n_heads / c.n_kv_heads;  // query heads per key/value head
+  const float norm = std::sqrt(float(head_size));
+  for (int t = 0; t < rows; ++t) {
+    const int pos = first_pos + t;
+    for (int h = 0; h < c.n_heads; ++h) {
+      const float* qh = q + size_t(t) * c.dim + h * head_size;
+      const int kv_offset = (h / group) * head_size;
+      for (int s = 0; s <= pos; ++s) {
+        const float* k = key_cache + size_t(s) * kv_dim + kv_offset;
+        float score = 0.0f;
+        for (int i = 0; i < head_size; ++i) score += qh[i] * k[i];
+        att[s] = score / norm;
+      }
+      softmax(att, pos + 1);
+      float* o = out + size_t(t) * c.dim + h * head_size;
+      std::memset(o, 0, head_size * sizeof(float));
+      for (int s = 0; s <= pos; ++s) {
+        const float* v = value_cache + size_t(s) * kv_dim + kv_offset;
+        for (int i = 0; i < head_size; ++i) o[i] += att[s] * v[i];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// The forward pass
+
+const float* forward(const Transformer& model, RunState& s, const int* tokens, int rows,
+                     bool all_logits) {
+  const Config& c = model.config();
+  const Weights& w = model.weights();
+  const int dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim(), pos = s.length;
+  const auto start = Clock::now();
+  s.ensure_rows(rows);
+  float* x = s.x_.data();
+
+  for (int t = 0; t < rows; ++t)  // token embedding
+    std::memcpy(x + size_t(t) * dim, w.token_embedding + size_t(tokens[t]) * dim, dim * sizeof(float));
+
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerOperators& op = model.layer(l);
+    float* key_cache = s.key_cache_.data() + size_t(l) * c.seq_len * kv_dim;
+    float* value_cache = s.value_cache_.data() + size_t(l) * c.seq_len * kv_dim;
+
+    // Attention block: norm, q/k/v, rotary, causal attention, output projection, residual.
+    rmsnorm_rows(x, w.layers[l].rms_attention, rows, dim, s.xb_.data());
+    op.wq->forward(s.xb_.data(), rows, s.q_.data());
+    op.wk->forward(s.xb_.data(), rows, key_cache + size_t(pos) * kv_dim);
+    op.wv->forward(s.xb_.data(), rows, value_cache + size_t(pos) * kv_dim);
+    rope_rows(s.q_.data(), rows, pos, c.n_heads, c.head_size());
+    rope_rows(key_cache + size_t(pos) * kv_dim, rows, pos, c.n_kv_heads, c.head_size());
+    attention(c, s.q_.data(), key_cache, value_cache, rows, pos, s.att_.data(), s.xb_.data());
+    op.wo->forward(s.xb_.data(), rows, s.xb2_.data());
+    add_in_place(x, s.xb2_.data(), rows * dim);
+
+    // MLP block: norm, SwiGLU (w2(silu(w1 x) ⊙ w3 x)), residual.
+    const auto mlp_start = Clock::now();
+    rmsnorm_rows(x, w.layers[l].rms_ffn, rows, dim, s.xb_.data());
+    if (s.mlp_input_hook) s.mlp_input_hook(l, MlpMatrix::kGate, s.xb_.data(), rows, dim);
+    op.w1->forward(s.xb_.data(), rows, s.hb_.data());
+    op.w3->forward(s.xb_.data(), rows, s.hb2_.data());
+    swiglu(s.hb_.data(), s.hb2_.data(), rows * hidden);
+    if (s.mlp_input_hook) s.mlp_input_hook(l, MlpMatrix::kDown, s.hb_.data(), rows, hidden);
+    op.w2->forward(s.hb_.data(), rows, s.xb2_.data());
+    add_in_place(x, s.xb2_.data(), rows * dim);
+    if (s.timers) s.timers->mlp_seconds += seconds_since(mlp_start);
+  }
+
+  // Final norm and classifier, for every row or only the last.
+  const int first = all_logits ? 0 : rows - 1, n_out = rows - first;
+  rmsnorm_rows(x + size_t(first) * dim, w.rms_final, n_out, dim, s.xb_.data());
+  DenseLinear classifier(nullptr, w.classifier, c.vocab_size, dim);
+  classifier.forward(s.xb_.data(), n_out, s.logits_.data());
+
+  s.length += rows;
+  if (s.timers) s.timers->total_seconds += seconds_since(start);
+  return s.logits_.data();
+}
+
+}  // namespace circulant

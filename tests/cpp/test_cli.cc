@@ -1,0 +1,95 @@
+// The CLI as a user meets it: every bad input gives one clear line on stderr and an exit status
+// from 1 to 127, never a crash.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "test_util.h"
+
+namespace circulant {
+namespace {
+
+struct Outcome {
+  int status = -1;  // exit status, or 128 + signal
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_cli(const std::string& arguments) {
+  const std::string command = std::string(CIRCULANT_CLI_PATH) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  Outcome o;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) o.output.append(buffer.data(), n);
+  const int raw = pclose(pipe);
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return o;
+}
+
+void expect_clear_failure(const std::string& arguments, const std::string& expected_text) {
+  const Outcome o = run_cli(arguments);
+  EXPECT_GE(o.status, 1) << arguments;
+  EXPECT_LT(o.status, 128) << arguments << "\n" << o.output;
+  EXPECT_NE(o.output.find(expected_text), std::string::npos) << arguments << "\n" << o.output;
+  EXPECT_LE(std::count(o.output.begin(), o.output.end(), '\n'), 1) << "one line only:\n" << o.output;
+}
+
+class CliWithFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = testing::temp_path("cli_model.bin");
+    testing::write_file(model_, testing::random_checkpoint(Config{32, 64, 1, 4, 4, 40, 16, true}, 5));
+  }
+  std::string model_;
+};
+
+TEST_F(CliWithFiles, BrokenModelFilesAreNamedWithTheProblem) {
+  expect_clear_failure("info --model /nonexistent.bin", "/nonexistent.bin: cannot open");
+  auto bytes = testing::random_checkpoint(Config{32, 64, 1, 4, 4, 40, 16, true}, 5);
+  bytes.resize(bytes.size() / 2);
+  const std::string truncated = testing::temp_path("cli_truncated.bin");
+  testing::write_file(truncated, bytes);
+  expect_clear_failure("info --model " + truncated, "truncated");
+  bytes.assign(64, 0xff);
+  testing::write_file(truncated, bytes);
+  expect_clear_failure("info --model " + truncated, "invalid header");
+}
+
+TEST_F(CliWithFiles, InfoPrintsConfigurationAndParameterCounts) {
+  const Outcome o = run_cli("info --model " + model_);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("dim              32"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("mlp, all layers 6144"), std::string::npos) << o.output;
+}
+
+TEST(Cli, PeerModelErrorsForTokenizerAndPrompts) {
+  const std::string model = testing::peer_path("stories260K.bin");
+  if (!testing::file_exists(model)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  const std::string tok = testing::peer_path("tok512.bin");
+  const std::string base = "generate --model " + model + " --tokenizer " + tok;
+  expect_clear_failure(base + " --prompt ''", "the prompt is empty");
+  expect_clear_failure(base + " --prompt \"$(printf 'word %.0s' $(seq 600))\"", "longer than the model's context");
+  expect_clear_failure(base + " --prompt hi --temperature -1", "--temperature must be");
+  expect_clear_failure(base + " --prompt hi --bogus 1", "unknown flag --bogus");
+  // The model's own checkpoint is no tokenizer: the vocabulary cannot match.
+  expect_clear_failure("generate --model " + model + " --tokenizer " + model + " --prompt hi", "belongs to this model");
+  expect_clear_failure("frobnicate", "unknown command");
+}
+
+TEST(Cli, LogitsPrintsOneJsonObjectWithTokensAndLastLogits) {
+  const std::string model = testing::peer_path("stories260K.bin");
+  if (!testing::file_exists(model)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  const Outcome o = run_cli("logits --model " + model + " --tokenizer " + testing::peer_path("tok512.bin") +
+                            " --prompt 'Once upon a time'");
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(o.output.rfind("{\"tokens\": [1, ", 0), 0u) << o.output.substr(0, 80);
+  const size_t logits = o.output.find("\"last_logits\": [");
+  ASSERT_NE(logits, std::string::npos);
+  EXPECT_EQ(std::count(o.output.begin() + logits, o.output.end(), ','), 511) << "one logit per token of 512";
+}
+
+}  // namespace
+}  // namespace circulant

@@ -1,0 +1,72 @@
+// Tokenizer: llama2.c's segmentation on the peer vocabulary, round trips, and bad files.
+#include <gtest/gtest.h>
+
+#include "model/tokenizer.h"
+#include "test_util.h"
+
+namespace circulant {
+namespace {
+
+class PeerTokenizer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string path = testing::peer_path("tok512.bin");
+    if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+    auto t = Tokenizer::load(path, 512);
+    ASSERT_TRUE(t.ok()) << t.error();
+    tokenizer_ = std::make_unique<Tokenizer>(std::move(t.value()));
+  }
+  std::unique_ptr<Tokenizer> tokenizer_;
+};
+
+TEST_F(PeerTokenizer, EncodeStartsWithBosAndDummySpaceAndMergesWords) {
+  const auto tokens = tokenizer_->encode("Once upon a time");
+  ASSERT_GE(tokens.size(), 2u);
+  EXPECT_EQ(tokens[0], kBos);
+  EXPECT_LT(tokens.size(), 1 + std::string("Once upon a time").size());  // merges happened
+  EXPECT_EQ(tokenizer_->decode_all(tokens), "Once upon a time");
+}
+
+TEST_F(PeerTokenizer, RoundTripsTextOutsideAsciiThroughByteTokens) {
+  for (const std::string text : {"naïve café, 東京 and emoji 😀!", "tabs\tand\nnewlines", "<0x41> literal",
+                                 "  leading spaces", "x"}) {
+    const auto tokens = tokenizer_->encode(text);
+    EXPECT_EQ(tokenizer_->decode_all(tokens), text) << text;
+  }
+}
+
+TEST_F(PeerTokenizer, EosIsAppendedOnRequestAndEmptyTextIsJustBos) {
+  EXPECT_EQ(tokenizer_->encode("", true, false), std::vector<int>{kBos});
+  EXPECT_EQ(tokenizer_->encode("hi", true, true).back(), kEos);
+}
+
+TEST(Tokenizer, RejectsAFileForAnotherVocabularySize) {
+  std::vector<uint8_t> bytes(4, 0);
+  bytes[0] = 8;  // max_token_length
+  for (int i = 0; i < 3; ++i) {
+    const float score = float(i);
+    const int32_t len = 1;
+    const uint8_t* s = reinterpret_cast<const uint8_t*>(&score);
+    const uint8_t* l = reinterpret_cast<const uint8_t*>(&len);
+    bytes.insert(bytes.end(), s, s + 4);
+    bytes.insert(bytes.end(), l, l + 4);
+    bytes.push_back(uint8_t('a' + i));
+  }
+  EXPECT_TRUE(Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 3).ok());
+  auto too_few = Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 4);
+  ASSERT_FALSE(too_few.ok());
+  EXPECT_NE(too_few.error().find("t.bin"), std::string::npos);
+  EXPECT_NE(too_few.error().find("ends after 3 tokens"), std::string::npos);
+  auto too_many = Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 2);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.error().find("more than 2 tokens"), std::string::npos);
+}
+
+TEST(Tokenizer, RejectsGarbage) {
+  const std::vector<uint8_t> garbage = {0xff, 0xff, 0xff, 0xff, 1, 2, 3};
+  EXPECT_FALSE(Tokenizer::parse(garbage.data(), garbage.size(), "g.bin", 10).ok());
+  EXPECT_FALSE(Tokenizer::parse(garbage.data(), 0, "g.bin", 10).ok());
+}
+
+}  // namespace
+}  // namespace circulant

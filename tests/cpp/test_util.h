@@ -1,0 +1,68 @@
+// Fixtures shared by the C++ tests: paths, random models, temporary files.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "model/checkpoint.h"
+
+namespace circulant::testing {
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(CIRCULANT_SOURCE_DIR) + "/" + relative;
+}
+
+// ../shared beside the checkout: the peer model that none of us wrote.
+inline std::string peer_path(const std::string& file) {
+  return std::string(CIRCULANT_SOURCE_DIR) + "/../shared/peer-models/" + file;
+}
+
+inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+inline std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "circulant_" + name;
+}
+
+inline void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// Legacy-format bytes of a model with weights uniform in ±scale (norm gains near 1).
+inline std::vector<uint8_t> random_checkpoint(const Config& c, uint32_t seed, float scale = 0.1f) {
+  const ParameterCounts p = count_parameters(c);
+  const size_t n = p.embedding + c.n_layers * p.per_layer() + c.dim + p.classifier;
+  std::vector<float> payload(n);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-scale, scale);
+  for (float& v : payload) v = 1.0f + u(rng);  // stays near 1 for the norm gains…
+  // …and the matrices are re-drawn around 0 (every tensor except the norms is a matrix).
+  auto redraw = [&](size_t from, size_t count) {
+    for (size_t i = 0; i < count; ++i) payload[from + i] = u(rng);
+  };
+  const size_t dim = c.dim, L = c.n_layers;
+  size_t at = 0;
+  redraw(at, p.embedding), at += p.embedding;
+  at += L * dim;  // rms_attention
+  const size_t attention = L * size_t(p.attention);
+  redraw(at, attention), at += attention;
+  at += L * dim;  // rms_ffn
+  const size_t mlp = L * size_t(p.mlp);
+  redraw(at, mlp), at += mlp;
+  at += dim;  // rms_final
+  redraw(at, p.classifier);
+  return serialize_legacy_checkpoint(c, payload);
+}
+
+inline std::shared_ptr<const Weights> random_weights(const Config& c, uint32_t seed, float scale = 0.1f) {
+  const auto bytes = random_checkpoint(c, seed, scale);
+  auto w = parse_checkpoint(bytes.data(), bytes.size(), "random model");
+  return w.ok() ? w.value() : nullptr;
+}
+
+}  // namespace circulant::testing
