@@ -9,5 +9,8 @@ Status run_generate(const Args& args);
 Status run_logits(const Args& args);
 Status run_info(const Args& args);
 Status run_bench(const Args& args);
+Status run_compare(const Args& args);
+Status run_sweep(const Args& args);
+Status run_perplexity(const Args& args);
 
 }  // namespace circulant

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/student_options.h"
 
 namespace {
 
@@ -21,6 +22,12 @@ struct Command {
   std::function<Status(const Args&)> run;
 };
 
+std::set<std::string> student_flags(std::set<std::string> extra) {
+  extra.insert({"model", "tokenizer"});
+  extra.insert(circulant::kStudentFlags.begin(), circulant::kStudentFlags.end());
+  return extra;
+}
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"generate",
@@ -33,6 +40,18 @@ const std::vector<Command>& commands() {
       {"info", "info [--model M]   configuration and parameter counts", {"model"}, {}, circulant::run_info},
       {"bench", "bench [--model M] [--tokenizer T] [--runs N]   prefill and decode tokens/s",
        {"model", "tokenizer", "runs"}, {}, circulant::run_bench},
+      {"compare",
+       "compare [--model M] [--tokenizer T] [--prompts FILE] --block B [--layers SPEC]\n"
+       "           [--matrices gate,up,down] [--projection frobenius|loss-aware|loss-aware-sequential]\n"
+       "           [--calibration FILE] [--lambda X] [--positions last|all] [--runs N] [--no-cache]\n"
+       "           [--json|--csv]   teacher and student rows of the published table",
+       student_flags({"block", "prompts", "positions", "runs"}), {"json", "csv", "no-cache"}, circulant::run_compare},
+      {"sweep", "sweep [same flags as compare] --blocks 1,2,4,...,256   one student row per block size",
+       student_flags({"blocks", "prompts", "positions", "runs"}), {"json", "csv", "no-cache"}, circulant::run_sweep},
+      {"perplexity",
+       "perplexity [--model M] [--tokenizer T] --text FILE [--max-lines N] [--block B and student flags]\n"
+       "           perplexity of the teacher (and of the student when --block is given)",
+       student_flags({"text", "block", "max-lines"}), {"no-cache"}, circulant::run_perplexity},
   };
   return list;
 }

@@ -9,6 +9,7 @@
 #include "kernels/fft.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace circulant {
 
@@ -92,52 +93,87 @@ template class RealFft<double>;
 // ---- BatchedRealFft ------------------------------------------------------------------------
 // The same packing, with the slab itself as the complex array: complex sample n of every lane
 // lives in rows 2n (real) and 2n+1 (imaginary), which are exactly the time samples x[2n], x[2n+1].
-// Forward: decimation in frequency in place (natural in, bit-reversed out), then the untangling
-// pass reads Z in bit-reversed order. Inverse: the tangling pass writes Z bit-reversed, then
-// decimation in time in place leaves z, i.e. the time samples, in natural order. No copies.
+// Forward: radix-4 decimation in frequency in place (natural in, bit-reversed out; the middle
+// outputs of each radix-4 butterfly are swapped so the order is bit-reversed, not digit-reversed),
+// then the untangling pass reads Z bit-reversed. Inverse: the tangling pass writes Z bit-reversed,
+// then decimation in time in place leaves z, i.e. the time samples, in natural order. No copies.
 
 namespace {
 
-// Lane loops are short (T·q signals): clang's default 4× interleave would send them to the
-// scalar remainder loop, so ask for plain vectorisation. GCC needs no hint.
-#if defined(__clang__)
-#define CIRCULANT_LANE_LOOP _Pragma("clang loop interleave_count(1)")
-#else
-#define CIRCULANT_LANE_LOOP
-#endif
+// GCC/Clang generic vectors: AVX natively, two simd128 registers under wasm, no intrinsics.
+typedef float f32x8 __attribute__((vector_size(32)));
+constexpr int kLanes = BatchedRealFft::kLaneMultiple;
+static_assert(sizeof(f32x8) == kLanes * sizeof(float), "one f32x8 per lane block");
 
-inline float* re_row(float* slab, int n, int lanes) { return slab + size_t(2 * n) * lanes; }
-inline float* im_row(float* slab, int n, int lanes) { return slab + size_t(2 * n + 1) * lanes; }
+struct Cx8 {
+  f32x8 re, im;
+};
 
-// (a, b) ← (a + b, (a − b)·w) for every lane.
-void dif_butterfly(float* __restrict ar, float* __restrict ai, float* __restrict br,
-                   float* __restrict bi, float wr, float wi, int lanes) {
-  CIRCULANT_LANE_LOOP
-  for (int l = 0; l < lanes; ++l) {
-    const float dr = ar[l] - br[l], di = ai[l] - bi[l];
-    ar[l] += br[l];
-    ai[l] += bi[l];
-    br[l] = dr * wr - di * wi;
-    bi[l] = dr * wi + di * wr;
+inline f32x8 load8(const float* p) {
+  f32x8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+
+// Complex row n of the slab, lanes l..l+8.
+inline Cx8 load_row(const float* slab, int n, int lanes, int l) {
+  return {load8(slab + size_t(2 * n) * lanes + l), load8(slab + size_t(2 * n + 1) * lanes + l)};
+}
+inline void store_row(float* slab, int n, int lanes, int l, Cx8 z) {
+  store8(slab + size_t(2 * n) * lanes + l, z.re);
+  store8(slab + size_t(2 * n + 1) * lanes + l, z.im);
+}
+
+inline Cx8 operator+(Cx8 a, Cx8 b) { return {a.re + b.re, a.im + b.im}; }
+inline Cx8 operator-(Cx8 a, Cx8 b) { return {a.re - b.re, a.im - b.im}; }
+inline Cx8 times(Cx8 a, float wr, float wi) { return {a.re * wr - a.im * wi, a.re * wi + a.im * wr}; }
+inline Cx8 times_minus_i(Cx8 a) { return {a.im, -a.re}; }
+inline Cx8 times_i(Cx8 a) { return {-a.im, a.re}; }
+
+// One radix-4 DIF butterfly group on rows a, a+h, a+2h, a+3h; w = W^j, W^2j, W^3j.
+void dif_radix4(float* slab, int lanes, int a, int h, const float* w) {
+  for (int l = 0; l < lanes; l += kLanes) {
+    const Cx8 x0 = load_row(slab, a, lanes, l), x1 = load_row(slab, a + h, lanes, l);
+    const Cx8 x2 = load_row(slab, a + 2 * h, lanes, l), x3 = load_row(slab, a + 3 * h, lanes, l);
+    const Cx8 t0 = x0 + x2, t1 = x0 - x2, t2 = x1 + x3, t3 = times_minus_i(x1 - x3);
+    store_row(slab, a, lanes, l, t0 + t2);
+    store_row(slab, a + h, lanes, l, times(t0 - t2, w[2], w[3]));
+    store_row(slab, a + 2 * h, lanes, l, times(t1 + t3, w[0], w[1]));
+    store_row(slab, a + 3 * h, lanes, l, times(t1 - t3, w[4], w[5]));
   }
 }
 
-// (a, b) ← (a + b·w, a − b·w) for every lane.
-void dit_butterfly(float* __restrict ar, float* __restrict ai, float* __restrict br,
-                   float* __restrict bi, float wr, float wi, int lanes) {
-  CIRCULANT_LANE_LOOP
-  for (int l = 0; l < lanes; ++l) {
-    const float vr = br[l] * wr - bi[l] * wi, vi = br[l] * wi + bi[l] * wr;
-    br[l] = ar[l] - vr;
-    bi[l] = ai[l] - vi;
-    ar[l] += vr;
-    ai[l] += vi;
+// Its inverse (conjugate twiddles): the DIT butterfly on the same rows.
+void dit_radix4(float* slab, int lanes, int a, int h, const float* w) {
+  for (int l = 0; l < lanes; l += kLanes) {
+    const Cx8 x0 = load_row(slab, a, lanes, l);
+    const Cx8 b1 = times(load_row(slab, a + h, lanes, l), w[2], -w[3]);
+    const Cx8 b2 = times(load_row(slab, a + 2 * h, lanes, l), w[0], -w[1]);
+    const Cx8 b3 = times(load_row(slab, a + 3 * h, lanes, l), w[4], -w[5]);
+    const Cx8 e = x0 + b1, o = x0 - b1, s = b2 + b3, d = times_i(b2 - b3);
+    store_row(slab, a, lanes, l, e + s);
+    store_row(slab, a + h, lanes, l, o + d);
+    store_row(slab, a + 2 * h, lanes, l, e - s);
+    store_row(slab, a + 3 * h, lanes, l, o - d);
+  }
+}
+
+// Twiddle-free radix-2 on every row pair (2s, 2s+1): the same in both directions.
+void radix2_pairs(float* slab, int lanes, int half) {
+  for (int a = 0; a < half; a += 2) {
+    for (int l = 0; l < lanes; l += kLanes) {
+      const Cx8 x0 = load_row(slab, a, lanes, l), x1 = load_row(slab, a + 1, lanes, l);
+      store_row(slab, a, lanes, l, x0 + x1);
+      store_row(slab, a + 1, lanes, l, x0 - x1);
+    }
   }
 }
 
 }  // namespace
 
-BatchedRealFft::BatchedRealFft(int length) : length_(length), half_(length / 2) {
+BatchedRealFft::BatchedRealFft(int length)
+    : length_(length), half_(length / 2), trailing_radix2_(false) {
   const double pi = std::acos(-1.0);
   int bits = 0;
   while ((1 << bits) < half_) ++bits;
@@ -146,39 +182,41 @@ BatchedRealFft::BatchedRealFft(int length) : length_(length), half_(length / 2) 
     for (int b = 0; b < bits; ++b) reversed |= ((n >> b) & 1) << (bits - 1 - b);
     bit_reversed_.push_back(reversed);
   }
-  for (int h = 1; h < half_; h *= 2) {
-    for (int j = 0; j < h; ++j) {
-      stage_re_.push_back(float(std::cos(-pi * j / h)));
-      stage_im_.push_back(float(std::sin(-pi * j / h)));
+  int size = half_;
+  for (; size >= 4; size /= 4) {
+    radix4_quarters_.push_back(size / 4);
+    for (int j = 0; j < size / 4; ++j) {
+      for (int power = 1; power <= 3; ++power) {
+        twiddles_.push_back(float(std::cos(-2 * pi * power * j / size)));
+        twiddles_.push_back(float(std::sin(-2 * pi * power * j / size)));
+      }
     }
   }
+  trailing_radix2_ = size == 2;
   for (int k = 0; k < half_; ++k) {
-    pack_re_.push_back(float(0.5 * std::cos(-2 * pi * k / length)));
-    pack_im_.push_back(float(0.5 * std::sin(-2 * pi * k / length)));
+    untangle_re_.push_back(float(0.5 * std::cos(-2 * pi * k / length)));
+    untangle_im_.push_back(float(0.5 * std::sin(-2 * pi * k / length)));
   }
 }
 
 void BatchedRealFft::decimate_in_frequency(float* slab, int lanes) const {
-  for (int h = half_ / 2; h >= 1; h /= 2) {
-    for (int start = 0; start < half_; start += 2 * h) {
-      for (int j = 0; j < h; ++j) {
-        const int a = start + j, b = a + h;
-        dif_butterfly(re_row(slab, a, lanes), im_row(slab, a, lanes), re_row(slab, b, lanes),
-                      im_row(slab, b, lanes), stage_re_[h - 1 + j], stage_im_[h - 1 + j], lanes);
-      }
-    }
+  const float* w = twiddles_.data();
+  for (int h : radix4_quarters_) {
+    for (int start = 0; start < half_; start += 4 * h)
+      for (int j = 0; j < h; ++j) dif_radix4(slab, lanes, start + j, h, w + 6 * j);
+    w += 6 * h;
   }
+  if (trailing_radix2_) radix2_pairs(slab, lanes, half_);
 }
 
 void BatchedRealFft::decimate_in_time(float* slab, int lanes) const {
-  for (int h = 1; h < half_; h *= 2) {
-    for (int start = 0; start < half_; start += 2 * h) {
-      for (int j = 0; j < h; ++j) {
-        const int a = start + j, b = a + h;
-        dit_butterfly(re_row(slab, a, lanes), im_row(slab, a, lanes), re_row(slab, b, lanes),
-                      im_row(slab, b, lanes), stage_re_[h - 1 + j], -stage_im_[h - 1 + j], lanes);
-      }
-    }
+  if (trailing_radix2_) radix2_pairs(slab, lanes, half_);
+  const float* w = twiddles_.data() + twiddles_.size();
+  for (auto it = radix4_quarters_.rbegin(); it != radix4_quarters_.rend(); ++it) {
+    const int h = *it;
+    w -= 6 * h;
+    for (int start = 0; start < half_; start += 4 * h)
+      for (int j = 0; j < h; ++j) dit_radix4(slab, lanes, start + j, h, w + 6 * j);
   }
 }
 
@@ -189,21 +227,20 @@ void BatchedRealFft::forward(float* slab, float* re, float* im, int lanes) const
     return;
   }
   decimate_in_frequency(slab, lanes);
-  const float *z0r = re_row(slab, 0, lanes), *z0i = im_row(slab, 0, lanes);
-  float *dc = re, *nyquist = re + size_t(n) * lanes;
-  for (int l = 0; l < lanes; ++l) dc[l] = z0r[l] + z0i[l], nyquist[l] = z0r[l] - z0i[l];
-  for (int l = 0; l < lanes; ++l) im[l] = 0.f, im[size_t(n) * lanes + l] = 0.f;
+  const f32x8 zero = {};
+  for (int l = 0; l < lanes; l += kLanes) {  // DC and Nyquist from Z[0] = E[0] + i·O[0]
+    const Cx8 z0 = load_row(slab, 0, lanes, l);
+    store8(re + l, z0.re + z0.im), store8(re + size_t(n) * lanes + l, z0.re - z0.im);
+    store8(im + l, zero), store8(im + size_t(n) * lanes + l, zero);
+  }
   for (int k = 1; k < n; ++k) {  // X[k] = E[k] + W^k·O[k] from Z[k] and conj Z[N−k]
-    const float *zr = re_row(slab, bit_reversed_[k], lanes), *zi = im_row(slab, bit_reversed_[k], lanes);
-    const float *yr = re_row(slab, bit_reversed_[n - k], lanes), *yi = im_row(slab, bit_reversed_[n - k], lanes);
-    float* __restrict xr = re + size_t(k) * lanes;
-    float* __restrict xi = im + size_t(k) * lanes;
-    const float hr = pack_re_[k], hi = pack_im_[k];
-    CIRCULANT_LANE_LOOP
-    for (int l = 0; l < lanes; ++l) {
-      const float sr = zr[l] + yr[l], si = zi[l] - yi[l], dr = zr[l] - yr[l], di = zi[l] + yi[l];
-      xr[l] = 0.5f * sr + hr * di + hi * dr;
-      xi[l] = 0.5f * si - hr * dr + hi * di;
+    const float hr = untangle_re_[k], hi = untangle_im_[k];
+    for (int l = 0; l < lanes; l += kLanes) {
+      const Cx8 z = load_row(slab, bit_reversed_[k], lanes, l);
+      const Cx8 y = load_row(slab, bit_reversed_[n - k], lanes, l);
+      const f32x8 sr = z.re + y.re, si = z.im - y.im, dr = z.re - y.re, di = z.im + y.im;
+      store8(re + size_t(k) * lanes + l, 0.5f * sr + hr * di + hi * dr);
+      store8(im + size_t(k) * lanes + l, 0.5f * si - hr * dr + hi * di);
     }
   }
 }
@@ -215,20 +252,18 @@ void BatchedRealFft::inverse(const float* re, const float* im, float* slab, int 
     for (int l = 0; l < lanes; ++l) slab[l] = re[l];
     return;
   }
-  const float *dc = re, *nyquist = re + size_t(n) * lanes;
-  float *z0r = re_row(slab, 0, lanes), *z0i = im_row(slab, 0, lanes);
-  for (int l = 0; l < lanes; ++l) z0r[l] = scale * (dc[l] + nyquist[l]), z0i[l] = scale * (dc[l] - nyquist[l]);
-  for (int k = 1; k < n; ++k) {  // Z[k] = (S + i·conj(W^k)·D)/B, S, D = X[k] ± conj X[N−k]
-    const float *xr = re + size_t(k) * lanes, *xi = im + size_t(k) * lanes;
-    const float *yr = re + size_t(n - k) * lanes, *yi = im + size_t(n - k) * lanes;
-    float* __restrict zr = re_row(slab, bit_reversed_[k], lanes);
-    float* __restrict zi = im_row(slab, bit_reversed_[k], lanes);
-    const float gr = 2 * scale * pack_re_[k], gi = 2 * scale * pack_im_[k];
-    CIRCULANT_LANE_LOOP
-    for (int l = 0; l < lanes; ++l) {
-      const float sr = xr[l] + yr[l], si = xi[l] - yi[l], dr = xr[l] - yr[l], di = xi[l] + yi[l];
-      zr[l] = scale * sr - gr * di + gi * dr;
-      zi[l] = scale * si + gr * dr + gi * di;
+  for (int l = 0; l < lanes; l += kLanes) {  // imaginary DC and Nyquist are ignored
+    const f32x8 dc = load8(re + l), nyquist = load8(re + size_t(n) * lanes + l);
+    store_row(slab, 0, lanes, l, {scale * (dc + nyquist), scale * (dc - nyquist)});
+  }
+  for (int k = 1; k < n; ++k) {  // Z[k] = (S + i·conj(W^k)·D)/B with S, D = X[k] ± conj X[N−k]
+    const float gr = 2 * scale * untangle_re_[k], gi = 2 * scale * untangle_im_[k];
+    for (int l = 0; l < lanes; l += kLanes) {
+      const f32x8 xr = load8(re + size_t(k) * lanes + l), xi = load8(im + size_t(k) * lanes + l);
+      const f32x8 yr = load8(re + size_t(n - k) * lanes + l), yi = load8(im + size_t(n - k) * lanes + l);
+      const f32x8 sr = xr + yr, si = xi - yi, dr = xr - yr, di = xi + yi;
+      store_row(slab, bit_reversed_[k], lanes, l,
+                {scale * sr - gr * di + gi * dr, scale * si + gr * dr + gi * di});
     }
   }
   decimate_in_time(slab, lanes);

@@ -122,7 +122,7 @@ TEST(RealFft, InverseIgnoresImaginaryDcAndNyquist) {
 // Batched storage: lane l of the slab is an independent signal; each must match RealFft<double>.
 TEST(BatchedRealFft, ForwardAndInverseMatchTheSingleSignalPlan) {
   for (int b : kLengths) {
-    for (int lanes : {1, 3, 16, 37}) {
+    for (int lanes : {8, 16, 40}) {
       std::vector<float> slab(size_t(b) * lanes);
       std::vector<std::vector<double>> signals(lanes);
       for (int l = 0; l < lanes; ++l) {

@@ -1,0 +1,119 @@
+// Subcommands over teacher and student: compare, sweep, perplexity.
+#include <cstdio>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/student_options.h"
+#include "cli/table.h"
+#include "eval/perplexity.h"
+#include "eval/prompt_set.h"
+#include "student/student.h"
+
+namespace circulant {
+namespace {
+
+Result<std::vector<int>> parse_blocks(const std::string& list) {
+  std::vector<int> blocks;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const long b = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0') return Error{"--blocks: '" + item + "' is not a number"};
+    Status ok = check_block_size(b);
+    if (!ok.ok()) return Error{ok.error()};
+    blocks.push_back(int(b));
+  }
+  if (blocks.empty()) return Error{"--blocks needs a comma list such as 1,2,4,8,16,32,64,128,256"};
+  return blocks;
+}
+
+Status run_table(const Args& args, const std::vector<int>* sweep_blocks) {
+  auto loaded = load_model_and_tokenizer(args);
+  if (!loaded.ok()) return Error{loaded.error()};
+  const Transformer teacher(loaded->weights);
+  const Config& c = teacher.config();
+  auto plan = parse_student_plan(args, c);
+  if (!plan.ok()) return Error{plan.error()};
+  std::vector<int> blocks;
+  if (sweep_blocks) {
+    blocks = *sweep_blocks;
+  } else {
+    auto block = args.get_int("block", 64, 0, 1 << 20);
+    if (!block.ok()) return Error{block.error()};
+    Status ok = check_block_size(block.value());
+    if (!ok.ok()) return Error{ok.error()};
+    blocks = {int(block.value())};
+  }
+  auto lines = read_lines(args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
+  if (!lines.ok()) return Error{"prompts: " + lines.error()};
+  auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
+  if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
+  auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
+  if (!calibration.ok()) return Error{calibration.error()};
+  const std::string positions = args.get("positions", "last");
+  if (positions != "last" && positions != "all") return Error{"--positions must be last or all"};
+  auto runs = args.get_int("runs", 5, 0, 1000);
+  if (!runs.ok()) return Error{runs.error()};
+
+  ExperimentSettings settings;
+  settings.positions = positions == "all" ? Positions::kAll : Positions::kLast;
+  settings.measure_speed = runs.value() > 0;
+  settings.speed.runs = int(runs.value());
+  auto rows = run_experiment(teacher, plan.value(), blocks, prompts.value(), calibration.value(), settings);
+  if (!rows.ok()) return Error{rows.error()};
+  const TableFormat format = args.has("json") ? TableFormat::kJson
+                             : args.has("csv") ? TableFormat::kCsv
+                                               : TableFormat::kMarkdown;
+  std::fputs(render_table(rows.value(), c, format).c_str(), stdout);
+  return ok_status();
+}
+
+}  // namespace
+
+Status run_compare(const Args& args) { return run_table(args, nullptr); }
+
+Status run_sweep(const Args& args) {
+  auto blocks = parse_blocks(args.get("blocks", "1,2,4,8,16,32,64,128,256"));
+  if (!blocks.ok()) return Error{blocks.error()};
+  return run_table(args, &blocks.value());
+}
+
+Status run_perplexity(const Args& args) {
+  auto loaded = load_model_and_tokenizer(args);
+  if (!loaded.ok()) return Error{loaded.error()};
+  const Transformer teacher(loaded->weights);
+  const Config& c = teacher.config();
+  if (!args.has("text")) return Error{"perplexity needs --text FILE (held-out text, one passage per line)"};
+  auto lines = read_lines(args.get("text"));
+  if (!lines.ok()) return Error{lines.error()};
+  auto max_lines = args.get_int("max-lines", 0, 0, 1L << 40);
+  if (!max_lines.ok()) return Error{max_lines.error()};
+  if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size()) lines->resize(size_t(max_lines.value()));
+  auto sequences = encode_lines(lines.value(), loaded->tokenizer, c, /*truncate=*/true);
+  if (!sequences.ok()) return Error{sequences.error()};
+  const PerplexityResult t = perplexity(teacher, sequences.value());
+  std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity, t.mean_nll,
+              (long long)t.predicted_tokens);
+  if (!args.has("block")) return ok_status();
+  auto plan = parse_student_plan(args, c);
+  if (!plan.ok()) return Error{plan.error()};
+  auto block = args.get_int("block", 64, 0, 1 << 20);
+  if (!block.ok()) return Error{block.error()};
+  Status valid = check_block_size(block.value());
+  if (!valid.ok()) return Error{valid.error()};
+  plan->block = int(block.value());
+  auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
+  if (!calibration.ok()) return Error{calibration.error()};
+  auto student = build_student(teacher, plan.value(), calibration.value());
+  if (!student.ok()) return Error{student.error()};
+  const PerplexityResult s = perplexity(student.value(), sequences.value());
+  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s)\n", s.perplexity, s.mean_nll,
+              plan->block, layers_spec(plan->layers, c.n_layers).c_str(), matrix_names(plan->matrices).c_str(),
+              projection_name(plan->projection).c_str());
+  std::printf("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
+  return ok_status();
+}
+
+}  // namespace circulant

@@ -1,0 +1,45 @@
+// Builds each student, compares it with the teacher, then times all models interleaved.
+#include "eval/experiment.h"
+
+#include "student/student.h"
+
+namespace circulant {
+
+Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher, const StudentPlan& plan,
+                                                  const std::vector<int>& blocks,
+                                                  const std::vector<std::vector<int>>& prompts,
+                                                  const std::vector<std::vector<int>>& calibration,
+                                                  const ExperimentSettings& settings) {
+  std::vector<ExperimentRow> rows(1);
+  std::vector<Transformer> students;
+  students.reserve(blocks.size());
+  rows[0].teacher = true;
+  rows[0].plan.block = 0;
+  rows[0].plan.layers.clear();
+  rows[0].plan.matrices.clear();
+  rows[0].metrics = compare_models(teacher, teacher, prompts, settings.positions);
+  rows[0].params_mlp = teacher.mlp_parameters();
+  rows[0].params_total = teacher.total_parameters();
+  for (int block : blocks) {
+    StudentPlan p = plan;
+    p.block = block;
+    auto student = build_student(teacher, p, calibration);
+    if (!student.ok()) return Error{student.error()};
+    students.push_back(std::move(student.value()));
+    ExperimentRow row;
+    row.plan = p;
+    row.metrics = compare_models(teacher, students.back(), prompts, settings.positions);
+    row.params_mlp = students.back().mlp_parameters();
+    row.params_total = students.back().total_parameters();
+    rows.push_back(std::move(row));
+  }
+  if (settings.measure_speed) {
+    std::vector<const Transformer*> models = {&teacher};
+    for (const Transformer& s : students) models.push_back(&s);
+    const std::vector<Throughput> speed = measure_throughput(models, settings.speed);
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].throughput = speed[i];
+  }
+  return rows;
+}
+
+}  // namespace circulant

@@ -1,0 +1,35 @@
+// The published experiment as one call: teacher and students at several block sizes, compared on
+// prompts and timed side by side. The CLI's compare/sweep and the page's sweep chart use it.
+#pragma once
+
+#include <vector>
+
+#include "eval/metrics.h"
+#include "eval/throughput.h"
+#include "student/plan.h"
+
+namespace circulant {
+
+struct ExperimentRow {
+  bool teacher = false;
+  StudentPlan plan;          // block 0 and no layers for the teacher
+  Comparison metrics;        // against the teacher (identity for the teacher row)
+  int64_t params_mlp = 0;    // stored MLP parameters, all layers
+  int64_t params_total = 0;  // every stored parameter
+  Throughput throughput;     // zeros when speed was not measured
+};
+
+struct ExperimentSettings {
+  Positions positions = Positions::kLast;
+  bool measure_speed = true;
+  ThroughputSettings speed;
+};
+
+// One row for the teacher, then one per block size of `blocks` (each a copy of `plan` at that B).
+Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher, const StudentPlan& plan,
+                                                  const std::vector<int>& blocks,
+                                                  const std::vector<std::vector<int>>& prompts,
+                                                  const std::vector<std::vector<int>>& calibration,
+                                                  const ExperimentSettings& settings);
+
+}  // namespace circulant

@@ -1,0 +1,119 @@
+// Metrics, accumulated in double.
+#include "eval/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace circulant {
+namespace {
+
+std::vector<double> log_softmax(const float* logits, int n) {
+  const double max = *std::max_element(logits, logits + n);
+  double sum = 0;
+  for (int i = 0; i < n; ++i) sum += std::exp(double(logits[i]) - max);
+  const double log_sum = max + std::log(sum);
+  std::vector<double> out(n);
+  for (int i = 0; i < n; ++i) out[i] = double(logits[i]) - log_sum;
+  return out;
+}
+
+std::vector<int> top_k(const float* logits, int n, int k) {
+  std::vector<int> index(n);
+  std::iota(index.begin(), index.end(), 0);
+  k = std::min(k, n);
+  std::partial_sort(index.begin(), index.begin() + k, index.end(),
+                    [logits](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  index.resize(k);
+  return index;
+}
+
+// Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
+double t_quantile(int df) {
+  static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                 2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  return df >= 1 && df <= 30 ? table[df - 1] : 1.96;
+}
+
+}  // namespace
+
+PositionMetrics compare_logits(const float* teacher, const float* student, int vocab) {
+  PositionMetrics m;
+  const auto log_p = log_softmax(teacher, vocab), log_q = log_softmax(student, vocab);
+  double dot = 0, norm_t = 0, norm_s = 0;
+  for (int i = 0; i < vocab; ++i) {
+    m.kl += std::exp(log_p[i]) * (log_p[i] - log_q[i]);
+    dot += double(teacher[i]) * student[i];
+    norm_t += double(teacher[i]) * teacher[i];
+    norm_s += double(student[i]) * student[i];
+  }
+  m.kl = std::max(0.0, m.kl);  // rounding can leave -1e-17 for identical distributions
+  m.cosine = dot / std::sqrt(norm_t * norm_s);
+  const auto top_t = top_k(teacher, vocab, 5), top_s = top_k(student, vocab, 5);
+  m.top1 = top_t[0] == top_s[0] ? 1.0 : 0.0;
+  int shared = 0;
+  for (int t : top_t) shared += int(std::count(top_s.begin(), top_s.end(), t));
+  m.top5 = shared / double(top_t.size());
+  return m;
+}
+
+Interval mean_interval(const std::vector<double>& values) {
+  Interval r;
+  const size_t n = values.size();
+  if (n == 0) return r;
+  r.mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  r.low = r.high = r.mean;
+  if (n < 2) return r;
+  double ss = 0;
+  for (double v : values) ss += (v - r.mean) * (v - r.mean);
+  const double half = t_quantile(int(n - 1)) * std::sqrt(ss / (n - 1) / n);
+  r.low = r.mean - half;
+  r.high = r.mean + half;
+  return r;
+}
+
+PromptResult compare_prompt(const float* teacher, const float* student, int rows, int vocab) {
+  PromptResult prompt;
+  for (int row = 0; row < rows; ++row)
+    prompt.positions.push_back(compare_logits(teacher + size_t(row) * vocab, student + size_t(row) * vocab, vocab));
+  const double n = double(rows);
+  for (const PositionMetrics& p : prompt.positions) {
+    prompt.mean.kl += p.kl / n;
+    prompt.mean.cosine += p.cosine / n;
+    prompt.mean.top1 += p.top1 / n;
+    prompt.mean.top5 += p.top5 / n;
+  }
+  return prompt;
+}
+
+Comparison summarize(std::vector<PromptResult> prompts) {
+  Comparison out;
+  std::vector<double> kl, cosine, top1, top5;
+  for (const PromptResult& p : prompts) {
+    kl.push_back(p.mean.kl), cosine.push_back(p.mean.cosine);
+    top1.push_back(p.mean.top1), top5.push_back(p.mean.top5);
+  }
+  out.prompts = std::move(prompts);
+  out.kl = mean_interval(kl), out.cosine = mean_interval(cosine);
+  out.top1 = mean_interval(top1), out.top5 = mean_interval(top5);
+  return out;
+}
+
+Comparison compare_models(const Transformer& teacher, const Transformer& student,
+                          const std::vector<std::vector<int>>& prompts, Positions positions) {
+  const Config& c = teacher.config();
+  const bool all = positions == Positions::kAll;
+  RunState teacher_state(c), student_state(c);
+  std::vector<PromptResult> results;
+  for (const std::vector<int>& tokens : prompts) {
+    teacher_state.reset(), student_state.reset();
+    const int n = int(tokens.size());
+    const float* t = forward(teacher, teacher_state, tokens.data(), n, all);
+    const float* s = forward(student, student_state, tokens.data(), n, all);
+    results.push_back(compare_prompt(t, s, all ? n : 1, c.vocab_size));
+  }
+  return summarize(std::move(results));
+}
+
+}  // namespace circulant

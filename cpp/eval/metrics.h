@@ -1,0 +1,47 @@
+// Teacher-vs-student measurements of DESIGN §3: KL(p‖q), cosine of logits, top-1 agreement, top-5
+// overlap, per position, then the mean and a 95 % interval over prompts.
+#pragma once
+
+#include <vector>
+
+#include "model/transformer.h"
+
+namespace circulant {
+
+struct PositionMetrics {
+  double kl = 0;      // nats, KL(teacher ‖ student)
+  double cosine = 0;  // of the raw logits
+  double top1 = 0;    // 1 when the argmaxes agree
+  double top5 = 0;    // |top5(p) ∩ top5(q)| / 5
+};
+
+// Log-softmax in double, stable (max subtracted).
+PositionMetrics compare_logits(const float* teacher, const float* student, int vocab);
+
+struct Interval {
+  double mean = 0, low = 0, high = 0;  // 95 % Student-t interval of the mean over prompts
+};
+Interval mean_interval(const std::vector<double>& values);
+
+enum class Positions { kLast, kAll };
+
+struct PromptResult {
+  std::vector<PositionMetrics> positions;  // (prompt length) in kAll mode, (1) in kLast
+  PositionMetrics mean;                    // over positions
+};
+
+struct Comparison {
+  std::vector<PromptResult> prompts;
+  Interval kl, cosine, top1, top5;  // over prompts (each prompt's mean over its positions)
+};
+
+// Rows of logits (rows, vocab) of the two models for one prompt.
+PromptResult compare_prompt(const float* teacher, const float* student, int rows, int vocab);
+// Mean and interval over prompts of each prompt's mean.
+Comparison summarize(std::vector<PromptResult> prompts);
+
+// Prompts are token ids with BOS; each runs as one batch through both models.
+Comparison compare_models(const Transformer& teacher, const Transformer& student,
+                          const std::vector<std::vector<int>>& prompts, Positions positions);
+
+}  // namespace circulant

@@ -1,0 +1,176 @@
+// The page's engine: teacher logits are cached per prompt, since only the student changes when a
+// control moves.
+#include "eval/playground.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "eval/prompt_set.h"
+#include "student/block_circulant_linear.h"
+#include "student/student.h"
+
+namespace circulant {
+namespace {
+
+std::vector<Candidate> top_candidates(const float* logits, const float* other, int vocab, const Tokenizer& tok,
+                                      bool logits_are_teacher) {
+  auto probabilities = [vocab](const float* z) {
+    const double max = *std::max_element(z, z + vocab);
+    std::vector<double> p(vocab);
+    double sum = 0;
+    for (int i = 0; i < vocab; ++i) sum += (p[i] = std::exp(double(z[i]) - max));
+    for (double& v : p) v /= sum;
+    return p;
+  };
+  const auto p = probabilities(logits), q = probabilities(other);
+  std::vector<int> order(vocab);
+  for (int i = 0; i < vocab; ++i) order[i] = i;
+  const int k = std::min(10, vocab);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&p](int a, int b) { return p[a] > p[b]; });
+  std::vector<Candidate> out;
+  for (int i = 0; i < k; ++i) {
+    const int t = order[i];
+    Candidate c{t, tok.decode(0, t), logits_are_teacher ? p[t] : q[t], logits_are_teacher ? q[t] : p[t]};
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Playground>> Playground::create(const std::vector<uint8_t>& model_bytes,
+                                                       const std::string& model_name,
+                                                       const std::vector<uint8_t>& tokenizer_bytes,
+                                                       const std::string& tokenizer_name, uint64_t max_model_bytes) {
+  auto weights = parse_checkpoint(model_bytes.data(), model_bytes.size(), model_name, max_model_bytes);
+  if (!weights.ok()) return Error{weights.error()};
+  auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(), tokenizer_name,
+                                    weights.value()->config.vocab_size);
+  if (!tokenizer.ok()) return Error{tokenizer.error()};
+  std::unique_ptr<Playground> p(new Playground());
+  p->teacher_ = std::make_unique<Transformer>(weights.value());
+  p->student_ = std::make_unique<Transformer>(*p->teacher_);
+  p->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.value()));
+  p->plan_.block = 1;
+  p->plan_.layers = parse_layers("all", p->config().n_layers).value();
+  p->plan_.matrices = parse_matrices("all").value();
+  return p;
+}
+
+Status Playground::set_calibration(const std::vector<std::string>& lines) {
+  auto sequences = encode_lines(lines, *tokenizer_, config(), /*truncate=*/true);
+  if (!sequences.ok()) return Error{sequences.error()};
+  calibration_ = std::move(sequences.value());
+  return ok_status();
+}
+
+Status Playground::set_plan(const StudentPlan& plan) {
+  Status valid = check_block_size(plan.block);
+  if (!valid.ok()) return valid;
+  for (int l : plan.layers)
+    if (l < 0 || l >= config().n_layers) return Error{"layer " + std::to_string(l) + " is out of range"};
+  auto student = build_student(*teacher_, plan, calibration_);
+  if (!student.ok()) return Error{student.error()};
+  student_ = std::make_unique<Transformer>(std::move(student.value()));
+  plan_ = plan;
+  return ok_status();
+}
+
+ParameterSummary Playground::parameters() const {
+  return {teacher_->mlp_parameters(), teacher_->total_parameters(), student_->mlp_parameters(),
+          student_->total_parameters()};
+}
+
+const std::vector<float>& Playground::teacher_logits(const std::vector<int>& tokens) const {
+  auto it = teacher_cache_.find(tokens);
+  if (it != teacher_cache_.end()) return it->second;
+  if (teacher_cache_.size() > 64) teacher_cache_.clear();  // prompts typed one after another
+  RunState state(config());
+  const float* logits = forward(*teacher_, state, tokens.data(), int(tokens.size()), true);
+  return teacher_cache_[tokens] = std::vector<float>(logits, logits + tokens.size() * config().vocab_size);
+}
+
+Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
+  auto tokens = encode_prompt(*tokenizer_, config(), prompt);
+  if (!tokens.ok()) return Error{tokens.error()};
+  const int n = int(tokens->size()), vocab = config().vocab_size;
+  const std::vector<float>& t = teacher_logits(tokens.value());
+  RunState state(config());
+  const float* s = forward(*student_, state, tokens->data(), n, true);
+  PromptAnalysis a;
+  a.tokens = tokens.value();
+  for (int i = 0; i < n; ++i) a.pieces.push_back(i == 0 ? "<s>" : tokenizer_->decode(a.tokens[i - 1], a.tokens[i]));
+  PromptResult r = compare_prompt(t.data(), s, n, vocab);
+  a.positions = r.positions;
+  a.last = r.positions.back();
+  a.mean = r.mean;
+  const float* t_last = t.data() + size_t(n - 1) * vocab;
+  const float* s_last = s + size_t(n - 1) * vocab;
+  a.teacher_top = top_candidates(t_last, s_last, vocab, *tokenizer_, true);
+  a.student_top = top_candidates(s_last, t_last, vocab, *tokenizer_, false);
+  return a;
+}
+
+Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts, Positions positions) const {
+  std::vector<PromptResult> results;
+  const int vocab = config().vocab_size;
+  RunState state(config());
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    auto tokens = encode_prompt(*tokenizer_, config(), prompts[i]);
+    if (!tokens.ok()) return Error{"prompt " + std::to_string(i + 1) + ": " + tokens.error()};
+    const int n = int(tokens->size());
+    const std::vector<float>& t = teacher_logits(tokens.value());
+    state.reset();
+    const bool all = positions == Positions::kAll;
+    const float* s = forward(*student_, state, tokens->data(), n, all);
+    results.push_back(compare_prompt(all ? t.data() : t.data() + size_t(n - 1) * vocab, s, all ? n : 1, vocab));
+  }
+  return summarize(std::move(results));
+}
+
+std::vector<Throughput> Playground::benchmark(const ThroughputSettings& settings) const {
+  return measure_throughput({teacher_.get(), student_.get()}, settings);
+}
+
+Result<Generation> Playground::generate(const std::string& prompt, int steps, const SamplerSettings& sampler,
+                                        bool use_student) const {
+  return circulant::generate(use_student ? *student_ : *teacher_, *tokenizer_, prompt, steps, sampler);
+}
+
+Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int block_row, int block_col) const {
+  if (layer < 0 || layer >= config().n_layers) return Error{"layer " + std::to_string(layer) + " is out of range"};
+  const Transformer& teacher = *teacher_;
+  const Transformer& student = *student_;
+  const LinearOperator& dense = teacher.layer(layer).mlp(matrix);
+  const auto* circ = dynamic_cast<const BlockCirculantLinear*>(&student.layer(layer).mlp(matrix));
+  const auto* dense_op = dynamic_cast<const DenseLinear*>(&dense);
+  if (!dense_op) return Error{"the teacher's matrix is not dense"};
+  const int m = dense.out_features(), n = dense.in_features();
+  const int B = circ ? circ->block() : 1;
+  if (block_row < 0 || block_col < 0 || block_row * B >= m || block_col * B >= n)
+    return Error{"block (" + std::to_string(block_row) + ", " + std::to_string(block_col) + ") is outside the matrix"};
+  // The student's matrix as dense (the teacher's own where this matrix is not patched).
+  const std::vector<float> approx = circ ? circ->to_dense()
+                                         : std::vector<float>(dense_op->weight(), dense_op->weight() + size_t(m) * n);
+  const float* w = dense_op->weight();
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < size_t(m) * n; ++i) {
+    err += double(w[i] - approx[i]) * (w[i] - approx[i]);
+    norm += double(w[i]) * w[i];
+  }
+  StructureView v;
+  v.size = std::min(B == 1 ? 32 : B, 64);
+  v.relative_error = norm > 0 ? std::sqrt(err / norm) : 0;
+  const int r0 = block_row * B, c0 = block_col * B;
+  for (int r = 0; r < v.size; ++r)
+    for (int c = 0; c < v.size; ++c) {
+      const bool inside = r0 + r < m && c0 + c < n;
+      const size_t at = size_t(r0 + r) * n + (c0 + c);
+      const float d = inside ? w[at] : 0.0f, a = inside ? approx[at] : 0.0f;
+      v.dense.push_back(d), v.circulant.push_back(a), v.difference.push_back(d - a);
+    }
+  return v;
+}
+
+}  // namespace circulant

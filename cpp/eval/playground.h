@@ -1,0 +1,84 @@
+// The page's engine API: one teacher, its current student, and the questions the page asks of
+// them. Calls are short and granular so the worker can report progress and honour a cancel
+// between them (a sweep is one set_plan + evaluate per block size, driven from JavaScript).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eval/metrics.h"
+#include "eval/throughput.h"
+#include "model/generate.h"
+#include "model/tokenizer.h"
+#include "student/plan.h"
+
+namespace circulant {
+
+struct Candidate {  // one bar of the next-token chart
+  int token = 0;
+  std::string text;
+  double teacher_probability = 0;
+  double student_probability = 0;
+};
+
+struct PromptAnalysis {
+  std::vector<int> tokens;                 // BOS first
+  std::vector<std::string> pieces;         // (tokens) text of each token as the page shows it
+  std::vector<PositionMetrics> positions;  // (tokens) teacher vs student at every position
+  PositionMetrics last;                    // at the last position
+  PositionMetrics mean;                    // over all positions
+  std::vector<Candidate> teacher_top;      // teacher's 10 most likely next tokens
+  std::vector<Candidate> student_top;      // student's 10 most likely next tokens
+};
+
+struct ParameterSummary {
+  int64_t teacher_mlp = 0, teacher_total = 0;
+  int64_t student_mlp = 0, student_total = 0;
+};
+
+struct StructureView {  // one B×B block (capped at 64×64 for display), row-major
+  int size = 0;
+  std::vector<float> dense, circulant, difference;
+  double relative_error = 0;  // ‖dense − circulant‖ / ‖dense‖ over the whole matrix
+};
+
+class Playground {
+ public:
+  // Validates both files (messages name them); the student starts equal to the teacher (B = 1).
+  static Result<std::unique_ptr<Playground>> create(const std::vector<uint8_t>& model_bytes,
+                                                    const std::string& model_name,
+                                                    const std::vector<uint8_t>& tokenizer_bytes,
+                                                    const std::string& tokenizer_name, uint64_t max_model_bytes);
+
+  const Config& config() const { return teacher_->config(); }
+  // Calibration prompts for loss-aware projections (lines of text).
+  Status set_calibration(const std::vector<std::string>& lines);
+  // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly.
+  Status set_plan(const StudentPlan& plan);
+  const StudentPlan& plan() const { return plan_; }
+  ParameterSummary parameters() const;
+
+  Result<PromptAnalysis> analyze(const std::string& prompt) const;
+  Result<Comparison> evaluate(const std::vector<std::string>& prompts, Positions positions) const;
+  // Teacher first, then student, measured interleaved.
+  std::vector<Throughput> benchmark(const ThroughputSettings& settings) const;
+  Result<Generation> generate(const std::string& prompt, int steps, const SamplerSettings& sampler,
+                              bool use_student) const;
+  // The (block_row, block_col) block of an MLP matrix: dense, its circulant projection, the difference.
+  Result<StructureView> structure(int layer, MlpMatrix matrix, int block_row, int block_col) const;
+
+ private:
+  Playground() = default;
+  // All-position teacher logits (tokens, vocab) of a prompt, computed once.
+  const std::vector<float>& teacher_logits(const std::vector<int>& tokens) const;
+  std::unique_ptr<Transformer> teacher_;
+  std::unique_ptr<Transformer> student_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::vector<std::vector<int>> calibration_;
+  StudentPlan plan_;
+  mutable std::map<std::vector<int>, std::vector<float>> teacher_cache_;
+};
+
+}  // namespace circulant

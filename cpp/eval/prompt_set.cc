@@ -1,0 +1,44 @@
+// Prompt files: one prompt per line, blank lines ignored.
+#include "eval/prompt_set.h"
+
+#include <fstream>
+
+namespace circulant {
+
+Result<std::vector<std::string>> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open the file; check the path"};
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
+  }
+  if (lines.empty()) return Error{path + ": the file has no text; put one prompt per line"};
+  return lines;
+}
+
+Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string>& lines,
+                                                   const Tokenizer& tokenizer, const Config& config,
+                                                   bool truncate) {
+  std::vector<std::vector<int>> sequences;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::vector<int> tokens = tokenizer.encode(lines[i]);
+    if (int(tokens.size()) > config.seq_len) {
+      if (!truncate)
+        return Error{"line " + std::to_string(i + 1) + " is " + std::to_string(tokens.size()) +
+                     " tokens, longer than the model's context of " + std::to_string(config.seq_len)};
+      tokens.resize(config.seq_len);
+    }
+    sequences.push_back(std::move(tokens));
+  }
+  return sequences;
+}
+
+int64_t count_tokens(const std::vector<std::vector<int>>& sequences) {
+  int64_t n = 0;
+  for (const auto& s : sequences) n += int64_t(s.size());
+  return n;
+}
+
+}  // namespace circulant

@@ -1,0 +1,163 @@
+// Block-circulant operator: parameters, cached weight spectra and the chunked FFT forward pass.
+//
+// Forward picks one of two lane layouts for the FFT slabs (see kernels/circulant_product.h):
+// block-major for chunks of R rows (R a multiple of 8: 8 rows share each register, the prefill
+// case) and row-major for the last rows % 8 rows (8 outputs share a register, the decode case).
+// R is sized so one chunk's slab and spectra stay in L2 (≈ 256 lanes).
+#include "student/block_circulant_linear.h"
+
+#include <algorithm>
+#include <string>
+
+#include "kernels/circulant_product.h"
+
+namespace circulant {
+
+namespace {
+
+constexpr int kLaneBlock = BatchedRealFft::kLaneMultiple;
+constexpr int kTargetLanes = 256;
+
+int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+// Slab width for `used` lanes: a multiple of 8 for the FFT and, once rows are ≥ 512 bytes, an
+// odd multiple, so B rows at that stride spread over the L1 sets instead of piling into a few
+// (256 lanes = 1 KiB stride put 16 of 64 rows in each set of a 12-way cache).
+int slab_lanes(int used) {
+  const int lanes = round_up(used, kLaneBlock);
+  return lanes >= 128 && lanes % (2 * kLaneBlock) == 0 ? lanes + kLaneBlock : lanes;
+}
+
+void grow(std::vector<float>& buffer, size_t size) {
+  if (buffer.size() < size) buffer.resize(size, 0.f);
+}
+
+}  // namespace
+
+Status validate_block_circulant_shape(int out, int in, int block) {
+  if (!RealFft<float>::supports_length(block))
+    return Error{"block size " + std::to_string(block) +
+                 " is not supported: choose a power of two from 1 to 256 (1, 2, 4, ..., 256)"};
+  if (out <= 0 || in <= 0)
+    return Error{"matrix shape " + std::to_string(out) + "x" + std::to_string(in) +
+                 " is empty: both dimensions must be positive"};
+  return ok_status();
+}
+
+Result<std::unique_ptr<BlockCirculantLinear>> BlockCirculantLinear::create(int out, int in,
+                                                                         int block,
+                                                                         std::vector<float> c) {
+  const Status shape = validate_block_circulant_shape(out, in, block);
+  if (!shape.ok()) return Error{shape.error()};
+  const size_t expected = size_t(ceil_div(out, block)) * ceil_div(in, block) * block;
+  if (c.size() != expected)
+    return Error{"block-circulant parameters: expected p·q·B = " + std::to_string(expected) +
+                 " values for a " + std::to_string(out) + "x" + std::to_string(in) +
+                 " matrix at B = " + std::to_string(block) + ", got " + std::to_string(c.size())};
+  return std::unique_ptr<BlockCirculantLinear>(
+      new BlockCirculantLinear(out, in, block, std::move(c)));
+}
+
+Result<std::unique_ptr<BlockCirculantLinear>> BlockCirculantLinear::create(
+    int out, int in, int block, const std::vector<double>& c) {
+  return create(out, in, block, std::vector<float>(c.begin(), c.end()));
+}
+
+BlockCirculantLinear::BlockCirculantLinear(int out, int in, int block, std::vector<float> c)
+    : m_(out),
+      n_(in),
+      block_(block),
+      p_(ceil_div(out, block)),
+      q_(ceil_div(in, block)),
+      bins_(block / 2 + 1),
+      p_stride_(round_up(p_, kLaneBlock)),
+      rows_per_chunk_(std::max(kLaneBlock, kTargetLanes / std::max(p_, q_) / kLaneBlock * kLaneBlock)),
+      c_(std::move(c)),
+      fft_(block),
+      spectra_re_(size_t(bins_) * q_ * p_stride_),
+      spectra_im_(spectra_re_.size()) {
+  compute_spectra(spectra_re_.data(), spectra_im_.data());
+}
+
+Status BlockCirculantLinear::set_parameters(std::vector<float> c) {
+  if (c.size() != c_.size())
+    return Error{"block-circulant parameters: expected " + std::to_string(c_.size()) +
+                 " values (p·q·B), got " + std::to_string(c.size())};
+  c_ = std::move(c);
+  compute_spectra(spectra_re_.data(), spectra_im_.data());
+  return ok_status();
+}
+
+// Lane j·p_stride + i of the slab holds c_ij, so the FFT lands directly in [freq][j][i].
+void BlockCirculantLinear::compute_spectra(float* re, float* im) const {
+  const int lanes = q_ * p_stride_;
+  grow(slab_, size_t(block_) * lanes);
+  std::fill(slab_.begin(), slab_.begin() + size_t(block_) * lanes, 0.f);  // lanes i ≥ p stay 0
+  for (int i = 0; i < p_; ++i)
+    for (int j = 0; j < q_; ++j)
+      for (int s = 0; s < block_; ++s)
+        slab_[size_t(s) * lanes + j * p_stride_ + i] = c_[(size_t(i) * q_ + j) * block_ + s];
+  fft_.forward(slab_.data(), re, im, lanes);
+}
+
+void BlockCirculantLinear::reserve(size_t slab, size_t x_spectra, size_t y_spectra) const {
+  grow(slab_, slab);
+  grow(x_re_, x_spectra), grow(x_im_, x_spectra);
+  grow(y_re_, y_spectra), grow(y_im_, y_spectra);
+}
+
+void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
+  const float *w_re = spectra_re_.data(), *w_im = spectra_im_.data();
+  if (!cache_enabled_) {  // what an uncached implementation pays: p·q FFTs per call
+    grow(fresh_re_, spectra_re_.size()), grow(fresh_im_, spectra_im_.size());
+    compute_spectra(fresh_re_.data(), fresh_im_.data());
+    w_re = fresh_re_.data(), w_im = fresh_im_.data();
+  }
+  int done = 0;
+  for (const int full = rows / kLaneBlock * kLaneBlock; done < full;) {
+    const int chunk = std::min(rows_per_chunk_, full - done);
+    forward_block_major(x + size_t(done) * n_, chunk, y + size_t(done) * m_, w_re, w_im);
+    done += chunk;
+  }
+  if (done < rows) forward_row_major(x + size_t(done) * n_, rows - done, y + size_t(done) * m_, w_re, w_im);
+}
+
+// rows < 8: lanes t·q + j in, t·p_stride + i out.
+void BlockCirculantLinear::forward_row_major(const float* x, int rows, float* y,
+                                             const float* w_re, const float* w_im) const {
+  const int x_lanes = slab_lanes(rows * q_), y_lanes = slab_lanes(rows * p_stride_);
+  reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes, size_t(bins_) * y_lanes);
+  SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
+  gather_blocks(x, rows, n_, block_, q_, {q_, 1}, slab_.data(), x_lanes);
+  fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
+  product_row_major({w_re, w_im, bins_, q_, p_, p_stride_}, xs, rows, ys);
+  fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
+  scatter_blocks(slab_.data(), y_lanes, {p_stride_, 1}, rows, m_, block_, p_, y);
+}
+
+// rows a multiple of 8: lanes j·rows + t in, i·rows + t out.
+void BlockCirculantLinear::forward_block_major(const float* x, int rows, float* y,
+                                               const float* w_re, const float* w_im) const {
+  const int x_lanes = slab_lanes(q_ * rows), y_lanes = slab_lanes(p_ * rows);
+  reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes, size_t(bins_) * y_lanes);
+  SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
+  gather_blocks(x, rows, n_, block_, q_, {1, rows}, slab_.data(), x_lanes);
+  fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
+  product_block_major({w_re, w_im, bins_, q_, p_, p_stride_}, xs, rows, ys);
+  fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
+  scatter_blocks(slab_.data(), y_lanes, {1, rows}, rows, m_, block_, p_, y);
+}
+
+std::vector<float> BlockCirculantLinear::to_dense() const {
+  std::vector<float> dense(size_t(m_) * n_);  // (m, n)
+  for (int r = 0; r < m_; ++r) {
+    for (int s = 0; s < n_; ++s) {
+      const int i = r / block_, j = s / block_, d = ((r - s) % block_ + block_) % block_;
+      dense[size_t(r) * n_ + s] = c_[(size_t(i) * q_ + j) * block_ + d];
+    }
+  }
+  return dense;
+}
+
+}  // namespace circulant

@@ -1,0 +1,80 @@
+// The block-circulant linear operator: W (m×n) as p×q circulant B×B blocks, applied through FFTs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kernels/fft.h"
+#include "model/linear.h"
+#include "model/result.h"
+
+namespace circulant {
+
+// Checks a shape before anything is built: B a power of two in 1..256, dimensions positive.
+// The message says what to change (used by the CLI and the page for "a block size that does
+// not fit").
+Status validate_block_circulant_shape(int out, int in, int block);
+
+// W (m, n) = [C_ij], i < p = ceil(m/B), j < q = ceil(n/B); block C_ij[r][s] = c_ij[(r−s) mod B].
+// When B does not divide n the input is zero-padded; when it does not divide m the padded
+// outputs are dropped. Forward on T rows: q·T real FFTs, the per-frequency products
+// Ŷ_k (T×p) = X̂_k (T×q)·Ĉ_kᵀ summed in the frequency domain, then p·T inverse FFTs.
+class BlockCirculantLinear final : public LinearOperator {
+ public:
+  // c (p, q, B) [i][j][s]: the time-domain first column of every block.
+  static Result<std::unique_ptr<BlockCirculantLinear>> create(int out, int in, int block,
+                                                              std::vector<float> c);
+  // Same, from float64 parameters as the projections return them.
+  static Result<std::unique_ptr<BlockCirculantLinear>> create(int out, int in, int block,
+                                                              const std::vector<double>& c);
+
+  int in_features() const override { return n_; }
+  int out_features() const override { return m_; }
+  // y (rows, m) = x (rows, n)·Wᵀ. Not allocation-free on the first call with more rows than
+  // before (scratch grows once); not safe to call from two threads at once.
+  void forward(const float* x, int rows, float* y) const override;
+  int64_t parameter_count() const override { return int64_t(p_) * q_ * block_; }
+
+  int block() const { return block_; }
+  int block_rows() const { return p_; }  // p
+  int block_cols() const { return q_; }  // q
+  const std::vector<float>& parameters() const { return c_; }  // (p, q, B) [i][j][s]
+  // Replaces c (same shape) and refreshes the cached spectra (e.g. after a distillation step).
+  Status set_parameters(std::vector<float> c);
+
+  // Off: forward recomputes FFT(c) on every call instead of reading the cached spectra, so
+  // the page can show what the cache is worth. On by default.
+  void set_spectrum_cache(bool enabled) { cache_enabled_ = enabled; }
+  bool spectrum_cache() const { return cache_enabled_; }
+
+  // W (m, n) row-major, materialised from c by the definition (for heatmaps and tests).
+  std::vector<float> to_dense() const;
+
+ private:
+  BlockCirculantLinear(int out, int in, int block, std::vector<float> c);
+  void compute_spectra(float* re, float* im) const;
+  void forward_row_major(const float* x, int rows, float* y, const float* w_re,
+                         const float* w_im) const;
+  void forward_block_major(const float* x, int rows, float* y, const float* w_re,
+                           const float* w_im) const;
+  void reserve(size_t slab, size_t x_spectra, size_t y_spectra) const;
+
+  int m_, n_, block_, p_, q_;
+  int bins_;                  // B/2 + 1
+  int p_stride_;              // p rounded up to a multiple of 8
+  int rows_per_chunk_;        // R of the block-major layout, a multiple of 8
+  std::vector<float> c_;      // (p, q, B) [i][j][s] time-domain first columns
+  BatchedRealFft fft_;
+  std::vector<float> spectra_re_;  // (B/2+1, q, p_stride) [freq][j][i], cached FFT(c), float32
+  std::vector<float> spectra_im_;  // same layout; i ≥ p is zero
+  bool cache_enabled_ = true;
+
+  // Scratch that grows once and is reused: forward is const, so these are mutable.
+  mutable std::vector<float> slab_;          // (B, lanes) time samples [sample][lane]
+  mutable std::vector<float> x_re_, x_im_;   // (B/2+1, lanes) input spectra [freq][lane]
+  mutable std::vector<float> y_re_, y_im_;   // (B/2+1, lanes) output spectra [freq][lane]
+  mutable std::vector<float> fresh_re_, fresh_im_;  // (B/2+1, q, p_stride) when the cache is off
+};
+
+}  // namespace circulant
