@@ -93,3 +93,46 @@ TEST(Cli, LogitsPrintsOneJsonObjectWithTokensAndLastLogits) {
 
 }  // namespace
 }  // namespace circulant
+
+namespace circulant {
+namespace {
+
+std::string peer_flags() {
+  return "--model " + testing::peer_path("stories260K.bin") + " --tokenizer " + testing::peer_path("tok512.bin");
+}
+
+TEST(CliStudent, BadStudentOptionsGiveOneClearLine) {
+  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string compare = "compare " + peer_flags() + " --runs 0";
+  expect_clear_failure(compare + " --block 48", "not a power of two");
+  expect_clear_failure(compare + " --block 512", "not a power of two");
+  expect_clear_failure("sweep " + peer_flags() + " --blocks 2,3", "block size 3 is not a power of two");
+  expect_clear_failure(compare + " --block 8 --layers 9", "layer 9 is out of range");
+  expect_clear_failure(compare + " --block 8 --matrices gate,wq", "unknown matrix 'wq'");
+  expect_clear_failure(compare + " --block 8 --prompts /nonexistent.txt", "/nonexistent.txt: cannot open");
+  const std::string empty = testing::temp_path("empty.txt");
+  testing::write_file(empty, {'\n', ' ', '\n'});
+  expect_clear_failure(compare + " --block 8 --prompts " + empty, "has no text");
+  const std::string short_calibration = testing::temp_path("short_calibration.txt");
+  testing::write_file(short_calibration, {'H', 'i', '\n'});
+  expect_clear_failure(compare + " --block 4 --projection loss-aware --calibration " + short_calibration,
+                       "needs at least 43 calibration tokens");
+  expect_clear_failure(compare + " --block 8 --projection average", "unknown projection 'average'");
+}
+
+TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {
+  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
+  const Outcome o = run_cli("sweep " + peer_flags() + " --blocks 1,64 --layers first:2 --runs 1 --json");
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(o.output.rfind("{\"rows\": [", 0), 0u) << o.output;
+  for (const char* key : {"\"model\": \"teacher\"", "\"model\": \"student\"", "\"layers\": \"first:2\"", "\"block\": 64",
+                          "\"matrices\": \"gate,up,down\"", "\"projection\": \"frobenius\"", "\"cosine\": ",
+                          "\"kl\": ", "\"top1\": ", "\"top5\": ", "\"params_mlp\": ", "\"params_total\": ",
+                          "\"prefill_tps\": ", "\"decode_tps\": "})
+    EXPECT_NE(o.output.find(key), std::string::npos) << key;
+  EXPECT_LT(o.output.find("teacher"), o.output.find("student"));
+  EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '{'), 4) << "object + 3 rows";
+}
+
+}  // namespace
+}  // namespace circulant
