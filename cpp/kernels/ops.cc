@@ -11,11 +11,20 @@ void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float* 
   for (int t = 0; t < rows; ++t) {
     const float* xr = x + size_t(t) * size;
     float* o = out + size_t(t) * size;
-    float ss = 0.0f;
-    for (int i = 0; i < size; ++i) ss += xr[i] * xr[i];
+    const float ss = dot(xr, xr, size);
     const float scale = 1.0f / std::sqrt(ss / size + 1e-5f);
     for (int i = 0; i < size; ++i) o[i] = gain[i] * (scale * xr[i]);
   }
+}
+
+float dot(const float* a, const float* b, int n) {
+  float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) partial[k] += a[i + k] * b[i + k];
+  float sum = ((partial[0] + partial[4]) + (partial[1] + partial[5])) + ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
 }
 
 void softmax(float* x, int size) {

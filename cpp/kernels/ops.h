@@ -6,6 +6,9 @@ namespace circulant {
 // out (rows, size) = x / sqrt(mean(x²) + 1e-5) * gain (size)
 void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float* out);
 
+// Σ a[i]·b[i] with eight independent partial sums, so it vectorises without -ffast-math.
+float dot(const float* a, const float* b, int n);
+
 // In place, numerically stable (subtracts the max).
 void softmax(float* x, int size);
 

@@ -91,10 +91,7 @@ void attention(const Config& c, const float* q, const float* key_cache, const fl
       const float* qh = q + size_t(t) * c.dim + h * head_size;
       const int kv_offset = (h / group) * head_size;
       for (int s = 0; s <= pos; ++s) {
-        const float* k = key_cache + size_t(s) * kv_dim + kv_offset;
-        float score = 0.0f;
-        for (int i = 0; i < head_size; ++i) score += qh[i] * k[i];
-        att[s] = score / norm;
+        att[s] = dot(qh, key_cache + size_t(s) * kv_dim + kv_offset, head_size) / norm;
       }
       softmax(att, pos + 1);
       float* o = out + size_t(t) * c.dim + h * head_size;

@@ -1,0 +1,30 @@
+// The production matmul (Eigen natively, simd128 in the browser build) against plain loops.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kernels/matmul.h"
+
+namespace circulant {
+namespace {
+
+TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  struct Shape { int rows, out, in; };
+  for (const Shape s : {Shape{1, 1, 1}, Shape{1, 7, 5}, Shape{3, 13, 17}, Shape{1, 1024, 256}, Shape{64, 256, 1024},
+                        Shape{5, 2048, 64}}) {
+    std::vector<float> x(size_t(s.rows) * s.in), w(size_t(s.out) * s.in);
+    for (float& v : x) v = u(rng);
+    for (float& v : w) v = u(rng);
+    std::vector<float> fast(size_t(s.rows) * s.out), reference(fast.size());
+    matmul_rows(x.data(), s.rows, w.data(), s.out, s.in, fast.data());
+    matmul_rows_reference(x.data(), s.rows, w.data(), s.out, s.in, reference.data());
+    for (size_t i = 0; i < fast.size(); ++i)
+      ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.in))) << s.rows << "x" << s.out << "x" << s.in;
+  }
+}
+
+}  // namespace
+}  // namespace circulant
