@@ -7,8 +7,9 @@
 namespace circulant {
 
 // Where block j of row t lives among a slab's lanes: lane = t·row_stride + j·block_stride.
-// Exactly two layouts: row-major {blocks, 1} (t·q + j) for a few rows and block-major
-// {1, rows} (j·R + t) for R rows; both fill lanes [0, rows·blocks).
+// Two kinds: row-major {blocks, 1} (t·q + j) for a few rows, and block-major {1, stride}
+// (j·stride + t) with stride = rows for R activation rows, or stride = p_stride for the weight
+// blocks c_ij (rows i, blocks j) whose FFT lands directly in the [freq][j][i] spectra layout.
 struct LaneLayout {
   int row_stride;
   int block_stride;
@@ -30,8 +31,9 @@ struct SlabSpectra {
 };
 
 // slab (B, lanes) ← the `blocks` B-blocks of each row of x (rows, n); zeros past column n
-// (the padded input) and in lanes no block maps to. lanes may exceed rows·blocks (padding
-// that keeps the slab's row stride off powers of two) but must be a multiple of 8.
+// (the padded input) and in lanes [rows·blocks, lanes). lanes may exceed rows·blocks (padding
+// that keeps the slab's row stride off powers of two) but must be a multiple of 8. Lanes
+// skipped by a block-major stride > rows are left as they are: zero them beforehand.
 void gather_blocks(const float* x, int rows, int n, int block, int blocks, LaneLayout layout,
                    float* slab, int lanes);
 

@@ -74,7 +74,8 @@ void RealFft<T>::inverse(const std::complex<T>* X, T* x, std::complex<T>* work) 
   const T scale = T(1) / T(length_);
   if (length_ <= 2) {
     if (length_ == 1) x[0] = X[0].real();
-    if (length_ == 2) x[0] = T(0.5) * (X[0].real() + X[1].real()), x[1] = T(0.5) * (X[0].real() - X[1].real());
+    if (length_ == 2)
+      x[0] = T(0.5) * (X[0].real() + X[1].real()), x[1] = T(0.5) * (X[0].real() - X[1].real());
     return;
   }
   const int n = length_ / 2;
@@ -127,7 +128,9 @@ inline void store_row(float* slab, int n, int lanes, int l, Cx8 z) {
 
 inline Cx8 operator+(Cx8 a, Cx8 b) { return {a.re + b.re, a.im + b.im}; }
 inline Cx8 operator-(Cx8 a, Cx8 b) { return {a.re - b.re, a.im - b.im}; }
-inline Cx8 times(Cx8 a, float wr, float wi) { return {a.re * wr - a.im * wi, a.re * wi + a.im * wr}; }
+inline Cx8 times(Cx8 a, float wr, float wi) {
+  return {a.re * wr - a.im * wi, a.re * wi + a.im * wr};
+}
 inline Cx8 times_minus_i(Cx8 a) { return {a.im, -a.re}; }
 inline Cx8 times_i(Cx8 a) { return {-a.im, a.re}; }
 
@@ -260,7 +263,8 @@ void BatchedRealFft::inverse(const float* re, const float* im, float* slab, int 
     const float gr = 2 * scale * untangle_re_[k], gi = 2 * scale * untangle_im_[k];
     for (int l = 0; l < lanes; l += kLanes) {
       const f32x8 xr = load8(re + size_t(k) * lanes + l), xi = load8(im + size_t(k) * lanes + l);
-      const f32x8 yr = load8(re + size_t(n - k) * lanes + l), yi = load8(im + size_t(n - k) * lanes + l);
+      const f32x8 yr = load8(re + size_t(n - k) * lanes + l),
+                  yi = load8(im + size_t(n - k) * lanes + l);
       const f32x8 sr = xr + yr, si = xi - yi, dr = xr - yr, di = xi + yi;
       store_row(slab, bit_reversed_[k], lanes, l,
                 {scale * sr - gr * di + gi * dr, scale * si + gr * dr + gi * di});

@@ -37,8 +37,8 @@ class BlockCirculantLinear final : public LinearOperator {
   int64_t parameter_count() const override { return int64_t(p_) * q_ * block_; }
 
   int block() const { return block_; }
-  int block_rows() const { return p_; }  // p
-  int block_cols() const { return q_; }  // q
+  int block_rows() const { return p_; }                        // p
+  int block_cols() const { return q_; }                        // q
   const std::vector<float>& parameters() const { return c_; }  // (p, q, B) [i][j][s]
   // Replaces c (same shape) and refreshes the cached spectra (e.g. after a distillation step).
   Status set_parameters(std::vector<float> c);
@@ -61,19 +61,19 @@ class BlockCirculantLinear final : public LinearOperator {
   void reserve(size_t slab, size_t x_spectra, size_t y_spectra) const;
 
   int m_, n_, block_, p_, q_;
-  int bins_;                  // B/2 + 1
-  int p_stride_;              // p rounded up to a multiple of 8
-  int rows_per_chunk_;        // R of the block-major layout, a multiple of 8
-  std::vector<float> c_;      // (p, q, B) [i][j][s] time-domain first columns
+  int bins_;              // B/2 + 1
+  int p_stride_;          // p rounded up to a multiple of 8
+  int rows_per_chunk_;    // R of the block-major layout, a multiple of 8
+  std::vector<float> c_;  // (p, q, B) [i][j][s] time-domain first columns
   BatchedRealFft fft_;
   std::vector<float> spectra_re_;  // (B/2+1, q, p_stride) [freq][j][i], cached FFT(c), float32
   std::vector<float> spectra_im_;  // same layout; i ≥ p is zero
   bool cache_enabled_ = true;
 
   // Scratch that grows once and is reused: forward is const, so these are mutable.
-  mutable std::vector<float> slab_;          // (B, lanes) time samples [sample][lane]
-  mutable std::vector<float> x_re_, x_im_;   // (B/2+1, lanes) input spectra [freq][lane]
-  mutable std::vector<float> y_re_, y_im_;   // (B/2+1, lanes) output spectra [freq][lane]
+  mutable std::vector<float> slab_;                 // (B, lanes) time samples [sample][lane]
+  mutable std::vector<float> x_re_, x_im_;          // (B/2+1, lanes) input spectra [freq][lane]
+  mutable std::vector<float> y_re_, y_im_;          // (B/2+1, lanes) output spectra [freq][lane]
   mutable std::vector<float> fresh_re_, fresh_im_;  // (B/2+1, q, p_stride) when the cache is off
 };
 

@@ -59,8 +59,8 @@ std::vector<ComplexMatrix> parameter_spectra(const std::vector<double>& c, int p
 }
 
 // c (p, q, B) from Ĉ_k: one inverse real FFT per block.
-std::vector<double> parameters_from_spectra(const std::vector<ComplexMatrix>& spectra, int p,
-                                            int q, const RealFft<double>& fft) {
+std::vector<double> parameters_from_spectra(const std::vector<ComplexMatrix>& spectra, int p, int q,
+                                            const RealFft<double>& fft) {
   const int b = fft.length();
   std::vector<double> c(size_t(p) * q * b);
   std::vector<std::complex<double>> bins(b / 2 + 1), work(b / 2 + 1);
@@ -105,9 +105,12 @@ Result<ComplexMatrix> solve_bin(const ComplexMatrix& gram, const ComplexMatrix& 
   // silently; judge the pivots instead (relative to the largest, as the rounding is).
   const Eigen::VectorXd pivots = ldlt.vectorD().real().cwiseAbs();
   if (ldlt.info() != Eigen::Success || !(pivots.minCoeff() > 1e-12 * pivots.maxCoeff()))
-    return Error{"loss-aware projection: the calibration inputs do not determine the fit at "
-                 "frequency " + std::to_string(k) + " (singular Gram matrix); use more varied "
-                 "calibration text or a ridge lambda > 0"};
+    return Error{
+        "loss-aware projection: the calibration inputs do not determine the fit at "
+        "frequency " +
+        std::to_string(k) +
+        " (singular Gram matrix); use more varied "
+        "calibration text or a ridge lambda > 0"};
   ComplexMatrix solution = ldlt.solve((cross + lambda * frobenius).adjoint()).adjoint();
   return solution;
 }
@@ -157,8 +160,9 @@ Result<std::vector<double>> loss_aware_projection(const float* weight, int m, in
   }
   std::vector<double> c = parameters_from_spectra(solved, p, q, fft);
   if (!std::all_of(c.begin(), c.end(), [](double v) { return std::isfinite(v); }))
-    return Error{"loss-aware projection produced non-finite parameters: check the weights and "
-                 "calibration inputs for NaN or infinity"};
+    return Error{
+        "loss-aware projection produced non-finite parameters: check the weights and "
+        "calibration inputs for NaN or infinity"};
   return c;
 }
 

@@ -57,7 +57,9 @@ struct Shape {
 
 std::vector<Shape> shapes_for(int b) {
   // padded: neither dimension a multiple of B (for B = 1 every shape divides, still run it)
-  return {{"square", 2 * b, 2 * b}, {"tall", 3 * b, b}, {"wide", b, 3 * b},
+  return {{"square", 2 * b, 2 * b},
+          {"tall", 3 * b, b},
+          {"wide", b, 3 * b},
           {"padded", 2 * b + b / 2 + 1, b + std::max(1, b / 4) + 2}};
 }
 

@@ -49,7 +49,8 @@ TEST(RealFft, DoubleForwardMatchesNaiveDft) {
     const auto expected = naive_rfft(x);
     std::vector<std::complex<double>> actual(b / 2 + 1);
     RealFft<double>(b).forward(x.data(), actual.data());
-    for (int k = 0; k <= b / 2; ++k) EXPECT_LT(std::abs(actual[k] - expected[k]), 1e-12 * b) << b << " " << k;
+    for (int k = 0; k <= b / 2; ++k)
+      EXPECT_LT(std::abs(actual[k] - expected[k]), 1e-12 * b) << b << " " << k;
   }
 }
 
@@ -145,7 +146,8 @@ TEST(BatchedRealFft, ForwardAndInverseMatchTheSingleSignalPlan) {
       std::vector<float> back(size_t(b) * lanes);
       plan.inverse(re.data(), im.data(), back.data(), lanes);
       for (int l = 0; l < lanes; ++l)
-        for (int s = 0; s < b; ++s) ASSERT_NEAR(back[size_t(s) * lanes + l], signals[l][s], 2e-6) << b << " " << s;
+        for (int s = 0; s < b; ++s)
+          ASSERT_NEAR(back[size_t(s) * lanes + l], signals[l][s], 2e-6) << b << " " << s;
     }
   }
 }

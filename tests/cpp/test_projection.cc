@@ -108,8 +108,9 @@ TEST(LossAwareProjection, MatchesBruteForceLeastSquares) {
     const auto x = random_values(size_t(s.tokens) * s.n, 13 + s.n);
     auto fast = loss_aware_projection(w.data(), s.m, s.n, s.b, x.data(), s.tokens, 0.0);
     ASSERT_TRUE(fast.ok()) << fast.error();
-    EXPECT_LT(max_abs_difference(fast.value(), brute_force_least_squares(w, s.m, s.n, s.b, x, s.tokens)),
-              1e-9)
+    EXPECT_LT(
+        max_abs_difference(fast.value(), brute_force_least_squares(w, s.m, s.n, s.b, x, s.tokens)),
+        1e-9)
         << s.m << "x" << s.n << " B=" << s.b << " tokens=" << s.tokens;
   }
 }
@@ -144,13 +145,16 @@ TEST(LossAwareProjection, IdentityCovarianceInputsGiveFrobenius) {
 // uses them (white inputs would make loss-aware ≈ Frobenius, see the identity test above).
 TEST(LossAwareProjection, FitsCorrelatedCalibrationInputsBetterThanFrobenius) {
   const int m = 32, n = 32, b = 8, tokens = 64, directions = 3;
-  const auto w = random_values(size_t(m) * n, 41), basis = random_values(size_t(directions) * n, 42);
-  const auto mix = random_values(size_t(tokens) * directions, 43), noise = random_values(size_t(tokens) * n, 44);
+  const auto w = random_values(size_t(m) * n, 41),
+             basis = random_values(size_t(directions) * n, 42);
+  const auto mix = random_values(size_t(tokens) * directions, 43),
+             noise = random_values(size_t(tokens) * n, 44);
   std::vector<float> x(size_t(tokens) * n);
   for (int t = 0; t < tokens; ++t)
     for (int s = 0; s < n; ++s) {
       float v = 0.05f * noise[size_t(t) * n + s];
-      for (int d = 0; d < directions; ++d) v += mix[size_t(t) * directions + d] * basis[size_t(d) * n + s];
+      for (int d = 0; d < directions; ++d)
+        v += mix[size_t(t) * directions + d] * basis[size_t(d) * n + s];
       x[size_t(t) * n + s] = v;
     }
   auto fit = loss_aware_projection(w.data(), m, n, b, x.data(), tokens);
@@ -177,7 +181,8 @@ TEST(LossAwareProjection, TooFewTokensIsAClearError) {
   const std::vector<float> w(size_t(m) * n, 0.1f), x(size_t(3) * n, 1.f);
   auto fit = loss_aware_projection(w.data(), m, n, b, x.data(), 3);
   ASSERT_FALSE(fit.ok());
-  EXPECT_NE(fit.error().find("needs at least 4 calibration tokens"), std::string::npos) << fit.error();
+  EXPECT_NE(fit.error().find("needs at least 4 calibration tokens"), std::string::npos)
+      << fit.error();
   EXPECT_NE(fit.error().find("got 3"), std::string::npos) << fit.error();
   EXPECT_EQ(loss_aware_min_tokens(n, b), 4);
 }
