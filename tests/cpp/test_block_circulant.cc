@@ -8,17 +8,12 @@
 #include <vector>
 
 #include "student/block_circulant_linear.h"
+#include "test_util.h"
 
 namespace circulant {
 namespace {
 
-std::vector<float> random_values(size_t count, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> values(count);
-  for (float& v : values) v = normal(rng);
-  return values;
-}
+using testing::random_values;
 
 // W (m, n): block (i, j) of c (p, q, B) placed by C[r][s] = c[(r − s) mod B], cut to m×n.
 // Written from DESIGN §2 alone, independent of the operator's FFTs and its to_dense().

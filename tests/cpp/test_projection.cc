@@ -10,18 +10,13 @@
 #include <vector>
 
 #include "student/block_circulant_linear.h"
+#include "test_util.h"
 #include "student/projection.h"
 
 namespace circulant {
 namespace {
 
-std::vector<float> random_values(size_t count, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> values(count);
-  for (float& v : values) v = normal(rng);
-  return values;
-}
+using testing::random_values;
 
 double max_abs_difference(const std::vector<double>& a, const std::vector<double>& b) {
   double worst = 0;

@@ -33,6 +33,15 @@ inline void write_file(const std::string& path, const std::vector<uint8_t>& byte
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
+// Standard-normal floats, reproducible from the seed.
+inline std::vector<float> random_values(size_t count, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> values(count);
+  for (float& v : values) v = normal(rng);
+  return values;
+}
+
 // Legacy-format bytes of a model with weights uniform in ±scale (norm gains near 1).
 inline std::vector<uint8_t> random_checkpoint(const Config& c, uint32_t seed, float scale = 0.1f) {
   const ParameterCounts p = count_parameters(c);
