@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernels/circulant_product.h"
+#include "kernels/matmul.h"
 
 namespace circulant {
 
@@ -107,6 +108,9 @@ void BlockCirculantLinear::reserve(size_t slab, size_t x_spectra, size_t y_spect
 }
 
 void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
+  // 1×1 blocks: c is W itself (m, n) and a length-1 FFT is the identity, so the dense kernel
+  // computes exactly the same product without B/2+1 = 1 bins of bookkeeping per entry.
+  if (block_ == 1) return matmul_rows(x, rows, c_.data(), m_, n_, y);
   const float *w_re = spectra_re_.data(), *w_im = spectra_im_.data();
   if (!cache_enabled_) {  // what an uncached implementation pays: p·q FFTs per call
     grow(fresh_re_, spectra_re_.size()), grow(fresh_im_, spectra_im_.size());
