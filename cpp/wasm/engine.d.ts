@@ -1,0 +1,83 @@
+// Types of the JS-facing engine API that cpp/wasm/bindings.cc exports (engine.js + engine.wasm).
+
+/** Every fallible call returns exactly one of these: a value, or an error message to show the user. */
+export type Outcome<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
+
+export interface ModelConfig {
+  dim: number; hiddenDim: number; nLayers: number; nHeads: number; nKvHeads: number;
+  vocabSize: number; seqLen: number;
+}
+
+/** What to patch. layers: "all" | "first:k" | "last:k" | "i" | "0,2,3"; matrices: "gate,up,down". */
+export interface PlanSpec {
+  block: number;  // 1, 2, 4, …, 256 (1 = the teacher itself)
+  layers: string;
+  matrices: string;
+  projection: 'frobenius' | 'loss-aware' | 'loss-aware-sequential';
+  lambda: number; // ridge relative to the mean diagonal of G_k (loss-aware only)
+}
+
+/** Teacher vs student at one position (KL in nats; top1 0/1; top5 a fraction). */
+export interface PositionMetrics { kl: number; cosine: number; top1: number; top5: number }
+/** Mean and 95 % Student-t interval over prompts. */
+export interface Interval { mean: number; low: number; high: number }
+
+export interface Candidate { token: number; text: string; teacher: number; student: number }
+
+export interface PromptAnalysis {
+  tokens: number[];              // BOS first
+  pieces: string[];              // text of each token
+  positions: PositionMetrics[];  // one per token
+  last: PositionMetrics;
+  mean: PositionMetrics;
+  teacherTop: Candidate[];       // teacher's 10 most likely next tokens
+  studentTop: Candidate[];       // student's 10 most likely next tokens
+}
+
+export interface Comparison {
+  prompts: PositionMetrics[];    // each prompt's mean over its positions
+  kl: Interval; cosine: Interval; top1: Interval; top5: Interval;
+}
+
+export interface Parameters { teacherMlp: number; teacherTotal: number; studentMlp: number; studentTotal: number }
+
+export interface Throughput { prefill: number; decode: number; prefillMlpShare: number; decodeMlpShare: number }
+export interface ThroughputSettings { promptTokens: number; decodeTokens: number; runs: number }
+
+export interface SamplerSettings { temperature: number; topP: number; repeatPenalty: number; seed: number }
+export interface Generation { tokens: number[]; text: string; promptTokens: number }
+
+export interface StructureView {
+  size: number;               // the block shown is size × size, row-major
+  dense: Float32Array; circulant: Float32Array; difference: Float32Array;
+  relativeError: number;      // over the whole matrix
+}
+
+export declare class Engine {
+  constructor();
+  /** Validates both files; the messages name them. The student starts equal to the teacher. */
+  load(model: Uint8Array, modelName: string, tokenizer: Uint8Array, tokenizerName: string,
+       maxModelBytes: number): Outcome<ModelConfig>;
+  loaded(): boolean;
+  config(): ModelConfig;
+  setCalibration(lines: string[]): Outcome<true>;
+  /** Rebuilds the student; returns the plan in canonical spelling. */
+  setPlan(plan: PlanSpec): Outcome<PlanSpec>;
+  parameters(): Parameters;
+  analyze(prompt: string): Outcome<PromptAnalysis>;
+  evaluate(prompts: string[], positions: 'last' | 'all'): Outcome<Comparison>;
+  benchmark(settings: ThroughputSettings): Outcome<{ teacher: Throughput; student: Throughput }>;
+  generate(prompt: string, steps: number, sampler: SamplerSettings, useStudent: boolean): Outcome<Generation>;
+  structure(layer: number, matrix: 'gate' | 'up' | 'down', blockRow: number, blockCol: number): Outcome<StructureView>;
+  /** Frees the C++ object (Embind objects are not garbage-collected). */
+  delete(): void;
+}
+
+export interface EngineModule {
+  Engine: typeof Engine;
+  /** Mean and 95 % Student-t interval of per-prompt values (as Comparison computes it). */
+  meanInterval(values: number[]): Interval;
+}
+
+/** Under Node (and in the worker) pass the wasm bytes: {wasmBinary}. */
+export default function createEngineModule(options?: { wasmBinary?: ArrayBuffer | Uint8Array }): Promise<EngineModule>;

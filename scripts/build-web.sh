@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the engine as WebAssembly (build/wasm), copies engine.js/.wasm/.d.ts into web/engine/
+# (git-ignored; the page and the JS tests import them from there), then, unless --wasm-only,
+# bundles the page into dist/ with Vite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs acorn from here
+command -v emcmake >/dev/null || { echo "build-web: emscripten is missing: run bash scripts/setup.sh" >&2; exit 1; }
+[ -f build/wasm/build.ninja ] || emcmake cmake -S . -B build/wasm -G Ninja >/dev/null
+cmake --build build/wasm -j2
+mkdir -p web/engine
+cp build/wasm/cpp/wasm/engine.js build/wasm/cpp/wasm/engine.wasm web/engine/
+cp cpp/wasm/engine.d.ts web/engine/engine.d.ts
+[ "${1:-}" = "--wasm-only" ] && exit 0
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npx vite build

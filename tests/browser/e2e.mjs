@@ -1,0 +1,243 @@
+// Browser end-to-end test: the built page (dist/) in Debian's Chromium via playwright-core, served by
+// a small static server started here. Checks what a user sees, saves screenshots to test-artifacts/,
+// writes measured figures to test-artifacts/measurements.json, and prints "N passed, N failed".
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serveStatic } from './static-server.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const artifacts = `${root}test-artifacts`;
+mkdirSync(artifacts, { recursive: true });
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
+const READY_TIMEOUT = 120_000;
+
+const results = [];
+const figures = {};
+
+async function test(name, body) {
+  const t0 = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`  ✗ ${name}\n    ${String(error?.stack || error).split('\n').slice(0, 4).join('\n    ')}`);
+  }
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const metric = async (page, id) => Number(await page.getByTestId(id).textContent());
+
+// Waits until the page has finished everything for the last change ("ready").
+// Waits until the page has finished everything for the last change ("ready"); an error fails,
+// unless `settle` (an edit is still on its way to the engine).
+async function waitReady(page, { settle = false } = {}) {
+  const handle = await page.waitForFunction((settle) => {
+    const s = document.querySelector('[data-testid="status"]')?.textContent;
+    return s === 'ready' || (!settle && s === 'error');
+  }, settle, { timeout: READY_TIMEOUT, polling: 50 });
+  await handle.dispose();
+  const status = await page.getByTestId('status').textContent();
+  if (status !== 'ready') throw new Error(`status ${status}: ${await page.locator('#message').textContent()}`);
+}
+
+async function main() {
+  const server = await serveStatic(`${root}dist`);
+  const base = `http://127.0.0.1:${server.port}/`;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const errors = [];
+  const open = async (hash = '', viewport = { width: 1024, height: 768 }) => {
+    const page = await browser.newPage({ viewport });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}${hash}`);
+    return page;
+  };
+  try {
+    console.log(`browser suite: ${base} in ${browser.version()}`);
+    let page;
+    await test('the default model loads and the page becomes ready', async () => {
+      const t0 = Date.now();
+      page = await open();
+      await page.waitForFunction(() => window.__playground?.timings.firstMetrics != null, null, { timeout: READY_TIMEOUT });
+      figures.firstMetricsWithNewPageMs = Date.now() - t0;
+      await waitReady(page);
+      figures.readyWithNewPageMs = Date.now() - t0;
+      // The page's own clock starts at navigation.
+      const timings = await page.evaluate(() => window.__playground.timings);
+      figures.firstMetricsAfterNavigationMs = Math.round(timings.firstMetrics);
+      figures.readyAfterNavigationMs = Math.round(timings.firstReady);
+      figures.moduleStartMs = Math.round(timings.moduleStart);
+      figures.filesFetchedMs = Math.round(timings.filesFetched);
+      figures.modelLoadedMs = Math.round(timings.modelLoaded);
+      figures.firstLoadParts = timings.last;
+      check(Number.isFinite(await metric(page, 'metric-kl')), 'KL is not a number');
+      check(await metric(page, 'params-teacher') > 0, 'no teacher parameter count');
+      check(await metric(page, 'prefill-teacher') > 0, 'no prefill speed');
+      await page.screenshot({ path: `${artifacts}/page-1024x768.png`, fullPage: true });
+    });
+
+    await test('moving the slider to 64 changes the metrics, KL > 0', async () => {
+      await page.getByTestId('block-size').fill('0');  // B = 1 first, so the move to 64 is a change
+      await waitReady(page);
+      const before = await metric(page, 'metric-kl');
+      const studentBefore = await metric(page, 'params-student');
+      const t0 = Date.now();
+      await page.getByTestId('block-size').fill('6');
+      await page.waitForFunction((kl) => document.querySelector('[data-testid="metric-kl"]').textContent !== kl,
+        String(before.toFixed(4)), { timeout: READY_TIMEOUT, polling: 'raf' });
+      figures.sliderUpdateMs = Date.now() - t0;
+      figures.sliderUpdateInPageMs = await page.evaluate(() => window.__playground.timings.last.update);
+      await waitReady(page);
+      const kl = await metric(page, 'metric-kl');
+      check(kl > 0, `KL at B = 64 is ${kl}`);
+      check(kl !== before, 'KL did not change');
+      check(await metric(page, 'params-student') < studentBefore, 'the student did not shrink');
+      check(page.url().includes('B=64') || !page.url().includes('B='), 'the URL does not hold B');
+    });
+
+    await test('evaluate all 20 shows intervals', async () => {
+      await page.getByTestId('block-size').fill('5');  // a plan not evaluated yet (B = 32)
+      await waitReady(page);
+      await page.getByTestId('evaluate-all').click();
+      await waitReady(page);
+      figures.evaluateAll20Ms = await page.evaluate(() => window.__playground.timings.last.evaluate);
+      figures.sweepMs = await page.evaluate(() => window.__playground.timings.last.sweep);
+      check(/^\[[\d.]+, [\d.]+\]$/.test(await page.locator('#interval-kl').textContent()), 'no interval shown');
+      check(page.url().includes('mode=all20'), 'mode is not in the URL');
+      await page.screenshot({ path: `${artifacts}/page-all20-1024x768.png`, fullPage: true });
+      await page.close();
+    });
+
+    await test('#B=1&prompt=... gives KL ≈ 0 and top-1 = 1; a hash change is followed', async () => {
+      const p = await open(`#B=1&layers=all&prompt=${encodeURIComponent('Once upon a time, a student asked')}`);
+      await waitReady(p);
+      check(await metric(p, 'metric-kl') < 1e-4, 'KL is not ≈ 0');
+      check(await metric(p, 'metric-top1') === 1, 'top-1 is not 1');
+      check((await p.getByTestId('prompt').inputValue()) === 'Once upon a time, a student asked', 'prompt not restored');
+      // Editing the hash (back button, a pasted link) moves the controls and the numbers.
+      await p.evaluate(() => { location.hash = '#B=64&layers=all&prompt=Once%20upon%20a%20time%2C%20a%20student%20asked'; });
+      await p.waitForFunction(() => document.querySelector('[data-testid="block-size"]').value === '6');
+      await waitReady(p);
+      check(await metric(p, 'metric-kl') > 0, 'KL did not follow the hash to B = 64');
+      check((await p.locator('#layer-toggles input:checked').count()) === 4, 'layers did not follow the hash');
+      await p.close();
+    });
+
+    await test('a typed prompt stays text, never HTML', async () => {
+      const p = await open(`#B=4&prompt=${encodeURIComponent('<img src=x onerror="window.__pwned=1"> <b>bold</b>')}`);
+      await waitReady(p);
+      check(!(await p.evaluate(() => window.__pwned)), 'the prompt ran as HTML');
+      check(await p.locator('.chip img, .gen img, .chip b').count() === 0, 'the prompt was injected as HTML');
+      await p.close();
+    });
+
+    await test('embed=1 hides the chrome; hide= hides single controls', async () => {
+      const p = await open('#embed=1&hide=layers,sampling', { width: 800, height: 900 });
+      await waitReady(p);
+      check(!(await p.locator('header').isVisible()), 'the header is visible');
+      check(!(await p.locator('footer').isVisible()), 'the footer is visible');
+      check(!(await p.locator('[data-control="layers"]').isVisible()), 'layers control is visible');
+      check(!(await p.locator('[data-control="sampling"]').isVisible()), 'sampling control is visible');
+      check(await p.getByTestId('block-size').isVisible(), 'the slider is hidden');
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      check(overflow <= 0, `the page is ${overflow} px wider than an 800 px iframe`);
+      await p.screenshot({ path: `${artifacts}/embed-800.png`, fullPage: true });
+      await p.close();
+    });
+
+    await test('an empty prompt and a corrupt model give clear messages', async () => {
+      const p = await open('#B=16');
+      await waitReady(p);
+      await p.getByTestId('prompt').fill('');
+      await p.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'error', null, { timeout: 30_000 });
+      check(/empty/i.test(await p.locator('#message').textContent()), 'no message for an empty prompt');
+      await p.getByTestId('prompt').fill('Back to work');
+      await waitReady(p, { settle: true });
+      await p.locator('#open-loader').click();
+      await p.locator('#model-file').setInputFiles({ name: 'broken.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(64, 7) });
+      await p.locator('#load-files').click();
+      await p.waitForFunction(() => /broken\.bin/.test(document.querySelector('#message').textContent), null, { timeout: 30_000 });
+      await p.close();
+    });
+
+    await test('a long computation can be cancelled, and the next change computes again', async () => {
+      const p = await open('#mode=all20&positions=all&B=8&layers=all');
+      await p.locator('#cancel').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+      await p.locator('#cancel').click();
+      check((await p.getByTestId('status').textContent()) === 'cancelled', 'status is not "cancelled"');
+      await p.locator('input[name="mode"][value="prompt"]').check();
+      await waitReady(p);
+      check(await metric(p, 'metric-kl') > 0, 'no metrics after cancel');
+      await p.close();
+    });
+
+    const peer = `${root}../shared/peer-models`;
+    await test('load your own model: a llama2.c checkpoint and tokenizer from disk', async () => {
+      if (!existsSync(`${peer}/stories260K.bin`)) {
+        console.log('    (skipped: ../shared/peer-models/ is absent)');
+        return;
+      }
+      const p = await open('#B=16&prompt=Once%20upon%20a%20time');
+      await waitReady(p);
+      await p.locator('#open-loader').click();
+      await p.locator('#model-file').setInputFiles({ name: 'stories260K.bin', mimeType: 'application/octet-stream', buffer: readFileSync(`${peer}/stories260K.bin`) });
+      await p.locator('#tokenizer-file').setInputFiles({ name: 'tok512.bin', mimeType: 'application/octet-stream', buffer: readFileSync(`${peer}/tok512.bin`) });
+      await p.locator('#load-files').click();
+      await p.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.startsWith('stories260K.bin'), null, { timeout: READY_TIMEOUT });
+      await waitReady(p, { settle: true });
+      check(await p.locator('#layer-toggles input').count() === 5, 'the layer toggles do not show 5 layers');
+      check(await metric(p, 'metric-kl') > 0, 'no metrics for the loaded model');
+      await p.close();
+    });
+
+    await test('full-page screenshots at 1024×768 and 1440×900', async () => {
+      for (const [w, h] of [[1024, 768], [1440, 900]]) {
+        const p = await open('#B=64&layers=first:2', { width: w, height: h });
+        await waitReady(p);
+        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        check(overflow <= 0, `${w} px: ${overflow} px of horizontal overflow`);
+        await p.screenshot({ path: `${artifacts}/page-${w}x${h}.png`, fullPage: true });
+        await p.close();
+      }
+    });
+
+    await test('the built folder works under any base path', async () => {
+      const parent = await serveStatic(root);
+      try {
+        const p = await browser.newPage();
+        p.on('pageerror', (e) => errors.push(String(e)));
+        await p.goto(`http://127.0.0.1:${parent.port}/dist/#B=2`);
+        await waitReady(p);
+        check(Number.isFinite(await metric(p, 'metric-kl')), 'no metrics under /dist/');
+        await p.close();
+      } finally {
+        await parent.close();
+      }
+    });
+
+    await test('no uncaught errors in the page', async () => {
+      check(errors.length === 0, errors.join('\n'));
+    });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  writeFileSync(`${artifacts}/measurements.json`, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log('measured:', JSON.stringify(figures));
+  const passed = results.filter((r) => r.ok).length;
+  console.log(`browser: ${passed} passed, ${results.length - passed} failed`);
+  process.exitCode = passed === results.length ? 0 : 1;
+}
+
+main().catch((error) => {
+  console.log(`browser suite could not run: ${error.stack || error}`);
+  console.log('browser: 0 passed, 1 failed');
+  process.exitCode = 1;
+});

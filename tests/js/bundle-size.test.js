@@ -1,0 +1,22 @@
+// Budget: the built page (wasm + JS + CSS + HTML, without the model files) stays under 1 MB.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { rootPath } from './load-engine.js';
+
+const BUDGET_BYTES = 1024 * 1024;
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(`${dir}/${e.name}`) : [`${dir}/${e.name}`]);
+}
+
+describe('bundle size', () => {
+  it('dist/ without models/ is under 1 MB', () => {
+    const dist = rootPath('dist');
+    expect(existsSync(dist), 'dist/ is missing: run npm run build').toBe(true);
+    const page = files(dist).filter((f) => !f.startsWith(`${dist}/models/`));
+    const total = page.reduce((sum, f) => sum + statSync(f).size, 0);
+    expect(page.some((f) => f.endsWith('.wasm'))).toBe(true);
+    expect(total).toBeLessThan(BUDGET_BYTES);
+  });
+});

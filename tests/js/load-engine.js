@@ -1,0 +1,33 @@
+// Test helper: the real wasm engine in Node (web/engine/, built by scripts/build-web.sh) and the
+// model files the tests use (the default model, else llama2.c's stories260K peer model).
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const rootPath = (p) => root + p;
+
+export async function loadEngineModule() {
+  const glue = rootPath('web/engine/engine.js');
+  if (!existsSync(glue)) throw new Error('web/engine/engine.js is missing: run bash scripts/build-web.sh --wasm-only');
+  // Emscripten 3.1.6's Node branch uses CommonJS globals even in its ES-module output.
+  globalThis.require ??= createRequire(import.meta.url);
+  globalThis.__dirname ??= rootPath('web/engine');
+  const { default: createEngineModule } = await import(glue);
+  return createEngineModule({ wasmBinary: readFileSync(rootPath('web/engine/engine.wasm')) });
+}
+
+/** {model, modelName, tokenizer, tokenizerName} as Uint8Arrays: models/default.bin when present. */
+export function modelFiles() {
+  const candidates = [
+    ['models/default.bin', 'models/tokenizer.bin'],
+    ['../shared/peer-models/stories260K.bin', '../shared/peer-models/tok512.bin'],
+  ];
+  for (const [model, tokenizer] of candidates)
+    if (existsSync(rootPath(model)) && existsSync(rootPath(tokenizer)))
+      return { model: new Uint8Array(readFileSync(rootPath(model))), modelName: model,
+        tokenizer: new Uint8Array(readFileSync(rootPath(tokenizer))), tokenizerName: tokenizer };
+  throw new Error('no model: models/default.bin (issue 4) and ../shared/peer-models/ are both missing');
+}
+
+export const lines = (path) => readFileSync(rootPath(path), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);

@@ -1,0 +1,259 @@
+// The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
+// The protocol is documented at the top of web/worker.js. No DOM here.
+
+// The wasm heap tops out at 2 GB and holds the file, its float weights and the student at once.
+export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
+class Cancelled extends Error {}
+
+// A macrotask boundary, so a cancel message that arrived meanwhile is seen before the next step.
+const nextTask = typeof setImmediate === 'function'
+  ? () => new Promise((resolve) => setImmediate(resolve))
+  : (() => {
+      const channel = new MessageChannel();
+      const waiting = [];
+      channel.port1.onmessage = () => waiting.shift()();
+      return () => new Promise((resolve) => { waiting.push(resolve); channel.port2.postMessage(0); });
+    })();
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function toBytes(data, label) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (data && typeof data.arrayBuffer === 'function') return new Uint8Array(await data.arrayBuffer());
+  throw new Error(`${label}: expected a file or bytes`);
+}
+
+const sizeOf = (data) => (data && (data.byteLength ?? data.size)) || 0;
+
+/** `loadModule` resolves to the Emscripten module (see cpp/wasm/engine.d.ts). */
+export function createEngineHost(loadModule) {
+  let modulePromise = null;
+  let module = null;
+  let engine = null;
+  let calibrationSets = {};
+  let currentPlanKey = null;   // the plan the engine's student was last built from
+  let currentCalibration = null;
+  const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
+  let running = null;
+  let draining = false;
+
+  const unwrap = (outcome) => {
+    if (outcome.error !== undefined) throw new Error(outcome.error);
+    return outcome.value;
+  };
+
+  const needEngine = () => {
+    if (!engine) throw new Error('no model is loaded yet');
+    return engine;
+  };
+
+  // Rebuilds the student only when the plan (or, for loss-aware, the calibration set) changed.
+  function ensurePlan(plan) {
+    const e = needEngine();
+    if (!plan) throw new Error('a plan is required');
+    const lossAware = plan.projection !== 'frobenius';
+    const key = JSON.stringify([plan.block, plan.layers, plan.matrices, plan.projection,
+      lossAware ? plan.lambda : 0, lossAware ? plan.calibration : '']);
+    if (key === currentPlanKey) return;
+    if (lossAware && plan.calibration !== currentCalibration) {
+      const lines = calibrationSets[plan.calibration];
+      if (!lines) throw new Error(`unknown calibration set "${plan.calibration}"`);
+      unwrap(e.setCalibration(lines));
+      currentCalibration = plan.calibration;
+    }
+    currentPlanKey = null;  // a failed rebuild leaves the engine's student unknown
+    unwrap(e.setPlan({ block: plan.block, layers: plan.layers, matrices: plan.matrices,
+      projection: plan.projection, lambda: plan.lambda }));
+    currentPlanKey = key;
+  }
+
+  // Mean and 95 % interval over prompts, each a separate granular call (progress, cancel).
+  async function evaluatePrompts(job, prompts, positions, label, offset = 0, total = prompts.length) {
+    const perPrompt = [];
+    for (let i = 0; i < prompts.length; ++i) {
+      await job.step({ done: offset + i, total, label });
+      const comparison = unwrap(engine.evaluate([prompts[i]], positions));
+      perPrompt.push(comparison.prompts[0]);
+    }
+    const summary = { prompts: perPrompt };
+    for (const metric of ['kl', 'cosine', 'top1', 'top5'])
+      summary[metric] = module.meanInterval(perPrompt.map((p) => p[metric]));
+    return summary;
+  }
+
+  const verbs = {
+    async load(job, args) {
+      modulePromise ??= loadModule();
+      module = await modulePromise;
+      const size = sizeOf(args.model);
+      if (size > MAX_MODEL_BYTES)
+        throw new Error(`${args.modelName}: ${(size / 2 ** 20).toFixed(0)} MB is too large for the browser: ` +
+          `the page's engine has 2 GB of memory and needs about three times the file size ` +
+          `(file, weights, student). Choose a model under ${MAX_MODEL_BYTES / 2 ** 20} MB.`);
+      await job.step({ done: 0, total: 2, label: 'reading the model' });
+      const model = await toBytes(args.model, args.modelName);
+      const tokenizer = await toBytes(args.tokenizer, args.tokenizerName);
+      await job.step({ done: 1, total: 2, label: 'checking the model' });
+      const fresh = new module.Engine();
+      const loaded = fresh.load(model, args.modelName, tokenizer, args.tokenizerName, MAX_MODEL_BYTES);
+      if (loaded.error !== undefined) {
+        fresh.delete();
+        throw new Error(loaded.error);  // the previous model, if any, stays loaded
+      }
+      engine?.delete();
+      engine = fresh;
+      calibrationSets = args.calibrationSets || {};
+      currentPlanKey = null;
+      currentCalibration = null;
+      return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES };
+    },
+
+    async plan(job, { plan }) {
+      await job.step({ done: 0, total: 1, label: 'building the student' });
+      ensurePlan(plan);
+      return { plan, parameters: engine.parameters() };
+    },
+
+    async analyze(job, { plan, prompt }) {
+      await job.step({ done: 0, total: 2, label: 'building the student' });
+      ensurePlan(plan);
+      await job.step({ done: 1, total: 2, label: 'comparing' });
+      return { analysis: unwrap(engine.analyze(prompt)), parameters: engine.parameters() };
+    },
+
+    async evaluate(job, { plan, prompts, positions }) {
+      await job.step({ done: 0, total: prompts.length, label: 'building the student' });
+      ensurePlan(plan);
+      return evaluatePrompts(job, prompts, positions, 'evaluating prompts');
+    },
+
+    async sweep(job, { plan, prompts, positions, blocks }) {
+      // The plan's own block last, so the engine ends on the student the page shows.
+      const order = [...blocks.filter((b) => b !== plan.block), ...blocks.filter((b) => b === plan.block)];
+      const total = order.length * (prompts.length + 1);
+      const rows = [];
+      const skipped = [];
+      for (let i = 0; i < order.length; ++i) {
+        const offset = i * (prompts.length + 1);
+        await job.step({ done: offset, total, label: `B = ${order[i]}: building the student` });
+        try {
+          ensurePlan({ ...plan, block: order[i] });
+        } catch (error) {  // e.g. too few calibration tokens at this B: a gap in the chart, not a failed sweep
+          const row = { block: order[i], error: error.message };
+          skipped.push(row);
+          job.post({ id: job.id, progress: { done: offset + prompts.length + 1, total, label: `B = ${order[i]}`, partial: row } });
+          continue;
+        }
+        const summary = await evaluatePrompts(job, prompts, positions, `B = ${order[i]}`, offset + 1, total);
+        const row = { block: order[i], kl: summary.kl, cosine: summary.cosine, top1: summary.top1,
+          top5: summary.top5, parameters: engine.parameters() };
+        rows.push(row);
+        job.post({ id: job.id, progress: { done: offset + prompts.length + 1, total, label: `B = ${order[i]}`, partial: row } });
+      }
+      rows.sort((a, b) => a.block - b.block);
+      return { rows, skipped };
+    },
+
+    async generate(job, { plan, prompt, steps, sampler }) {
+      await job.step({ done: 0, total: 2, label: 'generating with the teacher' });
+      ensurePlan(plan);
+      const teacher = unwrap(engine.generate(prompt, steps, sampler, false));
+      await job.step({ done: 1, total: 2, label: 'generating with the student' });
+      const student = unwrap(engine.generate(prompt, steps, sampler, true));
+      return { teacher, student };
+    },
+
+    // One engine call per run (each interleaves teacher and student after a warm-up); the median
+    // over runs is taken here so a cancel can land between runs.
+    async benchmark(job, { plan, promptTokens, decodeTokens, runs }) {
+      const measured = [];
+      for (let r = 0; r < runs; ++r) {
+        await job.step({ done: r, total: runs, label: 'measuring speed' });
+        if (r === 0) ensurePlan(plan);
+        measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1 })));
+      }
+      const pick = (who) => {
+        const out = {};
+        for (const key of ['prefill', 'decode', 'prefillMlpShare', 'decodeMlpShare'])
+          out[key] = median(measured.map((m) => m[who][key]));
+        return out;
+      };
+      return { teacher: pick('teacher'), student: pick('student') };
+    },
+
+    async structure(job, { plan, layer, matrix, blockRow, blockCol }) {
+      await job.step({ done: 0, total: 1, label: 'building the student' });
+      ensurePlan(plan);
+      return unwrap(engine.structure(layer, matrix, blockRow, blockCol));
+    },
+  };
+
+  async function run(job) {
+    try {
+      const verb = verbs[job.verb];
+      if (!verb) throw new Error(`unknown verb "${job.verb}"`);
+      const result = await verb(job, job.args || {});
+      if (job.cancelled) throw new Cancelled();
+      job.post({ id: job.id, result });
+    } catch (error) {
+      if (error instanceof Cancelled) job.post({ id: job.id, error: 'cancelled', cancelled: true });
+      else job.post({ id: job.id, error: error?.message || String(error) });
+    }
+  }
+
+  async function drain() {
+    if (draining) return;
+    draining = true;
+    while (queue.length) {
+      running = queue.shift();
+      await nextTask();  // lets cancel messages that arrived meanwhile land first
+      if (running.cancelled) running.post({ id: running.id, error: 'cancelled', cancelled: true });
+      else await run(running);
+      running = null;
+    }
+    draining = false;
+  }
+
+  function cancel(ids) {
+    const hit = (job) => !ids || ids.includes(job.id);
+    let count = 0;
+    for (const job of [running, ...queue]) if (job && hit(job) && !job.cancelled) { job.cancelled = true; ++count; }
+    return count;
+  }
+
+  return {
+    /** Starts fetching and compiling the engine before the first request needs it. */
+    prepare() {
+      modulePromise ??= loadModule();
+      modulePromise.catch(() => { modulePromise = null; });  // the load request reports the error
+    },
+    /** Takes one {verb, args, id} message; `post` receives the replies. Returns when it is queued. */
+    handle(message, post) {
+      const { verb, args, id } = message || {};
+      if (verb === 'cancel') {
+        post({ id, result: { cancelled: cancel(args?.ids) } });
+        return;
+      }
+      const job = {
+        id, verb, args, post, cancelled: false,
+        async step(progress) {
+          if (progress) post({ id, progress });
+          await nextTask();
+          if (job.cancelled) throw new Cancelled();
+        },
+      };
+      queue.push(job);
+      drain();
+    },
+    /** Resolves when every queued request has answered (for tests). */
+    async idle() {
+      while (draining || queue.length) await nextTask();
+    },
+  };
+}

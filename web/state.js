@@ -1,0 +1,182 @@
+// The page's whole state: one object described by a property table that drives parseHash and toHash.
+// Pure functions, no DOM: a copied URL hash reproduces the exact view; bad values fall back to defaults.
+
+export const BLOCK_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+export const MATRICES = ['gate', 'up', 'down'];
+export const PROJECTIONS = ['frobenius', 'loss-aware', 'loss-aware-sequential'];
+// Calibration prompts for the loss-aware projections: the first 32 held-out lines by default (the
+// solve's time grows with the tokens: about 2 s a layer in the browser), all 256, or the 20 lecture
+// prompts themselves (optimistic: calibrated on what is measured).
+export const CALIBRATION_SETS = ['heldout-32', 'heldout', 'lecture'];
+export const DEFAULT_PROMPT =
+  'Explain how a teacher-student comparison using last-token logits can reveal approximation error in a patched model.';
+
+// layers: "all", "first:k", "last:k", one index "i", or a comma list "0,2,3" (checked against the
+// model's layer count once it is loaded, see clampLayers).
+const LAYERS_SYNTAX = /^(all|first:[1-9]\d?|last:[1-9]\d?|\d{1,2}(,\d{1,2})*)$/;
+
+const isNumber = (v) => Number.isFinite(v);
+
+/**
+ * One row per control: its URL key, type, default, and (for enums) the allowed values.
+ * `check` rejects a parsed value that is out of range, so parseHash falls back to the default.
+ */
+export const PROPERTIES = [
+  { name: 'prompt', type: 'string', fallback: DEFAULT_PROMPT, check: (v) => v.trim().length > 0 && v.length <= 20000 },
+  { name: 'mode', type: 'enum', values: ['prompt', 'all20'], fallback: 'prompt' },
+  { name: 'B', type: 'int', fallback: 64, check: (v) => BLOCK_SIZES.includes(v) },
+  { name: 'layers', type: 'string', fallback: 'first:1', check: (v) => LAYERS_SYNTAX.test(v) },
+  { name: 'matrices', type: 'list', values: MATRICES, fallback: ['gate', 'up', 'down'] },
+  { name: 'proj', type: 'enum', values: PROJECTIONS, fallback: 'frobenius' },
+  { name: 'lambda', type: 'number', fallback: 0.01, check: (v) => v >= 0 && v <= 1e6 },
+  { name: 'calib', type: 'enum', values: CALIBRATION_SETS, fallback: 'heldout-32' },
+  { name: 'positions', type: 'enum', values: ['last', 'all'], fallback: 'last' },
+  // generation
+  { name: 'steps', type: 'int', fallback: 48, check: (v) => v >= 1 && v <= 256 },
+  { name: 'temp', type: 'number', fallback: 0, check: (v) => v >= 0 && v <= 2 },
+  { name: 'topp', type: 'number', fallback: 0.9, check: (v) => v > 0 && v <= 1 },
+  { name: 'penalty', type: 'number', fallback: 1, check: (v) => v >= 1 && v <= 2 },
+  { name: 'seed', type: 'int', fallback: 42, check: (v) => v >= 0 && v < 2 ** 31 },
+  // structure view: which MLP matrix and which of its blocks
+  { name: 'vlayer', type: 'int', fallback: 0, check: (v) => v >= 0 && v < 100 },
+  { name: 'vmatrix', type: 'enum', values: MATRICES, fallback: 'gate' },
+  { name: 'vrow', type: 'int', fallback: 0, check: (v) => v >= 0 && v < 65536 },
+  { name: 'vcol', type: 'int', fallback: 0, check: (v) => v >= 0 && v < 65536 },
+  // classroom mode
+  { name: 'embed', type: 'bool', fallback: false },
+  { name: 'hide', type: 'list', values: null, fallback: [] },
+];
+
+const BY_NAME = new Map(PROPERTIES.map((p) => [p.name, p]));
+
+export function defaultState() {
+  const state = {};
+  for (const p of PROPERTIES) state[p.name] = Array.isArray(p.fallback) ? [...p.fallback] : p.fallback;
+  return state;
+}
+
+// One raw URL value → a typed value, or undefined when it does not fit the property.
+function parseValue(p, raw) {
+  let v;
+  switch (p.type) {
+    case 'string': v = raw; break;
+    case 'int': v = /^-?\d+$/.test(raw) ? Number(raw) : undefined; break;
+    case 'number': v = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(raw) ? Number(raw) : undefined; break;
+    case 'bool': v = raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined; break;
+    case 'enum': v = p.values.includes(raw) ? raw : undefined; break;
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (p.values && items.some((s) => !p.values.includes(s))) return undefined;
+      // Known lists keep their canonical order (gate, up, down) and drop repeats.
+      v = p.values ? p.values.filter((s) => items.includes(s)) : [...new Set(items)];
+      if (p.values && v.length === 0) return undefined;
+      break;
+    }
+    default: return undefined;
+  }
+  if (v === undefined || (typeof v === 'number' && !isNumber(v))) return undefined;
+  if (p.check && !p.check(v)) return undefined;
+  return v;
+}
+
+/** "#B=64&prompt=..." → a complete state; unknown keys are ignored, bad values become defaults. */
+export function parseHash(hash) {
+  const state = defaultState();
+  const text = typeof hash === 'string' ? hash.replace(/^#/, '') : '';
+  for (const part of text.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    let raw = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      raw = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      continue;  // malformed percent-escape: keep the default
+    }
+    const p = BY_NAME.get(key);
+    if (!p) continue;
+    const v = parseValue(p, raw);
+    if (v !== undefined) state[p.name] = v;
+  }
+  return state;
+}
+
+function formatValue(p, v) {
+  if (p.type === 'list') return v.join(',');
+  if (p.type === 'bool') return v ? '1' : '0';
+  return String(v);
+}
+
+const sameValue = (a, b) => (Array.isArray(a) ? a.join(',') === b.join(',') : a === b);
+
+/** State → "B=64&prompt=...": every key that differs from its default, in table order. */
+export function toHash(state) {
+  const parts = [];
+  for (const p of PROPERTIES) {
+    const v = state[p.name];
+    if (v === undefined || sameValue(v, p.fallback)) continue;
+    const encoded = encodeURIComponent(formatValue(p, v)).replace(/%2C/g, ',').replace(/%3A/g, ':');
+    parts.push(`${p.name}=${encoded}`);
+  }
+  return parts.join('&');
+}
+
+// ---- layers: the spec string <-> the set of patched layers -------------------------------------
+
+/** Sorted unique layer indices of a spec, for a model with n layers (indices past n dropped). */
+export function layersOf(spec, n) {
+  let m;
+  if (spec === 'all') return range(0, n);
+  if ((m = /^first:(\d+)$/.exec(spec))) return range(0, Math.min(n, Number(m[1])));
+  if ((m = /^last:(\d+)$/.exec(spec))) return range(Math.max(0, n - Number(m[1])), n);
+  const items = spec.split(',').map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < n);
+  return [...new Set(items)].sort((a, b) => a - b);
+}
+
+/** The shortest spec naming these layers ("all", "first:2", "last:1", "3", "0,2"); "" for none. */
+export function layersSpec(layers, n) {
+  const sorted = [...new Set(layers)].sort((a, b) => a - b);
+  if (sorted.length === 0) return '';
+  const contiguous = sorted.every((l, i) => i === 0 || l === sorted[i - 1] + 1);
+  if (sorted.length === n && contiguous) return 'all';
+  if (contiguous && sorted[0] === 0 && sorted.length > 1) return `first:${sorted.length}`;
+  if (contiguous && sorted[sorted.length - 1] === n - 1 && sorted.length > 1) return `last:${sorted.length}`;
+  return sorted.join(',');
+}
+
+/** The spec itself when it names at least one existing layer (of n), else the default. */
+export function clampLayers(spec, n) {
+  if (layersOf(spec, n).length === 0) return BY_NAME.get('layers').fallback;
+  if (/^\d/.test(spec)) return layersSpec(layersOf(spec, n), n);  // drop indices the model lacks
+  return spec;
+}
+
+function range(from, to) {
+  const out = [];
+  for (let i = from; i < to; ++i) out.push(i);
+  return out;
+}
+
+/** The engine's plan for this state (see cpp/wasm/engine.d.ts PlanSpec), plus the calibration set. */
+export function planOf(state) {
+  return {
+    block: state.B,
+    layers: state.layers,
+    matrices: state.matrices.join(','),
+    projection: state.proj,
+    lambda: state.lambda,
+    calibration: state.calib,
+  };
+}
+
+/** The state with `patch` applied; a patched value that fails its property's check is ignored. */
+export function applyPatch(state, patch) {
+  const next = { ...state };
+  for (const [name, value] of Object.entries(patch)) {
+    const p = BY_NAME.get(name);
+    if (!p || value === undefined || value === null) continue;
+    const parsed = parseValue(p, formatValue(p, value));
+    if (parsed !== undefined) next[name] = parsed;
+  }
+  return next;
+}

@@ -1,0 +1,33 @@
+// Structure view: a dense weight block, its circulant projection and the difference as heatmaps.
+
+// Diverging colour map around 0 (blue negative, white 0, red positive), one scale for all three
+// maps so the difference reads against the weights themselves.
+function colour(v, scale) {
+  const t = Math.max(-1, Math.min(1, v / scale));
+  const a = Math.abs(t);
+  return t >= 0 ? [255, 255 * (1 - a), 255 * (1 - a)] : [255 * (1 - a), 255 * (1 - a), 255];
+}
+
+function paint(canvas, values, size, scale) {
+  canvas.width = size;
+  canvas.height = size;
+  const context = canvas.getContext('2d');
+  const image = context.createImageData(size, size);
+  for (let i = 0; i < size * size; ++i) {
+    const [r, g, b] = colour(values[i], scale);
+    image.data.set([r, g, b, 255], i * 4);
+  }
+  context.putImageData(image, 0, 0);
+}
+
+const largest = (values) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
+
+/** Returns how much the circulant map is magnified (its own scale, else its diagonals are faint). */
+export function renderHeatmaps(canvases, view) {
+  const scale = largest(view.dense);
+  const circulantScale = largest(view.circulant);
+  paint(canvases.dense, view.dense, view.size, scale);
+  paint(canvases.circulant, view.circulant, view.size, circulantScale);
+  paint(canvases.difference, view.difference, view.size, scale);
+  return scale / circulantScale;
+}

@@ -1,0 +1,38 @@
+// The Web Worker that hosts the wasm engine, so the page never freezes while the model runs.
+//
+// Protocol (one message each way; see web/engine-host.js for the verbs' code):
+//   page → worker   {verb, args, id}
+//   worker → page   {id, progress: {done, total, label, partial?}}   zero or more, for long verbs
+//                   {id, result}                                     on success, exactly once
+//                   {id, error: message, cancelled?: true}           on failure, exactly once
+// Verbs and their args → result:
+//   load       {model, modelName, tokenizer, tokenizerName, calibrationSets}
+//              model/tokenizer: Blob, ArrayBuffer or Uint8Array; calibrationSets: {name: lines[]}
+//              → {config, parameters, maxModelBytes}
+//   plan       {plan}                                → {plan, parameters}
+//   analyze    {plan, prompt}                        → {analysis, parameters}
+//   evaluate   {plan, prompts, positions}            → {prompts, kl, cosine, top1, top5} (intervals)
+//   sweep      {plan, prompts, positions, blocks}    → {rows: [{block, kl, cosine, top1, top5, parameters}],
+//                                                       skipped: [{block, error}]}
+//              progress.partial carries each finished (or skipped) row, so a chart can fill in as it goes
+//   generate   {plan, prompt, steps, sampler}        → {teacher: Generation, student: Generation}
+//              steps: positions in total, BOS and prompt included (llama2.c's -n)
+//   benchmark  {plan, promptTokens, decodeTokens, runs} → {teacher: Throughput, student: Throughput}
+//   structure  {plan, layer, matrix, blockRow, blockCol} → StructureView
+//   cancel     {ids?}  cancels those requests (all queued and running ones when ids is absent);
+//              each answers {id, error: 'cancelled', cancelled: true} at its next granular step
+// `plan` is a PlanSpec (cpp/wasm/engine.d.ts) plus `calibration` (a calibrationSets name); the
+// student is rebuilt only when the plan differs from the last one. Requests run one at a time in
+// arrival order; cancel is handled at once.
+import createEngineModule from './engine/engine.js';
+import wasmUrl from './engine/engine.wasm?url';
+import { createEngineHost } from './engine-host.js';
+
+const host = createEngineHost(async () => {
+  const response = await fetch(wasmUrl);
+  if (!response.ok) throw new Error(`could not fetch the engine (${wasmUrl}): HTTP ${response.status}`);
+  return createEngineModule({ wasmBinary: await response.arrayBuffer() });
+});
+
+self.onmessage = (event) => host.handle(event.data, (message) => self.postMessage(message));
+host.prepare();  // compile the engine while the page fetches the model
