@@ -26,6 +26,7 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
   auto emit = [&](int previous, int token) {
     const std::string piece = printable_piece(tokenizer.decode(previous, token));
     g.text += piece;
+    g.pieces.push_back(piece);
     return !on_piece || on_piece(piece);
   };
   for (int i = 1; i < g.prompt_tokens && i <= steps; ++i)

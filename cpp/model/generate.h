@@ -19,6 +19,7 @@ Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config&
 struct Generation {
   std::vector<int> tokens;  // BOS, prompt, continuation
   std::string text;         // prompt and continuation as printed
+  std::vector<std::string> pieces;  // (tokens − 1) what each token after BOS printed
   int prompt_tokens = 0;    // including BOS
 };
 

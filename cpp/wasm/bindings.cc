@@ -204,6 +204,7 @@ class Engine {
     val out = val::object();
     out.set("tokens", to_array(result->tokens, [](int t) { return val(t); }));
     out.set("text", result->text);
+    out.set("pieces", to_array(result->pieces, [](const std::string& p) { return val(p); }));
     out.set("promptTokens", result->prompt_tokens);
     return with_value(out);
   }

@@ -45,7 +45,12 @@ export interface Throughput { prefill: number; decode: number; prefillMlpShare: 
 export interface ThroughputSettings { promptTokens: number; decodeTokens: number; runs: number }
 
 export interface SamplerSettings { temperature: number; topP: number; repeatPenalty: number; seed: number }
-export interface Generation { tokens: number[]; text: string; promptTokens: number }
+export interface Generation {
+  tokens: number[];        // BOS, prompt, continuation
+  text: string;            // prompt and continuation as printed
+  pieces: string[];        // what each token after BOS printed (tokens.length - 1)
+  promptTokens: number;    // including BOS
+}
 
 export interface StructureView {
   size: number;               // the block shown is size × size, row-major

@@ -1,22 +1,14 @@
-// Side-by-side generation, the first place where teacher and student differ highlighted.
+// Side-by-side generation, the first token where teacher and student differ highlighted.
 
-// The engine returns whole texts, not pieces per token, so the mark covers the first differing
-// word (at most 12 characters) as an approximation of the first divergent token.
-function split(text, at) {
-  let end = at;
-  while (end < text.length && /\s/.test(text[end])) ++end;
-  while (end < text.length && end - at < 12 && !/\s/.test(text[end])) ++end;
-  return [text.slice(0, at), text.slice(at, end), text.slice(end)];
-}
-
-function fill(paragraph, text, at) {
-  const [same, first, rest] = split(text, at);
+// pieces[i] is what tokens[i + 1] printed, so the text splits exactly at token boundaries.
+function fill(paragraph, pieces, divergent) {
   const mark = document.createElement('mark');
-  mark.textContent = first;
+  mark.textContent = pieces[divergent - 1] ?? '';
   const tail = document.createElement('span');
   tail.className = 'after';
-  tail.textContent = rest;
-  paragraph.replaceChildren(document.createTextNode(same), ...(first ? [mark] : []), tail);
+  tail.textContent = pieces.slice(divergent).join('');
+  const same = document.createTextNode(pieces.slice(0, Math.max(0, divergent - 1)).join(''));
+  paragraph.replaceChildren(same, ...(mark.textContent ? [mark] : []), tail);
 }
 
 /** Returns a one-line summary of where the two continuations part. */
@@ -24,11 +16,9 @@ export function renderGeneration(teacherEl, studentEl, result) {
   const t = result.teacher, s = result.student;
   let token = t.promptTokens;
   while (token < t.tokens.length && token < s.tokens.length && t.tokens[token] === s.tokens[token]) ++token;
-  let at = 0;
-  while (at < t.text.length && at < s.text.length && t.text[at] === s.text[at]) ++at;
   const identical = token >= t.tokens.length && token >= s.tokens.length;
-  fill(teacherEl, t.text, identical ? t.text.length : at);
-  fill(studentEl, s.text, identical ? s.text.length : at);
+  fill(teacherEl, t.pieces, identical ? t.pieces.length + 1 : token);
+  fill(studentEl, s.pieces, identical ? s.pieces.length + 1 : token);
   const made = (g) => g.tokens.length - g.promptTokens;
   const counts = `teacher ${made(t)} tokens, student ${made(s)} (a model stops early at end of text)`;
   if (identical) return `identical continuations; ${counts}`;
