@@ -148,6 +148,10 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
     op.w2->forward(s.hb_.data(), rows, s.xb2_.data());
     add_in_place(x, s.xb2_.data(), rows * dim);
     if (s.timers) s.timers->mlp_seconds += seconds_since(mlp_start);
+    if (l == s.stop_after_layer) {
+      s.length += rows;
+      return nullptr;
+    }
   }
 
   // Final norm and classifier, for every row or only the last.

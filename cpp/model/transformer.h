@@ -56,6 +56,7 @@ class RunState {
   int length = 0;                 // positions already in the KV cache
   ForwardTimers* timers = nullptr;
   MlpInputHook mlp_input_hook;
+  int stop_after_layer = -1;      // ≥ 0: run layers 0..this one only, no logits (calibration)
 
  private:
   friend const float* forward(const Transformer&, RunState&, const int*, int, bool);
@@ -75,7 +76,8 @@ class RunState {
 };
 
 // Runs `rows` tokens at positions state.length.. (one batch: prefill; one token: decode), appends
-// them to the KV cache and returns logits: (rows, vocab) when all_logits, else the last row (vocab).
+// them to the KV cache and returns logits: (rows, vocab) when all_logits, else the last row (vocab);
+// null when state.stop_after_layer ends the pass early.
 // Callers check rows ≥ 1 and state.length + rows ≤ seq_len.
 const float* forward(const Transformer& model, RunState& state, const int* tokens, int rows,
                      bool all_logits = false);

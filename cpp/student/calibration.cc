@@ -8,8 +8,10 @@ namespace circulant {
 CalibrationInputs collect_mlp_inputs(const Transformer& model, const std::vector<std::vector<int>>& prompts,
                                      const std::vector<int>& layers) {
   CalibrationInputs out;
+  if (layers.empty()) return out;
   for (int l : layers) out.layers[l];
   RunState state(model.config());
+  state.stop_after_layer = *std::max_element(layers.begin(), layers.end());  // later layers unused
   state.mlp_input_hook = [&out](int layer, MlpMatrix matrix, const float* x, int rows, int cols) {
     auto it = out.layers.find(layer);
     if (it == out.layers.end()) return;
