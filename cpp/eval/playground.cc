@@ -13,6 +13,13 @@
 namespace circulant {
 namespace {
 
+// BOS ends one text and starts the next; tokenizers spell it "\n<s>\n", which reads badly as a bar label.
+std::string display_piece(const Tokenizer& tok, int previous, int token) {
+  if (token == kBos) return "<s>";
+  if (token == kEos) return "</s>";
+  return tok.decode(previous, token);
+}
+
 std::vector<Candidate> top_candidates(const float* logits, const float* other, int vocab, const Tokenizer& tok,
                                       bool logits_are_teacher) {
   auto probabilities = [vocab](const float* z) {
@@ -31,7 +38,7 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
   std::vector<Candidate> out;
   for (int i = 0; i < k; ++i) {
     const int t = order[i];
-    Candidate c{t, tok.decode(0, t), logits_are_teacher ? p[t] : q[t], logits_are_teacher ? q[t] : p[t]};
+    Candidate c{t, display_piece(tok, 0, t), logits_are_teacher ? p[t] : q[t], logits_are_teacher ? q[t] : p[t]};
     out.push_back(c);
   }
   return out;
@@ -100,7 +107,7 @@ Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   const float* s = forward(*student_, state, tokens->data(), n, true);
   PromptAnalysis a;
   a.tokens = tokens.value();
-  for (int i = 0; i < n; ++i) a.pieces.push_back(i == 0 ? "<s>" : tokenizer_->decode(a.tokens[i - 1], a.tokens[i]));
+  for (int i = 0; i < n; ++i) a.pieces.push_back(display_piece(*tokenizer_, i ? a.tokens[i - 1] : kBos, a.tokens[i]));
   PromptResult r = compare_prompt(t.data(), s, n, vocab);
   a.positions = r.positions;
   a.last = r.positions.back();

@@ -19,7 +19,8 @@ function row(candidate, scale) {
   const value = document.createElement('span');
   value.className = 'p';
   value.textContent = `${(candidate.teacher * 100).toFixed(1)} / ${(candidate.student * 100).toFixed(1)}`;
-  li.title = `teacher ${(candidate.teacher * 100).toFixed(2)} %, student ${(candidate.student * 100).toFixed(2)} %`;
+  // <s> (BOS): the model expects this text to end here and a new one to begin.
+  li.title = `${candidate.text === '<s>' ? 'end of text: ' : ''}teacher ${(candidate.teacher * 100).toFixed(2)} %, student ${(candidate.student * 100).toFixed(2)} %`;
   li.append(label, bars, value);
   return li;
 }
