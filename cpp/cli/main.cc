@@ -50,7 +50,8 @@ const std::vector<Command>& commands() {
        student_flags({"blocks", "prompts", "positions", "runs"}), {"json", "csv", "no-cache"}, circulant::run_sweep},
       {"perplexity",
        "perplexity [--model M] [--tokenizer T] --text FILE [--max-lines N] [--block B and student flags]\n"
-       "           perplexity of the teacher (and of the student when --block is given)",
+       "           perplexity of the teacher (and of the student when --block is given); the lines are\n"
+       "           joined, each with its BOS as in training, and read in windows of the context",
        student_flags({"text", "block", "max-lines"}), {"no-cache"}, circulant::run_perplexity},
   };
   return list;

@@ -91,9 +91,11 @@ Status run_perplexity(const Args& args) {
   auto max_lines = args.get_int("max-lines", 0, 0, 1L << 40);
   if (!max_lines.ok()) return Error{max_lines.error()};
   if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size()) lines->resize(size_t(max_lines.value()));
-  auto sequences = encode_lines(lines.value(), loaded->tokenizer, c, /*truncate=*/true);
-  if (!sequences.ok()) return Error{sequences.error()};
-  const PerplexityResult t = perplexity(teacher, sequences.value());
+  auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, /*truncate=*/true);
+  if (!lines_tokens.ok()) return Error{lines_tokens.error()};
+  // As in training: lines joined with their BOS, read in windows of the model's context.
+  const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
+  const PerplexityResult t = perplexity(teacher, windows);
   std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity, t.mean_nll,
               (long long)t.predicted_tokens);
   if (!args.has("block")) return ok_status();
@@ -108,7 +110,7 @@ Status run_perplexity(const Args& args) {
   if (!calibration.ok()) return Error{calibration.error()};
   auto student = build_student(teacher, plan.value(), calibration.value());
   if (!student.ok()) return Error{student.error()};
-  const PerplexityResult s = perplexity(student.value(), sequences.value());
+  const PerplexityResult s = perplexity(student.value(), windows);
   std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s)\n", s.perplexity, s.mean_nll,
               plan->block, layers_spec(plan->layers, c.n_layers).c_str(), matrix_names(plan->matrices).c_str(),
               projection_name(plan->projection).c_str());

@@ -35,6 +35,17 @@ Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string
   return sequences;
 }
 
+std::vector<std::vector<int>> stream_windows(const std::vector<std::vector<int>>& sequences, int window) {
+  std::vector<std::vector<int>> windows(1);
+  for (const auto& sequence : sequences)
+    for (int token : sequence) {
+      if (int(windows.back().size()) == window) windows.emplace_back();
+      windows.back().push_back(token);
+    }
+  if (windows.back().empty()) windows.pop_back();
+  return windows;
+}
+
 int64_t count_tokens(const std::vector<std::vector<int>>& sequences) {
   int64_t n = 0;
   for (const auto& s : sequences) n += int64_t(s.size());

@@ -19,6 +19,10 @@ Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string
                                                    const Tokenizer& tokenizer, const Config& config,
                                                    bool truncate = false);
 
+// The sequences joined into one stream (each keeps its BOS, as in training) and cut into
+// consecutive windows of `window` tokens; the last window may be shorter.
+std::vector<std::vector<int>> stream_windows(const std::vector<std::vector<int>>& sequences, int window);
+
 int64_t count_tokens(const std::vector<std::vector<int>>& sequences);
 
 }  // namespace circulant
