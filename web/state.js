@@ -33,9 +33,10 @@ export const PROPERTIES = [
   { name: 'positions', type: 'enum', values: ['last', 'all'], fallback: 'last' },
   // generation
   { name: 'steps', type: 'int', fallback: 48, check: (v) => v >= 1 && v <= 256 },
-  { name: 'temp', type: 'number', fallback: 0, check: (v) => v >= 0 && v <= 2 },
+  // Seeded sampling the model card found most readable; greedy text from so small a model loops.
+  { name: 'temp', type: 'number', fallback: 0.8, check: (v) => v >= 0 && v <= 2 },
   { name: 'topp', type: 'number', fallback: 0.9, check: (v) => v > 0 && v <= 1 },
-  { name: 'penalty', type: 'number', fallback: 1, check: (v) => v >= 1 && v <= 2 },
+  { name: 'penalty', type: 'number', fallback: 1.1, check: (v) => v >= 1 && v <= 2 },
   { name: 'seed', type: 'int', fallback: 42, check: (v) => v >= 0 && v < 2 ** 31 },
   // structure view: which MLP matrix and which of its blocks
   { name: 'vlayer', type: 'int', fallback: 0, check: (v) => v >= 0 && v < 100 },
