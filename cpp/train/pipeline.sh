@@ -56,6 +56,9 @@ for split in train val; do
   spm_encode --model="$RUNS/tok/tok2048.model" --output_format=id \
     < "$RUNS/corpus/$split.txt" > "$RUNS/data/$split.ids"
 done
+# sentencepiece's ids of the shipped calibration prompts: the fixture of train_tokenizer_format_shipped.
+spm_encode --model="$RUNS/tok/tok2048.model" --output_format=id \
+  < "$ROOT/models/prompts/calibration.txt" > "$TRAIN/testdata/calibration.ids"
 
 echo "== trainer"
 cmake -S "$TRAIN" -B "$ROOT/build/train-run" -DCMAKE_BUILD_TYPE=Release >/dev/null
