@@ -88,10 +88,9 @@ Status run_bench(const Args& args) {
   settings.runs = int(runs.value());
   const Throughput t = measure_throughput({&model}, settings).front();
   std::printf("prefill  %8.1f tokens/s  (%d-token prompt in one batch; MLP %.0f %% of the time)\n",
-              t.prefill_tokens_per_second, std::min(settings.prompt_tokens, model.config().seq_len - 1),
-              100 * t.prefill_mlp_share);
+              t.prefill_tokens_per_second, t.prompt_tokens, 100 * t.prefill_mlp_share);
   std::printf("decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
-              t.decode_tokens_per_second, settings.decode_tokens, 100 * t.decode_mlp_share);
+              t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
   std::printf("median of %d runs after a warm-up, one thread\n", settings.runs);
   return ok_status();
 }

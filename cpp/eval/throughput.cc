@@ -60,6 +60,8 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
     th.decode_tokens_per_second = decode ? decode / median(t.decode_seconds) : 0;
     th.prefill_mlp_share = median(t.prefill_share);
     th.decode_mlp_share = median(t.decode_share);
+    th.prompt_tokens = prompt_len;
+    th.decode_tokens = decode;
     result.push_back(th);
   }
   return result;

@@ -12,6 +12,8 @@ struct Throughput {
   double decode_tokens_per_second = 0;   // one token at a time through the KV cache
   double prefill_mlp_share = 0;          // fraction of forward time spent in the MLP blocks
   double decode_mlp_share = 0;
+  int prompt_tokens = 0;  // as measured, after clipping to the context
+  int decode_tokens = 0;
 };
 
 struct ThroughputSettings {
