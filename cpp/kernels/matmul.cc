@@ -20,6 +20,16 @@ void matmul_rows_reference(const float* x, int rows, const float* weight, int ou
   }
 }
 
+void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  for (int t = 0; t < rows; ++t) {
+    for (int i = 0; i < in; ++i) {
+      double sum = 0;
+      for (int o = 0; o < out; ++o) sum += double(x[size_t(t) * out + o]) * weight[size_t(o) * in + i];
+      y[size_t(t) * in + i] = float(sum);
+    }
+  }
+}
+
 #ifdef __wasm_simd128__
 
 namespace {
@@ -72,7 +82,44 @@ void matmul_rows(const float* x, int rows, const float* weight, int out, int in,
     for (int t = 0; t < rows; ++t) y[size_t(t) * out + o] = dot1(x + size_t(t) * in, weight + size_t(o) * in, in);
 }
 
+// Two rows of y and 16 of its columns live in eight registers while every row of W streams past:
+// each weight is loaded once per two rows of x.
+void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  const int wide = in / 16 * 16;
+  for (int t = 0; t < rows; t += 2) {
+    const float* x0 = x + size_t(t) * out;
+    const float* x1 = t + 1 < rows ? x0 + out : x0;  // an odd last row is computed twice
+    float* y0 = y + size_t(t) * in;
+    float* y1 = t + 1 < rows ? y0 + in : y0;
+    for (int c = 0; c < wide; c += 16) {
+      v128_t a[4], b[4];
+      for (int k = 0; k < 4; ++k) a[k] = b[k] = wasm_f32x4_splat(0);
+      for (int o = 0; o < out; ++o) {
+        const float* w = weight + size_t(o) * in + c;
+        const v128_t s0 = wasm_f32x4_splat(x0[o]), s1 = wasm_f32x4_splat(x1[o]);
+        for (int k = 0; k < 4; ++k) {
+          const v128_t wv = wasm_v128_load(w + 4 * k);
+          a[k] = wasm_f32x4_add(a[k], wasm_f32x4_mul(s0, wv));
+          b[k] = wasm_f32x4_add(b[k], wasm_f32x4_mul(s1, wv));
+        }
+      }
+      for (int k = 0; k < 4; ++k) wasm_v128_store(y0 + c + 4 * k, a[k]), wasm_v128_store(y1 + c + 4 * k, b[k]);
+    }
+    for (int i = wide; i < in; ++i) {
+      float s0 = 0, s1 = 0;
+      for (int o = 0; o < out; ++o) s0 += x0[o] * weight[size_t(o) * in + i], s1 += x1[o] * weight[size_t(o) * in + i];
+      y0[i] = s0, y1[i] = s1;
+    }
+  }
+}
+
 #else
+
+void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<RowMajor>(y, rows, in).noalias() =
+      Eigen::Map<const RowMajor>(x, rows, out) * Eigen::Map<const RowMajor>(weight, out, in);
+}
 
 void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y) {
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

@@ -29,7 +29,7 @@ Transformer::Transformer(std::shared_ptr<const Weights> weights) : weights_(std:
     layers_.push_back({dense(l.wq, c.dim, c.dim), dense(l.wk, c.kv_dim(), c.dim),
                        dense(l.wv, c.kv_dim(), c.dim), dense(l.wo, c.dim, c.dim),
                        dense(l.w1, c.hidden_dim, c.dim), dense(l.w2, c.dim, c.hidden_dim),
-                       dense(l.w3, c.hidden_dim, c.dim)});
+                       dense(l.w3, c.hidden_dim, c.dim), nullptr});
   }
 }
 
@@ -139,7 +139,7 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
 
     // MLP block: norm, SwiGLU (w2(silu(w1 x) ⊙ w3 x)), residual.
     const auto mlp_start = Clock::now();
-    rmsnorm_rows(x, w.layers[l].rms_ffn, rows, dim, s.xb_.data());
+    rmsnorm_rows(x, op.ffn_norm ? op.ffn_norm->data() : w.layers[l].rms_ffn, rows, dim, s.xb_.data());
     if (s.mlp_input_hook) s.mlp_input_hook(l, MlpMatrix::kGate, s.xb_.data(), rows, dim);
     op.w1->forward(s.xb_.data(), rows, s.hb_.data());
     op.w3->forward(s.xb_.data(), rows, s.hb2_.data());

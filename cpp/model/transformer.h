@@ -16,6 +16,8 @@ enum class MlpMatrix { kGate = 0, kUp = 1, kDown = 2 };  // w1, w3, w2 in llama2
 struct LayerOperators {
   std::shared_ptr<const LinearOperator> wq, wk, wv, wo;  // attention
   std::shared_ptr<const LinearOperator> w1, w2, w3;      // MLP: gate, down, up
+  // (dim) MLP RMSNorm gain a student trained for itself; null: the checkpoint's rms_ffn.
+  std::shared_ptr<const std::vector<float>> ffn_norm;
   std::shared_ptr<const LinearOperator>& mlp(MlpMatrix m);
   const LinearOperator& mlp(MlpMatrix m) const;
 };
