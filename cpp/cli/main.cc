@@ -28,6 +28,13 @@ std::set<std::string> student_flags(std::set<std::string> extra) {
   return extra;
 }
 
+std::set<std::string> switches_plus(std::set<std::string> extra) {
+  extra.insert(circulant::kStudentSwitches.begin(), circulant::kStudentSwitches.end());
+  return extra;
+}
+
+std::set<std::string> table_switches() { return switches_plus({"json", "csv"}); }
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"generate",
@@ -42,17 +49,27 @@ const std::vector<Command>& commands() {
        {"model", "tokenizer", "runs"}, {}, circulant::run_bench},
       {"compare",
        "compare [--model M] [--tokenizer T] [--prompts FILE] --block B [--layers SPEC]\n"
-       "           [--matrices gate,up,down] [--projection frobenius|loss-aware|loss-aware-sequential]\n"
-       "           [--calibration FILE] [--lambda X] [--positions last|all] [--runs N] [--no-cache]\n"
-       "           [--json|--csv]   teacher and student rows of the published table",
-       student_flags({"block", "prompts", "positions", "runs"}), {"json", "csv", "no-cache"}, circulant::run_compare},
+       "           [--matrices gate,up,down] [--structure circulant|low-rank|removed]\n"
+       "           [--projection frobenius|loss-aware|loss-aware-sequential|distill] [--calibration FILE]\n"
+       "           [--lambda X] [--steps N --lr X --batch N --init P --seed S --train-norms] [--student FILE]\n"
+       "           [--positions last|all] [--runs N] [--no-cache] [--json|--csv]\n"
+       "           teacher and student rows of the published table",
+       student_flags({"block", "prompts", "positions", "runs"}), table_switches(), circulant::run_compare},
       {"sweep", "sweep [same flags as compare] --blocks 1,2,4,...,256   one student row per block size",
-       student_flags({"blocks", "prompts", "positions", "runs"}), {"json", "csv", "no-cache"}, circulant::run_sweep},
+       student_flags({"blocks", "prompts", "positions", "runs"}), table_switches(), circulant::run_sweep},
       {"perplexity",
        "perplexity [--model M] [--tokenizer T] --text FILE [--max-lines N] [--block B and student flags]\n"
-       "           perplexity of the teacher (and of the student when --block is given); the lines are\n"
-       "           joined, each with its BOS as in training, and read in windows of the context",
-       student_flags({"text", "block", "max-lines"}), {"no-cache"}, circulant::run_perplexity},
+       "           perplexity of the teacher (and of the student when --block or --student is given); the\n"
+       "           lines are joined, each with its BOS as in training, and read in windows of the context",
+       student_flags({"text", "block", "max-lines"}), circulant::kStudentSwitches, circulant::run_perplexity},
+      {"distill",
+       "distill [--model M] [--tokenizer T] (--block B | --blocks LIST) --out FILE [--layers SPEC]\n"
+       "           [--matrices LIST] [--structure circulant|low-rank] [--steps N] [--lr X] [--batch N]\n"
+       "           [--init frobenius|loss-aware|loss-aware-sequential] [--seed S] [--train-norms]\n"
+       "           [--calibration FILE] [--prompts FILE] [--float16]\n"
+       "           trains students against the teacher (KL over every position of the calibration\n"
+       "           lines) and saves them; --student FILE loads them in compare, sweep and perplexity",
+       student_flags({"block", "blocks", "prompts", "out"}), switches_plus({"float16"}), circulant::run_distill},
   };
   return list;
 }

@@ -11,7 +11,6 @@
 #include "student/student.h"
 
 namespace circulant {
-namespace {
 
 Result<std::vector<int>> parse_blocks(const std::string& list) {
   std::vector<int> blocks;
@@ -29,29 +28,71 @@ Result<std::vector<int>> parse_blocks(const std::string& list) {
   return blocks;
 }
 
-Status run_table(const Args& args, const std::vector<int>* sweep_blocks) {
+namespace {
+
+// The plan of the flags, the saved students of --student (then the block sizes default to theirs),
+// and the calibration set the plan needs.
+struct StudentSetup {
+  StudentPlan plan;
+  std::vector<SavedStudent> saved;
+  std::vector<std::vector<int>> calibration;
+};
+
+Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) {
+  const Config& c = loaded.weights->config;
+  StudentSetup setup;
+  auto plan = parse_student_plan(args, c);
+  if (!plan.ok()) return Error{plan.error()};
+  setup.plan = plan.value();
+  if (args.has("student")) {
+    auto saved = load_student_flag(args, *loaded.weights, setup.plan);
+    if (!saved.ok()) return Error{saved.error()};
+    setup.saved = std::move(saved.value());
+    return setup;
+  }
+  auto calibration = load_calibration(args, setup.plan, loaded.tokenizer, c);
+  if (!calibration.ok()) return Error{calibration.error()};
+  setup.calibration = std::move(calibration.value());
+  return setup;
+}
+
+Result<int> block_flag(const Args& args, const StudentSetup& setup) {
+  if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
+  auto block = args.get_int("block", 64, 0, 1 << 20);
+  if (!block.ok()) return Error{block.error()};
+  Status ok = check_block_size(block.value());
+  if (!ok.ok()) return Error{ok.error()};
+  return int(block.value());
+}
+
+Status run_table(const Args& args, bool sweep) {
   auto loaded = load_model_and_tokenizer(args);
   if (!loaded.ok()) return Error{loaded.error()};
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
-  auto plan = parse_student_plan(args, c);
-  if (!plan.ok()) return Error{plan.error()};
+  auto setup = student_setup(args, loaded.value());
+  if (!setup.ok()) return Error{setup.error()};
   std::vector<int> blocks;
-  if (sweep_blocks) {
-    blocks = *sweep_blocks;
+  if (sweep && !args.has("blocks") && !setup->saved.empty()) {
+    for (const SavedStudent& s : setup->saved) blocks.push_back(s.plan.block);
+  } else if (sweep) {
+    auto list = parse_blocks(args.get("blocks", "1,2,4,8,16,32,64,128,256"));
+    if (!list.ok()) return Error{list.error()};
+    blocks = list.value();
   } else {
-    auto block = args.get_int("block", 64, 0, 1 << 20);
+    auto block = block_flag(args, setup.value());
     if (!block.ok()) return Error{block.error()};
-    Status ok = check_block_size(block.value());
-    if (!ok.ok()) return Error{ok.error()};
-    blocks = {int(block.value())};
+    blocks = {block.value()};
   }
+  for (int b : blocks)
+    if (!setup->saved.empty()) {
+      auto found = saved_at_block(setup->saved, b, args.get("student"));
+      if (!found.ok()) return Error{found.error()};
+    }
   auto lines = read_lines(args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
   auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
-  auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
-  if (!calibration.ok()) return Error{calibration.error()};
   const std::string positions = args.get("positions", "last");
   if (positions != "last" && positions != "all") return Error{"--positions must be last or all"};
   auto runs = args.get_int("runs", 5, 0, 1000);
@@ -61,7 +102,9 @@ Status run_table(const Args& args, const std::vector<int>* sweep_blocks) {
   settings.positions = positions == "all" ? Positions::kAll : Positions::kLast;
   settings.measure_speed = runs.value() > 0;
   settings.speed.runs = int(runs.value());
-  auto rows = run_experiment(teacher, plan.value(), blocks, prompts.value(), calibration.value(), settings);
+  if (!setup->saved.empty()) settings.saved = &setup->saved;
+  settings.distill_progress = [](int block) { return terminal_progress("distill B=" + std::to_string(block)); };
+  auto rows = run_experiment(teacher, setup->plan, blocks, prompts.value(), setup->calibration, settings);
   if (!rows.ok()) return Error{rows.error()};
   const TableFormat format = args.has("json") ? TableFormat::kJson
                              : args.has("csv") ? TableFormat::kCsv
@@ -72,13 +115,9 @@ Status run_table(const Args& args, const std::vector<int>* sweep_blocks) {
 
 }  // namespace
 
-Status run_compare(const Args& args) { return run_table(args, nullptr); }
+Status run_compare(const Args& args) { return run_table(args, false); }
 
-Status run_sweep(const Args& args) {
-  auto blocks = parse_blocks(args.get("blocks", "1,2,4,8,16,32,64,128,256"));
-  if (!blocks.ok()) return Error{blocks.error()};
-  return run_table(args, &blocks.value());
-}
+Status run_sweep(const Args& args) { return run_table(args, true); }
 
 Status run_perplexity(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
@@ -98,22 +137,28 @@ Status run_perplexity(const Args& args) {
   const PerplexityResult t = perplexity(teacher, windows);
   std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity, t.mean_nll,
               (long long)t.predicted_tokens);
-  if (!args.has("block")) return ok_status();
-  auto plan = parse_student_plan(args, c);
-  if (!plan.ok()) return Error{plan.error()};
-  auto block = args.get_int("block", 64, 0, 1 << 20);
+  if (!args.has("block") && !args.has("student")) return ok_status();
+  auto setup = student_setup(args, loaded.value());
+  if (!setup.ok()) return Error{setup.error()};
+  auto block = block_flag(args, setup.value());
   if (!block.ok()) return Error{block.error()};
-  Status valid = check_block_size(block.value());
-  if (!valid.ok()) return Error{valid.error()};
-  plan->block = int(block.value());
-  auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
-  if (!calibration.ok()) return Error{calibration.error()};
-  auto student = build_student(teacher, plan.value(), calibration.value());
+  StudentPlan plan = setup->plan;
+  plan.block = block.value();
+  Result<Transformer> student = Error{"no student"};
+  if (!setup->saved.empty()) {
+    auto saved = saved_at_block(setup->saved, plan.block, args.get("student"));
+    if (!saved.ok()) return Error{saved.error()};
+    plan = saved.value()->plan;
+    student = assemble_student(teacher, plan, saved.value()->parameters);
+  } else {
+    student = build_student(teacher, plan, setup->calibration,
+                            terminal_progress("distill B=" + std::to_string(plan.block)));
+  }
   if (!student.ok()) return Error{student.error()};
   const PerplexityResult s = perplexity(student.value(), windows);
-  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s)\n", s.perplexity, s.mean_nll,
-              plan->block, layers_spec(plan->layers, c.n_layers).c_str(), matrix_names(plan->matrices).c_str(),
-              projection_name(plan->projection).c_str());
+  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
+              s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(), matrix_names(plan.matrices).c_str(),
+              structure_name(plan.structure).c_str(), projection_name(plan.projection).c_str());
   std::printf("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
   return ok_status();
 }

@@ -1,5 +1,5 @@
-// Flags that describe a student (--layers, --matrices, --block, --projection, --lambda,
-// --calibration, --no-cache) and the calibration prompts they imply.
+// Flags that describe a student (--layers, --matrices, --block, --structure, --projection,
+// --lambda, --calibration, the distillation settings, --student, --no-cache) and what they imply.
 #pragma once
 
 #include <set>
@@ -9,17 +9,32 @@
 #include "cli/args.h"
 #include "model/tokenizer.h"
 #include "student/plan.h"
+#include "student/student.h"
+#include "student/student_file.h"
 
 namespace circulant {
 
-extern const std::set<std::string> kStudentFlags;
+extern const std::set<std::string> kStudentFlags;     // take a value
+extern const std::set<std::string> kStudentSwitches;  // take none
 
-// Everything but the block size, which compare and sweep take differently.
-Result<StudentPlan> parse_student_plan(const Args& args, const Config& config);
+// Everything but the block size, which compare and sweep take differently. `distill_only`
+// (the distill command): the projection is distill and --projection is refused.
+Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, bool distill_only = false);
 
 // Token sequences of --calibration (default models/prompts/calibration.txt), or none when the
 // projection does not need them.
 Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const StudentPlan& plan,
                                                        const Tokenizer& tokenizer, const Config& config);
+
+// --student FILE: the saved students, checked against the teacher. Their plans replace the plan
+// flags; a flag given explicitly that disagrees with the file is an error naming both.
+Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weights& teacher,
+                                                    const StudentPlan& flags);
+// The saved student at block size B, or an error listing the block sizes the file holds.
+Result<const SavedStudent*> saved_at_block(const std::vector<SavedStudent>& saved, int block,
+                                           const std::string& file);
+
+// Prints "label: step n/N, batch KL x, s seconds" over itself on stderr when it is a terminal.
+DistillProgress terminal_progress(const std::string& label);
 
 }  // namespace circulant

@@ -31,6 +31,7 @@ std::vector<Cell> cells(const ExperimentRow& r, const Config& c) {
       {"layers", t ? "-" : layers_spec(r.plan.layers, c.n_layers), false},
       {"block", t ? "null" : std::to_string(r.plan.block), true},
       {"matrices", t ? "-" : matrix_names(r.plan.matrices), false},
+      {"structure", t ? "dense" : structure_name(r.plan.structure), false},
       {"projection", t ? "dense" : projection_name(r.plan.projection), false},
       {"cosine", json_number(r.metrics.cosine.mean), true},
       {"kl", json_number(r.metrics.kl.mean), true},
@@ -54,17 +55,23 @@ std::string json_string(const std::string& s) { return "\"" + s + "\""; }  // ou
 
 std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
   std::string out =
-      "| model | layers | B | matrices | projection | cosine | KL (nats) | top-1 | top-5 | MLP params | total params "
-      "| prefill tok/s | decode tok/s | MLP share of decode |\n"
-      "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "| model | layers | B | matrices | structure | projection | cosine | KL (nats) | top-1 | top-5 | MLP params "
+      "| total params | prefill tok/s | decode tok/s | MLP share of decode |\n"
+      "|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const ExperimentRow& r : rows) {
     const auto v = cells(r, c);
+    const auto text = [&v](const char* key) {
+      for (const Cell& cell : v)
+        if (cell.key == key) return cell.text;
+      return std::string();
+    };
     const Throughput& s = r.throughput;
-    out += "| " + v[0].text + " | " + v[1].text + " | " + (r.teacher ? "-" : v[2].text) + " | " + v[3].text + " | " +
-           v[4].text + " | " + with_interval(r.metrics.cosine, 3) + " | " + with_interval(r.metrics.kl, 3) + " | " +
+    out += "| " + text("model") + " | " + text("layers") + " | " + (r.teacher ? "-" : text("block")) + " | " +
+           text("matrices") + " | " + text("structure") + " | " + text("projection") + " | " +
+           with_interval(r.metrics.cosine, 3) + " | " + with_interval(r.metrics.kl, 3) + " | " +
            fixed(100 * r.metrics.top1.mean, 0) + " % | " + fixed(100 * r.metrics.top5.mean, 0) + " % | " +
-           v[9].text + " | " + v[10].text + " | " + fixed(s.prefill_tokens_per_second, 0) + " | " +
-           fixed(s.decode_tokens_per_second, 0) + " | " + fixed(100 * s.decode_mlp_share, 0) + " % |\n";
+           text("params_mlp") + " | " + text("params_total") + " | " + fixed(s.prefill_tokens_per_second, 0) +
+           " | " + fixed(s.decode_tokens_per_second, 0) + " | " + fixed(100 * s.decode_mlp_share, 0) + " % |\n";
   }
   return out;
 }

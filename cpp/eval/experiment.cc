@@ -27,7 +27,18 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher, co
   for (int block : blocks) {
     StudentPlan p = plan;
     p.block = block;
-    auto student = build_student(teacher, p, calibration);
+    Result<Transformer> student = Error{"no student"};
+    if (settings.saved) {
+      const SavedStudent* saved = nullptr;
+      for (const SavedStudent& s : *settings.saved)
+        if (s.plan.block == block) saved = &s;
+      if (!saved) return Error{"no saved student at B = " + std::to_string(block)};
+      p = saved->plan;
+      student = assemble_student(teacher, p, saved->parameters);
+    } else {
+      student = build_student(teacher, p, calibration,
+                              settings.distill_progress ? settings.distill_progress(block) : nullptr);
+    }
     if (!student.ok()) return Error{student.error()};
     students.push_back(std::move(student.value()));
     ExperimentRow row;

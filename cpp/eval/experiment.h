@@ -2,11 +2,13 @@
 // prompts and timed side by side. The CLI's compare/sweep and the page's sweep chart use it.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "eval/metrics.h"
 #include "eval/throughput.h"
 #include "student/plan.h"
+#include "student/student_file.h"
 
 namespace circulant {
 
@@ -23,6 +25,10 @@ struct ExperimentSettings {
   Positions positions = Positions::kLast;
   bool measure_speed = true;
   ThroughputSettings speed;
+  // Saved students to evaluate (one per block size asked for) instead of building them.
+  const std::vector<SavedStudent>* saved = nullptr;
+  // For distill plans: called after each step with the block size being distilled.
+  std::function<DistillProgress(int block)> distill_progress;
 };
 
 // One row for the teacher, then one per block size of `blocks` (each a copy of `plan` at that B).

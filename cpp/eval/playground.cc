@@ -8,6 +8,7 @@
 
 #include "eval/prompt_set.h"
 #include "student/block_circulant_linear.h"
+#include "student/low_rank_linear.h"
 #include "student/student.h"
 
 namespace circulant {
@@ -69,18 +70,108 @@ Status Playground::set_calibration(const std::vector<std::string>& lines) {
   auto sequences = encode_lines(lines, *tokenizer_, config(), /*truncate=*/true);
   if (!sequences.ok()) return Error{sequences.error()};
   calibration_ = std::move(sequences.value());
+  distiller_.reset();  // trained on the previous set
+  distilled_.clear();
   return ok_status();
 }
 
-Status Playground::set_plan(const StudentPlan& plan) {
-  Status valid = check_block_size(plan.block);
-  if (!valid.ok()) return valid;
-  for (int l : plan.layers)
-    if (l < 0 || l >= config().n_layers) return Error{"layer " + std::to_string(l) + " is out of range"};
-  auto student = build_student(*teacher_, plan, calibration_);
+namespace {
+
+// Everything that decides a distilled student but the number of steps.
+std::string distill_run_key(const StudentPlan& p) {
+  std::string key = structure_name(p.structure) + "|" + std::to_string(p.block) + "|" + matrix_names(p.matrices) +
+                    "|" + projection_name(p.distill.init) + "|" + std::to_string(p.lambda) + "|" +
+                    std::to_string(p.distill.learning_rate) + "|" + std::to_string(p.distill.batch) + "|" +
+                    std::to_string(p.distill.seed) + "|" + std::to_string(p.distill.train_norms) + "|";
+  for (int l : p.layers) key += std::to_string(l) + ",";
+  return key;
+}
+
+std::string plan_key(const StudentPlan& p) { return distill_run_key(p) + "|" + std::to_string(p.distill.steps); }
+
+}  // namespace
+
+Status Playground::install(const StudentPlan& plan, const StudentParameters& parameters) {
+  auto student = assemble_student(*teacher_, plan, parameters);
   if (!student.ok()) return Error{student.error()};
   student_ = std::make_unique<Transformer>(std::move(student.value()));
   plan_ = plan;
+  return ok_status();
+}
+
+Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
+  Status valid = check_plan(plan);
+  if (!valid.ok()) return Error{valid.error()};
+  for (int l : plan.layers)
+    if (l < 0 || l >= config().n_layers) return Error{"layer " + std::to_string(l) + " is out of range"};
+  // At B = 1 a circulant student is the teacher itself: nothing to distill.
+  const bool teacher_itself = plan.block == 1 && plan.structure == Structure::kCirculant;
+  if (plan.projection != Projection::kDistill || teacher_itself) {
+    StudentPlan p = plan;
+    if (teacher_itself) p.projection = Projection::kFrobenius;
+    auto student = build_student(*teacher_, p, calibration_);
+    if (!student.ok()) return Error{student.error()};
+    student_ = std::make_unique<Transformer>(std::move(student.value()));
+    plan_ = plan;
+    return 0;
+  }
+  for (const SavedStudent& s : allow_saved ? saved_ : std::vector<SavedStudent>{})
+    if (plan_key(s.plan) == plan_key(plan)) {
+      Status ok = install(plan, s.parameters);
+      if (!ok.ok()) return Error{ok.error()};
+      return 0;
+    }
+  auto done = distilled_.find(plan_key(plan));
+  if (done != distilled_.end()) {
+    Status ok = install(plan, done->second);
+    if (!ok.ok()) return Error{ok.error()};
+    return 0;
+  }
+  // Same run with fewer steps so far: continue it (steps are the same whatever the total).
+  const bool resume = distiller_ && distill_run_key(distiller_->plan()) == distill_run_key(plan) &&
+                      distiller_->steps_done() <= plan.distill.steps;
+  if (!resume) {
+    auto created = Distiller::create(*teacher_, plan, calibration_);
+    if (!created.ok()) return Error{created.error()};
+    distiller_ = std::move(created.value());
+  }
+  distiller_->set_steps(plan.distill.steps);
+  Status ok = install(plan, distiller_->parameters());
+  if (!ok.ok()) return Error{ok.error()};
+  plan_.distill.steps = distiller_->steps_done();  // the student shown holds these steps
+  return plan.distill.steps - distiller_->steps_done();
+}
+
+bool Playground::student_ready(const StudentPlan& plan, bool allow_saved) const {
+  if (plan.projection != Projection::kDistill || (plan.block == 1 && plan.structure == Structure::kCirculant))
+    return true;
+  if (distilled_.count(plan_key(plan))) return true;
+  if (!allow_saved) return false;
+  for (const SavedStudent& s : saved_)
+    if (plan_key(s.plan) == plan_key(plan)) return true;
+  return false;
+}
+
+Result<DistillStatus> Playground::distill(int max_steps) {
+  if (!distiller_) return Error{"no distillation is pending: choose a distill plan first"};
+  Distiller& d = *distiller_;
+  DistillStatus status;
+  status.steps = d.plan().distill.steps;
+  for (int i = 0; i < max_steps && d.steps_done() < status.steps; ++i) status.batch_kl = d.step();
+  status.steps_done = d.steps_done();
+  StudentPlan shown = d.plan();
+  shown.distill.steps = d.steps_done();
+  Status ok = install(shown, d.parameters());
+  if (!ok.ok()) return Error{ok.error()};
+  if (distilled_.size() >= 16) distilled_.clear();  // bounded: a student may hold megabytes
+  distilled_[plan_key(shown)] = d.parameters();
+  return status;
+}
+
+Status Playground::load_students(const std::vector<uint8_t>& bytes, const std::string& name) {
+  auto students = parse_students(bytes.data(), bytes.size(), name, teacher_->weights());
+  if (!students.ok()) return Error{students.error()};
+  saved_ = std::move(students.value());
   return ok_status();
 }
 
@@ -150,16 +241,22 @@ Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int blo
   const Transformer& teacher = *teacher_;
   const Transformer& student = *student_;
   const LinearOperator& dense = teacher.layer(layer).mlp(matrix);
-  const auto* circ = dynamic_cast<const BlockCirculantLinear*>(&student.layer(layer).mlp(matrix));
+  const LinearOperator& patched = student.layer(layer).mlp(matrix);
+  const auto* circ = dynamic_cast<const BlockCirculantLinear*>(&patched);
+  const auto* low_rank = dynamic_cast<const LowRankLinear*>(&patched);
   const auto* dense_op = dynamic_cast<const DenseLinear*>(&dense);
   if (!dense_op) return Error{"the teacher's matrix is not dense"};
   const int m = dense.out_features(), n = dense.in_features();
-  const int B = circ ? circ->block() : 1;
+  // Blocks of B×B for every structure, so the view moves with the slider.
+  const int B = &patched == &dense ? 1 : plan_.block;
   if (block_row < 0 || block_col < 0 || block_row * B >= m || block_col * B >= n)
     return Error{"block (" + std::to_string(block_row) + ", " + std::to_string(block_col) + ") is outside the matrix"};
   // The student's matrix as dense (the teacher's own where this matrix is not patched).
-  const std::vector<float> approx = circ ? circ->to_dense()
-                                         : std::vector<float>(dense_op->weight(), dense_op->weight() + size_t(m) * n);
+  const std::vector<float> approx =
+      circ       ? circ->to_dense()
+      : low_rank ? low_rank->to_dense()
+      : &patched != &dense ? std::vector<float>(size_t(m) * n, 0.0f)  // removed
+                 : std::vector<float>(dense_op->weight(), dense_op->weight() + size_t(m) * n);
   const float* w = dense_op->weight();
   double err = 0, norm = 0;
   for (size_t i = 0; i < size_t(m) * n; ++i) {

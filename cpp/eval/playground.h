@@ -12,7 +12,9 @@
 #include "eval/throughput.h"
 #include "model/generate.h"
 #include "model/tokenizer.h"
+#include "student/distill.h"
 #include "student/plan.h"
+#include "student/student_file.h"
 
 namespace circulant {
 
@@ -38,6 +40,12 @@ struct ParameterSummary {
   int64_t student_mlp = 0, student_total = 0;
 };
 
+struct DistillStatus {
+  int steps_done = 0;
+  int steps = 0;           // the plan's
+  double batch_kl = 0;     // KL of the last step's batch (nats)
+};
+
 struct StructureView {  // one B×B block (capped at 64×64 for display), row-major
   int size = 0;
   std::vector<float> dense, circulant, difference;
@@ -53,10 +61,21 @@ class Playground {
                                                     const std::string& tokenizer_name, uint64_t max_model_bytes);
 
   const Config& config() const { return teacher_->config(); }
-  // Calibration prompts for loss-aware projections (lines of text).
+  // Calibration prompts for loss-aware projections and distillation (lines of text).
   Status set_calibration(const std::vector<std::string>& lines);
-  // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly.
-  Status set_plan(const StudentPlan& plan);
+  // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly. A distill plan
+  // is taken from the saved students when `allow_saved` and one matches, or from the students
+  // distilled earlier in this session; otherwise distillation starts (or continues from a run
+  // of the same plan with fewer steps) and the result is the number of steps still to run: the
+  // student then shows the parameters trained so far, and distill() advances it.
+  Result<int> set_plan(const StudentPlan& plan, bool allow_saved = false);
+  // True when set_plan(plan, allow_saved) would need no distillation step.
+  bool student_ready(const StudentPlan& plan, bool allow_saved) const;
+  // Runs up to `max_steps` steps of the pending distillation and installs the student.
+  Result<DistillStatus> distill(int max_steps);
+  // Students from a student file of this teacher (the page's precomputed sweep).
+  Status load_students(const std::vector<uint8_t>& bytes, const std::string& name);
+  const std::vector<SavedStudent>& saved_students() const { return saved_; }
   const StudentPlan& plan() const { return plan_; }
   ParameterSummary parameters() const;
 
@@ -76,8 +95,12 @@ class Playground {
   std::unique_ptr<Transformer> teacher_;
   std::unique_ptr<Transformer> student_;
   std::unique_ptr<Tokenizer> tokenizer_;
+  Status install(const StudentPlan& plan, const StudentParameters& parameters);
   std::vector<std::vector<int>> calibration_;
   StudentPlan plan_;
+  std::unique_ptr<Distiller> distiller_;       // the pending or last distillation
+  std::vector<SavedStudent> saved_;
+  std::map<std::string, StudentParameters> distilled_;  // this session's, by plan_key
   mutable std::map<std::vector<int>, std::vector<float>> teacher_cache_;
 };
 

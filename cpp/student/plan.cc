@@ -2,6 +2,7 @@
 #include "student/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -74,7 +75,16 @@ Result<Projection> parse_projection(const std::string& name) {
   if (name == "frobenius") return Projection::kFrobenius;
   if (name == "loss-aware") return Projection::kLossAware;
   if (name == "loss-aware-sequential") return Projection::kLossAwareSequential;
-  return Error{"unknown projection '" + name + "'; choose frobenius, loss-aware or loss-aware-sequential"};
+  if (name == "distill") return Projection::kDistill;
+  return Error{"unknown projection '" + name +
+               "'; choose frobenius, loss-aware, loss-aware-sequential or distill"};
+}
+
+Result<Structure> parse_structure(const std::string& name) {
+  if (name == "circulant") return Structure::kCirculant;
+  if (name == "low-rank") return Structure::kLowRank;
+  if (name == "removed") return Structure::kRemoved;
+  return Error{"unknown structure '" + name + "'; choose circulant, low-rank or removed"};
 }
 
 Status check_block_size(long block) {
@@ -88,8 +98,43 @@ std::string projection_name(Projection p) {
     case Projection::kFrobenius: return "frobenius";
     case Projection::kLossAware: return "loss-aware";
     case Projection::kLossAwareSequential: return "loss-aware-sequential";
+    case Projection::kDistill: return "distill";
   }
   return "";
+}
+
+std::string structure_name(Structure s) {
+  switch (s) {
+    case Structure::kCirculant: return "circulant";
+    case Structure::kLowRank: return "low-rank";
+    case Structure::kRemoved: return "removed";
+  }
+  return "";
+}
+
+int low_rank_rank(int m, int n, int block) {
+  const double rank = double(m) * n / (double(block) * (m + n));
+  return std::max(1, std::min({int(std::lround(rank)), m, n}));
+}
+
+Status check_plan(const StudentPlan& plan) {
+  Status block = check_block_size(plan.block);
+  if (!block.ok()) return block;
+  const bool loss_aware = [](Projection p) {
+    return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
+  }(plan.projection == Projection::kDistill ? plan.distill.init : plan.projection);
+  if (plan.structure == Structure::kLowRank && loss_aware)
+    return Error{"the loss-aware projections fit circulant blocks; a low-rank student starts from the "
+                 "truncated SVD: use --projection frobenius or distill with --init frobenius"};
+  if (plan.structure == Structure::kRemoved && plan.projection == Projection::kDistill)
+    return Error{"a removed MLP has no parameters to distill; use --projection frobenius with --structure removed"};
+  if (plan.projection != Projection::kDistill) return ok_status();
+  const DistillSettings& d = plan.distill;
+  if (d.init == Projection::kDistill) return Error{"--init must be frobenius or loss-aware"};
+  if (d.steps < 1 || d.steps > 100000) return Error{"--steps must be from 1 to 100000"};
+  if (d.batch < 1 || d.batch > 4096) return Error{"--batch must be from 1 to 4096 lines"};
+  if (!(d.learning_rate > 0 && d.learning_rate <= 1)) return Error{"--lr must be above 0 and at most 1"};
+  return ok_status();
 }
 
 std::string matrix_names(const std::vector<MlpMatrix>& matrices) {

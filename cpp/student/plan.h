@@ -1,6 +1,7 @@
 // What to patch: which layers and MLP matrices become block-circulant, at which B, projected how.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,14 +11,33 @@
 
 namespace circulant {
 
-enum class Projection { kFrobenius, kLossAware, kLossAwareSequential };
+// What replaces each chosen matrix: block-circulant blocks of size B; the low-rank product U·V
+// with as many parameters (the rival at the same size); or nothing (the floor to beat).
+enum class Structure { kCirculant, kLowRank, kRemoved };
+
+// How the structured parameters are obtained from the teacher. Distill starts from `init`
+// (Frobenius or loss-aware for circulant, the truncated SVD for low-rank) and trains.
+enum class Projection { kFrobenius, kLossAware, kLossAwareSequential, kDistill };
+
+// Gradient KL calibration (student/distill.h): AdamW on the structured parameters only.
+struct DistillSettings {
+  int steps = 300;
+  double learning_rate = 3e-3;  // peak, after a linear warm-up of kDistillWarmupSteps
+  int batch = 16;               // calibration lines per step
+  Projection init = Projection::kFrobenius;
+  uint64_t seed = 1;            // order of the batches
+  bool train_norms = false;     // also the patched layers' MLP RMSNorm gains
+};
+constexpr int kDistillWarmupSteps = 10;
 
 struct StudentPlan {
   std::vector<int> layers;          // sorted, unique, each in [0, n_layers)
   std::vector<MlpMatrix> matrices;  // subset of gate, up, down, in that order
   int block = 64;                   // B: a power of two from 1 to 256
+  Structure structure = Structure::kCirculant;
   Projection projection = Projection::kFrobenius;
   double lambda = 0.01;             // ridge, relative to the mean diagonal of G_k (loss-aware)
+  DistillSettings distill;          // used when projection is kDistill
   bool spectrum_cache = true;       // false: FFT(c) recomputed on every call (to show its worth)
 };
 
@@ -26,9 +46,15 @@ Result<std::vector<int>> parse_layers(const std::string& spec, int n_layers);
 // Comma list of gate, up, down (or "all").
 Result<std::vector<MlpMatrix>> parse_matrices(const std::string& spec);
 Result<Projection> parse_projection(const std::string& name);
+Result<Structure> parse_structure(const std::string& name);
 Status check_block_size(long block);
 
 std::string projection_name(Projection p);
+std::string structure_name(Structure s);
+// Low-rank rank at the parameter count of block-circulant B: round(m·n / (B·(m+n))), at least 1.
+int low_rank_rank(int m, int n, int block);
+// Checks that the structure, projection and settings go together; the message says what to change.
+Status check_plan(const StudentPlan& plan);
 std::string matrix_names(const std::vector<MlpMatrix>& matrices);  // "gate,up,down"
 // The shortest spec that names these layers ("all", "first:2", "3", "0,2").
 std::string layers_spec(const std::vector<int>& layers, int n_layers);

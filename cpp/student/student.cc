@@ -1,78 +1,131 @@
-// Building a student: project each chosen dense MLP matrix onto block-circulant form and swap it in.
+// Building a student: project each chosen dense MLP matrix onto its structure, optionally
+// distill, and swap the structured operators in.
 #include "student/student.h"
 
 #include <algorithm>
 
 #include "student/block_circulant_linear.h"
 #include "student/calibration.h"
+#include "student/distill.h"
+#include "student/low_rank_linear.h"
 #include "student/projection.h"
 
 namespace circulant {
 namespace {
 
-struct DenseMatrix {
-  const float* weight;  // (out, in)
-  int out, in;
-};
-
-DenseMatrix dense_matrix(const Config& c, const Weights::Layer& layer, MlpMatrix m) {
-  switch (m) {
-    case MlpMatrix::kGate: return {layer.w1, c.hidden_dim, c.dim};
-    case MlpMatrix::kUp: return {layer.w3, c.hidden_dim, c.dim};
-    case MlpMatrix::kDown: break;
-  }
-  return {layer.w2, c.dim, c.hidden_dim};
+bool is_loss_aware(Projection p) {
+  return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
 }
 
-// `inputs` (tokens, in) are the matrix's calibration inputs; null for the Frobenius projection.
-Result<std::shared_ptr<const LinearOperator>> project(const Transformer& teacher, int layer, MlpMatrix m,
-                                                      const StudentPlan& plan, const std::vector<float>* inputs) {
-  const DenseMatrix d = dense_matrix(teacher.config(), teacher.weights().layers[layer], m);
-  auto columns = inputs ? loss_aware_projection(d.weight, d.out, d.in, plan.block, inputs->data(),
-                                                int(inputs->size() / d.in), plan.lambda)
-                        : frobenius_projection(d.weight, d.out, d.in, plan.block);
-  if (!columns.ok()) return Error{"layer " + std::to_string(layer) + ": " + columns.error()};
-  auto op = BlockCirculantLinear::create(d.out, d.in, plan.block, columns.value());
+// The projection that makes the starting parameters: a distill plan starts from its init.
+Projection starting_projection(const StudentPlan& plan) {
+  return plan.projection == Projection::kDistill ? plan.distill.init : plan.projection;
+}
+
+Result<std::shared_ptr<const LinearOperator>> make_operator(const Config& c, const StudentPlan& plan,
+                                                            MlpMatrix m, const std::vector<float>& values) {
+  const MatrixShape s = mlp_shape(c, m);
+  if (values.size() != structured_size(c, plan, m))
+    return Error{"a " + structure_name(plan.structure) + " " + std::to_string(s.out) + "x" + std::to_string(s.in) +
+                 " matrix at B = " + std::to_string(plan.block) + " holds " +
+                 std::to_string(structured_size(c, plan, m)) + " values, not " + std::to_string(values.size())};
+  switch (plan.structure) {
+    case Structure::kRemoved: return std::shared_ptr<const LinearOperator>(new ZeroLinear(s.out, s.in));
+    case Structure::kLowRank: {
+      auto op = LowRankLinear::create(s.out, s.in, low_rank_rank(s.out, s.in, plan.block), values);
+      if (!op.ok()) return Error{op.error()};
+      return std::shared_ptr<const LinearOperator>(std::move(op.value()));
+    }
+    case Structure::kCirculant: break;
+  }
+  auto op = BlockCirculantLinear::create(s.out, s.in, plan.block, values);
   if (!op.ok()) return Error{op.error()};
   op.value()->set_spectrum_cache(plan.spectrum_cache);
   return std::shared_ptr<const LinearOperator>(std::move(op.value()));
 }
 
-Status patch(Transformer& student, const Transformer& teacher, int layer, MlpMatrix m, const StudentPlan& plan,
-             const MlpInputs* inputs) {
-  const std::vector<float>* x = nullptr;
-  if (inputs) x = m == MlpMatrix::kDown ? &inputs->down : &inputs->gate_up;
-  auto op = project(teacher, layer, m, plan, x);
-  if (!op.ok()) return Error{op.error()};
-  student.layer(layer).mlp(m) = op.value();
-  return ok_status();
+std::vector<float> to_float(const std::vector<double>& values) { return {values.begin(), values.end()}; }
+
+// One matrix's starting parameters; `inputs` (tokens, in) only for the loss-aware projections.
+Result<std::vector<float>> project_matrix(const Transformer& teacher, const StudentPlan& plan, int layer,
+                                          MlpMatrix m, const std::vector<float>* inputs) {
+  const Config& c = teacher.config();
+  const MatrixShape s = mlp_shape(c, m);
+  const float* w = mlp_weight(teacher.weights().layers[layer], m);
+  if (plan.structure == Structure::kRemoved) return std::vector<float>{};
+  if (plan.structure == Structure::kLowRank) return truncated_svd(w, s.out, s.in, low_rank_rank(s.out, s.in, plan.block));
+  auto c_ij = inputs ? loss_aware_projection(w, s.out, s.in, plan.block, inputs->data(),
+                                             int(inputs->size() / s.in), plan.lambda)
+                     : frobenius_projection(w, s.out, s.in, plan.block);
+  if (!c_ij.ok()) return Error{"layer " + std::to_string(layer) + ": " + c_ij.error()};
+  return to_float(c_ij.value());
 }
 
-bool has(const std::vector<MlpMatrix>& list, MlpMatrix m) {
-  return std::find(list.begin(), list.end(), m) != list.end();
+// Loss-aware calibration of one layer from the teacher's `shared` inputs, or, when sequential
+// (shared is null), from the inputs of `partial`, the student patched so far: then down is fitted
+// to the SwiGLU output of this layer's already patched gate and up.
+Status calibrate_layer(const Transformer& teacher, const StudentPlan& plan,
+                       const std::vector<std::vector<int>>& prompts, int layer, const MlpInputs* shared,
+                       Transformer& partial, StudentParameters& out) {
+  MlpInputs own;
+  const MlpInputs& inputs = shared ? *shared : own;
+  if (!shared) own = std::move(collect_mlp_inputs(partial, prompts, {layer}).layers[layer]);
+  for (MlpMatrix m : plan.matrices) {
+    if (!shared && m == MlpMatrix::kDown && plan.matrices.front() != MlpMatrix::kDown)
+      own = std::move(collect_mlp_inputs(partial, prompts, {layer}).layers[layer]);
+    auto values = project_matrix(teacher, plan, layer, m, m == MlpMatrix::kDown ? &inputs.down : &inputs.gate_up);
+    if (!values.ok()) return Error{values.error()};
+    auto op = make_operator(teacher.config(), plan, m, values.value());
+    if (!op.ok()) return Error{op.error()};
+    partial.layer(layer).mlp(m) = op.value();
+    out.matrices.push_back(std::move(values.value()));
+  }
+  return ok_status();
 }
 
 }  // namespace
 
+MatrixShape mlp_shape(const Config& c, MlpMatrix m) {
+  return m == MlpMatrix::kDown ? MatrixShape{c.dim, c.hidden_dim} : MatrixShape{c.hidden_dim, c.dim};
+}
+
+const float* mlp_weight(const Weights::Layer& layer, MlpMatrix m) {
+  return m == MlpMatrix::kGate ? layer.w1 : m == MlpMatrix::kUp ? layer.w3 : layer.w2;
+}
+
+size_t structured_size(const Config& c, const StudentPlan& plan, MlpMatrix m) {
+  const MatrixShape s = mlp_shape(c, m);
+  const size_t B = size_t(plan.block);
+  switch (plan.structure) {
+    case Structure::kRemoved: return 0;
+    case Structure::kLowRank: return size_t(low_rank_rank(s.out, s.in, plan.block)) * (s.out + s.in);
+    case Structure::kCirculant: break;
+  }
+  return (s.out + B - 1) / B * ((s.in + B - 1) / B) * B;
+}
+
 int64_t tokens_needed(const Config& c, const StudentPlan& plan) {
   int64_t needed = 0;
-  for (MlpMatrix m : plan.matrices)
-    needed = std::max<int64_t>(needed, loss_aware_min_tokens(m == MlpMatrix::kDown ? c.hidden_dim : c.dim, plan.block));
+  for (MlpMatrix m : plan.matrices) needed = std::max<int64_t>(needed, loss_aware_min_tokens(mlp_shape(c, m).in, plan.block));
   return needed;
 }
 
-Result<Transformer> build_student(const Transformer& teacher, const StudentPlan& plan,
-                                  const std::vector<std::vector<int>>& calibration_prompts) {
-  Transformer student = teacher;  // copies operator handles, never weights
+Result<StudentParameters> project_student(const Transformer& teacher, const StudentPlan& plan,
+                                          const std::vector<std::vector<int>>& calibration_prompts) {
+  Status valid = check_plan(plan);
+  if (!valid.ok()) return Error{valid.error()};
+  StudentParameters out;
+  const Projection projection = starting_projection(plan);
   // At B = 1 every block is one entry: the Frobenius projection is W itself, which is also the
   // least-squares optimum, so no calibration (and its q = n sized solve) is needed.
-  if (plan.projection == Projection::kFrobenius || plan.block == 1) {
+  if (plan.structure != Structure::kCirculant || !is_loss_aware(projection) || plan.block == 1) {
     for (int l : plan.layers)
       for (MlpMatrix m : plan.matrices) {
-        Status s = patch(student, teacher, l, m, plan, nullptr);
-        if (!s.ok()) return Error{s.error()};
+        auto values = project_matrix(teacher, plan, l, m, nullptr);
+        if (!values.ok()) return Error{values.error()};
+        out.matrices.push_back(std::move(values.value()));
       }
-    return student;
+    return out;
   }
   int64_t available = 0;
   for (const auto& p : calibration_prompts) available += int64_t(p.size());
@@ -81,29 +134,63 @@ Result<Transformer> build_student(const Transformer& teacher, const StudentPlan&
     return Error{"the loss-aware projection at B=" + std::to_string(plan.block) + " needs at least " +
                  std::to_string(needed) + " calibration tokens, but the calibration set has " +
                  std::to_string(available) + "; add calibration prompts or use a larger block size"};
-
-  const bool sequential = plan.projection == Projection::kLossAwareSequential;
-  // Non-sequential: every layer sees the teacher's inputs, collected in one pass.
+  // Sequential: each layer sees the student's own inputs, so errors of earlier patches are seen
+  // and corrected. Otherwise every layer sees the teacher's, collected in one pass.
+  const bool sequential = projection == Projection::kLossAwareSequential;
   CalibrationInputs shared;
   if (!sequential) shared = collect_mlp_inputs(teacher, calibration_prompts, plan.layers);
+  Transformer partial = teacher;  // copies operator handles, never weights
   for (int l : plan.layers) {
-    // Sequential: the student's own inputs, so errors of earlier patches are seen and corrected;
-    // down is fitted after gate and up of the same layer are patched.
-    CalibrationInputs own;
-    if (sequential) own = collect_mlp_inputs(student, calibration_prompts, {l});
-    const MlpInputs& inputs = sequential ? own.layers[l] : shared.layers[l];
-    for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kUp}) {
-      if (!has(plan.matrices, m)) continue;
-      Status s = patch(student, teacher, l, m, plan, &inputs);
-      if (!s.ok()) return Error{s.error()};
-    }
-    if (!has(plan.matrices, MlpMatrix::kDown)) continue;
-    if (sequential && plan.matrices.front() != MlpMatrix::kDown)
-      own = collect_mlp_inputs(student, calibration_prompts, {l});
-    Status s = patch(student, teacher, l, MlpMatrix::kDown, plan, sequential ? &own.layers[l] : &inputs);
+    Status s = calibrate_layer(teacher, plan, calibration_prompts, l, sequential ? nullptr : &shared.layers[l],
+                               partial, out);
     if (!s.ok()) return Error{s.error()};
   }
+  return out;
+}
+
+Result<Transformer> assemble_student(const Transformer& teacher, const StudentPlan& plan,
+                                     const StudentParameters& parameters) {
+  const Config& c = teacher.config();
+  if (parameters.matrices.size() != plan.layers.size() * plan.matrices.size())
+    return Error{"the student's parameters cover " + std::to_string(parameters.matrices.size()) +
+                 " matrices, but its plan patches " + std::to_string(plan.layers.size() * plan.matrices.size())};
+  if (!parameters.ffn_norms.empty() && parameters.ffn_norms.size() != plan.layers.size())
+    return Error{"the student holds norm gains for " + std::to_string(parameters.ffn_norms.size()) +
+                 " layers, but its plan patches " + std::to_string(plan.layers.size())};
+  Transformer student = teacher;  // copies operator handles, never weights
+  size_t next = 0;
+  for (size_t i = 0; i < plan.layers.size(); ++i) {
+    const int l = plan.layers[i];
+    for (MlpMatrix m : plan.matrices) {
+      auto op = make_operator(c, plan, m, parameters.matrices[next++]);
+      if (!op.ok()) return Error{"layer " + std::to_string(l) + ": " + op.error()};
+      student.layer(l).mlp(m) = op.value();
+    }
+    if (parameters.ffn_norms.empty()) continue;
+    if (parameters.ffn_norms[i].size() != size_t(c.dim))
+      return Error{"layer " + std::to_string(l) + ": a norm gain of " + std::to_string(parameters.ffn_norms[i].size()) +
+                   " values, the model's dim is " + std::to_string(c.dim)};
+    student.layer(l).ffn_norm = std::make_shared<const std::vector<float>>(parameters.ffn_norms[i]);
+  }
   return student;
+}
+
+Result<Transformer> build_student(const Transformer& teacher, const StudentPlan& plan,
+                                  const std::vector<std::vector<int>>& calibration_prompts,
+                                  const DistillProgress& progress) {
+  if (plan.projection != Projection::kDistill) {
+    auto parameters = project_student(teacher, plan, calibration_prompts);
+    if (!parameters.ok()) return Error{parameters.error()};
+    return assemble_student(teacher, plan, parameters.value());
+  }
+  auto distiller = Distiller::create(teacher, plan, calibration_prompts);
+  if (!distiller.ok()) return Error{distiller.error()};
+  Distiller& d = *distiller.value();
+  while (d.steps_done() < plan.distill.steps) {
+    const double kl = d.step();
+    if (progress) progress(d.steps_done(), plan.distill.steps, kl);
+  }
+  return d.student();
 }
 
 }  // namespace circulant

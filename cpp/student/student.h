@@ -1,6 +1,8 @@
-// The student: the teacher with the plan's MLP matrices swapped for block-circulant operators.
+// The student: the teacher with the plan's MLP matrices swapped for structured operators
+// (block-circulant, low-rank or removed), projected from the teacher or distilled against it.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "model/result.h"
@@ -9,10 +11,41 @@
 
 namespace circulant {
 
-// Shares every weight the plan leaves alone with the teacher (no copies). Loss-aware
-// projections need calibration prompts (token ids, BOS first) with enough tokens for the solve.
+// The numbers a student holds beyond its teacher, in plan order (layers, then matrices).
+struct StudentParameters {
+  // (layers · matrices of the plan): c (p, q, B) [i][j][s] time-domain first columns for
+  // circulant; [U (m, r) | V (r, n)] for low-rank; empty for removed.
+  std::vector<std::vector<float>> matrices;
+  // (layers of the plan) × (dim): MLP RMSNorm gains when distillation trained them, else empty.
+  std::vector<std::vector<float>> ffn_norms;
+};
+
+// (out, in) of an MLP matrix: gate and up are (hidden, dim), down (dim, hidden).
+struct MatrixShape {
+  int out, in;
+};
+MatrixShape mlp_shape(const Config& config, MlpMatrix m);
+const float* mlp_weight(const Weights::Layer& layer, MlpMatrix m);  // (out, in) row-major
+// Values one matrix holds under the plan's structure and block size.
+size_t structured_size(const Config& config, const StudentPlan& plan, MlpMatrix m);
+
+// Called after each distillation step with (steps done, steps in all, KL of the step's batch).
+using DistillProgress = std::function<void(int step, int steps, double batch_kl)>;
+
+// Projection only: Frobenius / loss-aware (circulant), truncated SVD (low-rank), nothing
+// (removed). For a distill plan, its starting point (plan.distill.init). Loss-aware
+// projections need calibration prompts (token ids, BOS first) with enough tokens.
+Result<StudentParameters> project_student(const Transformer& teacher, const StudentPlan& plan,
+                                          const std::vector<std::vector<int>>& calibration_prompts = {});
+
+// The student of `parameters`, sharing every weight the plan leaves alone with the teacher.
+Result<Transformer> assemble_student(const Transformer& teacher, const StudentPlan& plan,
+                                     const StudentParameters& parameters);
+
+// Projects, distills when the plan says so, and assembles.
 Result<Transformer> build_student(const Transformer& teacher, const StudentPlan& plan,
-                                  const std::vector<std::vector<int>>& calibration_prompts = {});
+                                  const std::vector<std::vector<int>>& calibration_prompts = {},
+                                  const DistillProgress& progress = nullptr);
 
 // Calibration tokens the loss-aware solve needs for this plan: one per input block of the widest
 // patched matrix (q = ceil(in / B)).

@@ -78,7 +78,8 @@ val to_js(const Throughput& t) {
 template <class T>
 val metrics_of(const T& item) { return to_js(item); }
 
-// JS spec {block, layers, matrices, projection, lambda} → StudentPlan, via the plan parsers.
+// JS spec {block, layers, matrices, structure, projection, lambda, distill?} → StudentPlan, via
+// the plan parsers; distill = {steps, learningRate, batch, init, seed, trainNorms}.
 Result<StudentPlan> to_plan(const val& spec, int n_layers) {
   StudentPlan plan;
   const long block = spec["block"].as<long>();
@@ -91,10 +92,24 @@ Result<StudentPlan> to_plan(const val& spec, int n_layers) {
   auto matrices = parse_matrices(spec["matrices"].as<std::string>());
   if (!matrices.ok()) return Error{matrices.error()};
   plan.matrices = matrices.value();
+  auto structure = parse_structure(spec["structure"].isUndefined() ? "circulant" : spec["structure"].as<std::string>());
+  if (!structure.ok()) return Error{structure.error()};
+  plan.structure = structure.value();
   auto projection = parse_projection(spec["projection"].as<std::string>());
   if (!projection.ok()) return Error{projection.error()};
   plan.projection = projection.value();
   plan.lambda = spec["lambda"].as<double>();
+  const val d = spec["distill"];
+  if (!d.isUndefined()) {
+    plan.distill.steps = d["steps"].as<int>();
+    plan.distill.learning_rate = d["learningRate"].as<double>();
+    plan.distill.batch = d["batch"].as<int>();
+    auto init = parse_projection(d["init"].as<std::string>());
+    if (!init.ok()) return Error{init.error()};
+    plan.distill.init = init.value();
+    plan.distill.seed = uint64_t(d["seed"].as<double>());
+    plan.distill.train_norms = d["trainNorms"].as<bool>();
+  }
   return plan;
 }
 
@@ -127,18 +142,51 @@ class Engine {
     return status.ok() ? with_value(val(true)) : with_error(status.error());
   }
 
-  val setPlan(const val& spec) {
+  // → {plan (canonical spelling), pendingSteps}: a distill plan may need steps of distill().
+  val setPlan(const val& spec, bool allow_saved) {
     auto plan = to_plan(spec, playground_->config().n_layers);
     if (!plan.ok()) return with_error(plan.error());
-    Status status = playground_->set_plan(plan.value());
-    if (!status.ok()) return with_error(status.error());
-    val out = val::object();  // the plan as the engine understood it, in canonical spelling
+    auto pending = playground_->set_plan(plan.value(), allow_saved);
+    if (!pending.ok()) return with_error(pending.error());
     const StudentPlan& p = playground_->plan();
+    val out = val::object();
     out.set("block", p.block);
     out.set("layers", layers_spec(p.layers, playground_->config().n_layers));
     out.set("matrices", matrix_names(p.matrices));
+    out.set("structure", structure_name(p.structure));
     out.set("projection", projection_name(p.projection));
     out.set("lambda", p.lambda);
+    out.set("pendingSteps", pending.value());
+    return with_value(out);
+  }
+
+  // True when setPlan(spec, allowSaved) would leave no distillation step to run.
+  val studentReady(const val& spec, bool allow_saved) const {
+    auto plan = to_plan(spec, playground_->config().n_layers);
+    if (!plan.ok()) return with_error(plan.error());
+    return with_value(val(playground_->student_ready(plan.value(), allow_saved)));
+  }
+
+  // → {stepsDone, steps, batchKl} after up to max_steps more steps of the pending distillation.
+  val distill(int max_steps) {
+    auto status = playground_->distill(max_steps);
+    if (!status.ok()) return with_error(status.error());
+    val out = val::object();
+    out.set("stepsDone", status->steps_done);
+    out.set("steps", status->steps);
+    out.set("batchKl", status->batch_kl);
+    return with_value(out);
+  }
+
+  // → {blocks: [...]} the block sizes of the students in the file.
+  val loadStudents(const val& bytes, const std::string& name) {
+    Status status = playground_->load_students(to_bytes(bytes), name);
+    if (!status.ok()) return with_error(status.error());
+    val blocks = val::array();
+    for (size_t i = 0; i < playground_->saved_students().size(); ++i)
+      blocks.set(i, playground_->saved_students()[i].plan.block);
+    val out = val::object();
+    out.set("blocks", blocks);
     return with_value(out);
   }
 
@@ -248,6 +296,9 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("config", &Engine::config)
       .function("setCalibration", &Engine::setCalibration)
       .function("setPlan", &Engine::setPlan)
+      .function("distill", &Engine::distill)
+      .function("studentReady", &Engine::studentReady)
+      .function("loadStudents", &Engine::loadStudents)
       .function("parameters", &Engine::parameters)
       .function("analyze", &Engine::analyze)
       .function("evaluate", &Engine::evaluate)

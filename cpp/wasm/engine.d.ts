@@ -8,14 +8,25 @@ export interface ModelConfig {
   vocabSize: number; seqLen: number;
 }
 
+/** Distillation settings (projection 'distill'); see cpp/student/plan.h DistillSettings. */
+export interface DistillSpec {
+  steps: number; learningRate: number; batch: number;
+  init: 'frobenius' | 'loss-aware' | 'loss-aware-sequential';
+  seed: number; trainNorms: boolean;
+}
+
 /** What to patch. layers: "all" | "first:k" | "last:k" | "i" | "0,2,3"; matrices: "gate,up,down". */
 export interface PlanSpec {
   block: number;  // 1, 2, 4, …, 256 (1 = the teacher itself)
   layers: string;
   matrices: string;
-  projection: 'frobenius' | 'loss-aware' | 'loss-aware-sequential';
+  structure?: 'circulant' | 'low-rank' | 'removed';  // default circulant
+  projection: 'frobenius' | 'loss-aware' | 'loss-aware-sequential' | 'distill';
   lambda: number; // ridge relative to the mean diagonal of G_k (loss-aware only)
+  distill?: DistillSpec;
 }
+
+export interface DistillStatus { stepsDone: number; steps: number; batchKl: number }
 
 /** Teacher vs student at one position (KL in nats; top1 0/1; top5 a fraction). */
 export interface PositionMetrics { kl: number; cosine: number; top1: number; top5: number }
@@ -66,8 +77,18 @@ export declare class Engine {
   loaded(): boolean;
   config(): ModelConfig;
   setCalibration(lines: string[]): Outcome<true>;
-  /** Rebuilds the student; returns the plan in canonical spelling. */
-  setPlan(plan: PlanSpec): Outcome<PlanSpec>;
+  /**
+   * Rebuilds the student; returns the plan in canonical spelling and, for a distill plan, the
+   * steps still to run with distill() (0 when a saved or earlier student matched). allowSaved:
+   * a matching student of loadStudents() may be used.
+   */
+  setPlan(plan: PlanSpec, allowSaved: boolean): Outcome<PlanSpec & { pendingSteps: number }>;
+  /** True when setPlan(plan, allowSaved) would leave no distillation step to run. */
+  studentReady(plan: PlanSpec, allowSaved: boolean): Outcome<boolean>;
+  /** Up to maxSteps more steps of the pending distillation; the student then holds them. */
+  distill(maxSteps: number): Outcome<DistillStatus>;
+  /** A student file of this teacher (`circulant distill --out`); returns its block sizes. */
+  loadStudents(bytes: Uint8Array, name: string): Outcome<{ blocks: number[] }>;
   parameters(): Parameters;
   analyze(prompt: string): Outcome<PromptAnalysis>;
   evaluate(prompts: string[], positions: 'last' | 'all'): Outcome<Comparison>;

@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "test_util.h"
 
@@ -118,6 +120,43 @@ TEST(CliStudent, BadStudentOptionsGiveOneClearLine) {
   expect_clear_failure(compare + " --block 4 --projection loss-aware --calibration " + short_calibration,
                        "needs at least 43 calibration tokens");
   expect_clear_failure(compare + " --block 8 --projection average", "unknown projection 'average'");
+}
+
+TEST(CliStudent, DistillSavesAStudentThatCompareLoadsAndBadFilesGiveOneLine) {
+  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string file = testing::temp_path("cli_student.bin");
+  const Outcome made = run_cli("distill " + peer_flags() + " --blocks 8,16 --layers first:2 --steps 3 --out " + file);
+  ASSERT_EQ(made.status, 0) << made.output;
+  EXPECT_NE(made.output.find("saved 2 students"), std::string::npos) << made.output;
+  const Outcome loaded = run_cli("compare " + peer_flags() + " --student " + file + " --block 16 --runs 0 --json");
+  ASSERT_EQ(loaded.status, 0) << loaded.output;
+  for (const char* key : {"\"projection\": \"distill\"", "\"block\": 16", "\"layers\": \"first:2\"",
+                          "\"structure\": \"circulant\""})
+    EXPECT_NE(loaded.output.find(key), std::string::npos) << key << "\n" << loaded.output;
+  const Outcome swept = run_cli("sweep " + peer_flags() + " --student " + file + " --runs 0 --csv");
+  EXPECT_EQ(swept.status, 0) << swept.output;
+  EXPECT_EQ(std::count(swept.output.begin(), swept.output.end(), '\n'), 4) << "header, teacher, B=8, B=16";
+
+  const std::string compare = "compare " + peer_flags() + " --runs 0 --student ";
+  expect_clear_failure(compare + file + " --block 32", "holds students at B = 8,16, none at B = 32");
+  expect_clear_failure(compare + file + " --block 8 --layers all", "disagrees with");
+  expect_clear_failure(compare + "/nonexistent.bin", "/nonexistent.bin: cannot open");
+  const std::string truncated = testing::temp_path("cli_student_truncated.bin");
+  std::ifstream in(file, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bytes.resize(bytes.size() - 100);
+  testing::write_file(truncated, bytes);
+  expect_clear_failure(compare + truncated, "truncated");
+  const std::string other_model = testing::temp_path("cli_other_model.bin");
+  testing::write_file(other_model, testing::random_checkpoint(Config{32, 64, 1, 4, 4, 512, 16, true}, 5));
+  expect_clear_failure("compare --model " + other_model + " --tokenizer " + testing::peer_path("tok512.bin") +
+                           " --runs 0 --student " + file,
+                       "made for another model");
+  expect_clear_failure("distill " + peer_flags() + " --block 8 --steps 0 --out " + file, "--steps must be");
+  expect_clear_failure("distill " + peer_flags() + " --block 8 --structure removed --out " + file,
+                       "no parameters to distill");
+  expect_clear_failure("distill " + peer_flags() + " --block 8", "needs --out FILE");
+  expect_clear_failure("compare " + peer_flags() + " --runs 0 --block 8 --steps 5", "add --projection distill");
 }
 
 TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {

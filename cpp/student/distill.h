@@ -1,0 +1,67 @@
+// Distillation (DESIGN §2, projection 3): AdamW on the student's structured parameters (and
+// optionally its MLP norm gains) against KL(teacher ‖ student) averaged over every position of
+// batches of calibration lines. The teacher stays frozen; its log-probabilities for a line are
+// computed the first time the line is used and kept. Deterministic: the same plan, calibration
+// and seed give bit-identical parameters on the same build.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "model/backward.h"
+#include "model/result.h"
+#include "model/transformer.h"
+#include "student/plan.h"
+#include "student/student.h"
+
+namespace circulant {
+
+template <class T>
+class CirculantGradient;
+
+class Distiller {
+ public:
+  // Checks the plan (projection kDistill) and the calibration set, projects the starting
+  // parameters (plan.distill.init) and builds the differentiable student. `teacher` must
+  // outlive the distiller.
+  static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher, const StudentPlan& plan,
+                                                   std::vector<std::vector<int>> calibration);
+  ~Distiller();
+
+  // One AdamW step on the next batch; returns the batch's mean KL before the update (nats).
+  double step();
+  int steps_done() const { return steps_done_; }
+  // Moves the target of the run (the page continues a run to more steps); steps are the same
+  // whatever the target, so a run to 120 steps is the first 120 of a run to 300.
+  void set_steps(int steps) { plan_.distill.steps = steps; }
+  const StudentPlan& plan() const { return plan_; }
+  const StudentParameters& parameters() const { return parameters_; }
+  int64_t trainable_parameters() const;
+  // The inference student with the current parameters.
+  Result<Transformer> student() const;
+
+ private:
+  Distiller(const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration);
+  void wire();  // points the differentiable model's MLP operators and gradients at ours
+  std::vector<int> next_batch();
+  const std::vector<float>& teacher_log_probs(int line);
+  void adam_update(std::vector<float>& values, const std::vector<float>& grad, std::vector<float>& m,
+                   std::vector<float>& v, double lr) const;
+
+  const Transformer& teacher_;
+  StudentPlan plan_;
+  std::vector<std::vector<int>> calibration_;       // token ids, BOS first
+  std::vector<std::vector<float>> targets_;         // per line: (length, vocab) log-probs, lazily
+  StudentParameters parameters_, gradients_, first_moments_, second_moments_;  // same shapes
+  DifferentiableWeights<float> differentiable_;
+  std::vector<std::unique_ptr<DifferentiableLinear<float>>> operators_;  // (plan layers · matrices)
+  std::vector<CirculantGradient<float>*> circulants_;  // refreshed after every update
+  std::unique_ptr<KlBackprop<float>> backprop_;
+  std::vector<int> order_;  // this epoch's permutation of the calibration lines
+  size_t cursor_ = 0;
+  uint64_t rng_state_;
+  int steps_done_ = 0;
+};
+
+}  // namespace circulant

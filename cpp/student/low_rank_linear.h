@@ -1,0 +1,50 @@
+// The low-rank linear operator W ≈ U·V: the rival of block-circulant at the same parameter count,
+// and the removed matrix (zero), the floor every structured student must beat.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/linear.h"
+#include "model/result.h"
+
+namespace circulant {
+
+// U (m, r) and V (r, n) row-major, stored together as [U | V]; y = (x·Vᵀ)·Uᵀ.
+class LowRankLinear final : public LinearOperator {
+ public:
+  static Result<std::unique_ptr<LowRankLinear>> create(int out, int in, int rank, std::vector<float> u_then_v);
+  int in_features() const override { return n_; }
+  int out_features() const override { return m_; }
+  void forward(const float* x, int rows, float* y) const override;
+  int64_t parameter_count() const override { return int64_t(r_) * (m_ + n_); }
+  int rank() const { return r_; }
+  const std::vector<float>& parameters() const { return u_then_v_; }  // [U (m, r) | V (r, n)]
+  std::vector<float> to_dense() const;  // U·V (m, n), for heatmaps and tests
+
+ private:
+  LowRankLinear(int out, int in, int rank, std::vector<float> u_then_v)
+      : m_(out), n_(in), r_(rank), u_then_v_(std::move(u_then_v)) {}
+  int m_, n_, r_;
+  std::vector<float> u_then_v_;         // U (m, r) then V (r, n)
+  mutable std::vector<float> inner_;    // (rows, r) x·Vᵀ, grows once
+};
+
+// The truncated SVD of W (m, n): U = S_r·√Σ_r, V = √Σ_r·D_rᵀ, the nearest rank-r matrix in
+// Frobenius norm (Eckart–Young), computed in float64. Returns [U | V].
+std::vector<float> truncated_svd(const float* weight, int m, int n, int rank);
+
+// A removed matrix: contributes zero and stores nothing.
+class ZeroLinear final : public LinearOperator {
+ public:
+  ZeroLinear(int out, int in) : m_(out), n_(in) {}
+  int in_features() const override { return n_; }
+  int out_features() const override { return m_; }
+  void forward(const float*, int rows, float* y) const override;
+  int64_t parameter_count() const override { return 0; }
+
+ private:
+  int m_, n_;
+};
+
+}  // namespace circulant

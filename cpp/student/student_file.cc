@@ -1,0 +1,245 @@
+// Writing and checked reading of student files.
+#include "student/student_file.h"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+namespace circulant {
+namespace {
+
+constexpr char kMagic[8] = {'C', 'I', 'R', 'C', 'S', 'T', 'U', 'D'};
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kMaxStudents = 256;
+constexpr uint64_t kMaxFileBytes = uint64_t(1) << 31;
+
+// IEEE binary16 from float32 with round-to-nearest-even (values here are far from overflow).
+uint16_t to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const int exponent = int((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mantissa = x & 0x7fffffu;
+  if (exponent >= 31) return uint16_t(sign | 0x7c00u);  // overflow to infinity
+  if (exponent <= 0) {                                  // subnormal half, or zero
+    if (exponent < -10) return uint16_t(sign);
+    mantissa |= 0x800000u;
+    const int shift = 14 - exponent;
+    uint32_t half = mantissa >> shift;
+    const uint32_t rest = mantissa & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1))) ++half;
+    return uint16_t(sign | half);
+  }
+  uint32_t half = sign | uint32_t(exponent) << 10 | mantissa >> 13;
+  const uint32_t rest = mantissa & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1))) ++half;  // may carry into the exponent
+  return uint16_t(half);
+}
+
+float from_half(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ffu;
+  if (exponent == 0) {
+    const float v = std::ldexp(float(mantissa), -24);
+    return sign ? -v : v;
+  }
+  const uint32_t bits = exponent == 31 ? sign | 0x7f800000u | mantissa << 13
+                                       : sign | (exponent - 15 + 127) << 23 | mantissa << 13;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+class Writer {
+ public:
+  template <class T>
+  void put(T v) {
+    const auto* p = reinterpret_cast<const uint8_t*>(&v);
+    bytes.insert(bytes.end(), p, p + sizeof v);
+  }
+  void values(const std::vector<float>& v, bool half) {
+    for (float f : v) half ? put(to_half(f)) : put(f);
+  }
+  std::vector<uint8_t> bytes;
+};
+
+class Reader {
+ public:
+  Reader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  template <class T>
+  bool get(T& v) {
+    if (size_ - at_ < sizeof v) return false;
+    std::memcpy(&v, data_ + at_, sizeof v);
+    at_ += sizeof v;
+    return true;
+  }
+  size_t left() const { return size_ - at_; }
+  bool values(std::vector<float>& out, size_t count, bool half) {
+    if (left() / (half ? 2 : 4) < count) return false;
+    out.resize(count);
+    for (float& f : out) {
+      if (half) {
+        uint16_t h;
+        get(h);
+        f = from_half(h);
+      } else {
+        get(f);
+      }
+    }
+    return true;
+  }
+
+ private:
+  const uint8_t* data_;
+  size_t size_, at_ = 0;
+};
+
+uint32_t matrix_bits(const std::vector<MlpMatrix>& matrices) {
+  uint32_t bits = 0;
+  for (MlpMatrix m : matrices) bits |= m == MlpMatrix::kGate ? 1u : m == MlpMatrix::kUp ? 2u : 4u;
+  return bits;
+}
+
+void write_student(Writer& w, const SavedStudent& s, bool half) {
+  const StudentPlan& p = s.plan;
+  w.put(uint32_t(p.structure)), w.put(uint32_t(p.projection)), w.put(uint32_t(p.distill.init));
+  w.put(int32_t(p.block)), w.put(uint32_t(p.layers.size()));
+  for (int l : p.layers) w.put(int32_t(l));
+  w.put(matrix_bits(p.matrices));
+  w.put(p.lambda), w.put(int32_t(p.distill.steps)), w.put(p.distill.learning_rate), w.put(int32_t(p.distill.batch));
+  w.put(uint64_t(p.distill.seed)), w.put(uint32_t(!s.parameters.ffn_norms.empty())), w.put(uint32_t(half));
+  for (const auto& m : s.parameters.matrices) w.values(m, half);
+  for (const auto& g : s.parameters.ffn_norms) w.values(g, half);
+}
+
+std::string describe(const Config& c) {
+  return "dim " + std::to_string(c.dim) + ", hidden " + std::to_string(c.hidden_dim) + ", " +
+         std::to_string(c.n_layers) + " layers, vocabulary " + std::to_string(c.vocab_size);
+}
+
+// One student's header and values; `what` prefixes every message.
+Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string& what) {
+  SavedStudent s;
+  StudentPlan& p = s.plan;
+  uint32_t structure, projection, init, count, bits, train_norms, half;
+  int32_t block, steps, batch;
+  uint64_t seed;
+  const auto truncated = [&what]() { return Error{what + ": the file ends early (truncated); copy or distill it again"}; };
+  if (!r.get(structure) || !r.get(projection) || !r.get(init) || !r.get(block) || !r.get(count)) return truncated();
+  if (structure > 2) return Error{what + ": unknown structure code " + std::to_string(structure)};
+  if (projection > 3 || init > 2) return Error{what + ": unknown projection code"};
+  if (count < 1 || count > uint32_t(c.n_layers))
+    return Error{what + ": " + std::to_string(count) + " patched layers, the model has " + std::to_string(c.n_layers)};
+  p.structure = Structure(structure), p.projection = Projection(projection), p.distill.init = Projection(init);
+  p.block = block;
+  for (uint32_t i = 0; i < count; ++i) {
+    int32_t l;
+    if (!r.get(l)) return truncated();
+    if (l < 0 || l >= c.n_layers || (!p.layers.empty() && l <= p.layers.back()))
+      return Error{what + ": layer list is not increasing within 0.." + std::to_string(c.n_layers - 1)};
+    p.layers.push_back(l);
+  }
+  if (!r.get(bits) || !r.get(p.lambda) || !r.get(steps) || !r.get(p.distill.learning_rate) || !r.get(batch) ||
+      !r.get(seed) || !r.get(train_norms) || !r.get(half))
+    return truncated();
+  if (bits < 1 || bits > 7) return Error{what + ": no valid MLP matrices named"};
+  for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown})
+    if (bits & matrix_bits({m})) p.matrices.push_back(m);
+  if (train_norms > 1 || half > 1) return Error{what + ": bad flag values"};
+  p.distill.steps = steps, p.distill.batch = batch, p.distill.seed = seed;
+  p.distill.train_norms = train_norms == 1;
+  Status valid = check_plan(p);
+  if (!valid.ok()) return Error{what + ": " + valid.error()};
+  for (size_t i = 0; i < p.layers.size() * p.matrices.size(); ++i) {
+    s.parameters.matrices.emplace_back();
+    if (!r.values(s.parameters.matrices.back(), structured_size(c, p, p.matrices[i % p.matrices.size()]), half))
+      return truncated();
+  }
+  for (size_t i = 0; train_norms && i < p.layers.size(); ++i) {
+    s.parameters.ffn_norms.emplace_back();
+    if (!r.values(s.parameters.ffn_norms.back(), size_t(c.dim), half)) return truncated();
+  }
+  for (const auto& m : s.parameters.matrices)
+    for (float v : m)
+      if (!std::isfinite(v)) return Error{what + ": a parameter is not a finite number (the file is corrupt)"};
+  return s;
+}
+
+}  // namespace
+
+uint64_t model_fingerprint(const Weights& weights) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  const auto* p = reinterpret_cast<const uint8_t*>(weights.storage.data());
+  for (size_t i = 0, n = weights.storage.size() * sizeof(float); i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+std::vector<uint8_t> serialize_students(const Weights& teacher, const std::vector<SavedStudent>& students,
+                                        bool float16) {
+  const Config& c = teacher.config;
+  Writer w;
+  w.bytes.assign(kMagic, kMagic + 8);
+  w.put(kVersion);
+  for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len}) w.put(int32_t(v));
+  w.put(model_fingerprint(teacher));
+  w.put(uint32_t(students.size()));
+  for (const SavedStudent& s : students) write_student(w, s, float16);
+  return w.bytes;
+}
+
+Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size, const std::string& name,
+                                                 const Weights& teacher) {
+  const Config& c = teacher.config;
+  Reader r(bytes, size);
+  char magic[8];
+  uint32_t version, count;
+  int32_t header[7];
+  uint64_t fingerprint;
+  if (size < 8 || std::memcmp(bytes, kMagic, 8) != 0)
+    return Error{name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
+  for (char& m : magic) r.get(m);
+  if (!r.get(version)) return Error{name + ": the file ends early (truncated)"};
+  if (version != kVersion)
+    return Error{name + ": student file version " + std::to_string(version) + ", this build reads version " +
+                 std::to_string(kVersion) + "; distill it again with this build"};
+  for (int32_t& v : header)
+    if (!r.get(v)) return Error{name + ": the file ends early (truncated)"};
+  if (!r.get(fingerprint) || !r.get(count)) return Error{name + ": the file ends early (truncated)"};
+  Config saved = c;
+  saved.dim = header[0], saved.hidden_dim = header[1], saved.n_layers = header[2], saved.n_heads = header[3];
+  saved.n_kv_heads = header[4], saved.vocab_size = header[5], saved.seq_len = header[6];
+  if (std::memcmp(header, std::vector<int32_t>{c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
+                                               c.vocab_size, c.seq_len}.data(), sizeof header) != 0)
+    return Error{name + ": made for another model (" + describe(saved) + "), the loaded model has " + describe(c) +
+                 "; load the model it was distilled from, or distill again"};
+  if (fingerprint != model_fingerprint(teacher))
+    return Error{name + ": made for a model of the same shape but other weights; load the model it was "
+                        "distilled from, or distill again for this one"};
+  if (count < 1 || count > kMaxStudents)
+    return Error{name + ": holds " + std::to_string(count) + " students, expected 1.." + std::to_string(kMaxStudents)};
+  std::vector<SavedStudent> students;
+  for (uint32_t i = 0; i < count; ++i) {
+    auto s = read_student(r, c, name + ": student " + std::to_string(i + 1));
+    if (!s.ok()) return Error{s.error()};
+    students.push_back(std::move(s.value()));
+  }
+  if (r.left() != 0)
+    return Error{name + ": " + std::to_string(r.left()) + " bytes after the last student (the file is corrupt)"};
+  return students;
+}
+
+Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher) {
+  auto bytes = read_file_bytes(path, kMaxFileBytes);
+  if (!bytes.ok()) return Error{bytes.error()};
+  return parse_students(bytes->data(), bytes->size(), path, teacher);
+}
+
+Status save_students(const std::string& path, const Weights& teacher, const std::vector<SavedStudent>& students,
+                     bool float16) {
+  const std::vector<uint8_t> bytes = serialize_students(teacher, students, float16);
+  std::ofstream out(path, std::ios::binary);
+  if (!out || !out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())))
+    return Error{path + ": cannot write the student file; check the folder exists and is writable"};
+  return ok_status();
+}
+
+}  // namespace circulant
