@@ -4,7 +4,8 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { defineConfig } from 'vite';
 
 // The page fetches these relative to itself, so dist/ carries them (the model is not bundled).
-const MODEL_FILES = ['default.bin', 'tokenizer.bin', 'prompts/lecture-20.txt', 'prompts/calibration.txt'];
+const MODEL_FILES = ['default.bin', 'tokenizer.bin', 'distilled.students', 'prompts/lecture-20.txt',
+  'prompts/calibration.txt'];
 
 function copyModels() {
   return {

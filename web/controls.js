@@ -1,11 +1,14 @@
 // Two-way binding between the form controls and the State: write(state) shows a state in the
 // form; each user edit calls onChange(patch). Validation lives in web/state.js, not here.
-import { BLOCK_SIZES, layersOf, layersSpec } from './state.js';
+import { BLOCK_SIZES, DISTILL, layersOf, layersSpec } from './state.js';
 
 const $ = (selector) => document.querySelector(selector);
 
-/** One row per simple control: element, how to read it into the state, how to write it back. */
-function simpleBindings() {
+/**
+ * One row per simple control: element, how to read it into the state, how to write it back.
+ * `current()` is the state the form shows.
+ */
+function simpleBindings(current) {
   const number = (id, name, parse = Number) => ({
     element: $(id), event: 'change',
     read: (el) => ({ [name]: parse(el.value) }),
@@ -23,7 +26,14 @@ function simpleBindings() {
     { element: $('#block-size'), event: 'input',
       read: (el) => ({ B: BLOCK_SIZES[Number(el.value)] }),
       write: (el, s) => { el.value = String(BLOCK_SIZES.indexOf(s.B)); $('#block-label').textContent = String(s.B); } },
-    { element: $('#proj'), event: 'change', read: (el) => ({ proj: el.value }), write: (el, s) => { el.value = s.proj; } },
+    { element: $('#structure'), event: 'change', read: (el) => ({ structure: el.value }),
+      write: (el, s) => { el.value = s.structure; } },
+    // Distilling on 32 lines overfits them: choosing distill also chooses all 256 held-out lines.
+    { element: $('#proj'), event: 'change',
+      read: (el) => ({ proj: el.value, ...(el.value === 'distill' && current()?.calib === 'heldout-32' ? { calib: 'heldout' } : {}) }),
+      write: (el, s) => { el.value = s.proj; } },
+    number('#dsteps', 'dsteps'),
+    number('#lr', 'lr'),
     { element: $('#calib'), event: 'change', read: (el) => ({ calib: el.value }), write: (el, s) => { el.value = s.calib; } },
     number('#lambda', 'lambda'),
     number('#steps', 'steps'),
@@ -45,7 +55,7 @@ export class Controls {
     this.onChange = onChange;
     this.layerCount = 0;
     this.state = null;
-    this.bindings = simpleBindings();
+    this.bindings = simpleBindings(() => this.state);
     for (const b of this.bindings) {
       let timer = 0;
       const fire = () => this.onChange(b.read(b.element));
@@ -125,8 +135,12 @@ export class Controls {
     for (const box of document.querySelectorAll('input[name="matrix"]')) box.checked = state.matrices.includes(box.value);
     const preset = this.presets.indexOf(state.prompt);
     $('#presets').value = preset >= 0 ? String(preset) : '';
-    const lossAware = state.proj !== 'frobenius';
+    const lossAware = state.proj === 'loss-aware' || state.proj === 'loss-aware-sequential' ||
+      (state.proj === 'distill' && DISTILL.init !== 'frobenius');
     $('#lambda').disabled = !lossAware;
-    $('#calib').disabled = !lossAware;
+    $('#calib').disabled = state.proj === 'frobenius';
+    const distill = state.proj === 'distill';
+    $('#dsteps').disabled = !distill;
+    $('#lr').disabled = !distill;
   }
 }

@@ -1,8 +1,14 @@
 // The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
 // The protocol is documented at the top of web/worker.js. No DOM here.
+import { CANONICAL_DISTILL } from './state.js';
 
 // The wasm heap tops out at 2 GB and holds the file, its float weights and the student at once.
 export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+// Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
+// measured (20 lecture prompts, all positions: ≈ 0.1 s).
+const DISTILL_CHUNK = 5;
+const DISTILL_REPORT = 10;
+
 
 class Cancelled extends Error {}
 
@@ -53,25 +59,53 @@ export function createEngineHost(loadModule) {
     return engine;
   };
 
-  // Rebuilds the student only when the plan (or, for loss-aware, the calibration set) changed.
-  function ensurePlan(plan) {
+  const specOf = (plan) => ({ block: plan.block, layers: plan.layers, matrices: plan.matrices,
+    structure: plan.structure ?? 'circulant', projection: plan.projection, lambda: plan.lambda,
+    ...(plan.distill ? { distill: plan.distill } : {}) });
+  // The precomputed students were distilled on the whole held-out calibration set.
+  const allowSaved = (plan) => plan.calibration === 'heldout';
+  const needsCalibration = (plan) => plan.projection !== 'frobenius';
+
+  // Rebuilds the student only when the plan (or, when it calibrates, its calibration set) changed.
+  // A distill plan that is neither saved nor distilled earlier trains here, DISTILL_CHUNK steps
+  // per engine call: progress carries {distill: {step, steps, batchKl, heldOutKl?, ms}} and, with
+  // `monitor` (a prompt), that prompt's analysis every few steps. A cancel between chunks leaves
+  // the engine's student holding the steps done.
+  async function ensurePlan(job, plan, monitor) {
     const e = needEngine();
     if (!plan) throw new Error('a plan is required');
-    const lossAware = plan.projection !== 'frobenius';
-    const key = JSON.stringify([plan.block, plan.layers, plan.matrices, plan.projection,
-      lossAware ? plan.lambda : 0, lossAware ? plan.calibration : '']);
+    const calibrated = needsCalibration(plan);
+    const key = JSON.stringify([specOf(plan), calibrated ? plan.calibration : '']);
     if (key === currentPlanKey) return;
-    if (lossAware && plan.calibration !== currentCalibration) {
+    if (calibrated && plan.calibration !== currentCalibration) {
       const lines = calibrationSets[plan.calibration];
       if (!lines) throw new Error(`unknown calibration set "${plan.calibration}"`);
       unwrap(e.setCalibration(lines));
       currentCalibration = plan.calibration;
     }
-    currentPlanKey = null;  // a failed rebuild leaves the engine's student unknown
-    unwrap(e.setPlan({ block: plan.block, layers: plan.layers, matrices: plan.matrices,
-      projection: plan.projection, lambda: plan.lambda }));
+    currentPlanKey = null;  // a failed or unfinished rebuild leaves the engine's student unknown
+    let pending = unwrap(e.setPlan(specOf(plan), allowSaved(plan))).pendingSteps;
+    const steps = plan.distill?.steps ?? 0;
+    const started = Date.now();
+    while (pending > 0) {
+      await job.step({ done: steps - pending, total: steps, label: `distilling: step ${steps - pending} of ${steps}` });
+      const status = unwrap(e.distill(Math.min(pending, DISTILL_CHUNK)));
+      pending = status.steps - status.stepsDone;
+      const report = { step: status.stepsDone, steps: status.steps, batchKl: status.batchKl, ms: Date.now() - started };
+      const partial = { distill: report };
+      if (status.stepsDone % DISTILL_REPORT === 0 || pending === 0) {
+        const heldOut = calibrationSets.lecture;
+        if (heldOut?.length) report.heldOutKl = unwrap(e.evaluate(heldOut, 'all')).kl.mean;
+        if (monitor) partial.analysis = unwrap(e.analyze(monitor));
+      }
+      job.post({ id: job.id, progress: { done: status.stepsDone, total: steps,
+        label: `distilling: step ${status.stepsDone} of ${steps}`, partial } });
+    }
     currentPlanKey = key;
   }
+
+  // True when the plan's student exists without training (the sweep never trains).
+  const studentReady = (plan) => !plan.distill || unwrap(needEngine().studentReady(specOf(plan), allowSaved(plan)));
 
   // Mean and 95 % interval over prompts, each a separate granular call (progress, cancel).
   async function evaluatePrompts(job, prompts, positions, label, offset = 0, total = prompts.length) {
@@ -114,47 +148,72 @@ export function createEngineHost(loadModule) {
       return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES };
     },
 
+    // A student file of the loaded teacher (the page's precomputed distilled students).
+    async students(job, { bytes, name }) {
+      await job.step({ done: 0, total: 1, label: 'reading the distilled students' });
+      return unwrap(needEngine().loadStudents(await toBytes(bytes, name), name));
+    },
+
     async plan(job, { plan }) {
       await job.step({ done: 0, total: 1, label: 'building the student' });
-      ensurePlan(plan);
+      await ensurePlan(job, plan);
       return { plan, parameters: engine.parameters() };
     },
 
     async analyze(job, { plan, prompt }) {
       await job.step({ done: 0, total: 2, label: 'building the student' });
-      ensurePlan(plan);
+      await ensurePlan(job, plan, prompt);
       await job.step({ done: 1, total: 2, label: 'comparing' });
       return { analysis: unwrap(engine.analyze(prompt)), parameters: engine.parameters() };
     },
 
     async evaluate(job, { plan, prompts, positions }) {
       await job.step({ done: 0, total: prompts.length, label: 'building the student' });
-      ensurePlan(plan);
+      await ensurePlan(job, plan);
       return evaluatePrompts(job, prompts, positions, 'evaluating prompts');
     },
 
-    async sweep(job, { plan, prompts, positions, blocks }) {
+    // The plan's own curve, then reference curves (`references`: 'frobenius', 'distilled',
+    // 'removed') of the same layers and matrices. Distilled students are never trained here: a
+    // B without a saved or earlier-distilled student is skipped.
+    async sweep(job, { plan, prompts, positions, blocks, references = [] }) {
+      const series = [{ name: 'plan', plan }];
+      const base = { ...plan, structure: 'circulant', distill: undefined };
+      if (references.includes('frobenius') && (plan.projection !== 'frobenius' || plan.structure !== 'circulant'))
+        series.push({ name: 'frobenius', plan: { ...base, projection: 'frobenius' } });
+      if (references.includes('distilled') && plan.projection !== 'distill')
+        series.push({ name: 'distilled', plan: { ...base, projection: 'distill', calibration: 'heldout',
+          distill: { ...CANONICAL_DISTILL } } });
+      if (references.includes('removed'))
+        series.push({ name: 'removed', plan: { ...base, structure: 'removed', projection: 'frobenius' }, once: true });
       // The plan's own block last, so the engine ends on the student the page shows.
-      const order = [...blocks.filter((b) => b !== plan.block), ...blocks.filter((b) => b === plan.block)];
-      const total = order.length * (prompts.length + 1);
+      const order = [...blocks.filter((b) => b !== plan.block), plan.block];
+      const jobs = [];
+      for (const s of series.slice(1)) for (const b of s.once ? [blocks[0]] : blocks) jobs.push({ s, block: b });
+      for (const b of order) jobs.push({ s: series[0], block: b });
+      const total = jobs.length * (prompts.length + 1);
       const rows = [];
       const skipped = [];
-      for (let i = 0; i < order.length; ++i) {
+      for (let i = 0; i < jobs.length; ++i) {
+        const { s, block } = jobs[i];
         const offset = i * (prompts.length + 1);
-        await job.step({ done: offset, total, label: `B = ${order[i]}: building the student` });
+        const label = `${s.name === 'plan' ? '' : `${s.name}, `}B = ${block}`;
+        await job.step({ done: offset, total, label: `${label}: building the student` });
+        const p = { ...s.plan, block };
+        let row;
         try {
-          ensurePlan({ ...plan, block: order[i] });
+          if (!studentReady(p)) throw new Error('not distilled yet (choose distill at this B, or the canonical plan)');
+          await ensurePlan(job, p);
+          const summary = await evaluatePrompts(job, prompts, positions, label, offset + 1, total);
+          row = { series: s.name, block, kl: summary.kl, cosine: summary.cosine, top1: summary.top1,
+            top5: summary.top5, parameters: engine.parameters() };
+          rows.push(row);
         } catch (error) {  // e.g. too few calibration tokens at this B: a gap in the chart, not a failed sweep
-          const row = { block: order[i], error: error.message };
+          if (error instanceof Cancelled) throw error;
+          row = { series: s.name, block, error: error.message };
           skipped.push(row);
-          job.post({ id: job.id, progress: { done: offset + prompts.length + 1, total, label: `B = ${order[i]}`, partial: row } });
-          continue;
         }
-        const summary = await evaluatePrompts(job, prompts, positions, `B = ${order[i]}`, offset + 1, total);
-        const row = { block: order[i], kl: summary.kl, cosine: summary.cosine, top1: summary.top1,
-          top5: summary.top5, parameters: engine.parameters() };
-        rows.push(row);
-        job.post({ id: job.id, progress: { done: offset + prompts.length + 1, total, label: `B = ${order[i]}`, partial: row } });
+        job.post({ id: job.id, progress: { done: offset + prompts.length + 1, total, label, partial: row } });
       }
       rows.sort((a, b) => a.block - b.block);
       return { rows, skipped };
@@ -162,7 +221,7 @@ export function createEngineHost(loadModule) {
 
     async generate(job, { plan, prompt, steps, sampler }) {
       await job.step({ done: 0, total: 2, label: 'generating with the teacher' });
-      ensurePlan(plan);
+      await ensurePlan(job, plan);
       const teacher = unwrap(engine.generate(prompt, steps, sampler, false));
       await job.step({ done: 1, total: 2, label: 'generating with the student' });
       const student = unwrap(engine.generate(prompt, steps, sampler, true));
@@ -175,7 +234,7 @@ export function createEngineHost(loadModule) {
       const measured = [];
       for (let r = 0; r < runs; ++r) {
         await job.step({ done: r, total: runs, label: 'measuring speed' });
-        if (r === 0) ensurePlan(plan);
+        if (r === 0) await ensurePlan(job, plan);
         measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1 })));
       }
       const pick = (who) => {
@@ -189,7 +248,7 @@ export function createEngineHost(loadModule) {
 
     async structure(job, { plan, layer, matrix, blockRow, blockCol }) {
       await job.step({ done: 0, total: 1, label: 'building the student' });
-      ensurePlan(plan);
+      await ensurePlan(job, plan);
       return unwrap(engine.structure(layer, matrix, blockRow, blockCol));
     },
   };

@@ -10,6 +10,7 @@ import { renderSpeed } from './views/speed.js';
 import { renderGeneration } from './views/generation.js';
 import { renderHeatmaps } from './views/heatmaps.js';
 import { SweepChart } from './views/sweep-chart.js';
+import { DistillChart } from './views/distill-chart.js';
 import { setupModelLoader } from './model-loader.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -23,6 +24,8 @@ window.__playground = { timings };
 
 const client = new EngineClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
 const sweepChart = new SweepChart($('#sweep-chart'));
+const distillChart = new DistillChart($('#distill-chart'));
+let distilling = null;       // the running distillation's last report {step, steps, batchKl, ms, plan}
 let state = parseHash(location.hash);
 let config = null;           // the loaded model's ModelConfig
 let lecturePrompts = [];
@@ -67,6 +70,7 @@ function applyState(next, { writeHash = true } = {}) {
     el.hidden = state.hide.includes(el.dataset.control || el.dataset.panel);
   controls.write(state);
   sweepChart.mark(state.B);
+  $('#distill-panel').hidden = state.proj !== 'distill' || state.hide.includes('distillation');
   refresh();
 }
 
@@ -141,7 +145,17 @@ async function refresh() {
   const run = ++refreshRun;
   const s = state;
   const plan = planOf(s);
-  const request = (verb, args) => client.request(verb, args, (p) => run === refreshRun && showProgress(p));
+  const request = (verb, args) => client.request(verb, args, (p) => {
+    if (run !== refreshRun) return;
+    showProgress(p);
+    if (p.partial?.distill) showDistillation(p.partial.distill, plan);
+    if (p.partial?.analysis) {  // the metric cards follow the student as it trains
+      analysis = p.partial.analysis;
+      renderChips($('#chips'), analysis);
+      renderCandidates($('#teacher-top'), $('#student-top'), analysis);
+      if (s.mode === 'prompt') renderMetrics(document, s.positions === 'all' ? analysis.mean : analysis.last);
+    }
+  });
   const stale = () => run !== refreshRun;
   setStatus('computing');
   renderCards();
@@ -188,7 +202,8 @@ async function refresh() {
     if (done.sweep !== sweepKey(s)) {
       sweepChart.reset(BLOCK_SIZES);
       $('#sweep-note').textContent = s.mode === 'all20' ? 'mean over the 20 lecture prompts' : 'this prompt';
-      const rows = client.request('sweep', { plan, prompts: evalPrompts(s), positions: s.positions, blocks: BLOCK_SIZES },
+      const rows = client.request('sweep', { plan, prompts: evalPrompts(s), positions: s.positions, blocks: BLOCK_SIZES,
+        references: ['frobenius', 'distilled', 'removed'] },
         (p) => {
           if (run !== refreshRun) return;
           showProgress(p);
@@ -196,8 +211,9 @@ async function refresh() {
         });
       const swept = await timed('sweep', rows);
       if (stale()) return;
-      if (swept.skipped.length)
-        $('#sweep-note').textContent += ` (no point at B = ${swept.skipped.map((r) => r.block).join(', ')}: ${swept.skipped[0].error})`;
+      const gaps = swept.skipped.filter((r) => r.series === 'plan');
+      if (gaps.length)
+        $('#sweep-note').textContent += ` (no point at B = ${gaps.map((r) => r.block).join(', ')}: ${gaps[0].error})`;
       done.sweep = sweepKey(s);
     }
     if (done.speed !== speedKey(s)) {
@@ -227,10 +243,32 @@ async function refresh() {
   }
 }
 
+// The distillation chart and its note: steps, KL, time left at the pace so far.
+function showDistillation(report, plan) {
+  if (!distilling || distilling.planKey !== planKey(state) || report.step < distilling.step) {
+    distillChart.reset();
+    distilling = { planKey: planKey(state), firstStep: report.step, firstMs: report.ms };
+  }
+  Object.assign(distilling, report);
+  distillChart.add(report);
+  const pace = (report.ms - distilling.firstMs) / Math.max(1, report.step - distilling.firstStep);
+  const left = Math.round(((report.steps - report.step) * pace) / 1000);
+  $('#distill-note').textContent = `step ${report.step} of ${report.steps}, batch KL ${report.batchKl.toFixed(3)}` +
+    (report.heldOutKl !== undefined ? `, held-out KL ${report.heldOutKl.toFixed(3)}` : '') +
+    (report.step < report.steps && report.step > distilling.firstStep ? `, about ${left} s left` : '') +
+    ` · B = ${plan.block}, lr ${plan.distill.learningRate}`;
+}
+
 $('#cancel').addEventListener('click', () => {
   client.cancelAll();
   ++refreshRun;
   showProgress(null);
+  // A cancelled distillation keeps the steps it finished: the URL says so, and reproduces them.
+  if (distilling && distilling.planKey === planKey(state) && distilling.step < distilling.steps && distilling.step >= 1) {
+    setStatus('cancelled', `Distillation stopped at step ${distilling.step}: the student keeps what it learned.`);
+    applyState({ ...state, dsteps: distilling.step });
+    return;
+  }
   setStatus('cancelled', 'Stopped. Move any control to compute again.');
 });
 $('#measure').addEventListener('click', () => { delete done.speed; refresh(); });
@@ -252,12 +290,21 @@ async function loadModel(files) {
   client.cancelAll();
   ++refreshRun;
   setStatus('loading', '');
-  const result = await client.request('load', { ...files, calibrationSets }, showProgress);
+  const { students: studentsFile, ...modelFiles } = files;
+  const result = await client.request('load', { ...modelFiles, calibrationSets }, showProgress);
   config = result.config;
   timings.modelLoaded ??= performance.now();
   for (const key of Object.keys(done)) delete done[key];
   $('[data-testid="model-name"]').textContent =
     `${files.modelName}: ${config.nLayers} layers, dim ${config.dim}, hidden ${config.hiddenDim}, vocab ${config.vocabSize}`;
+  const students = await studentsFile;
+  if (students) {  // precomputed distilled students of the default model (the sweep's reference)
+    try {
+      await client.request('students', { bytes: students, name: 'distilled.students' }, showProgress);
+    } catch (error) {
+      setStatus('error', `The precomputed distilled students could not be used: ${error.message}`);
+    }
+  }
   controls.setLayerCount(config.nLayers);
   renderParameters(document, result.parameters);
   applyState(state);
@@ -271,7 +318,9 @@ async function fetchOk(path, what) {
 
 async function boot() {
   setStatus('loading');
-  const missing = 'run the trainer (issue 4) or npm run build again, or load your own model';
+  const missing = 'run bash cpp/train/pipeline.sh or npm run build again, or load your own model';
+  // Optional: without it the sweep's distilled curve shows only students distilled in this page.
+  const students = fetch('models/distilled.students').then((r) => (r.ok ? r.blob() : null), () => null);
   const [lecture, calibration, model, tokenizer] = await Promise.all([
     fetchOk('models/prompts/lecture-20.txt', missing).then((r) => r.text()),
     fetchOk('models/prompts/calibration.txt', missing).then((r) => r.text()),
@@ -284,7 +333,7 @@ async function boot() {
   const held = lines(calibration);
   calibrationSets = { 'heldout-32': held.slice(0, 32), heldout: held, lecture: lecturePrompts };
   controls.setupPresets(lecturePrompts);
-  const defaults = { model, modelName: 'default.bin', tokenizer, tokenizerName: 'tokenizer.bin' };
+  const defaults = { model, modelName: 'default.bin', tokenizer, tokenizerName: 'tokenizer.bin', students };
   setupModelLoader({ defaults, load: loadModel, onError: (message) => setStatus('error', message) });
   await loadModel(defaults);
 }

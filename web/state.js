@@ -3,7 +3,12 @@
 
 export const BLOCK_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 export const MATRICES = ['gate', 'up', 'down'];
-export const PROJECTIONS = ['frobenius', 'loss-aware', 'loss-aware-sequential'];
+export const STRUCTURES = ['circulant', 'low-rank', 'removed'];
+export const PROJECTIONS = ['frobenius', 'loss-aware', 'loss-aware-sequential', 'distill'];
+// Distillation (gradient KL calibration, cpp/student/distill.h): what `circulant distill` uses by
+// default; the page's precomputed students (models/distilled.students) were made with these.
+export const DISTILL = { batch: 16, init: 'frobenius', seed: 1, trainNorms: false };
+export const CANONICAL_DISTILL = { ...DISTILL, steps: 300, learningRate: 0.003 };
 // Calibration prompts for the loss-aware projections: the first 32 held-out lines by default (the
 // solve's time grows with the tokens: about 2 s a layer in the browser), all 256, or the 20 lecture
 // prompts themselves (optimistic: calibrated on what is measured).
@@ -27,7 +32,11 @@ export const PROPERTIES = [
   { name: 'B', type: 'int', fallback: 64, check: (v) => BLOCK_SIZES.includes(v) },
   { name: 'layers', type: 'string', fallback: 'first:1', check: (v) => LAYERS_SYNTAX.test(v) },
   { name: 'matrices', type: 'list', values: MATRICES, fallback: ['gate', 'up', 'down'] },
+  { name: 'structure', type: 'enum', values: STRUCTURES, fallback: 'circulant' },
   { name: 'proj', type: 'enum', values: PROJECTIONS, fallback: 'frobenius' },
+  // distillation: steps and learning rate (a cancelled run keeps the steps it finished)
+  { name: 'dsteps', type: 'int', fallback: CANONICAL_DISTILL.steps, check: (v) => v >= 1 && v <= 1000 },
+  { name: 'lr', type: 'number', fallback: CANONICAL_DISTILL.learningRate, check: (v) => v > 0 && v <= 0.1 },
   { name: 'lambda', type: 'number', fallback: 0.01, check: (v) => v >= 0 && v <= 1e6 },
   { name: 'calib', type: 'enum', values: CALIBRATION_SETS, fallback: 'heldout-32' },
   { name: 'positions', type: 'enum', values: ['last', 'all'], fallback: 'last' },
@@ -160,14 +169,17 @@ function range(from, to) {
 
 /** The engine's plan for this state (see cpp/wasm/engine.d.ts PlanSpec), plus the calibration set. */
 export function planOf(state) {
-  return {
+  const plan = {
     block: state.B,
     layers: state.layers,
     matrices: state.matrices.join(','),
+    structure: state.structure,
     projection: state.proj,
     lambda: state.lambda,
     calibration: state.calib,
   };
+  if (state.proj === 'distill') plan.distill = { ...DISTILL, steps: state.dsteps, learningRate: state.lr };
+  return plan;
 }
 
 /** The state with `patch` applied; a patched value that fails its property's check is ignored. */

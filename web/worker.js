@@ -12,8 +12,11 @@
 //   plan       {plan}                                → {plan, parameters}
 //   analyze    {plan, prompt}                        → {analysis, parameters}
 //   evaluate   {plan, prompts, positions}            → {prompts, kl, cosine, top1, top5} (intervals)
-//   sweep      {plan, prompts, positions, blocks}    → {rows: [{block, kl, cosine, top1, top5, parameters}],
-//                                                       skipped: [{block, error}]}
+//   students   {bytes, name}                        → {blocks}   a student file of the loaded teacher
+//   sweep      {plan, prompts, positions, blocks, references?}
+//              → {rows: [{series, block, kl, cosine, top1, top5, parameters}], skipped: [{series, block, error}]}
+//              series: 'plan', or a reference of the same layers and matrices: 'frobenius',
+//              'distilled' (saved or earlier-distilled students only), 'removed' (one row)
 //              progress.partial carries each finished (or skipped) row, so a chart can fill in as it goes
 //   generate   {plan, prompt, steps, sampler}        → {teacher: Generation, student: Generation}
 //              steps: positions in total, BOS and prompt included (llama2.c's -n)
@@ -22,8 +25,11 @@
 //   cancel     {ids?}  cancels those requests (all queued and running ones when ids is absent);
 //              each answers {id, error: 'cancelled', cancelled: true} at its next granular step
 // `plan` is a PlanSpec (cpp/wasm/engine.d.ts) plus `calibration` (a calibrationSets name); the
-// student is rebuilt only when the plan differs from the last one. Requests run one at a time in
-// arrival order; cancel is handled at once.
+// student is rebuilt only when the plan differs from the last one. A distill plan that must train
+// does so inside whichever verb needs it first, with progress.partial.distill = {step, steps,
+// batchKl, heldOutKl? (every 10 steps, lecture prompts, all positions), ms} and, for analyze,
+// progress.partial.analysis of its prompt. Requests run one at a time in arrival order; cancel is
+// handled at once (between distillation chunks of 5 steps).
 import createEngineModule from './engine/engine.js';
 import wasmUrl from './engine/engine.wasm?url';
 import { createEngineHost } from './engine-host.js';

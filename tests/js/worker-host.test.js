@@ -5,6 +5,9 @@ import { lines, loadEngineModule, modelFiles } from './load-engine.js';
 
 const PLAN = { block: 64, layers: 'all', matrices: 'gate,up,down', projection: 'frobenius', lambda: 0.01, calibration: 'heldout' };
 
+// 16 held-out lines keep calibration quick; the lecture prompts are the distillation's held-out set.
+const SETS = { heldout: lines('models/prompts/calibration.txt').slice(0, 16), lecture: lines('models/prompts/lecture-20.txt') };
+
 // Sends one request and collects its progress messages and its single answer.
 function call(host, verb, args) {
   return new Promise((resolve) => {
@@ -23,7 +26,7 @@ describe('worker message API', () => {
   beforeAll(async () => {
     host = createEngineHost(loadEngineModule);
     files = modelFiles();
-    const loaded = await call(host, 'load', { ...files, calibrationSets: { heldout: lines('models/prompts/calibration.txt').slice(0, 16) } });
+    const loaded = await call(host, 'load', { ...files, calibrationSets: SETS });
     expect(loaded.error).toBeUndefined();
   });
 
@@ -78,6 +81,54 @@ describe('worker message API', () => {
     expect(row64.kl.mean).toBeGreaterThan(0);
     const unknown = await call(host, 'plan', { plan: { ...plan, calibration: 'nope' } });
     expect(unknown.error).toMatch(/calibration set/);
+  });
+
+  it('distils inside the first verb that needs the student, reporting steps and the held-out KL', async () => {
+    const plan = { ...PLAN, block: 16, layers: 'first:2', projection: 'distill',
+      distill: { steps: 12, learningRate: 0.003, batch: 8, init: 'frobenius', seed: 1, trainNorms: false } };
+    const frobenius = await call(host, 'analyze', { plan: { ...PLAN, block: 16, layers: 'first:2' }, prompt: 'Once upon a time' });
+    const answer = await call(host, 'analyze', { plan, prompt: 'Once upon a time' });
+    expect(answer.error).toBeUndefined();
+    const reports = answer.progress.filter((p) => p.partial?.distill).map((p) => p.partial.distill);
+    expect(reports.map((r) => r.step)).toEqual([5, 10, 12]);
+    expect(reports.at(-1).steps).toBe(12);
+    expect(reports[1].heldOutKl).toBeGreaterThan(0);  // every 10 steps and at the end: lecture prompts
+    expect(answer.progress.some((p) => p.partial?.analysis)).toBe(true);  // cards follow the training
+    expect(answer.result.analysis.mean.kl).toBeLessThan(frobenius.result.analysis.mean.kl);
+    // The same plan again is ready at once (no step runs); a sweep never trains.
+    const again = await call(host, 'analyze', { plan: { ...plan, block: 8 }, prompt: 'x' });
+    expect(again.error).toBeUndefined();
+    const back = await call(host, 'analyze', { plan, prompt: 'Once upon a time' });
+    expect(back.progress.some((p) => p.partial?.distill)).toBe(false);
+    expect(back.result.analysis.mean.kl).toBe(answer.result.analysis.mean.kl);
+    const swept = await call(host, 'sweep', { plan, prompts: ['Once upon a time'], positions: 'last', blocks: [1, 4, 8, 16],
+      references: ['frobenius', 'removed'] });
+    expect(swept.result.rows.filter((r) => r.series === 'plan').map((r) => r.block)).toEqual([1, 8, 16]);
+    expect(swept.result.skipped.map((r) => r.block)).toEqual([4]);
+    expect(swept.result.rows.filter((r) => r.series === 'frobenius')).toHaveLength(4);
+    expect(swept.result.rows.filter((r) => r.series === 'removed')).toHaveLength(1);
+  });
+
+  it('a cancelled distillation keeps its finished steps, which a plan with that many steps reproduces', async () => {
+    const plan = { ...PLAN, block: 32, layers: 'first:1', projection: 'distill',
+      distill: { steps: 40, learningRate: 0.003, batch: 8, init: 'frobenius', seed: 3, trainNorms: false } };
+    let stepsDone = 0;
+    const pending = new Promise((resolve) => {
+      host.handle({ verb: 'analyze', args: { plan, prompt: 'Once upon a time' }, id: 999 }, (message) => {
+        if (message.progress?.partial?.distill) {
+          stepsDone = message.progress.partial.distill.step;
+          if (stepsDone === 10) host.handle({ verb: 'cancel', args: { ids: [999] }, id: 0 }, () => {});
+        } else if (!message.progress) resolve(message);
+      });
+    });
+    expect((await pending).cancelled).toBe(true);
+    expect(stepsDone).toBe(10);
+    const kept = await call(host, 'analyze', { plan: { ...plan, distill: { ...plan.distill, steps: 10 } }, prompt: 'Once upon a time' });
+    expect(kept.progress.some((p) => p.partial?.distill)).toBe(false);  // no step ran again
+    const fresh = createEngineHost(loadEngineModule);
+    await call(fresh, 'load', { ...files, calibrationSets: SETS });
+    const replay = await call(fresh, 'analyze', { plan: { ...plan, distill: { ...plan.distill, steps: 10 } }, prompt: 'Once upon a time' });
+    expect(replay.result.analysis.mean.kl).toBe(kept.result.analysis.mean.kl);
   });
 
   it('cancels a long request between granular calls', async () => {

@@ -1,16 +1,20 @@
 // Sweep chart (uPlot): each metric and the student's MLP parameters against B on a log2 axis,
-// the current B marked.
+// the current B marked; the KL of reference students of the same layers and matrices beside the
+// plan's (Frobenius, distilled, and the floor where the MLP is removed).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { compact } from '../format.js';
 
-const COLOURS = { kl: '#d64541', cosine: '#2e7d32', top1: '#1565c0', top5: '#8e44ad', params: '#6d6d6d' };
+const COLOURS = { kl: '#d64541', cosine: '#2e7d32', top1: '#1565c0', top5: '#8e44ad', params: '#6d6d6d',
+  frobenius: '#e67e22', distilled: '#6a1b9a', removed: '#212121' };
+const REFERENCES = ['frobenius', 'distilled', 'removed'];
 
 export class SweepChart {
   constructor(container) {
     this.container = container;
     this.blocks = [];
-    this.rows = new Map();   // block → sweep row (see web/worker.js)
+    this.rows = new Map();   // block → sweep row of the plan (see web/worker.js)
+    this.references = new Map(REFERENCES.map((name) => [name, new Map()]));  // series → block → row
     this.teacherMlp = 0;
     this.currentBlock = 1;
     this.plot = null;
@@ -45,6 +49,10 @@ export class SweepChart {
       series: [
         { label: 'B', value: (u, v) => (v == null ? '–' : String(v)) },
         { label: 'KL', scale: 'kl', stroke: COLOURS.kl, width: 2, value: fraction, points: { size: 5 } },
+        { label: 'KL Frobenius', scale: 'kl', stroke: COLOURS.frobenius, width: 2, dash: [8, 4], value: fraction, spanGaps: true },
+        { label: 'KL distilled', scale: 'kl', stroke: COLOURS.distilled, width: 2.5, value: fraction, spanGaps: true,
+          points: { size: 5 } },
+        { label: 'KL MLP removed', scale: 'kl', stroke: COLOURS.removed, width: 1.5, dash: [2, 4], value: fraction },
         { label: 'cosine', scale: 'frac', stroke: COLOURS.cosine, width: 2, value: fraction },
         { label: 'top-1', scale: 'frac', stroke: COLOURS.top1, width: 2, value: fraction },
         { label: 'top-5', scale: 'frac', stroke: COLOURS.top5, width: 2, value: fraction },
@@ -58,9 +66,17 @@ export class SweepChart {
   data() {
     const rows = this.blocks.map((b) => this.rows.get(b));
     const pick = (f) => rows.map((r) => (r ? f(r) : null));
+    const reference = (name) => {
+      const rows = this.references.get(name);
+      const floor = name === 'removed' && rows.size ? [...rows.values()][0].kl.mean : null;
+      return this.blocks.map((b) => (floor ?? rows.get(b)?.kl.mean ?? null));
+    };
     return [
       this.blocks,
       pick((r) => r.kl.mean),
+      reference('frobenius'),
+      reference('distilled'),
+      reference('removed'),
       pick((r) => r.cosine.mean),
       pick((r) => r.top1.mean),
       pick((r) => r.top5.mean),
@@ -72,12 +88,17 @@ export class SweepChart {
   reset(blocks) {
     this.blocks = blocks;
     this.rows.clear();
+    for (const rows of this.references.values()) rows.clear();
     this.redraw();
   }
 
   addRow(row) {
-    this.teacherMlp = row.parameters.teacherMlp;
-    this.rows.set(row.block, row);
+    if (row.series && row.series !== 'plan') {
+      this.references.get(row.series)?.set(row.block, row);
+    } else {
+      this.teacherMlp = row.parameters.teacherMlp;
+      this.rows.set(row.block, row);
+    }
     this.redraw();
   }
 
