@@ -67,10 +67,11 @@ export function createEngineHost(loadModule) {
   const needsCalibration = (plan) => plan.projection !== 'frobenius';
 
   // Rebuilds the student only when the plan (or, when it calibrates, its calibration set) changed.
-  // A distill plan that is neither saved nor distilled earlier trains here, DISTILL_CHUNK steps
-  // per engine call: progress carries {distill: {step, steps, batchKl, heldOutKl?, ms}} and, with
-  // `monitor` (a prompt), that prompt's analysis every few steps. A cancel between chunks leaves
-  // the engine's student holding the steps done.
+  // Long builds run in units, with a cancel check between them: a loss-aware calibration one layer
+  // at a time; a distillation (neither saved nor distilled earlier) DISTILL_CHUNK steps at a time,
+  // its progress carrying {distill: {step, steps, batchKl, heldOutKl?, ms}} and, with `monitor` (a
+  // prompt), that prompt's analysis every few steps. A cancel leaves a distilled student holding
+  // the steps done.
   async function ensurePlan(job, plan, monitor) {
     const e = needEngine();
     if (!plan) throw new Error('a plan is required');
@@ -84,22 +85,24 @@ export function createEngineHost(loadModule) {
       currentCalibration = plan.calibration;
     }
     currentPlanKey = null;  // a failed or unfinished rebuild leaves the engine's student unknown
-    let pending = unwrap(e.setPlan(specOf(plan), allowSaved(plan))).pendingSteps;
-    const steps = plan.distill?.steps ?? 0;
+    let pending = unwrap(e.setPlan(specOf(plan), allowSaved(plan))).pending;
     const started = Date.now();
+    let progress = { done: 0, total: pending, unit: plan.projection === 'distill' ? 'step' : 'layer' };
+    const label = (p) => (p.unit === 'step' ? `distilling: step ${p.done} of ${p.total}`
+      : `calibrating the student: layer ${p.done + 1} of ${p.total}`);
     while (pending > 0) {
-      await job.step({ done: steps - pending, total: steps, label: `distilling: step ${steps - pending} of ${steps}` });
-      const status = unwrap(e.distill(Math.min(pending, DISTILL_CHUNK)));
-      pending = status.steps - status.stepsDone;
-      const report = { step: status.stepsDone, steps: status.steps, batchKl: status.batchKl, ms: Date.now() - started };
+      await job.step({ done: progress.done, total: progress.total, label: label(progress) });
+      progress = unwrap(e.advance(progress.unit === 'step' ? Math.min(pending, DISTILL_CHUNK) : 1));
+      pending = progress.total - progress.done;
+      if (progress.unit !== 'step') continue;
+      const report = { step: progress.done, steps: progress.total, batchKl: progress.batchKl, ms: Date.now() - started };
       const partial = { distill: report };
-      if (status.stepsDone % DISTILL_REPORT === 0 || pending === 0) {
+      if (progress.done % DISTILL_REPORT === 0 || pending === 0) {
         const heldOut = calibrationSets.lecture;
         if (heldOut?.length) report.heldOutKl = unwrap(e.evaluate(heldOut, 'all')).kl.mean;
         if (monitor) partial.analysis = unwrap(e.analyze(monitor));
       }
-      job.post({ id: job.id, progress: { done: status.stepsDone, total: steps,
-        label: `distilling: step ${status.stepsDone} of ${steps}`, partial } });
+      job.post({ id: job.id, progress: { done: progress.done, total: progress.total, label: label(progress), partial } });
     }
     currentPlanKey = key;
   }

@@ -24,6 +24,7 @@ window.__playground = { timings };
 
 const client = new EngineClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
 const sweepChart = new SweepChart($('#sweep-chart'));
+window.__playground.sweepChart = sweepChart;  // the browser test reads its rows
 const distillChart = new DistillChart($('#distill-chart'));
 let distilling = null;       // the running distillation's last report {step, steps, batchKl, ms, plan}
 let state = parseHash(location.hash);

@@ -104,15 +104,20 @@ Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
   if (!valid.ok()) return Error{valid.error()};
   for (int l : plan.layers)
     if (l < 0 || l >= config().n_layers) return Error{"layer " + std::to_string(l) + " is out of range"};
+  projector_.reset();
   // At B = 1 a circulant student is the teacher itself: nothing to distill.
   const bool teacher_itself = plan.block == 1 && plan.structure == Structure::kCirculant;
   if (plan.projection != Projection::kDistill || teacher_itself) {
     StudentPlan p = plan;
     if (teacher_itself) p.projection = Projection::kFrobenius;
-    auto student = build_student(*teacher_, p, calibration_);
-    if (!student.ok()) return Error{student.error()};
-    student_ = std::make_unique<Transformer>(std::move(student.value()));
-    plan_ = plan;
+    auto projector = StudentProjector::create(*teacher_, p, calibration_);
+    if (!projector.ok()) return Error{projector.error()};
+    projector_ = std::move(projector.value());
+    projected_plan_ = plan;
+    const bool slow = p.projection == Projection::kLossAware || p.projection == Projection::kLossAwareSequential;
+    if (slow) return projector_->layers_total();  // advance() calibrates a layer at a time
+    auto done = advance(projector_->layers_total());
+    if (!done.ok()) return Error{done.error()};
     return 0;
   }
   for (const SavedStudent& s : allow_saved ? saved_ : std::vector<SavedStudent>{})
@@ -152,20 +157,43 @@ bool Playground::student_ready(const StudentPlan& plan, bool allow_saved) const 
   return false;
 }
 
-Result<DistillStatus> Playground::distill(int max_steps) {
-  if (!distiller_) return Error{"no distillation is pending: choose a distill plan first"};
+Result<BuildProgress> Playground::advance(int max_units) {
+  BuildProgress progress;
+  if (projector_) {
+    StudentProjector& p = *projector_;
+    progress.unit = "layer";
+    for (int i = 0; i < max_units && !p.done(); ++i) {
+      Status s = p.project_next_layer();
+      if (!s.ok()) {
+        projector_.reset();
+        return Error{s.error()};
+      }
+    }
+    progress.done = p.layers_done(), progress.total = p.layers_total();
+    if (!p.done()) return progress;
+    Status ok = install(projected_plan_, p.take_parameters());
+    projector_.reset();
+    if (!ok.ok()) return Error{ok.error()};
+    return progress;
+  }
+  if (!distiller_) return Error{"no student is being built: choose a plan first"};
   Distiller& d = *distiller_;
-  DistillStatus status;
-  status.steps = d.plan().distill.steps;
-  for (int i = 0; i < max_steps && d.steps_done() < status.steps; ++i) status.batch_kl = d.step();
-  status.steps_done = d.steps_done();
+  progress.unit = "step";
+  progress.total = d.plan().distill.steps;
+  for (int i = 0; i < max_units && d.steps_done() < progress.total; ++i) progress.batch_kl = d.step();
+  progress.done = d.steps_done();
   StudentPlan shown = d.plan();
   shown.distill.steps = d.steps_done();
   Status ok = install(shown, d.parameters());
   if (!ok.ok()) return Error{ok.error()};
-  if (distilled_.size() >= 16) distilled_.clear();  // bounded: a student may hold megabytes
-  distilled_[plan_key(shown)] = d.parameters();
-  return status;
+  // Kept: every finished run, and the latest steps of an unfinished one (where a cancel leaves
+  // it); bounded, since a student may hold megabytes.
+  const std::string key = plan_key(shown);
+  if (!unfinished_key_.empty() && unfinished_key_ != key) distilled_.erase(unfinished_key_);
+  if (distilled_.size() >= 16) distilled_.clear();
+  distilled_[key] = d.parameters();
+  unfinished_key_ = d.steps_done() < progress.total ? key : "";
+  return progress;
 }
 
 Status Playground::load_students(const std::vector<uint8_t>& bytes, const std::string& name) {
@@ -199,6 +227,7 @@ Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   PromptAnalysis a;
   a.tokens = tokens.value();
   for (int i = 0; i < n; ++i) a.pieces.push_back(display_piece(*tokenizer_, i ? a.tokens[i - 1] : kBos, a.tokens[i]));
+  a.pieces = whole_characters(a.pieces);
   PromptResult r = compare_prompt(t.data(), s, n, vocab);
   a.positions = r.positions;
   a.last = r.positions.back();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,10 +41,13 @@ struct ParameterSummary {
   int64_t student_mlp = 0, student_total = 0;
 };
 
-struct DistillStatus {
-  int steps_done = 0;
-  int steps = 0;           // the plan's
-  double batch_kl = 0;     // KL of the last step's batch (nats)
+// Where the building of a student stands: layers of a loss-aware calibration, or steps of a
+// distillation.
+struct BuildProgress {
+  int done = 0;
+  int total = 0;
+  std::string unit;        // "layer" or "step"
+  double batch_kl = 0;     // distillation: KL of the last step's batch (nats)
 };
 
 struct StructureView {  // one B×B block (capped at 64×64 for display), row-major
@@ -63,16 +67,18 @@ class Playground {
   const Config& config() const { return teacher_->config(); }
   // Calibration prompts for loss-aware projections and distillation (lines of text).
   Status set_calibration(const std::vector<std::string>& lines);
-  // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly. A distill plan
-  // is taken from the saved students when `allow_saved` and one matches, or from the students
-  // distilled earlier in this session; otherwise distillation starts (or continues from a run
-  // of the same plan with fewer steps) and the result is the number of steps still to run: the
-  // student then shows the parameters trained so far, and distill() advances it.
+  // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly. Returns the
+  // units of work left for advance(): layers of a loss-aware calibration, or steps of a
+  // distillation (0 when the student is ready). A distill plan is taken from the saved students
+  // when `allow_saved` and one matches, or from those distilled earlier in this session;
+  // otherwise distillation starts, or continues a run of the same plan with fewer steps. Until
+  // the work is done the student shown is the previous one (projection) or holds the steps
+  // trained so far (distillation).
   Result<int> set_plan(const StudentPlan& plan, bool allow_saved = false);
-  // True when set_plan(plan, allow_saved) would need no distillation step.
+  // True when set_plan(plan, allow_saved) would leave no distillation step to run.
   bool student_ready(const StudentPlan& plan, bool allow_saved) const;
-  // Runs up to `max_steps` steps of the pending distillation and installs the student.
-  Result<DistillStatus> distill(int max_steps);
+  // Up to `max_units` more units of the pending work; installs the student it has so far.
+  Result<BuildProgress> advance(int max_units);
   // Students from a student file of this teacher (the page's precomputed sweep).
   Status load_students(const std::vector<uint8_t>& bytes, const std::string& name);
   const std::vector<SavedStudent>& saved_students() const { return saved_; }
@@ -98,9 +104,12 @@ class Playground {
   Status install(const StudentPlan& plan, const StudentParameters& parameters);
   std::vector<std::vector<int>> calibration_;
   StudentPlan plan_;
+  std::unique_ptr<StudentProjector> projector_;  // a loss-aware calibration under way
+  StudentPlan projected_plan_;                   // its plan
   std::unique_ptr<Distiller> distiller_;       // the pending or last distillation
   std::vector<SavedStudent> saved_;
   std::map<std::string, StudentParameters> distilled_;  // this session's, by plan_key
+  std::string unfinished_key_;                          // the entry of a run still under way
   mutable std::map<std::vector<int>, std::vector<float>> teacher_cache_;
 };
 

@@ -30,8 +30,11 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
     return !on_piece || on_piece(piece);
   };
   for (int i = 1; i < g.prompt_tokens && i <= steps; ++i)
-    if (!emit(g.tokens[i - 1], g.tokens[i])) return g;
-  if (g.prompt_tokens > steps) return g;
+    if (!emit(g.tokens[i - 1], g.tokens[i])) break;
+  if (int(g.pieces.size()) + 1 < g.prompt_tokens || g.prompt_tokens > steps) {
+    g.pieces = whole_characters(g.pieces);
+    return g;
+  }
 
   RunState state(c);
   Sampler sampler(c.vocab_size, settings);
@@ -46,6 +49,7 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
     if (!emit(previous, next) || int(g.tokens.size()) > steps) break;
     out = forward(model, state, &g.tokens.back(), 1);
   }
+  g.pieces = whole_characters(g.pieces);
   return g;
 }
 

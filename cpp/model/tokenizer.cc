@@ -129,4 +129,49 @@ std::string printable_piece(const std::string& piece) {
   return piece;
 }
 
+namespace {
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the UTF-8 sequence a lead byte opens; 0 for a byte that cannot open one.
+int sequence_length(uint8_t lead) {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return 2;
+  if (lead >= 0xE0 && lead <= 0xEF) return 3;
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  return 0;
+}
+
+// Moves the complete characters at the front of `pending` to `out`; an incomplete tail stays.
+void take_complete(std::string& pending, std::string& out) {
+  size_t i = 0;
+  while (i < pending.size()) {
+    const int n = sequence_length(uint8_t(pending[i]));
+    bool valid = n > 0;
+    for (int k = 1; valid && k < n && i + k < pending.size(); ++k) valid = (uint8_t(pending[i + k]) & 0xC0) == 0x80;
+    if (!valid) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if (i + n > pending.size()) break;  // the rest of the character is in a later piece
+    out.append(pending, i, n);
+    i += n;
+  }
+  pending.erase(0, i);
+}
+
+}  // namespace
+
+std::vector<std::string> whole_characters(const std::vector<std::string>& pieces) {
+  std::vector<std::string> out(pieces.size());
+  std::string pending;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    pending += pieces[i];
+    take_complete(pending, out[i]);
+  }
+  if (!pending.empty() && !out.empty()) out.back() += kReplacement;
+  return out;
+}
+
 }  // namespace circulant

@@ -40,6 +40,12 @@ class Tokenizer {
   int byte_token_offset_ = 3;        // <0x00> is token 3 in llama2.c vocabularies
 };
 
+// Pieces as a page shows them, one per token: the bytes of a UTF-8 character spread over byte
+// tokens are joined onto the token that completes it (the tokens before it get ""), so every piece
+// is valid UTF-8 and the concatenation is the same text; bytes that never form a character become
+// U+FFFD.
+std::vector<std::string> whole_characters(const std::vector<std::string>& pieces);
+
 // llama2.c's safe_printf rule: a single raw byte that is neither printable nor whitespace is
 // dropped so terminals never receive control bytes.
 std::string printable_piece(const std::string& piece);

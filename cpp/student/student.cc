@@ -110,42 +110,60 @@ int64_t tokens_needed(const Config& c, const StudentPlan& plan) {
   return needed;
 }
 
-Result<StudentParameters> project_student(const Transformer& teacher, const StudentPlan& plan,
-                                          const std::vector<std::vector<int>>& calibration_prompts) {
+Result<std::unique_ptr<StudentProjector>> StudentProjector::create(const Transformer& teacher, const StudentPlan& plan,
+                                                                   std::vector<std::vector<int>> calibration) {
   Status valid = check_plan(plan);
   if (!valid.ok()) return Error{valid.error()};
-  StudentParameters out;
-  const Projection projection = starting_projection(plan);
+  std::unique_ptr<StudentProjector> p(new StudentProjector(teacher, plan, std::move(calibration)));
   // At B = 1 every block is one entry: the Frobenius projection is W itself, which is also the
   // least-squares optimum, so no calibration (and its q = n sized solve) is needed.
-  if (plan.structure != Structure::kCirculant || !is_loss_aware(projection) || plan.block == 1) {
-    for (int l : plan.layers)
-      for (MlpMatrix m : plan.matrices) {
-        auto values = project_matrix(teacher, plan, l, m, nullptr);
-        if (!values.ok()) return Error{values.error()};
-        out.matrices.push_back(std::move(values.value()));
-      }
-    return out;
-  }
+  p->loss_aware_ = plan.structure == Structure::kCirculant && is_loss_aware(starting_projection(plan)) && plan.block > 1;
+  if (!p->loss_aware_) return p;
   int64_t available = 0;
-  for (const auto& p : calibration_prompts) available += int64_t(p.size());
+  for (const auto& line : p->calibration_) available += int64_t(line.size());
   const int64_t needed = tokens_needed(teacher.config(), plan);
   if (available < needed)
     return Error{"the loss-aware projection at B=" + std::to_string(plan.block) + " needs at least " +
                  std::to_string(needed) + " calibration tokens, but the calibration set has " +
                  std::to_string(available) + "; add calibration prompts or use a larger block size"};
-  // Sequential: each layer sees the student's own inputs, so errors of earlier patches are seen
-  // and corrected. Otherwise every layer sees the teacher's, collected in one pass.
-  const bool sequential = projection == Projection::kLossAwareSequential;
-  CalibrationInputs shared;
-  if (!sequential) shared = collect_mlp_inputs(teacher, calibration_prompts, plan.layers);
-  Transformer partial = teacher;  // copies operator handles, never weights
-  for (int l : plan.layers) {
-    Status s = calibrate_layer(teacher, plan, calibration_prompts, l, sequential ? nullptr : &shared.layers[l],
-                               partial, out);
+  return p;
+}
+
+StudentProjector::StudentProjector(const Transformer& teacher, const StudentPlan& plan,
+                                   std::vector<std::vector<int>> calibration)
+    : teacher_(teacher), plan_(plan), calibration_(std::move(calibration)), partial_(teacher) {}
+
+Status StudentProjector::project_next_layer() {
+  if (done()) return ok_status();
+  const int l = plan_.layers[layers_done_];
+  if (!loss_aware_) {
+    for (MlpMatrix m : plan_.matrices) {
+      auto values = project_matrix(teacher_, plan_, l, m, nullptr);
+      if (!values.ok()) return Error{values.error()};
+      parameters_.matrices.push_back(std::move(values.value()));
+    }
+  } else {
+    // Sequential: each layer sees the student's own inputs, so errors of earlier patches are seen
+    // and corrected. Otherwise every layer sees the teacher's, collected in one pass.
+    const bool sequential = starting_projection(plan_) == Projection::kLossAwareSequential;
+    if (!sequential && layers_done_ == 0) shared_ = collect_mlp_inputs(teacher_, calibration_, plan_.layers);
+    Status s = calibrate_layer(teacher_, plan_, calibration_, l, sequential ? nullptr : &shared_.layers[l], partial_,
+                               parameters_);
     if (!s.ok()) return Error{s.error()};
   }
-  return out;
+  ++layers_done_;
+  return ok_status();
+}
+
+Result<StudentParameters> project_student(const Transformer& teacher, const StudentPlan& plan,
+                                          const std::vector<std::vector<int>>& calibration_prompts) {
+  auto projector = StudentProjector::create(teacher, plan, calibration_prompts);
+  if (!projector.ok()) return Error{projector.error()};
+  while (!projector.value()->done()) {
+    Status s = projector.value()->project_next_layer();
+    if (!s.ok()) return Error{s.error()};
+  }
+  return projector.value()->take_parameters();
 }
 
 Result<Transformer> assemble_student(const Transformer& teacher, const StudentPlan& plan,

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "model/result.h"
 #include "model/transformer.h"
+#include "student/calibration.h"
 #include "student/plan.h"
 
 namespace circulant {
@@ -31,6 +33,31 @@ size_t structured_size(const Config& config, const StudentPlan& plan, MlpMatrix 
 
 // Called after each distillation step with (steps done, steps in all, KL of the step's batch).
 using DistillProgress = std::function<void(int step, int steps, double batch_kl)>;
+
+// Projection one layer at a time, so long calibrations report progress and can stop between
+// layers: Frobenius / loss-aware (circulant), truncated SVD (low-rank), nothing (removed); for a
+// distill plan, its starting point. `teacher` must outlive the projector.
+class StudentProjector {
+ public:
+  static Result<std::unique_ptr<StudentProjector>> create(const Transformer& teacher, const StudentPlan& plan,
+                                                         std::vector<std::vector<int>> calibration);
+  int layers_done() const { return layers_done_; }
+  int layers_total() const { return int(plan_.layers.size()); }
+  bool done() const { return layers_done_ == layers_total(); }
+  Status project_next_layer();
+  StudentParameters take_parameters() { return std::move(parameters_); }
+
+ private:
+  StudentProjector(const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration);
+  const Transformer& teacher_;
+  StudentPlan plan_;
+  std::vector<std::vector<int>> calibration_;  // token ids, BOS first
+  bool loss_aware_ = false;
+  CalibrationInputs shared_;  // the teacher's MLP inputs (loss-aware, not sequential)
+  Transformer partial_;       // the student patched so far (sequential calibration reads it)
+  StudentParameters parameters_;
+  int layers_done_ = 0;
+};
 
 // Projection only: Frobenius / loss-aware (circulant), truncated SVD (low-rank), nothing
 // (removed). For a distill plan, its starting point (plan.distill.init). Loss-aware

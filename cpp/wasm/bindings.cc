@@ -142,7 +142,7 @@ class Engine {
     return status.ok() ? with_value(val(true)) : with_error(status.error());
   }
 
-  // → {plan (canonical spelling), pendingSteps}: a distill plan may need steps of distill().
+  // → {plan (canonical spelling), pending}: units of work advance() still has to do.
   val setPlan(const val& spec, bool allow_saved) {
     auto plan = to_plan(spec, playground_->config().n_layers);
     if (!plan.ok()) return with_error(plan.error());
@@ -156,7 +156,7 @@ class Engine {
     out.set("structure", structure_name(p.structure));
     out.set("projection", projection_name(p.projection));
     out.set("lambda", p.lambda);
-    out.set("pendingSteps", pending.value());
+    out.set("pending", pending.value());
     return with_value(out);
   }
 
@@ -167,14 +167,15 @@ class Engine {
     return with_value(val(playground_->student_ready(plan.value(), allow_saved)));
   }
 
-  // → {stepsDone, steps, batchKl} after up to max_steps more steps of the pending distillation.
-  val distill(int max_steps) {
-    auto status = playground_->distill(max_steps);
-    if (!status.ok()) return with_error(status.error());
+  // → {done, total, unit: 'layer' | 'step', batchKl} after up to max_units more units of work.
+  val advance(int max_units) {
+    auto progress = playground_->advance(max_units);
+    if (!progress.ok()) return with_error(progress.error());
     val out = val::object();
-    out.set("stepsDone", status->steps_done);
-    out.set("steps", status->steps);
-    out.set("batchKl", status->batch_kl);
+    out.set("done", progress->done);
+    out.set("total", progress->total);
+    out.set("unit", progress->unit);
+    out.set("batchKl", progress->batch_kl);
     return with_value(out);
   }
 
@@ -296,7 +297,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("config", &Engine::config)
       .function("setCalibration", &Engine::setCalibration)
       .function("setPlan", &Engine::setPlan)
-      .function("distill", &Engine::distill)
+      .function("advance", &Engine::advance)
       .function("studentReady", &Engine::studentReady)
       .function("loadStudents", &Engine::loadStudents)
       .function("parameters", &Engine::parameters)

@@ -26,7 +26,8 @@ export interface PlanSpec {
   distill?: DistillSpec;
 }
 
-export interface DistillStatus { stepsDone: number; steps: number; batchKl: number }
+/** Building a student: layers of a loss-aware calibration, or steps of a distillation. */
+export interface BuildProgress { done: number; total: number; unit: 'layer' | 'step'; batchKl: number }
 
 /** Teacher vs student at one position (KL in nats; top1 0/1; top5 a fraction). */
 export interface PositionMetrics { kl: number; cosine: number; top1: number; top5: number }
@@ -78,15 +79,15 @@ export declare class Engine {
   config(): ModelConfig;
   setCalibration(lines: string[]): Outcome<true>;
   /**
-   * Rebuilds the student; returns the plan in canonical spelling and, for a distill plan, the
-   * steps still to run with distill() (0 when a saved or earlier student matched). allowSaved:
-   * a matching student of loadStudents() may be used.
+   * Rebuilds the student; returns the plan in canonical spelling and the units of work advance()
+   * still has to do: layers of a loss-aware calibration, steps of a distillation (0: ready; a
+   * saved or earlier-distilled student matched). allowSaved: a student of loadStudents() may be used.
    */
-  setPlan(plan: PlanSpec, allowSaved: boolean): Outcome<PlanSpec & { pendingSteps: number }>;
+  setPlan(plan: PlanSpec, allowSaved: boolean): Outcome<PlanSpec & { pending: number }>;
   /** True when setPlan(plan, allowSaved) would leave no distillation step to run. */
   studentReady(plan: PlanSpec, allowSaved: boolean): Outcome<boolean>;
-  /** Up to maxSteps more steps of the pending distillation; the student then holds them. */
-  distill(maxSteps: number): Outcome<DistillStatus>;
+  /** Up to maxUnits more units of the pending work; the student then holds what is done. */
+  advance(maxUnits: number): Outcome<BuildProgress>;
   /** A student file of this teacher (`circulant distill --out`); returns its block sizes. */
   loadStudents(bytes: Uint8Array, name: string): Outcome<{ blocks: number[] }>;
   parameters(): Parameters;

@@ -178,6 +178,52 @@ async function main() {
       await p.close();
     });
 
+    await test('distillation: progress, a URL that reproduces the student, cancel that keeps the steps done', async () => {
+      const hash = `#B=16&layers=all&proj=distill&calib=heldout&dsteps=25&prompt=${encodeURIComponent('The old house stood on a hill.')}`;
+      const p = await open(hash);
+      await p.waitForFunction(() => /^step \d+ of 25/.test(document.querySelector('#distill-note').textContent), null,
+        { timeout: READY_TIMEOUT, polling: 100 });
+      check(await p.locator('#distill-panel').isVisible(), 'the distillation panel is hidden');
+      check(/distilling: step \d+ of 25/.test(await p.locator('#progress-label').textContent()), 'no step count in the progress bar');
+      await waitReady(p);
+      check(/^step 25 of 25, batch KL [\d.]+, held-out KL [\d.]+/.test(await p.locator('#distill-note').textContent()),
+        `the note does not show the finished run: ${await p.locator('#distill-note').textContent()}`);
+      const kl = await metric(p, 'metric-kl');
+      await p.screenshot({ path: `${artifacts}/distill-1024x768.png`, fullPage: true });
+      // The same URL in a fresh page distils again and shows the same numbers.
+      const again = await open(hash);
+      await waitReady(again);
+      check(await metric(again, 'metric-kl') === kl, `the URL gave KL ${await metric(again, 'metric-kl')}, not ${kl}`);
+      // A longer run, cancelled: the URL then holds the steps done, and they are what is shown.
+      await again.evaluate(() => { location.hash = location.hash.replace('dsteps=25', 'dsteps=200'); });
+      await again.waitForFunction(() => /distilling: step (3\d|[4-9]\d) of 200/.test(document.querySelector('#progress-label').textContent),
+        null, { timeout: READY_TIMEOUT, polling: 50 });
+      await again.locator('#cancel').click();
+      check((await again.getByTestId('status').textContent()) !== 'error', 'cancel gave an error');
+      await again.waitForFunction(() => /dsteps=\d+/.test(location.hash) && !/dsteps=200/.test(location.hash));
+      const steps = Number(/dsteps=(\d+)/.exec(again.url())[1]);
+      check(steps >= 30 && steps < 200, `the URL holds dsteps=${steps}`);
+      await waitReady(again);
+      check(Number.isFinite(await metric(again, 'metric-kl')), 'no metrics after the cancelled distillation');
+      await p.close();
+      await again.close();
+    });
+
+    await test('the sweep draws the precomputed distilled students beside the Frobenius curve', async () => {
+      const p = await open('#B=64&layers=all&positions=all');
+      await waitReady(p);
+      const counts = await p.evaluate(() => {
+        const chart = window.__playground.sweepChart;
+        return { distilled: chart.references.get('distilled').size, removed: chart.references.get('removed').size,
+          plan: chart.rows.size };
+      });
+      check(counts.plan === 9, `${counts.plan} points of the plan`);
+      check(counts.distilled >= 7, `${counts.distilled} distilled points (models/distilled.students holds B = 4…256)`);
+      check(counts.removed === 1, 'no MLP-removed floor');
+      await p.screenshot({ path: `${artifacts}/sweep-distilled-1024x768.png`, fullPage: true });
+      await p.close();
+    });
+
     const peer = `${root}../shared/peer-models`;
     await test('load your own model: a llama2.c checkpoint and tokenizer from disk', async () => {
       if (!existsSync(`${peer}/stories260K.bin`)) {

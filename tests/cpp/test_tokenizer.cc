@@ -68,5 +68,17 @@ TEST(Tokenizer, RejectsGarbage) {
   EXPECT_FALSE(Tokenizer::parse(garbage.data(), 0, "g.bin", 10).ok());
 }
 
+// A character spelled by byte tokens reaches the page whole, on the token that completes it.
+TEST(Tokenizer, WholeCharactersJoinByteTokensWithoutChangingTheText) {
+  const std::vector<std::string> pieces = {"caf", "\xC3", "\xA9", " na", "\xC3", "\xAF", "ve", "\xE2\x82", "\xAC!"};
+  const std::vector<std::string> joined = whole_characters(pieces);
+  const std::vector<std::string> expected = {"caf", "", "\xC3\xA9", " na", "", "\xC3\xAF", "ve", "", "\xE2\x82\xAC!"};
+  EXPECT_EQ(joined, expected);
+  // Bytes that never form a character become U+FFFD instead of breaking the text after them.
+  EXPECT_EQ(whole_characters({"a", "\x80", "b"}), (std::vector<std::string>{"a", "\xEF\xBF\xBD", "b"}));
+  EXPECT_EQ(whole_characters({"a", "\xC3"}), (std::vector<std::string>{"a", "\xEF\xBF\xBD"}));
+  EXPECT_EQ(whole_characters({"\xC3", "x"}), (std::vector<std::string>{"", "\xEF\xBF\xBDx"}));
+}
+
 }  // namespace
 }  // namespace circulant

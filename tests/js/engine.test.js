@@ -27,7 +27,7 @@ describe('wasm engine', () => {
   });
 
   it('B = 1 gives back the teacher: KL < 1e-6 and top-1 = 1', () => {
-    expect(engine.setPlan(plan(1)).error).toBeUndefined();
+    expect(engine.setPlan(plan(1), false).error).toBeUndefined();
     const a = engine.analyze(PROMPT).value;
     expect(a.last.kl).toBeLessThan(1e-6);
     expect(a.last.top1).toBe(1);
@@ -37,7 +37,7 @@ describe('wasm engine', () => {
   });
 
   it('B = 64 drifts from the teacher and stores fewer parameters', () => {
-    expect(engine.setPlan(plan(64)).error).toBeUndefined();
+    expect(engine.setPlan(plan(64), false).error).toBeUndefined();
     const a = engine.analyze(PROMPT).value;
     expect(a.last.kl).toBeGreaterThan(0);
     const p = engine.parameters();
@@ -55,8 +55,8 @@ describe('wasm engine', () => {
 
   it('returns errors as values with messages', () => {
     expect(engine.analyze('').error).toMatch(/empty/i);
-    expect(engine.setPlan(plan(3)).error).toMatch(/power of two|block/i);
-    expect(engine.setPlan(plan(64, { layers: '99' })).error).toMatch(/layer/i);
+    expect(engine.setPlan(plan(3), false).error).toMatch(/power of two|block/i);
+    expect(engine.setPlan(plan(64, { layers: '99' }), false).error).toMatch(/layer/i);
     expect(engine.structure(0, 'wq', 0, 0).error).toBeDefined();
     const broken = new module.Engine();
     const f = modelFiles();
@@ -66,7 +66,7 @@ describe('wasm engine', () => {
   });
 
   it('shows a block, its circulant projection and the difference', () => {
-    expect(engine.setPlan(plan(16)).error).toBeUndefined();
+    expect(engine.setPlan(plan(16), false).error).toBeUndefined();
     const v = engine.structure(0, 'gate', 0, 0).value;
     expect(v.size).toBe(16);
     expect(v.dense).toHaveLength(256);

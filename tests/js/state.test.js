@@ -8,6 +8,7 @@ const CHANGED = {
   mode: 'all20', B: 8, layers: 'last:2', matrices: ['gate', 'down'], proj: 'loss-aware-sequential',
   lambda: 0.25, calib: 'lecture', positions: 'all', steps: 100, temp: 0.8, topp: 0.5, penalty: 1.3,
   seed: 7, vlayer: 2, vmatrix: 'down', vrow: 3, vcol: 1, embed: true, hide: ['prompt', 'layers'],
+  structure: 'low-rank', dsteps: 125, lr: 0.01,
 };
 
 describe('state', () => {
@@ -36,7 +37,7 @@ describe('state', () => {
     const garbage = [
       undefined, null, 42, '', '#', '#&&&', '#B=3', '#B=512', '#B=abc', '#B=', '#layers=first:0',
       '#layers=drop table', '#matrices=gate,attention', '#matrices=', '#proj=svd', '#lambda=-1',
-      '#lambda=NaN', '#positions=some', '#prompt=%E0%A4%A', '#prompt=', '#prompt=%20%20', '#embed=yes',
+      '#lambda=NaN', '#dsteps=0', '#dsteps=5000', '#lr=0', '#lr=2', '#structure=sparse', '#positions=some', '#prompt=%E0%A4%A', '#prompt=', '#prompt=%20%20', '#embed=yes',
       '#temp=9', '#steps=0', '#seed=1e99', '#vmatrix=wq', '#=5', '#B=64=64', '#__proto__=1', '#constructor=x',
     ];
     for (const hash of garbage) {

@@ -77,6 +77,11 @@ describe('worker message API', () => {
     expect(answer.error).toBeUndefined();
     const blocks = [...answer.result.rows, ...answer.result.skipped].map((r) => r.block).sort((a, b) => a - b);
     expect(blocks).toEqual([1, 64]);
+    // The calibration runs a layer at a time and says which.
+    const all = await call(host, 'plan', { plan: { ...plan, layers: 'all', block: 32, projection: 'loss-aware-sequential' } });
+    expect(all.error).toBeUndefined();
+    expect(all.progress.map((p) => p.label)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/layer 1 of \d/), expect.stringMatching(/layer 2 of \d/)]));
     const row64 = answer.result.rows.find((r) => r.block === 64);
     expect(row64.kl.mean).toBeGreaterThan(0);
     const unknown = await call(host, 'plan', { plan: { ...plan, calibration: 'nope' } });
