@@ -1,7 +1,11 @@
-// Vite: the dev server (npm start) and the static bundle in dist/ (npm run build), all paths relative;
+// Vite: the dev server (npm start), the static bundle in dist/ (npm run build) with all paths
+// relative, and one self-contained HTML file (npm run build:single → dist-single/, mode "single":
+// engine, worker, styles, default model and tokenizer inside, for a USB stick or an e-mail);
 // also Vitest's settings (npm test runs tests/js in Node against the real wasm module).
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { viteSingleFile } from 'vite-plugin-singlefile';
 
 // The page fetches these relative to itself, so dist/ carries them (the model is not bundled).
 const MODEL_FILES = ['default.bin', 'tokenizer.bin', 'distilled.students', 'prompts/lecture-20.txt',
@@ -10,7 +14,7 @@ const MODEL_FILES = ['default.bin', 'tokenizer.bin', 'distilled.students', 'prom
 function copyModels() {
   return {
     name: 'copy-models',
-    apply: 'build',
+    apply: (config, { command, mode }) => command === 'build' && mode !== 'single',
     writeBundle(options) {
       mkdirSync(`${options.dir}/models/prompts`, { recursive: true });
       for (const file of MODEL_FILES) {
@@ -21,17 +25,50 @@ function copyModels() {
   };
 }
 
-export default defineConfig({
-  base: './',
-  worker: { format: 'es' },
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, chunkSizeWarningLimit: 1024 },
-  plugins: [copyModels()],
-  server: { host: '127.0.0.1', port: 5173 },
-  test: {
-    include: ['tests/js/**/*.test.js'],
-    environment: 'node',
-    testTimeout: 120000,
-    hookTimeout: 120000,
-    pool: 'forks',
-  },
+// virtual:embedded-models (web/assets.js): {path: data URL} of the model files in the single-file
+// build, where a page opened from disk cannot fetch a neighbouring file; empty otherwise.
+function embeddedModels(single) {
+  const id = 'virtual:embedded-models';
+  return {
+    name: 'embedded-models',
+    resolveId: (source) => (source === id ? `\0${id}` : null),
+    load(resolved) {
+      if (resolved !== `\0${id}`) return null;
+      const entries = single ? MODEL_FILES.filter((f) => existsSync(`models/${f}`)).map((f) =>
+        [`models/${f}`, `data:application/octet-stream;base64,${readFileSync(`models/${f}`).toString('base64')}`]) : [];
+      return `export default ${JSON.stringify(Object.fromEntries(entries))};`;
+    },
+  };
+}
+
+// The single-file build takes the worker from worker-factory.single.js (inline) instead.
+function inlineWorker() {
+  const inline = fileURLToPath(new URL('./web/worker-factory.single.js', import.meta.url));
+  return {
+    name: 'inline-worker',
+    enforce: 'pre',
+    resolveId: (source) => (source === './worker-factory.js' ? inline : null),
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  const single = mode === 'single';
+  return {
+    base: './',
+    // A page opened from disk (origin "null") cannot start a module worker from a blob: classic there.
+    worker: { format: single ? 'iife' : 'es', plugins: () => [embeddedModels(single)] },
+    build: single
+      ? { outDir: 'dist-single', emptyOutDir: true, target: 'es2022', assetsInlineLimit: Infinity,
+        chunkSizeWarningLimit: 100000, reportCompressedSize: false }
+      : { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, chunkSizeWarningLimit: 1024 },
+    plugins: [copyModels(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
+    server: { host: '127.0.0.1', port: 5173 },
+    test: {
+      include: ['tests/js/**/*.test.js'],
+      environment: 'node',
+      testTimeout: 120000,
+      hookTimeout: 120000,
+      pool: 'forks',
+    },
+  };
 });

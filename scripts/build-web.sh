@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the engine as WebAssembly (build/wasm), copies engine.js/.wasm/.d.ts into web/engine/
 # (git-ignored; the page and the JS tests import them from there), then, unless --wasm-only,
-# bundles the page into dist/ with Vite.
+# bundles the page into dist/ with Vite (--single: one self-contained file in dist-single/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs acorn from here
@@ -13,4 +13,10 @@ cp build/wasm/cpp/wasm/engine.js build/wasm/cpp/wasm/engine.wasm web/engine/
 cp cpp/wasm/engine.d.ts web/engine/engine.d.ts
 [ "${1:-}" = "--wasm-only" ] && exit 0
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npx vite build
+if [ "${1:-}" = "--single" ]; then
+  # One HTML file with everything inside (dist-single/index.html), for a USB stick or an e-mail.
+  npx vite build --mode single
+  ls -l dist-single/index.html
+else
+  npx vite build
+fi

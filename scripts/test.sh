@@ -25,8 +25,8 @@ skipped=$(grep -c "(Skipped)" build/ctest.log)  # CTest counts these among the p
 [ -n "$summary" ] && count $((total - bad - skipped)) "$bad" || count "" ""
 
 echo
-echo "== WebAssembly build and page bundle (scripts/build-web.sh)"
-if bash scripts/build-web.sh >build/build-web.log 2>&1; then
+echo "== WebAssembly build, page bundle and single-file page (scripts/build-web.sh)"
+if bash scripts/build-web.sh >build/build-web.log 2>&1 && bash scripts/build-web.sh --single >>build/build-web.log 2>&1; then
   web_built=1
 else
   web_built=0

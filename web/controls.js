@@ -23,9 +23,14 @@ function simpleBindings(current) {
     { element: $('#prompt'), event: 'input', debounce: 350,
       read: (el) => ({ prompt: el.value }),
       write: (el, s) => { if (el.value !== s.prompt) el.value = s.prompt; } },
+    // The slider moves over positions 0…8; what it says (to the eye and to a screen reader) is B.
     { element: $('#block-size'), event: 'input',
       read: (el) => ({ B: BLOCK_SIZES[Number(el.value)] }),
-      write: (el, s) => { el.value = String(BLOCK_SIZES.indexOf(s.B)); $('#block-label').textContent = String(s.B); } },
+      write: (el, s) => {
+        el.value = String(BLOCK_SIZES.indexOf(s.B));
+        el.setAttribute('aria-valuetext', `B = ${s.B}`);
+        $('#block-label').textContent = String(s.B);
+      } },
     { element: $('#structure'), event: 'change', read: (el) => ({ structure: el.value }),
       write: (el, s) => { el.value = s.structure; } },
     // Distilling on 32 lines overfits them: choosing distill also chooses all 256 held-out lines.
@@ -51,9 +56,10 @@ function simpleBindings(current) {
 }
 
 export class Controls {
-  constructor({ presets, onChange }) {
+  constructor({ onChange }) {
     this.onChange = onChange;
     this.layerCount = 0;
+    this.presets = [];
     this.state = null;
     this.bindings = simpleBindings(() => this.state);
     for (const b of this.bindings) {
@@ -67,20 +73,21 @@ export class Controls {
           timer = setTimeout(fire, b.debounce);
         });
     }
-    this.setupPresets(presets);
+    // Bound once here; setPresets only fills in the options.
+    $('#presets').addEventListener('change', (e) => {
+      const i = e.target.value;
+      if (i !== '' && this.presets[Number(i)] !== undefined) this.onChange({ prompt: this.presets[Number(i)] });
+    });
     this.setupMatrices();
     this.setupLayers();
     $('#evaluate-all').addEventListener('click', () => this.onChange({ mode: 'all20' }));
   }
 
-  setupPresets(presets) {
-    const select = $('#presets');
+  setPresets(presets) {
     this.presets = presets;
     const custom = new Option('Lecture prompts…', '');
-    select.replaceChildren(custom, ...presets.map((p, i) => new Option(`${i + 1}. ${p}`, String(i))));
-    select.addEventListener('change', () => {
-      if (select.value !== '') this.onChange({ prompt: presets[Number(select.value)] });
-    });
+    $('#presets').replaceChildren(custom, ...presets.map((p, i) => new Option(`${i + 1}. ${p}`, String(i))));
+    if (this.state) this.write(this.state);
   }
 
   setupMatrices() {

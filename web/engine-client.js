@@ -5,12 +5,18 @@ export class Cancelled extends Error {
 }
 
 export class EngineClient {
-  constructor(worker) {
-    this.worker = worker;
+  /** `createWorker` makes the engine's Web Worker; restart() calls it again. */
+  constructor(createWorker) {
+    this.createWorker = createWorker;
     this.nextId = 1;
     this.pending = new Map();  // id → {resolve, reject, onProgress}
-    worker.onmessage = (event) => this.receive(event.data);
-    worker.onerror = (event) => {
+    this.start();
+  }
+
+  start() {
+    this.worker = this.createWorker();
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => {
       const error = new Error(`the engine worker failed: ${event.message || 'could not start'}`);
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
@@ -26,11 +32,25 @@ export class EngineClient {
     return promise;
   }
 
-  /** Cancels every request still outstanding. */
+  /** Cancels every request still outstanding (each stops at its next granular step); returns their ids. */
   cancelAll() {
-    if (this.pending.size === 0) return;
-    const id = this.nextId++;
-    this.worker.postMessage({ verb: 'cancel', args: { ids: [...this.pending.keys()] }, id });
+    const ids = [...this.pending.keys()];
+    if (ids.length) this.worker.postMessage({ verb: 'cancel', args: { ids }, id: this.nextId++ });
+    return ids;
+  }
+
+  /** True while any of these requests has not answered. */
+  waiting(ids) { return ids.some((id) => this.pending.has(id)); }
+
+  /**
+   * Stops the worker at once, even inside a long engine call, and starts a fresh one: every
+   * outstanding request is cancelled, and the engine must be loaded again.
+   */
+  restart() {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new Cancelled());
+    this.pending.clear();
+    this.start();
   }
 
   get busy() { return this.pending.size > 0; }

@@ -1,20 +1,23 @@
-// The page: loads the default model into the worker, keeps the State in the URL hash, and
-// recomputes only the displays whose inputs changed whenever a control, the hash or the model moves.
-import { applyPatch, BLOCK_SIZES, clampLayers, layersOf, parseHash, planOf, toHash } from './state.js';
+// The page: loads the default model into the worker, keeps the State in the URL hash, and runs the
+// display parts (web/parts.js) whose inputs changed whenever a control, the hash or the model moves.
+// Also the guided tour's navigation, projector mode, and cancel.
+import { applyPatch, clampLayers, hashKeys, parseHash, planOf, toHash } from './state.js';
 import { Cancelled, EngineClient } from './engine-client.js';
+import { createWorker } from './worker-factory.js';
 import { Controls } from './controls.js';
+import { displayParts } from './parts.js';
+import { download } from './assets.js';
+import { TOUR, tourText } from './tour.js';
 import { renderMetrics, renderParameters } from './views/cards.js';
 import { renderChips } from './views/chips.js';
 import { renderCandidates } from './views/candidates.js';
-import { renderSpeed } from './views/speed.js';
-import { renderGeneration } from './views/generation.js';
-import { renderHeatmaps } from './views/heatmaps.js';
+import { renderTour } from './views/tour-panel.js';
 import { SweepChart } from './views/sweep-chart.js';
 import { DistillChart } from './views/distill-chart.js';
 import { setupModelLoader } from './model-loader.js';
 
 const $ = (selector) => document.querySelector(selector);
-const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 3 };
+const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
 // Figures the browser test reads: milestones in ms since navigation (the page's clock), and the
 // duration of each part's last run.
@@ -22,19 +25,29 @@ const timings = { moduleStart: performance.now(), filesFetched: null, modelLoade
   firstReady: null, last: {} };
 window.__playground = { timings };
 
-const client = new EngineClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
-const sweepChart = new SweepChart($('#sweep-chart'));
-window.__playground.sweepChart = sweepChart;  // the browser test reads its rows
+const client = new EngineClient(createWorker);
+const sweepChart = new SweepChart($('#sweep-chart'), $('#sweep-table'));
 const distillChart = new DistillChart($('#distill-chart'));
-let distilling = null;       // the running distillation's last report {step, steps, batchKl, ms, plan}
+window.__playground.sweepChart = sweepChart;  // the browser test reads its rows
+
 let state = parseHash(location.hash);
-let config = null;           // the loaded model's ModelConfig
-let lecturePrompts = [];
-let calibrationSets = {};   // name → lines, for loss-aware projections
-let analysis = null;         // the current prompt's PromptAnalysis
-let comparison = null;       // evaluate-all-20 result for the current plan
-const done = {};             // part → the inputs it was last computed from
+let files = null;            // the loaded model's files, kept to restart the engine
+let distilling = null;       // the running distillation's last report and its plan
+const done = {};             // part → the key it was last computed for
 let refreshRun = 0;
+let loading = null;          // the engine's load under way: refresh waits for it, never cancels it
+const page = {
+  config: null,
+  lecturePrompts: [],
+  calibrationSets: {},       // name → lines, for loss-aware projections and distillation
+  results: {},               // analysis, comparison, structure, speed: what cards and tour read
+  sweepChart,
+  evalPrompts: (s) => (s.mode === 'all20' ? page.lecturePrompts : [s.prompt]),
+  showAnalysis,
+  distill: showDistillation,
+};
+const parts = displayParts(page);
+const partKey = (name, s) => parts.find((p) => p.name === name).key(s);
 
 // ---- status line ---------------------------------------------------------------------------------
 
@@ -48,30 +61,53 @@ function showProgress(progress) {
   const bar = $('#progress');
   bar.hidden = !progress;
   $('#cancel').hidden = !progress;
-  $('#progress-label').textContent = progress ? progress.label : '';
+  $('#progress-label').textContent = progress ? progressLabel(progress) : '';
   if (progress) {
     bar.max = progress.total || 1;
     bar.value = progress.done;
   }
 }
 
+// Every long action says how far it is: "evaluating prompts: 7 of 20".
+function progressLabel(p) {
+  if (/\d+ of \d+/.test(p.label) || !(p.total > 1)) return p.label;
+  return `${p.label}: ${Math.min(p.done + 1, p.total)} of ${p.total}`;
+}
+
 // ---- state ---------------------------------------------------------------------------------------
 
 function validForModel(s) {
-  if (!config) return s;
-  const n = config.nLayers;
+  if (!page.config) return s;
+  const n = page.config.nLayers;
   return { ...s, layers: clampLayers(s.layers, n), vlayer: Math.min(s.vlayer, n - 1) };
 }
 
-function applyState(next, { writeHash = true } = {}) {
+// A tour step's own settings, except those the hash itself names (a link keeps what it says).
+function withTourStep(s, named = new Set()) {
+  if (!s.tour) return s;
+  const step = TOUR[s.tour - 1].state;
+  const fill = Object.fromEntries(Object.entries(step).filter(([k]) => !named.has(k)));
+  return { ...s, ...fill };
+}
+
+/** history: 'replace' (an edit), 'push' (a tour step: Back returns to it) or 'none' (from the hash). */
+function applyState(next, { history: mode = 'replace' } = {}) {
   state = validForModel(next);
-  if (writeHash) history.replaceState(null, '', `#${toHash(state)}`);
+  const hash = `#${toHash(state)}`;
+  if (mode === 'push' && hash !== location.hash) history.pushState(null, '', hash);
+  else if (mode !== 'none') history.replaceState(null, '', hash);
   document.body.classList.toggle('embed', state.embed);
+  document.body.classList.toggle('present', state.present);
+  // The display that holds the tour step's numbers; projector mode shows it beside the cards.
+  document.body.dataset.focus = state.tour ? TOUR[state.tour - 1].panel : 'tokens';
+  $('#toggle-present').setAttribute('aria-pressed', String(state.present));
   for (const el of document.querySelectorAll('[data-control], [data-panel]'))
     el.hidden = state.hide.includes(el.dataset.control || el.dataset.panel);
-  controls.write(state);
-  sweepChart.mark(state.B);
   $('#distill-panel').hidden = state.proj !== 'distill' || state.hide.includes('distillation');
+  controls.write(state);
+  sweepChart.resize();
+  sweepChart.mark(state.B);
+  renderTourPanel();
   refresh();
 }
 
@@ -92,147 +128,123 @@ function onEdit(patch) {
   applyState(next);
 }
 
-const controls = new Controls({ presets: [], onChange: onEdit });
-window.addEventListener('hashchange', () => applyState(parseHash(location.hash), { writeHash: false }));
+const controls = new Controls({ onChange: onEdit });
+
+// The hash is the history: a pasted link, Back and Forward all land here.
+function followHash() {
+  if (`#${toHash(state)}` === location.hash) return;
+  const parsed = parseHash(location.hash);
+  applyState(parsed.tour !== state.tour ? withTourStep(parsed, hashKeys(location.hash)) : parsed, { history: 'none' });
+}
+window.addEventListener('hashchange', followHash);
+window.addEventListener('popstate', followHash);
+
+// ---- the tour and projector mode ------------------------------------------------------------------
+
+function goToStep(step) {
+  if (step < 0 || step > TOUR.length) return;
+  applyState(withTourStep({ ...state, tour: step }), { history: 'push' });
+  if (step) $(`[data-panel="${TOUR[step - 1].panel}"]`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+function renderTourPanel() {
+  const r = page.results;
+  const metrics = state.mode === 'all20' && r.comparison
+    ? Object.fromEntries(Object.entries(r.comparison).filter(([k]) => k !== 'prompts').map(([k, v]) => [k, v.mean]))
+    : r.analysis && (state.positions === 'all' ? r.analysis.mean : r.analysis.last);
+  const fresh = (part) => done[part] !== undefined && done[part] === partKey(part, state);
+  const sweep = fresh('sweep') ? { plan: sweepChart.rows, ...Object.fromEntries(sweepChart.references) } : null;
+  renderTour($('#tour-panel'), state.tour, state.tour ? tourText(state.tour, {
+    metrics: fresh('analyze') ? metrics : null,
+    speed: fresh('speed') ? r.speed : null,
+    structure: fresh('structure') ? r.structure : null,
+    sweep,
+    block: state.B,
+  }) : []);
+}
+
+$('#start-tour').addEventListener('click', () => goToStep(state.tour || 1));
+$('#tour-next').addEventListener('click', () => goToStep(state.tour + 1));
+$('#tour-prev').addEventListener('click', () => goToStep(state.tour - 1));
+$('#tour-exit').addEventListener('click', () => applyState({ ...state, tour: 0 }));
+$('#toggle-present').addEventListener('click', () => applyState({ ...state, present: !state.present }));
+// Arrow keys (and a presenter's clicker, which sends Page Up/Down) move through the tour, unless
+// the key is meant for a control.
+document.addEventListener('keydown', (e) => {
+  if (!state.tour || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.target.closest?.('input, textarea, select')) return;
+  const delta = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[e.key];
+  if (!delta) return;
+  e.preventDefault();
+  goToStep(Math.min(TOUR.length, Math.max(1, state.tour + delta)));
+});
 
 // ---- recomputation -------------------------------------------------------------------------------
 
-const planKey = (s) => JSON.stringify(planOf(s));
-const evalPrompts = (s) => (s.mode === 'all20' ? lecturePrompts : [s.prompt]);
+function showAnalysis(analysis) {
+  page.results.analysis = analysis;
+  renderChips($('#chips'), analysis, $('#chip-legend'));
+  renderCandidates($('#teacher-top'), $('#student-top'), analysis);
+  for (const panel of ['tokens', 'candidates']) $(`[data-panel="${panel}"]`).classList.remove('stale');
+  renderCards();
+}
 
 function renderCards() {
-  const cardsFromComparison = state.mode === 'all20' && comparison && done.evaluate === evaluateKey(state);
+  const r = page.results;
+  const evaluated = state.mode === 'all20' && r.comparison && done.evaluate === partKey('evaluate', state);
   let metrics;
-  if (cardsFromComparison) metrics = comparison;
-  else if (state.mode === 'prompt' && analysis) metrics = state.positions === 'all' ? analysis.mean : analysis.last;
+  if (evaluated) metrics = r.comparison;
+  else if (state.mode === 'prompt' && r.analysis) metrics = state.positions === 'all' ? r.analysis.mean : r.analysis.last;
   if (metrics) renderMetrics(document, metrics);
-  $('.cards').classList.toggle('stale', !metrics || (state.mode === 'all20' && !cardsFromComparison) ||
-    (state.mode === 'prompt' && done.analyze !== analyzeKey(state)));
+  $('.cards').classList.toggle('stale', !metrics || (state.mode === 'all20' && !evaluated) ||
+    (state.mode === 'prompt' && done.analyze !== partKey('analyze', state)));
   $('#scope').textContent = state.mode === 'all20'
     ? `Mean over the 20 lecture prompts (${state.positions === 'all' ? 'each averaged over all positions' : 'last token'}), ` +
       'with 95 % intervals. Chips, bars and generation show the prompt in the box.'
     : `This prompt, ${state.positions === 'all' ? 'averaged over all positions' : 'at the last token'}.`;
 }
 
-const analyzeKey = (s) => JSON.stringify([planKey(s), s.prompt]);
-const evaluateKey = (s) => JSON.stringify([planKey(s), s.positions]);
-const structureKey = (s) => JSON.stringify([planKey(s), s.vlayer, s.vmatrix, s.vrow, s.vcol]);
-const generationKey = (s) => JSON.stringify([planKey(s), s.prompt, s.steps, s.temp, s.topp, s.penalty, s.seed]);
-const sweepKey = (s) => JSON.stringify([{ ...planOf(s), block: 0 }, evalPrompts(s), s.positions]);
-const speedKey = (s) => planKey(s);
-
-// Clamps the structure view's block to the chosen matrix (rows, cols) at this B.
-function structureArgs(s) {
-  const [rows, cols] = s.vmatrix === 'down' ? [config.dim, config.hiddenDim] : [config.hiddenDim, config.dim];
-  const b = s.B;
-  return { plan: planOf(s), layer: s.vlayer, matrix: s.vmatrix,
-    blockRow: Math.min(s.vrow, Math.ceil(rows / b) - 1), blockCol: Math.min(s.vcol, Math.ceil(cols / b) - 1) };
-}
-
-// The engine counts positions in total as llama2.c's -n does (BOS and prompt included).
-const generationSteps = (s) => Math.min(config.seqLen, analysis.tokens.length + s.steps);
-
-async function timed(name, promise) {
-  const t0 = performance.now();
-  const result = await promise;
-  timings.last[name] = performance.now() - t0;
-  return result;
+// After an error the panels that still show the previous prompt say so.
+function markStale(message) {
+  for (const panel of ['tokens', 'candidates', 'generation']) $(`[data-panel="${panel}"]`).classList.add('stale');
+  $('#generation-note').textContent = 'showing the previous prompt';
+  setStatus('error', message);
 }
 
 /** Runs every part whose inputs changed, most visible first; a newer refresh cancels this one. */
 async function refresh() {
-  if (!config) return;
-  client.cancelAll();
+  if (!page.config) return;
   const run = ++refreshRun;
+  await loading?.catch(() => {});
+  if (run !== refreshRun) return;
+  client.cancelAll();
   const s = state;
-  const plan = planOf(s);
-  const request = (verb, args) => client.request(verb, args, (p) => {
-    if (run !== refreshRun) return;
-    showProgress(p);
-    if (p.partial?.distill) showDistillation(p.partial.distill, plan);
-    if (p.partial?.analysis) {  // the metric cards follow the student as it trains
-      analysis = p.partial.analysis;
-      renderChips($('#chips'), analysis);
-      renderCandidates($('#teacher-top'), $('#student-top'), analysis);
-      if (s.mode === 'prompt') renderMetrics(document, s.positions === 'all' ? analysis.mean : analysis.last);
-    }
-  });
   const stale = () => run !== refreshRun;
   setStatus('computing');
   renderCards();
   try {
-    if (done.analyze !== analyzeKey(s)) {
+    for (const part of parts) {
+      if (part.when && !part.when(s)) continue;
+      const key = part.key(s);
+      if (done[part.name] === key) continue;
+      part.before?.(s);
+      const [verb, args] = part.request(s);
       const t0 = performance.now();
-      const result = await timed('analyze', request('analyze', { plan, prompt: s.prompt }));
+      const result = await client.request(verb, args, (p) => {
+        if (stale()) return;
+        showProgress(p);
+        part.progress?.(p, s);
+      });
       if (stale()) return;
-      analysis = result.analysis;
-      done.analyze = analyzeKey(s);
-      renderParameters(document, result.parameters);
-      renderChips($('#chips'), analysis);
-      renderCandidates($('#teacher-top'), $('#student-top'), analysis);
+      timings.last[part.name] = performance.now() - t0;
+      done[part.name] = key;
+      part.render(result, s, done);
+      if (part.name === 'analyze') {
+        timings.last.update = timings.last.analyze;
+        timings.firstMetrics ??= performance.now();
+      }
       renderCards();
-      timings.last.update = performance.now() - t0;
-      timings.firstMetrics ??= performance.now();
-    }
-    if (s.mode === 'all20' && done.evaluate !== evaluateKey(s)) {
-      comparison = await timed('evaluate', request('evaluate', { plan, prompts: lecturePrompts, positions: s.positions }));
-      if (stale()) return;
-      done.evaluate = evaluateKey(s);
-    }
-    renderCards();
-    if (done.structure !== structureKey(s)) {
-      const view = await timed('structure', request('structure', structureArgs(s)));
-      if (stale()) return;
-      done.structure = structureKey(s);
-      const magnified = renderHeatmaps({ dense: $('#heat-dense'), circulant: $('#heat-circulant'), difference: $('#heat-difference') }, view);
-      $('#circulant-caption').textContent = magnified > 1.05 ? `circulant projection (colours ×${magnified.toFixed(1)})` : 'circulant projection';
-      const patched = s.B > 1 && s.matrices.includes(s.vmatrix) && layersOf(s.layers, config.nLayers).includes(s.vlayer);
-      $('#structure-note').textContent = s.B === 1
-        ? 'B = 1: every block is 1×1, so the student equals the teacher (a 32×32 corner shown)'
-        : patched
-          ? `${view.size}×${view.size} of a ${s.B}×${s.B} block; relative error of the whole matrix ${view.relativeError.toFixed(3)}`
-          : `layer ${s.vlayer} ${s.vmatrix} is not patched: the student keeps the dense matrix`;
-    }
-    if (done.generation !== generationKey(s)) {
-      const sampler = { temperature: s.temp, topP: s.topp, repeatPenalty: s.penalty, seed: s.seed };
-      const result = await timed('generate', request('generate', { plan, prompt: s.prompt, steps: generationSteps(s), sampler }));
-      if (stale()) return;
-      done.generation = generationKey(s);
-      $('#generation-note').textContent = renderGeneration($('#gen-teacher'), $('#gen-student'), result);
-    }
-    if (done.sweep !== sweepKey(s)) {
-      sweepChart.reset(BLOCK_SIZES);
-      $('#sweep-note').textContent = s.mode === 'all20' ? 'mean over the 20 lecture prompts' : 'this prompt';
-      const rows = client.request('sweep', { plan, prompts: evalPrompts(s), positions: s.positions, blocks: BLOCK_SIZES,
-        references: ['frobenius', 'distilled', 'removed'] },
-        (p) => {
-          if (run !== refreshRun) return;
-          showProgress(p);
-          if (p.partial && !p.partial.error) sweepChart.addRow(p.partial);
-        });
-      const swept = await timed('sweep', rows);
-      if (stale()) return;
-      const gaps = swept.skipped.filter((r) => r.series === 'plan');
-      if (gaps.length)
-        $('#sweep-note').textContent += ` (no point at B = ${gaps.map((r) => r.block).join(', ')}: ${gaps[0].error})`;
-      done.sweep = sweepKey(s);
-    }
-    if (done.speed !== speedKey(s)) {
-      renderSpeed(document, null);
-      const speed = await timed('benchmark', request('benchmark', { plan, ...SPEED }));
-      if (stale()) return;
-      done.speed = speedKey(s);
-      renderSpeed(document, speed);
-      $('#speed-note').textContent = `prefill of ${SPEED.promptTokens} tokens, decode of ${SPEED.decodeTokens}; ` +
-        'MLP share: prefill / decode. In this browser, on this machine.';
-    }
-    // Once per model: the 20 lecture prompts through the teacher (the engine caches its logits), so
-    // "evaluate all 20" later costs only the student's half; the result counts if the plan is unchanged.
-    if (!done.warm) {
-      comparison = await timed('warm', request('evaluate', { plan, prompts: lecturePrompts, positions: s.positions }));
-      if (stale()) return;
-      done.warm = true;
-      done.evaluate = evaluateKey(s);
+      renderTourPanel();
     }
     showProgress(null);
     setStatus('ready');
@@ -240,15 +252,17 @@ async function refresh() {
   } catch (error) {
     if (error instanceof Cancelled || stale()) return;
     showProgress(null);
-    setStatus('error', error.message);
+    if (done.analyze !== partKey('analyze', s)) markStale(error.message);
+    else setStatus('error', error.message);
   }
 }
 
 // The distillation chart and its note: steps, KL, time left at the pace so far.
-function showDistillation(report, plan) {
-  if (!distilling || distilling.planKey !== planKey(state) || report.step < distilling.step) {
+function showDistillation(report) {
+  const key = JSON.stringify(planOf(state));
+  if (!distilling || distilling.planKey !== key || report.step < distilling.step) {
     distillChart.reset();
-    distilling = { planKey: planKey(state), firstStep: report.step, firstMs: report.ms };
+    distilling = { planKey: key, firstStep: report.step, firstMs: report.ms };
   }
   Object.assign(distilling, report);
   distillChart.add(report);
@@ -257,15 +271,26 @@ function showDistillation(report, plan) {
   $('#distill-note').textContent = `step ${report.step} of ${report.steps}, batch KL ${report.batchKl.toFixed(3)}` +
     (report.heldOutKl !== undefined ? `, held-out KL ${report.heldOutKl.toFixed(3)}` : '') +
     (report.step < report.steps && report.step > distilling.firstStep ? `, about ${left} s left` : '') +
-    ` · B = ${plan.block}, lr ${plan.distill.learningRate}`;
+    ` · B = ${state.B}, lr ${state.lr}`;
 }
 
+// Cancel answers at once. The engine stops at its next granular step (a prompt, a layer, a
+// distillation step); a call that does not return in time is cut short by restarting the worker,
+// after which the engine is loaded again. A distillation keeps the steps it finished.
+const CANCEL_GRACE_MS = 200;
+const DISTILL_GRACE_MS = 1500;  // one distillation step, which a restart would throw away
 $('#cancel').addEventListener('click', () => {
-  client.cancelAll();
+  const cancelled = client.cancelAll();
   ++refreshRun;
   showProgress(null);
-  // A cancelled distillation keeps the steps it finished: the URL says so, and reproduces them.
-  if (distilling && distilling.planKey === planKey(state) && distilling.step < distilling.steps && distilling.step >= 1) {
+  const inDistillation = distilling && distilling.planKey === JSON.stringify(planOf(state)) &&
+    distilling.step < distilling.steps;
+  const keepsSteps = inDistillation && distilling.step >= 1;
+  // Only the requests cancelled here count: a change made meanwhile has its own.
+  const before = state;
+  setTimeout(() => { if (client.waiting(cancelled)) restartEngine(before); },
+    inDistillation ? DISTILL_GRACE_MS : CANCEL_GRACE_MS);
+  if (keepsSteps) {
     setStatus('cancelled', `Distillation stopped at step ${distilling.step}: the student keeps what it learned.`);
     applyState({ ...state, dsteps: distilling.step });
     return;
@@ -273,6 +298,21 @@ $('#cancel').addEventListener('click', () => {
   setStatus('cancelled', 'Stopped. Move any control to compute again.');
 });
 $('#measure').addEventListener('click', () => { delete done.speed; refresh(); });
+
+// After a restart the engine is fresh. The page computes again only when the state moved since
+// the cancel (a change made meanwhile, or a distillation's kept steps); otherwise it stays stopped.
+async function restartEngine(cancelledState) {
+  const status = $('#status').textContent, message = $('#message').textContent;
+  client.restart();
+  for (const key of Object.keys(done)) delete done[key];
+  try {
+    const moved = state !== cancelledState;
+    await loadModel(files, { recompute: moved });
+    if (!moved) setStatus(status, message);
+  } catch (error) {
+    setStatus('error', error.message);
+  }
+}
 
 $('#copy-link').addEventListener('click', async () => {
   const button = $('#copy-link');
@@ -287,57 +327,65 @@ $('#copy-link').addEventListener('click', async () => {
 
 // ---- the model -----------------------------------------------------------------------------------
 
-async function loadModel(files) {
+async function loadModel(modelFiles, { recompute = true } = {}) {
   client.cancelAll();
   ++refreshRun;
   setStatus('loading', '');
-  const { students: studentsFile, ...modelFiles } = files;
-  const result = await client.request('load', { ...modelFiles, calibrationSets }, showProgress);
-  config = result.config;
+  const { students: studentsFile, ...engineFiles } = modelFiles;
+  loading = (async () => {
+    const loaded = await client.request('load', { ...engineFiles, calibrationSets: page.calibrationSets }, showProgress);
+    const students = await studentsFile;
+    if (students) {  // precomputed distilled students of the default model (the sweep's reference)
+      try {
+        await client.request('students', { bytes: students, name: 'distilled.students' }, showProgress);
+      } catch (error) {
+        setStatus('error', `The precomputed distilled students could not be used: ${error.message}`);
+      }
+    }
+    return loaded;
+  })();
+  const result = await loading;
+  files = modelFiles;
+  page.config = result.config;
   timings.modelLoaded ??= performance.now();
   for (const key of Object.keys(done)) delete done[key];
-  $('[data-testid="model-name"]').textContent =
-    `${files.modelName}: ${config.nLayers} layers, dim ${config.dim}, hidden ${config.hiddenDim}, vocab ${config.vocabSize}`;
-  const students = await studentsFile;
-  if (students) {  // precomputed distilled students of the default model (the sweep's reference)
-    try {
-      await client.request('students', { bytes: students, name: 'distilled.students' }, showProgress);
-    } catch (error) {
-      setStatus('error', `The precomputed distilled students could not be used: ${error.message}`);
-    }
-  }
-  controls.setLayerCount(config.nLayers);
+  $('[data-testid="model-name"]').textContent = `${modelFiles.modelName}: ${page.config.nLayers} layers, ` +
+    `dim ${page.config.dim}, hidden ${page.config.hiddenDim}, vocab ${page.config.vocabSize}`;
+  showProgress(null);
+  controls.setLayerCount(page.config.nLayers);
   renderParameters(document, result.parameters);
-  applyState(state);
-}
-
-async function fetchOk(path, what) {
-  const response = await fetch(path);
-  if (!response.ok) throw new Error(`${path} could not be fetched (HTTP ${response.status}): ${what}`);
-  return response;
+  if (recompute) applyState(state);
 }
 
 async function boot() {
   setStatus('loading');
   const missing = 'run bash cpp/train/pipeline.sh or npm run build again, or load your own model';
+  const bytes = {};
+  const report = () => {
+    const got = Object.values(bytes).reduce((a, b) => a + b.done, 0);
+    const total = Object.values(bytes).reduce((a, b) => a + b.total, 0);
+    showProgress({ done: got, total, label: `downloading the model: ${MB(got)} of ${total ? MB(total) : '?'} MB` });
+  };
+  const fetchBlob = (path) => download(path, missing, (d, t) => { bytes[path] = { done: d, total: t }; report(); });
+  const text = (path) => download(path, missing).then((b) => b.text());
   // Optional: without it the sweep's distilled curve shows only students distilled in this page.
-  const students = fetch('models/distilled.students').then((r) => (r.ok ? r.blob() : null), () => null);
+  const students = fetchBlob('models/distilled.students').catch(() => null);
   const [lecture, calibration, model, tokenizer] = await Promise.all([
-    fetchOk('models/prompts/lecture-20.txt', missing).then((r) => r.text()),
-    fetchOk('models/prompts/calibration.txt', missing).then((r) => r.text()),
-    fetchOk('models/default.bin', missing).then((r) => r.blob()),
-    fetchOk('models/tokenizer.bin', missing).then((r) => r.blob()),
+    text('models/prompts/lecture-20.txt'), text('models/prompts/calibration.txt'),
+    fetchBlob('models/default.bin'), fetchBlob('models/tokenizer.bin'),
   ]);
   timings.filesFetched ??= performance.now();
-  const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
-  lecturePrompts = lines(lecture);
+  const lines = (t) => t.split('\n').map((l) => l.trim()).filter(Boolean);
+  page.lecturePrompts = lines(lecture);
   const held = lines(calibration);
-  calibrationSets = { 'heldout-32': held.slice(0, 32), heldout: held, lecture: lecturePrompts };
-  controls.setupPresets(lecturePrompts);
+  page.calibrationSets = { 'heldout-32': held.slice(0, 32), heldout: held, lecture: page.lecturePrompts };
+  controls.setPresets(page.lecturePrompts);
   const defaults = { model, modelName: 'default.bin', tokenizer, tokenizerName: 'tokenizer.bin', students };
   setupModelLoader({ defaults, load: loadModel, onError: (message) => setStatus('error', message) });
   await loadModel(defaults);
 }
 
+state = withTourStep(state, hashKeys(location.hash));
 controls.write(state);
+renderTourPanel();
 boot().catch((error) => setStatus('error', error.message));

@@ -13,6 +13,7 @@ export const CANONICAL_DISTILL = { ...DISTILL, steps: 300, learningRate: 0.003 }
 // solve's time grows with the tokens: about 2 s a layer in the browser), all 256, or the 20 lecture
 // prompts themselves (optimistic: calibrated on what is measured).
 export const CALIBRATION_SETS = ['heldout-32', 'heldout', 'lecture'];
+export const TOUR_STEPS = 10;  // web/tour.js holds them; a test checks the two agree
 export const DEFAULT_PROMPT =
   'Explain how a teacher-student comparison using last-token logits can reveal approximation error in a patched model.';
 
@@ -52,9 +53,12 @@ export const PROPERTIES = [
   { name: 'vmatrix', type: 'enum', values: MATRICES, fallback: 'gate' },
   { name: 'vrow', type: 'int', fallback: 0, check: (v) => v >= 0 && v < 65536 },
   { name: 'vcol', type: 'int', fallback: 0, check: (v) => v >= 0 && v < 65536 },
-  // classroom mode
+  // classroom: embed (no page chrome), hidden controls, the guided tour's step (0 = off; see
+  // web/tour.js), projector mode
   { name: 'embed', type: 'bool', fallback: false },
   { name: 'hide', type: 'list', values: null, fallback: [] },
+  { name: 'tour', type: 'int', fallback: 0, check: (v) => v >= 0 && v <= TOUR_STEPS },
+  { name: 'present', type: 'bool', fallback: false },
 ];
 
 const BY_NAME = new Map(PROPERTIES.map((p) => [p.name, p]));
@@ -87,6 +91,12 @@ function parseValue(p, raw) {
   if (v === undefined || (typeof v === 'number' && !isNumber(v))) return undefined;
   if (p.check && !p.check(v)) return undefined;
   return v;
+}
+
+/** The keys a hash names (valid or not), e.g. to know what a tour step may fill in. */
+export function hashKeys(hash) {
+  const text = typeof hash === 'string' ? hash.replace(/^#/, '') : '';
+  return new Set(text.split('&').filter(Boolean).map((part) => part.split('=')[0]));
 }
 
 /** "#B=64&prompt=..." → a complete state; unknown keys are ignored, bad values become defaults. */

@@ -39,7 +39,10 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
   std::vector<Candidate> out;
   for (int i = 0; i < k; ++i) {
     const int t = order[i];
-    Candidate c{t, display_piece(tok, 0, t), logits_are_teacher ? p[t] : q[t], logits_are_teacher ? q[t] : p[t]};
+    // A lone byte of a multi-byte character is no text of its own: show its name (<0xC3>).
+    std::string text = display_piece(tok, 0, t);
+    if (whole_characters({text}).front() != text) text = tok.piece(t);
+    Candidate c{t, text, logits_are_teacher ? p[t] : q[t], logits_are_teacher ? q[t] : p[t]};
     out.push_back(c);
   }
   return out;

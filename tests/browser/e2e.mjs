@@ -17,7 +17,16 @@ const READY_TIMEOUT = 120_000;
 const results = [];
 const figures = {};
 
+// E2E_ONLY=<regular expression>: run only the tests whose names match (for development; the
+// others are reported as not run, never as passed).
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
+let notRun = 0;
+
 async function test(name, body) {
+  if (only && !only.test(name)) {
+    ++notRun;
+    return;
+  }
   const t0 = Date.now();
   try {
     await body();
@@ -224,6 +233,187 @@ async function main() {
       await p.close();
     });
 
+    await test('picking lecture prompts 1, 6 and 20 shows each one and changes the metrics', async () => {
+      const p = await open('#B=16&layers=all');
+      await waitReady(p);
+      const prompts = readFileSync(`${root}models/prompts/lecture-20.txt`, 'utf8').split('\n').filter((l) => l.trim());
+      const seen = new Set();
+      for (const n of [1, 6, 20]) {
+        await p.getByTestId('prompt-select').selectOption(String(n - 1));
+        await p.waitForFunction((want) => document.querySelector('[data-testid="prompt"]').value === want, prompts[n - 1]);
+        await waitReady(p);
+        check((await p.getByTestId('prompt-select').inputValue()) === String(n - 1), `the select snapped back from prompt ${n}`);
+        check(!(await p.locator('#message').textContent()), `an error after prompt ${n}: ${await p.locator('#message').textContent()}`);
+        seen.add(await p.getByTestId('metric-kl').textContent());
+      }
+      check(seen.size === 3, `the metrics did not change between prompts: ${[...seen]}`);
+      await p.close();
+    });
+
+    await test('the tour: every step loads and each number it quotes is the one on screen', async () => {
+      const steps = await (async () => {
+        const p = await open('#tour=1');
+        await waitReady(p);
+        const n = Number(/of (\d+)/.exec(await p.locator('#tour-step').textContent())[1]);
+        await p.close();
+        return n;
+      })();
+      check(steps >= 8, `only ${steps} steps`);
+      for (let step = 1; step <= steps; ++step) {
+        const p = await open(`#tour=${step}&present=1`);
+        await waitReady(p);
+        await p.waitForFunction(() => !document.querySelector('#tour-body [data-pending]'), null, { timeout: 30_000 })
+          .catch(() => {});
+        const facts = await p.$$eval('#tour-body [data-fact]', (els) => els.map((el) => {
+          const source = document.querySelector(el.dataset.source);
+          return { text: el.textContent, source: el.dataset.source, shown: source?.textContent ?? null };
+        }));
+        const pending = await p.locator('#tour-body [data-pending]').count();
+        check(pending === 0, `step ${step}: ${pending} numbers never arrived`);
+        check(facts.length >= 1, `step ${step} quotes no number`);
+        for (const f of facts) check(f.shown !== null && f.shown.includes(f.text),
+          `step ${step}: the tour says ${f.text}, ${f.source} shows ${f.shown}`);
+        check(await p.getByTestId('tour').isVisible(), `step ${step}: the tour panel is hidden`);
+        await p.screenshot({ path: `${artifacts}/tour-${step}-projector-1024x768.png` });
+        await p.close();
+      }
+    });
+
+    await test('the tour moves with the arrow keys and the browser\'s Back button', async () => {
+      const p = await open('#tour=1');
+      await waitReady(p);
+      await p.keyboard.press('ArrowRight');
+      await p.waitForFunction(() => /^2\./.test(document.querySelector('#tour-title').textContent));
+      check(/tour=2/.test(p.url()) && /B=2(&|$)/.test(p.url()), `step 2's state is not in the URL: ${p.url()}`);
+      await p.getByTestId('tour-next').click();
+      await p.waitForFunction(() => /^3\./.test(document.querySelector('#tour-title').textContent));
+      await p.goBack();
+      await p.waitForFunction(() => /^2\./.test(document.querySelector('#tour-title').textContent));
+      await p.keyboard.press('ArrowLeft');
+      await p.waitForFunction(() => /^1\./.test(document.querySelector('#tour-title').textContent));
+      await p.close();
+    });
+
+    await test('projector mode fits 1024×768 with numbers of 48 px and labels and chips of 20 px', async () => {
+      for (const hash of ['#present=1', '#present=1&tour=4']) {
+        const p = await open(hash);
+        await waitReady(p);
+        const sizes = await p.evaluate(() => {
+          const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+          const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+          const all = (selector) => [...document.querySelectorAll(selector)].filter(visible);
+          return {
+            overflow: document.documentElement.scrollHeight - window.innerHeight,
+            values: all('.card .value').map(px),
+            labels: all('.card h3, .controls legend, .controls label').map(px),
+            chips: all('.chip').map(px),
+          };
+        });
+        check(sizes.overflow <= 0, `${hash}: ${sizes.overflow} px below the screen`);
+        check(sizes.values.length === 4 && Math.min(...sizes.values) >= 48, `${hash}: metric values ${sizes.values}`);
+        check(Math.min(...sizes.labels) >= 20, `${hash}: labels of ${Math.min(...sizes.labels)} px`);
+        check(sizes.chips.every((v) => v >= 20), `${hash}: chips of ${Math.min(...sizes.chips)} px`);
+        await p.screenshot({ path: `${artifacts}/projector-${hash.includes('tour') ? 'tour-4' : 'main'}-1024x768.png` });
+        await p.close();
+      }
+    });
+
+    await test('a negative cosine is drawn inside the sweep chart', async () => {
+      const p = await open('#B=64&layers=all&positions=last');
+      await waitReady(p);
+      const { lowest, axisMin } = await p.evaluate(() => {
+        const chart = window.__playground.sweepChart;
+        const cosines = [...chart.rows.values()].map((r) => r.cosine.mean);
+        return { lowest: Math.min(...cosines), axisMin: chart.plot.scales.frac.min };
+      });
+      check(lowest < 0, `no negative cosine to draw (lowest ${lowest}); choose another state`);
+      check(axisMin <= lowest, `the right axis starts at ${axisMin}, above the cosine ${lowest}`);
+      await p.close();
+    });
+
+    await test('"café naïve" round-trips through the chips and the generations', async () => {
+      const p = await open(`#B=4&prompt=${encodeURIComponent('A café for the naïve.')}`);
+      await waitReady(p);
+      const chips = await p.$$eval('#chips .chip', (els) => els.map((e) => e.textContent).join(''));
+      check(chips === '<s>A café for the naïve.', `chips read ${JSON.stringify(chips)}`);
+      for (const who of ['teacher', 'student']) {
+        const text = await p.getByTestId(`gen-${who}`).textContent();
+        check(text.startsWith('A café for the naïve.'), `the ${who}'s generation reads ${JSON.stringify(text.slice(0, 40))}`);
+        check(!text.includes('\uFFFD'), `the ${who}'s generation holds a broken character`);
+      }
+      await p.close();
+    });
+
+    await test('cancel stops a loss-aware calibration of every layer at once; Frobenius is back within 2 s', async () => {
+      const p = await open('#B=8&layers=all&proj=loss-aware-sequential&calib=heldout');
+      await p.getByTestId('cancel').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+      await p.waitForFunction(() => /calibrating the student: layer/.test(document.querySelector('#progress-label').textContent),
+        null, { timeout: READY_TIMEOUT, polling: 50 });
+      const t0 = Date.now();
+      await p.getByTestId('cancel').click();
+      await p.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'cancelled', null, { timeout: 1000 });
+      figures.cancelMs = Date.now() - t0;
+      check(figures.cancelMs <= 1000, `control came back after ${figures.cancelMs} ms`);
+      const t1 = Date.now();
+      await p.locator('#proj').selectOption('frobenius');
+      await p.waitForFunction(() => !document.querySelector('.cards').classList.contains('stale') &&
+        /proj/.test(location.hash) === false, null, { timeout: 10_000, polling: 50 });
+      figures.frobeniusAfterCancelMs = Date.now() - t1;
+      check(figures.frobeniusAfterCancelMs <= 2000, `the Frobenius view took ${figures.frobeniusAfterCancelMs} ms`);
+      await waitReady(p);
+      await p.close();
+    });
+
+    await test('on a phone (390×844) a metric card is on the first screen, and controls are finger-sized', async () => {
+      const p = await open('#B=16', { width: 390, height: 844 });
+      await waitReady(p);
+      const layout = await p.evaluate(() => {
+        const visible = (el) => el.getClientRects().length > 0;
+        const controls = [...document.querySelectorAll('button, select, input, textarea')].filter(visible);
+        return {
+          card: document.querySelector('.card').getBoundingClientRect().top,
+          slider: document.querySelector('[data-testid="block-size"]').getBoundingClientRect().top,
+          small: controls.filter((el) => {
+            const r = (el.closest('label') || el).getBoundingClientRect();
+            return r.height < 40 && el.type !== 'file';
+          }).map((el) => el.id || el.name || el.type),
+        };
+      });
+      check(layout.card < 844, `the first metric card starts at y = ${layout.card}`);
+      check(layout.slider < 844 * 2, `the slider starts at y = ${layout.slider}`);
+      check(layout.small.length === 0, `controls under 40 px: ${layout.small.join(', ')}`);
+      await p.screenshot({ path: `${artifacts}/phone-390x844.png` });
+      await p.close();
+    });
+
+    await test('axe-core finds no serious or critical accessibility problem on the main view and the tour', async () => {
+      const axe = readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8');
+      for (const hash of ['#B=64', '#tour=2']) {
+        const p = await open(hash);
+        await waitReady(p);
+        await p.addScriptTag({ content: axe });
+        const violations = await p.evaluate(async () => (await window.axe.run(document)).violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`));
+        check(violations.length === 0, `${hash}: ${violations.join('\n')}`);
+        const slider = await p.getByTestId('block-size').getAttribute('aria-valuetext');
+        check(/^B = \d+$/.test(slider), `the slider says ${slider}`);
+        await p.close();
+      }
+    });
+
+    await test('the single-file build works opened from disk (file://), offline', async () => {
+      const single = `${root}dist-single/index.html`;
+      check(existsSync(single), 'dist-single/index.html is missing: npm run build:single');
+      const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+      p.on('pageerror', (e) => errors.push(String(e)));
+      await p.goto(`file://${single}#B=16&layers=all`);
+      await waitReady(p);
+      check(Number.isFinite(await metric(p, 'metric-kl')), 'no metrics from the single file');
+      figures.singleFileBytes = readFileSync(single).length;
+      await p.close();
+    });
+
     const peer = `${root}../shared/peer-models`;
     await test('load your own model: a llama2.c checkpoint and tokenizer from disk', async () => {
       if (!existsSync(`${peer}/stories260K.bin`)) {
@@ -278,6 +468,7 @@ async function main() {
   writeFileSync(`${artifacts}/measurements.json`, `${JSON.stringify(figures, null, 2)}\n`);
   console.log('measured:', JSON.stringify(figures));
   const passed = results.filter((r) => r.ok).length;
+  if (notRun) console.log(`(E2E_ONLY: ${notRun} tests not run)`);
   console.log(`browser: ${passed} passed, ${results.length - passed} failed`);
   process.exitCode = passed === results.length ? 0 : 1;
 }

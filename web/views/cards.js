@@ -2,6 +2,7 @@
 import { compact, metricText } from '../format.js';
 
 const METRICS = ['kl', 'cosine', 'top1', 'top5'];
+const RANGES = { kl: [0, Infinity], cosine: [-1, 1], top1: [0, 1], top5: [0, 1] };
 
 /** `metrics` holds plain numbers (one prompt) or {mean, low, high} intervals (all 20). */
 export function renderMetrics(root, metrics) {
@@ -16,8 +17,10 @@ export function renderMetrics(root, metrics) {
       value.textContent = metricText(m);
       interval.textContent = '';
     } else {
+      // The t interval is symmetric; the metric is not: KL ≥ 0, cosine in [−1, 1], shares in [0, 1].
+      const [min, max] = RANGES[name];
       value.textContent = metricText(m.mean);
-      interval.textContent = `[${m.low.toFixed(3)}, ${m.high.toFixed(3)}]`;
+      interval.textContent = `[${Math.max(min, m.low).toFixed(3)}, ${Math.min(max, m.high).toFixed(3)}]`;
       interval.title = '95 % interval of the mean over the prompts';
     }
   }

@@ -22,10 +22,16 @@ function paint(canvas, values, size, scale) {
 
 const largest = (values) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
 
+const range = (values) => `from ${Math.min(...values).toFixed(3)} to ${Math.max(...values).toFixed(3)}`;
+
 /** Returns how much the circulant map is magnified (its own scale, else its diagonals are faint). */
-export function renderHeatmaps(canvases, view) {
+export function renderHeatmaps(canvases, view, what) {
   const scale = largest(view.dense);
   const circulantScale = largest(view.circulant);
+  // What a screen reader says of each map: which block, and the range of its values.
+  canvases.dense.setAttribute('aria-label', `${what}, teacher: ${view.size}×${view.size} weights ${range(view.dense)}`);
+  canvases.circulant.setAttribute('aria-label', `${what}, student: ${range(view.circulant)}`);
+  canvases.difference.setAttribute('aria-label', `${what}, difference: ${range(view.difference)}`);
   paint(canvases.dense, view.dense, view.size, scale);
   paint(canvases.circulant, view.circulant, view.size, circulantScale);
   paint(canvases.difference, view.difference, view.size, scale);
