@@ -6,6 +6,26 @@
 #include <cstdlib>
 
 namespace circulant {
+namespace {
+
+// Flags whose values must be numbers: a malformed one is a malformed command line (exit 2).
+const std::set<std::string> kIntegerFlags = {"steps", "block", "runs", "seed", "max-lines", "batch"};
+const std::set<std::string> kNumberFlags = {"temperature", "top-p", "repeat-penalty", "lambda", "lr", "max-memory"};
+
+bool is_integer(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  std::strtol(text.c_str(), &end, 10);
+  return !text.empty() && *end == '\0' && errno == 0;
+}
+
+bool is_number(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0' && std::isfinite(v);
+}
+
+}  // namespace
 
 Result<Args> Args::parse(int argc, char** argv, const std::set<std::string>& known,
                          const std::set<std::string>& switches) {
@@ -20,7 +40,12 @@ Result<Args> Args::parse(int argc, char** argv, const std::set<std::string>& kno
     }
     if (!known.count(name)) return Error{"unknown flag --" + name + "; run with --help to see the flags"};
     if (i + 1 >= argc) return Error{"flag --" + name + " needs a value"};
-    args.values_[name] = argv[++i];
+    const std::string value = argv[++i];
+    if (kIntegerFlags.count(name) && !is_integer(value))
+      return Error{"--" + name + " must be a whole number, got '" + value + "'"};
+    if (kNumberFlags.count(name) && !is_number(value))
+      return Error{"--" + name + " must be a number, got '" + value + "'"};
+    args.values_[name] = value;
   }
   return args;
 }

@@ -12,7 +12,11 @@ std::string default_path(const char* file) { return std::string(CIRCULANT_MODELS
 }  // namespace
 
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
-  return load_checkpoint(args.get("model", default_path("default.bin")));
+  // --max-memory GiB: the most a run of the model may take (its KV cache), checked before loading.
+  auto gib = args.get_double("max-memory", double(kDefaultMaxRunBytes >> 30), 0.001, 1024);
+  if (!gib.ok()) return Error{gib.error()};
+  return load_checkpoint(args.get("model", default_path("default.bin")), kDefaultMaxCheckpointBytes,
+                         uint64_t(gib.value() * double(uint64_t(1) << 30)));
 }
 
 Result<LoadedModel> load_model_and_tokenizer(const Args& args) {

@@ -36,7 +36,7 @@ Status run_distill(const Args& args) {
     if (!list.ok()) return Error{list.error()};
     blocks = list.value();
   } else {
-    auto block = args.get_int("block", 64, 0, 1 << 20);
+    auto block = args.get_int("block", 64, -(1L << 40), 1L << 40);
     if (!block.ok()) return Error{block.error()};
     blocks = {int(block.value())};
   }

@@ -35,8 +35,14 @@ std::set<std::string> switches_plus(std::set<std::string> extra) {
 
 std::set<std::string> table_switches() { return switches_plus({"json", "csv"}); }
 
+// Flags every command that loads a model takes.
+std::vector<Command> with_common_flags(std::vector<Command> list) {
+  for (Command& c : list) c.flags.insert("max-memory");
+  return list;
+}
+
 const std::vector<Command>& commands() {
-  static const std::vector<Command> list = {
+  static const std::vector<Command> list = with_common_flags({
       {"generate",
        "generate [--model M] [--tokenizer T] --prompt P [--steps N] [--temperature X] [--top-p X]\n"
        "           [--repeat-penalty X] [--seed N]   print the prompt and its continuation",
@@ -70,7 +76,7 @@ const std::vector<Command>& commands() {
        "           trains students against the teacher (KL over every position of the calibration\n"
        "           lines) and saves them; --student FILE loads them in compare, sweep and perplexity",
        student_flags({"block", "blocks", "prompts", "out"}), switches_plus({"float16"}), circulant::run_distill},
-  };
+  });
   return list;
 }
 
@@ -78,7 +84,8 @@ void print_usage(FILE* out) {
   std::fprintf(out, "usage: circulant <command> [flags]\n\ncommands:\n");
   for (const Command& c : commands()) std::fprintf(out, "  %s\n", c.usage);
   std::fprintf(out, "\nWithout --model and --tokenizer the shipped models/default.bin and "
-                    "models/tokenizer.bin are used.\n");
+                    "models/tokenizer.bin are used. Every command takes --max-memory GiB (default 4): the\n"
+                    "most memory a run of the model may take, checked before it is loaded.\n");
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
   if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
-  auto block = args.get_int("block", 64, 0, 1 << 20);
+  auto block = args.get_int("block", 64, -(1L << 40), 1L << 40);
   if (!block.ok()) return Error{block.error()};
   Status ok = check_block_size(block.value());
   if (!ok.ok()) return Error{ok.error()};
@@ -130,7 +130,7 @@ Status run_perplexity(const Args& args) {
   auto max_lines = args.get_int("max-lines", 0, 0, 1L << 40);
   if (!max_lines.ok()) return Error{max_lines.error()};
   if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size()) lines->resize(size_t(max_lines.value()));
-  auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, /*truncate=*/true);
+  auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, LongLines::kKeep);
   if (!lines_tokens.ok()) return Error{lines_tokens.error()};
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);

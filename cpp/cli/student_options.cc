@@ -74,7 +74,7 @@ Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const S
   if (plan.projection == Projection::kFrobenius) return std::vector<std::vector<int>>{};
   auto lines = read_lines(args.get("calibration", std::string(CIRCULANT_MODELS_DIR) + "/prompts/calibration.txt"));
   if (!lines.ok()) return Error{"calibration set: " + lines.error()};
-  return encode_lines(lines.value(), tokenizer, config, /*truncate=*/true);
+  return encode_lines(lines.value(), tokenizer, config, LongLines::kTruncate);
 }
 
 Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weights& teacher,

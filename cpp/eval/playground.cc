@@ -54,7 +54,8 @@ Result<std::unique_ptr<Playground>> Playground::create(const std::vector<uint8_t
                                                        const std::string& model_name,
                                                        const std::vector<uint8_t>& tokenizer_bytes,
                                                        const std::string& tokenizer_name, uint64_t max_model_bytes) {
-  auto weights = parse_checkpoint(model_bytes.data(), model_bytes.size(), model_name, max_model_bytes);
+  // The page's heap holds the file, the weights and the run: one budget bounds file and run alike.
+  auto weights = parse_checkpoint(model_bytes.data(), model_bytes.size(), model_name, max_model_bytes, max_model_bytes);
   if (!weights.ok()) return Error{weights.error()};
   auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(), tokenizer_name,
                                     weights.value()->config.vocab_size);
@@ -70,7 +71,7 @@ Result<std::unique_ptr<Playground>> Playground::create(const std::vector<uint8_t
 }
 
 Status Playground::set_calibration(const std::vector<std::string>& lines) {
-  auto sequences = encode_lines(lines, *tokenizer_, config(), /*truncate=*/true);
+  auto sequences = encode_lines(lines, *tokenizer_, config(), LongLines::kTruncate);
   if (!sequences.ok()) return Error{sequences.error()};
   calibration_ = std::move(sequences.value());
   distiller_.reset();  // trained on the previous set

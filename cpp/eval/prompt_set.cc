@@ -20,12 +20,15 @@ Result<std::vector<std::string>> read_lines(const std::string& path) {
 
 Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string>& lines,
                                                    const Tokenizer& tokenizer, const Config& config,
-                                                   bool truncate) {
+                                                   LongLines long_lines) {
+  // A line of more bytes than the context can hold in tokens is cut (or refused) before encoding.
+  const size_t fits = size_t(config.seq_len) * size_t(tokenizer.max_token_length());
   std::vector<std::vector<int>> sequences;
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::vector<int> tokens = tokenizer.encode(lines[i]);
-    if (int(tokens.size()) > config.seq_len) {
-      if (!truncate)
+    const bool cut = long_lines == LongLines::kTruncate && lines[i].size() > fits;
+    std::vector<int> tokens = tokenizer.encode(cut ? std::string_view(lines[i]).substr(0, fits) : lines[i]);
+    if (int(tokens.size()) > config.seq_len && long_lines != LongLines::kKeep) {
+      if (long_lines == LongLines::kError)
         return Error{"line " + std::to_string(i + 1) + " is " + std::to_string(tokens.size()) +
                      " tokens, longer than the model's context of " + std::to_string(config.seq_len)};
       tokens.resize(config.seq_len);

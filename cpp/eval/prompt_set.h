@@ -13,11 +13,15 @@ namespace circulant {
 // Non-empty lines of a text file; an error for a missing file or one without any text.
 Result<std::vector<std::string>> read_lines(const std::string& path);
 
-// BOS + tokens per line. Lines longer than the context are an error naming the line
-// (evaluation prompts must be seen whole), unless `truncate` (calibration, perplexity text).
+// What to do with a line longer than the context: an error naming it (evaluation prompts must be
+// seen whole), cut it to the context (calibration), or keep it whole (perplexity reads the lines
+// as one stream in windows of the context, as training did).
+enum class LongLines { kError, kTruncate, kKeep };
+
+// BOS + tokens per line.
 Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string>& lines,
                                                    const Tokenizer& tokenizer, const Config& config,
-                                                   bool truncate = false);
+                                                   LongLines long_lines = LongLines::kError);
 
 // The sequences joined into one stream (each keeps its BOS, as in training) and cut into
 // consecutive windows of `window` tokens; the last window may be shorter.

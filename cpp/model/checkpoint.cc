@@ -3,8 +3,13 @@
 
 #include <algorithm>
 #include <climits>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 
 namespace circulant {
 namespace {
@@ -112,7 +117,28 @@ ParameterCounts count_parameters(const Config& c) {
   return p;
 }
 
+namespace {
+
+// Only a regular file has a size worth checking: a directory reads as nonsense, a pipe blocks.
+Status regular_file(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) return fail(path, "cannot open the file; check the path");
+  if (!S_ISREG(info.st_mode))
+    return fail(path, std::string("is ") + (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
+                          "; give the path of a file");
+  return ok_status();
+}
+
+}  // namespace
+
+uint64_t run_state_bytes(const Config& c) {
+  return uint64_t(c.n_layers) * uint64_t(c.seq_len) * uint64_t(c.kv_dim()) * 2 * sizeof(float) +
+         uint64_t(c.seq_len) * sizeof(float);
+}
+
 Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes) {
+  Status regular = regular_file(path);
+  if (!regular.ok()) return Error{regular.error()};
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return fail(path, "cannot open the file; check the path");
   const std::streamoff size = in.tellg();
@@ -134,9 +160,15 @@ struct Header {
   bool legacy = true;
 };
 
+std::string gib(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f GiB", double(bytes) / double(uint64_t(1) << 30));
+  return text;
+}
+
 // `head` holds the first bytes of a file of `file_size` bytes; checks every value and the length.
 Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file_size,
-                            const std::string& name, uint64_t max_bytes) {
+                            const std::string& name, uint64_t max_bytes, uint64_t max_run_bytes) {
   if (file_size > max_bytes)
     return fail(name, "file is " + std::to_string(file_size) + " bytes, more than the limit of " +
                           std::to_string(max_bytes) + " bytes");
@@ -179,6 +211,12 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
     return fail(name, "header implies " + std::to_string(expected) + " bytes but the file has " +
                           std::to_string(file_size) +
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
+  // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
+  if (run_state_bytes(c) > max_run_bytes)
+    return fail(name, "running this model needs " + gib(run_state_bytes(c)) + " for its KV cache (" +
+                          std::to_string(c.n_layers) + " layers × seq_len " + std::to_string(c.seq_len) +
+                          " × kv_dim " + std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
+                          gib(max_run_bytes) + "; use a model with a shorter context (or raise --max-memory)");
   return h;
 }
 
@@ -189,19 +227,50 @@ std::shared_ptr<Weights> allocate_weights(const Header& h, uint64_t file_size) {
   return weights;
 }
 
+// A NaN or an infinity in the weights makes every logit NaN: refuse it, naming the tensor.
+Status check_finite(const Weights& w, const std::string& name) {
+  const Config& c = w.config;
+  const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim();
+  std::vector<std::pair<std::string, std::pair<const float*, size_t>>> tensors = {
+      {"token_embedding", {w.token_embedding, size_t(c.vocab_size) * dim}}, {"rms_final", {w.rms_final, dim}},
+      {"classifier", {w.classifier, size_t(c.vocab_size) * dim}}};
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const Weights::Layer& L = w.layers[l];
+    const std::string at = "layer " + std::to_string(l) + " ";
+    for (auto [field, pointer, count] : {std::tuple{"rms_attention", L.rms_attention, dim}, {"wq", L.wq, dim * dim},
+                                         {"wk", L.wk, kv * dim}, {"wv", L.wv, kv * dim}, {"wo", L.wo, dim * dim},
+                                         {"rms_ffn", L.rms_ffn, dim}, {"w1", L.w1, hidden * dim},
+                                         {"w2", L.w2, dim * hidden}, {"w3", L.w3, hidden * dim}})
+      tensors.push_back({at + field, {pointer, count}});
+  }
+  for (const auto& [tensor, span] : tensors)
+    for (size_t i = 0; i < span.second; ++i)
+      if (!std::isfinite(span.first[i]))
+        return fail(name, "weight " + std::to_string(i) + " of " + tensor + " is " +
+                              (std::isnan(span.first[i]) ? "NaN" : "infinite") +
+                              "; the file is corrupt or was exported from a diverged training run");
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, size_t size,
-                                                        const std::string& name, uint64_t max_bytes) {
-  auto header = parse_header(bytes, size, size, name, max_bytes);
+                                                        const std::string& name, uint64_t max_bytes,
+                                                        uint64_t max_run_bytes) {
+  auto header = parse_header(bytes, size, size, name, max_bytes, max_run_bytes);
   if (!header.ok()) return Error{header.error()};
   auto weights = allocate_weights(header.value(), size);
   std::memcpy(weights->storage.data(), bytes + header->bytes, size - header->bytes);
   assign_pointers(*weights, header->legacy);
+  Status finite = check_finite(*weights, name);
+  if (!finite.ok()) return Error{finite.error()};
   return std::shared_ptr<const Weights>(std::move(weights));
 }
 
-Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes) {
+Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
+                                                       uint64_t max_run_bytes) {
+  Status regular = regular_file(path);
+  if (!regular.ok()) return Error{regular.error()};
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return fail(path, "cannot open the model file; check the path");
   const std::streamoff size = in.tellg();
@@ -211,7 +280,7 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
   in.seekg(0);
   in.read(reinterpret_cast<char*>(head), std::streamsize(head_size));
   // Header and length are checked before the weights are allocated.
-  auto header = parse_header(head, head_size, uint64_t(size), path, max_bytes);
+  auto header = parse_header(head, head_size, uint64_t(size), path, max_bytes, max_run_bytes);
   if (!header.ok()) return Error{header.error()};
   auto weights = allocate_weights(header.value(), uint64_t(size));
   in.seekg(std::streamoff(header->bytes));
@@ -219,6 +288,8 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
                std::streamsize(weights->storage.size() * sizeof(float))))
     return fail(path, "read failed part way through the weights");
   assign_pointers(*weights, header->legacy);
+  Status finite = check_finite(*weights, path);
+  if (!finite.ok()) return Error{finite.error()};
   return std::shared_ptr<const Weights>(std::move(weights));
 }
 

@@ -35,13 +35,24 @@ struct Weights {
 
 // Largest file we agree to load: the browser build passes a smaller one.
 constexpr uint64_t kDefaultMaxCheckpointBytes = uint64_t(4) << 30;
+// Most memory a run of the model may take (its KV cache): the header can ask for far more than
+// the file holds (seq_len costs no file bytes), so this is checked too. The CLI's --max-memory
+// and the page's heap set it.
+constexpr uint64_t kDefaultMaxRunBytes = uint64_t(4) << 30;
 
-// `name` is used in messages only (a path, or the file name a user dropped on the page).
+// `name` is used in messages only (a path, or the file name a user dropped on the page). Header,
+// length and run memory are checked before anything is allocated, the weights for NaN and
+// infinity after reading (the message names the tensor).
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path,
-                                                       uint64_t max_bytes = kDefaultMaxCheckpointBytes);
+                                                       uint64_t max_bytes = kDefaultMaxCheckpointBytes,
+                                                       uint64_t max_run_bytes = kDefaultMaxRunBytes);
 Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, size_t size,
                                                         const std::string& name,
-                                                        uint64_t max_bytes = kDefaultMaxCheckpointBytes);
+                                                        uint64_t max_bytes = kDefaultMaxCheckpointBytes,
+                                                        uint64_t max_run_bytes = kDefaultMaxRunBytes);
+
+// Bytes a RunState of this model allocates, dominated by its KV cache (2·n_layers·seq_len·kv_dim floats).
+uint64_t run_state_bytes(const Config& config);
 
 // Checks a header alone; the error says which value is wrong. Used before any allocation.
 Status validate_config(const Config& config);
@@ -50,7 +61,8 @@ ParameterCounts count_parameters(const Config& config);
 // Serialises weights in llama2.c's legacy layout (tests and the trainer's exports use it).
 std::vector<uint8_t> serialize_legacy_checkpoint(const Config& config, const std::vector<float>& payload);
 
-// Reads a whole file, refusing before allocating when it is larger than max_bytes.
+// Reads a whole regular file, refusing before allocating when it is larger than max_bytes (and
+// refusing directories, pipes and devices, whose size says nothing).
 Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes);
 
 }  // namespace circulant

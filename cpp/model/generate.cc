@@ -6,6 +6,11 @@ namespace circulant {
 Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config& config,
                                        const std::string& prompt) {
   if (prompt.empty()) return Error{"the prompt is empty; type some text to start from"};
+  // Each token spells at most max_token_length bytes: a longer text cannot fit, so say so before
+  // spending time on encoding it.
+  if (prompt.size() > size_t(config.seq_len) * size_t(tokenizer.max_token_length()))
+    return Error{"the prompt is " + std::to_string(prompt.size()) + " bytes, more than the model's context of " +
+                 std::to_string(config.seq_len) + " tokens can hold; shorten it"};
   std::vector<int> tokens = tokenizer.encode(prompt);
   if (int(tokens.size()) > config.seq_len)
     return Error{"the prompt is " + std::to_string(tokens.size()) + " tokens, longer than the model's context of " +
@@ -42,7 +47,9 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
   const float* out = forward(model, state, g.tokens.data(), g.prompt_tokens);
   while (true) {
     logits.assign(out, out + c.vocab_size);
-    const int next = sampler.sample(logits.data(), g.tokens);
+    const auto sampled = sampler.sample(logits.data(), g.tokens);
+    if (!sampled.ok()) return Error{sampled.error()};
+    const int next = sampled.value();
     if (next == kBos) break;  // run.c: BOS delimits sequences
     const int previous = g.tokens.back();
     g.tokens.push_back(next);

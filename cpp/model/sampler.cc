@@ -2,6 +2,8 @@
 #include "model/sampler.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <unordered_set>
 
 #include "kernels/ops.h"
@@ -33,6 +35,7 @@ int Sampler::sample_top_p(const float* probabilities, float coin) {
     if (probabilities[i] >= cutoff) candidates_.push_back({probabilities[i], i});
   std::sort(candidates_.begin(), candidates_.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (candidates_.empty()) return argmax(probabilities, vocab_size_);  // unreachable for finite input
   float mass = 0.0f;
   size_t last = candidates_.size() - 1;
   for (size_t i = 0; i < candidates_.size(); ++i) {
@@ -51,7 +54,19 @@ int Sampler::sample_top_p(const float* probabilities, float coin) {
   return candidates_[last].second;
 }
 
-int Sampler::sample(float* logits, const std::vector<int>& recent) {
+namespace {
+
+bool all_finite(const float* x, int n) {
+  for (int i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+Result<int> Sampler::sample(float* logits, const std::vector<int>& recent) {
+  if (!all_finite(logits, vocab_size_))
+    return Error{"the model produced a logit that is not a finite number; its weights are broken (load another model)"};
   if (settings_.repeat_penalty != 1.0f) {
     const size_t from = recent.size() > size_t(settings_.repeat_window) ? recent.size() - settings_.repeat_window : 0;
     std::unordered_set<int> seen(recent.begin() + from, recent.end());
@@ -63,6 +78,9 @@ int Sampler::sample(float* logits, const std::vector<int>& recent) {
   }
   if (settings_.temperature <= 0.0f) return argmax(logits, vocab_size_);
   for (int i = 0; i < vocab_size_; ++i) logits[i] /= settings_.temperature;
+  if (!all_finite(logits, vocab_size_))
+    return Error{"temperature " + std::to_string(settings_.temperature) +
+                 " is so small that the scaled logits overflow; use 0 for greedy decoding or a temperature of at least 0.01"};
   softmax(logits, vocab_size_);
   const float coin = random_unit();
   if (settings_.top_p <= 0.0f || settings_.top_p >= 1.0f) {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/result.h"
+
 namespace circulant {
 
 struct SamplerSettings {
@@ -17,8 +19,9 @@ struct SamplerSettings {
 class Sampler {
  public:
   Sampler(int vocab_size, const SamplerSettings& settings);
-  // `logits` (vocab) may be modified (penalty, temperature); `recent` are the tokens so far.
-  int sample(float* logits, const std::vector<int>& recent);
+  // `logits` (vocab) may be modified (penalty, temperature); `recent` are the tokens so far. An
+  // error when a logit is not finite (a broken model) or a temperature this small overflows them.
+  Result<int> sample(float* logits, const std::vector<int>& recent);
 
  private:
   float random_unit();  // uniform in [0, 1)

@@ -1,9 +1,11 @@
-// Tokenizer: the same segmentation as llama2.c's encode(), with the merge loop kept linear per
-// merge (only the pairs next to a merge are looked up again) so long texts stay fast.
+// Tokenizer: the same segmentation as llama2.c's encode(), with the merges driven by a priority
+// queue over a linked list of symbols, so a long text costs O(n log n) instead of O(n²).
 #include "model/tokenizer.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
+#include <queue>
 
 #include "model/checkpoint.h"
 
@@ -51,10 +53,23 @@ Result<Tokenizer> Tokenizer::parse(const uint8_t* bytes, size_t size, const std:
     at += size_t(length);
   }
   if (at != size) return fail("file holds more than " + std::to_string(vocab_size) + " tokens");
+  if (vocab_size <= kEos) return fail("a vocabulary of " + std::to_string(vocab_size) + " tokens has no room for BOS (1) and EOS (2)");
+  t.max_token_length_ = max_token_length;
   // First occurrence wins for duplicate pieces, like a lookup table built in id order.
   for (int i = vocab_size - 1; i >= 0; --i) t.ids_[t.pieces_[i]] = i;
+  // llama2.c's encoder spells a character outside the vocabulary with byte tokens <0x00>…<0xFF>,
+  // all 256 in a row: without them it would emit ids past the vocabulary, so such a file is refused.
   const int byte0 = t.lookup("<0x00>");
-  if (byte0 >= 0) t.byte_token_offset_ = byte0;
+  bool bytes_ok = byte0 >= 0 && byte0 + 255 < vocab_size;
+  for (int b = 0; bytes_ok && b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", b);
+    bytes_ok = t.pieces_[byte0 + b] == name;
+  }
+  if (!bytes_ok)
+    return fail("the vocabulary lacks the 256 byte tokens <0x00>…<0xFF> (llama2.c keeps them at ids 3–258) "
+                "that spell characters outside it; export the tokenizer with byte fallback");
+  t.byte_token_offset_ = byte0;
   return t;
 }
 
@@ -64,40 +79,54 @@ int Tokenizer::lookup(std::string_view piece) const {
 }
 
 std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
-  std::vector<int> tokens;
-  if (bos) tokens.push_back(kBos);
+  std::vector<int> symbols;  // (n) token ids before merging
   if (!text.empty()) {
     const int space = lookup(" ");
-    if (space >= 0) tokens.push_back(space);
+    if (space >= 0) symbols.push_back(space);
   }
   // One token per UTF-8 code point (at most 4 bytes), byte tokens when it is not in the vocabulary.
   for (size_t i = 0; i < text.size();) {
     size_t n = 1;
     while (i + n < text.size() && n < 4 && (uint8_t(text[i + n]) & 0xC0) == 0x80) ++n;
     const int id = lookup(text.substr(i, n));
-    if (id >= 0) {
-      tokens.push_back(id);
-    } else {
-      for (size_t k = 0; k < n; ++k) tokens.push_back(uint8_t(text[i + k]) + byte_token_offset_);
-    }
+    if (id >= 0) symbols.push_back(id);
+    else
+      for (size_t k = 0; k < n; ++k) symbols.push_back(uint8_t(text[i + k]) + byte_token_offset_);
     i += n;
   }
-  // Merge the best-scoring adjacent pair (leftmost on ties) until no pair is in the vocabulary.
-  auto pair_id = [&](size_t i) { return lookup(pieces_[tokens[i]] + pieces_[tokens[i + 1]]); };
-  std::vector<int> merged;  // merged[i]: the token for pair (i, i+1), or -1
-  for (size_t i = 0; i + 1 < tokens.size(); ++i) merged.push_back(pair_id(i));
-  while (true) {
-    int best = -1;
-    float best_score = -1e10f;
-    for (size_t i = 0; i < merged.size(); ++i)
-      if (merged[i] >= 0 && scores_[merged[i]] > best_score) best_score = scores_[merged[i]], best = int(i);
-    if (best < 0) break;
-    tokens[best] = merged[best];
-    tokens.erase(tokens.begin() + best + 1);
-    merged.erase(merged.begin() + best);
-    if (best > 0) merged[best - 1] = pair_id(best - 1);
-    if (size_t(best) < merged.size()) merged[best] = pair_id(best);
+  // Merge the best-scoring adjacent pair, leftmost on ties, until no pair is in the vocabulary.
+  // Symbols form a linked list in text order, so a lower index is further left; a queued pair is
+  // stale once either side has been merged away or changed.
+  const int n = int(symbols.size());
+  std::vector<int> next(n), prev(n);
+  for (int i = 0; i < n; ++i) next[i] = i + 1 < n ? i + 1 : -1, prev[i] = i - 1;
+  struct Pair {
+    float score;
+    int left, right, left_id, right_id, merged;
+    bool operator<(const Pair& o) const { return score < o.score || (score == o.score && left > o.left); }
+  };
+  std::priority_queue<Pair> queue;
+  auto offer = [&](int left) {
+    if (left < 0 || next[left] < 0) return;
+    const int right = next[left];
+    const int merged = lookup(pieces_[symbols[left]] + pieces_[symbols[right]]);
+    if (merged >= 0) queue.push({scores_[merged], left, right, symbols[left], symbols[right], merged});
+  };
+  for (int i = 0; i + 1 < n; ++i) offer(i);
+  while (!queue.empty()) {
+    const Pair p = queue.top();
+    queue.pop();
+    if (next[p.left] != p.right || symbols[p.left] != p.left_id || symbols[p.right] != p.right_id) continue;
+    symbols[p.left] = p.merged;
+    symbols[p.right] = -1;
+    next[p.left] = next[p.right];
+    if (next[p.right] >= 0) prev[next[p.right]] = p.left;
+    offer(prev[p.left]);
+    offer(p.left);
   }
+  std::vector<int> tokens;
+  if (bos) tokens.push_back(kBos);
+  for (int i = n ? 0 : -1; i >= 0; i = next[i]) tokens.push_back(symbols[i]);
   if (eos) tokens.push_back(kEos);
   return tokens;
 }

@@ -17,19 +17,22 @@ constexpr int kEos = 2;
 class Tokenizer {
  public:
   // tokenizer.bin: int32 max_token_length, then per token: float32 score, int32 length, bytes.
-  // The file must hold exactly vocab_size tokens (the model's), else it belongs to another model.
+  // The file must hold exactly vocab_size tokens (the model's), else it belongs to another model,
+  // and the 256 byte tokens llama2.c's encoder falls back on.
   static Result<Tokenizer> load(const std::string& path, int vocab_size);
   static Result<Tokenizer> parse(const uint8_t* bytes, size_t size, const std::string& name,
                                  int vocab_size);
 
   // BOS, then the text with a leading-space dummy prefix, UTF-8 code points looked up, unknown
-  // bytes as <0xXX> tokens, then greedy merges of the best-scoring adjacent pair.
+  // bytes as <0xXX> tokens, then greedy merges
+  // of the best-scoring adjacent pair, leftmost on ties; O(n log n). Every id is < vocab_size.
   std::vector<int> encode(std::string_view text, bool bos = true, bool eos = false) const;
+  // The longest piece in bytes: a text longer than tokens × this cannot fit in that many tokens.
+  int max_token_length() const { return max_token_length_; }
   // The text of `token` after `previous` (strips the space after BOS, turns <0xXX> into a byte).
   std::string decode(int previous, int token) const;
   // Concatenated decode of a sequence (the first token treated as following BOS).
   std::string decode_all(const std::vector<int>& tokens) const;
-  int vocab_size() const { return int(pieces_.size()); }
   const std::string& piece(int token) const { return pieces_[token]; }
 
  private:
@@ -37,7 +40,8 @@ class Tokenizer {
   std::vector<std::string> pieces_;  // (vocab_size)
   std::vector<float> scores_;        // (vocab_size) merge priority
   std::unordered_map<std::string, int> ids_;
-  int byte_token_offset_ = 3;        // <0x00> is token 3 in llama2.c vocabularies
+  int byte_token_offset_ = 3;        // id of <0x00> (3 in llama2.c vocabularies), checked at load
+  int max_token_length_ = 0;
 };
 
 // Pieces as a page shows them, one per token: the bytes of a UTF-8 character spread over byte

@@ -2,9 +2,12 @@
 // from 1 to 127, never a crash.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -157,6 +160,35 @@ TEST(CliStudent, DistillSavesAStudentThatCompareLoadsAndBadFilesGiveOneLine) {
                        "no parameters to distill");
   expect_clear_failure("distill " + peer_flags() + " --block 8", "needs --out FILE");
   expect_clear_failure("compare " + peer_flags() + " --runs 0 --block 8 --steps 5", "add --projection distill");
+}
+
+// The fuzzing reproducers of the hardening issue, each one clear line and exit 1 (2 for flags).
+TEST(CliHardening, ReproducersGiveOneClearLine) {
+  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
+  expect_clear_failure("generate " + peer_flags() + " --prompt Once --temperature 1e-45", "temperature");
+  const std::string big = testing::temp_path("huge_context.bin");
+  testing::write_file(big, testing::random_checkpoint(Config{64, 1, 64, 1, 1, 512, 1 << 20, true}, 1));
+  expect_clear_failure("generate --model " + big + " --tokenizer " + testing::peer_path("tok512.bin") + " --prompt x",
+                       "needs 32.00 GiB for its KV cache");
+  expect_clear_failure("info --model /tmp", "is a directory");
+  const std::string fifo = testing::temp_path("model.fifo");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expect_clear_failure("info --model " + fifo, "not a regular file");
+  std::remove(fifo.c_str());
+  const Outcome steps = run_cli("generate " + peer_flags() + " --prompt x --steps abc");
+  EXPECT_EQ(steps.status, 2) << steps.output;
+  const Outcome block = run_cli("compare " + peer_flags() + " --block 1.5 --runs 0");
+  EXPECT_EQ(block.status, 2) << block.output;
+  expect_clear_failure("compare " + peer_flags() + " --block -64 --runs 0", "not a power of two from 1 to 256");
+  // A model whose weights hold NaN, and a tokenizer without byte tokens.
+  std::vector<uint8_t> nan_model = testing::random_checkpoint(Config{32, 64, 1, 4, 4, 512, 16, true}, 2);
+  const float nan = NAN;
+  std::memcpy(nan_model.data() + 28 + 4 * 100, &nan, 4);
+  const std::string nan_path = testing::temp_path("nan_model.bin");
+  testing::write_file(nan_path, nan_model);
+  expect_clear_failure("logits --model " + nan_path + " --tokenizer " + testing::peer_path("tok512.bin") + " --prompt x",
+                       "is NaN");
 }
 
 TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {

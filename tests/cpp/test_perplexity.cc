@@ -31,7 +31,7 @@ TEST(Perplexity, OwnGreedyTextIsFarMorePredictableThanLecturePrompts) {
   auto lecture = read_lines(testing::source_path("models/prompts/lecture-20.txt"));
   ASSERT_TRUE(story.ok() && lecture.ok());
   auto windows = [&](const std::vector<std::string>& lines) {
-    return stream_windows(encode_lines(lines, tokenizer.value(), model.config(), true).value(), 512);
+    return stream_windows(encode_lines(lines, tokenizer.value(), model.config(), LongLines::kKeep).value(), 512);
   };
   const PerplexityResult own = perplexity(model, windows(story.value()));
   const PerplexityResult foreign = perplexity(model, windows(lecture.value()));

@@ -28,7 +28,7 @@ class PeerStudent : public ::testing::Test {
     auto lines = read_lines(testing::source_path(file));
     EXPECT_TRUE(lines.ok()) << lines.error();
     if (!lines.ok()) return {};
-    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), true).value();
+    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate).value();
   }
   StudentPlan plan(int block, Projection projection) {
     StudentPlan p;

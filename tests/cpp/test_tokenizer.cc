@@ -52,7 +52,10 @@ TEST(Tokenizer, RejectsAFileForAnotherVocabularySize) {
     bytes.insert(bytes.end(), l, l + 4);
     bytes.push_back(uint8_t('a' + i));
   }
-  EXPECT_TRUE(Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 3).ok());
+  // Three pieces and no byte tokens: refused (the encoder could not spell other characters).
+  auto no_bytes = Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 3);
+  ASSERT_FALSE(no_bytes.ok());
+  EXPECT_NE(no_bytes.error().find("lacks the 256 byte tokens"), std::string::npos) << no_bytes.error();
   auto too_few = Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 4);
   ASSERT_FALSE(too_few.ok());
   EXPECT_NE(too_few.error().find("t.bin"), std::string::npos);

@@ -1,0 +1,102 @@
+// Writes valid inputs of every fuzzed format into tests/fuzz/corpus/<harness>/ (committed): small
+// checkpoints of both formats, tokenizers with and without merges, student files of the
+// fuzz_student_file teacher. Usage: make_fuzz_seeds <corpus dir>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/checkpoint.h"
+#include "student/student.h"
+#include "student/student_file.h"
+
+namespace {
+
+using namespace circulant;
+
+void write(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+std::vector<float> payload(const Config& c, unsigned seed) {
+  const ParameterCounts p = count_parameters(c);
+  std::vector<float> values(p.embedding + c.n_layers * p.per_layer() + c.dim + p.classifier);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  for (float& v : values) v = u(rng);
+  return values;
+}
+
+// A version-1 export (llama2.c export.py): magic, version, header, then weights in its order.
+std::vector<uint8_t> version1(const Config& c, const std::vector<float>& legacy_order) {
+  std::vector<uint8_t> out(256, 0);
+  const int32_t header[9] = {0x616b3432, 1, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
+  std::memcpy(out.data(), header, sizeof header);
+  out[8 + 28] = c.shared_classifier ? 1 : 0;
+  const size_t floats = legacy_order.size();  // the order differs, but any floats make a valid file
+  out.resize(256 + floats * 4);
+  std::memcpy(out.data() + 256, legacy_order.data(), floats * 4);
+  return out;
+}
+
+std::vector<uint8_t> tokenizer(const std::vector<std::string>& extra) {
+  std::vector<std::string> pieces = {"<unk>", "\n<s>\n", "\n</s>\n"};
+  for (int b = 0; b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", b);
+    pieces.push_back(name);
+  }
+  pieces.insert(pieces.end(), extra.begin(), extra.end());
+  const int vocab = int(pieces.size());
+  std::vector<uint8_t> out = {uint8_t((vocab - 3) & 0xff), uint8_t((vocab - 3) >> 8), 16, 0, 0, 0};
+  float score = 0;
+  for (const std::string& p : pieces) {
+    const int32_t length = int32_t(p.size());
+    out.insert(out.end(), reinterpret_cast<const uint8_t*>(&score), reinterpret_cast<const uint8_t*>(&score) + 4);
+    out.insert(out.end(), reinterpret_cast<const uint8_t*>(&length), reinterpret_cast<const uint8_t*>(&length) + 4);
+    out.insert(out.end(), p.begin(), p.end());
+    score -= 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_fuzz_seeds <corpus dir>\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  const Config small{16, 40, 2, 2, 2, 32, 8, true}, grouped{16, 24, 1, 4, 2, 20, 6, false};
+  write(dir + "/checkpoint/legacy_shared.bin", serialize_legacy_checkpoint(small, payload(small, 1)));
+  write(dir + "/checkpoint/legacy_separate_classifier.bin", serialize_legacy_checkpoint(grouped, payload(grouped, 2)));
+  write(dir + "/checkpoint/version1.bin", version1(small, payload(small, 3)));
+  write(dir + "/tokenizer/bytes_only.bin", tokenizer({}));
+  write(dir + "/tokenizer/merges.bin", tokenizer({" ", "a", "b", "ab", " a", " ab", "\xC3\xA9"}));
+  // The fuzz_student_file teacher, as that harness builds it.
+  const auto bytes = serialize_legacy_checkpoint(small, [&] {
+    const ParameterCounts p = count_parameters(small);
+    std::vector<float> v(p.embedding + small.n_layers * p.per_layer() + small.dim);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+    for (float& x : v) x = u(rng);
+    return v;
+  }());
+  const Transformer teacher(parse_checkpoint(bytes.data(), bytes.size(), "teacher").value());
+  std::vector<SavedStudent> students;
+  for (auto [structure, block] : {std::pair{Structure::kCirculant, 8}, {Structure::kLowRank, 4}, {Structure::kRemoved, 16}}) {
+    StudentPlan plan;
+    plan.layers = {0, 1};
+    plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
+    plan.block = block;
+    plan.structure = structure;
+    students.push_back({plan, project_student(teacher, plan).value()});
+  }
+  write(dir + "/student_file/three_students.bin", serialize_students(teacher.weights(), students));
+  write(dir + "/student_file/float16.bin", serialize_students(teacher.weights(), {students[0]}, true));
+  std::printf("seeds written under %s\n", dir.c_str());
+  return 0;
+}
