@@ -36,7 +36,7 @@ const Fixture& fixture() {
     }
     out.teacher = std::make_unique<Transformer>(weights.value());
     lines->resize(16);
-    out.batch = encode_lines(lines.value(), tokenizer.value(), out.teacher->config(), true).value();
+    out.batch = encode_lines(lines.value(), tokenizer.value(), out.teacher->config(), LongLines::kTruncate).value();
     return out;
   }();
   return f;

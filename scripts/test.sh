@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, builds, runs the C++ suite (CTest), the JavaScript suite
-# (Vitest) and the browser suite (Chromium), then prints one line "N passed, N failed" for all.
+# Every test: installs what is missing, builds, runs the C++ suite (CTest), the same C++ cases in
+# WebAssembly, the JavaScript suite (Vitest), the browser suite (Chromium), the C++ suite and CLI
+# runs under AddressSanitizer + UBSan, and each fuzzer for 20 s over its seed corpus. Counts come
+# from each suite's machine-readable report (scripts/count-tests.mjs), never from its text; a skip
+# is a skip. The last line is "N passed, N failed[, N skipped (why)]".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 bash scripts/build.sh || exit 1
+mkdir -p build
 
 passed=0
 failed=0
 skipped=0
-count() {  # adds the counts a suite reported; a suite that reported nothing counts as one failure
-  if [ -z "$1" ] || [ -z "$2" ]; then failed=$((failed + 1)); return; fi
-  passed=$((passed + $1))
-  failed=$((failed + $2))
+reasons=()
+count() {  # format, report: adds its counts; a suite that left no report counts as one failure
+  local out
+  out=$(node scripts/count-tests.mjs "$1" "$2")
+  if [ -z "$out" ]; then
+    echo "  (no report in $2: counted as one failure)"
+    failed=$((failed + 1))
+    return
+  fi
+  read -r p f s <<<"$(head -1 <<<"$out")"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + s))
+  while IFS= read -r line; do [ -n "$line" ] && reasons+=("$line"); done < <(tail -n +2 <<<"$out")
+}
+counts_file() {  # passed failed file: a suite of our own that prints counts
+  printf '{"passed": %d, "failed": %d, "skipped": []}\n' "$1" "$2" >"$3"
 }
 
 echo "== C++ (GoogleTest via CTest)"
-ctest --test-dir build/native --output-on-failure -j2 2>&1 | tee build/ctest.log
-# "100% tests passed, 0 tests failed out of 27"
-summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" build/ctest.log | tail -1)
-total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$summary")
-bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$summary")
-skipped=$(grep -c "(Skipped)" build/ctest.log)  # CTest counts these among the passed
-[ -n "$summary" ] && count $((total - bad - skipped)) "$bad" || count "" ""
+rm -f build/native/ctest.xml
+ctest --test-dir build/native --output-on-failure -j2 --output-junit ctest.xml 2>&1 | tail -25
+count junit build/native/ctest.xml
 
 echo
 echo "== WebAssembly build, page bundle and single-file page (scripts/build-web.sh)"
@@ -35,49 +48,59 @@ fi
 
 echo
 echo "== C++ in WebAssembly (the GoogleTest cases built with simd128, run under Node)"
+rm -f build/wasm-gtest.json
 if (export NODE_PATH=/usr/share/nodejs
     [ -f build/wasm-tests/build.ninja ] ||
       emcmake cmake -S . -B build/wasm-tests -G Ninja -DCIRCULANT_WASM_TESTS=ON
     cmake --build build/wasm-tests -j2) >build/wasm-tests.log 2>&1; then
-  node tests/wasm/run.cjs build/wasm-tests/tests/wasm/circulant_wasm_tests.cjs >build/wasm-gtest.log 2>&1
-  grep -E "^\[  (PASSED|FAILED) |^\[==========\] [0-9]+ tests|Failure" build/wasm-gtest.log
-  ok=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\.$/\1/p' build/wasm-gtest.log)
-  bad=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) tests?, listed below:$/\1/p' build/wasm-gtest.log)
-  if [ -n "$ok" ]; then count "$ok" "${bad:-0}"; else tail -20 build/wasm-gtest.log; count "" ""; fi
+  node tests/wasm/run.cjs build/wasm-tests/tests/wasm/circulant_wasm_tests.cjs \
+    --gtest_output="json:$PWD/build/wasm-gtest.json" >build/wasm-gtest.log 2>&1
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\] [0-9]+ tests|Failure" build/wasm-gtest.log
 else
   tail -30 build/wasm-tests.log
-  count "" ""
 fi
+count gtest build/wasm-gtest.json
 
 echo
 echo "== JavaScript (Vitest, in Node against the real wasm engine)"
-if [ "$web_built" -eq 1 ]; then
-  rm -f build/vitest.json
-  npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json
-  # Failed tests, plus each test file that failed without a failed test (it could not load).
-  counts=$(node -e '
-    const r = JSON.parse(require("fs").readFileSync("build/vitest.json", "utf8"));
-    const broken = r.testResults.filter((f) => f.status === "failed" &&
-      !f.assertionResults.some((a) => a.status === "failed")).length;
-    console.log(r.numPassedTests, r.numFailedTests + broken);' 2>/dev/null)
-  read -r ok bad <<<"${counts:-}"
-  count "${ok:-}" "${bad:-}"
-else
-  count "" ""
-fi
+rm -f build/vitest.json
+[ "$web_built" -eq 1 ] && npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json
+count vitest build/vitest.json
 
 echo
 echo "== Browser (playwright-core in Debian's Chromium, the built page)"
-if [ "$web_built" -eq 1 ]; then
-  node tests/browser/e2e.mjs 2>&1 | tee build/browser.log
-  # "browser: 9 passed, 0 failed"
-  summary=$(grep -E "^browser: [0-9]+ passed, [0-9]+ failed" build/browser.log | tail -1)
-  [ -n "$summary" ] && count "$(sed -E 's/browser: ([0-9]+) passed.*/\1/' <<<"$summary")" \
-    "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" || count "" ""
-else
-  count "" ""
-fi
+rm -f test-artifacts/browser-results.json
+[ "$web_built" -eq 1 ] && node tests/browser/e2e.mjs 2>&1 | tee build/browser.log
+count counts test-artifacts/browser-results.json
 
 echo
-if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
+echo "== C++ and CLI under AddressSanitizer and UBSan (scripts/test-sanitize.sh)"
+rm -f build/sanitize/ctest.xml build/sanitize/cli-counts.txt
+bash scripts/test-sanitize.sh
+count junit build/sanitize/ctest.xml
+if [ -f build/sanitize/cli-counts.txt ]; then
+  read -r ok bad <build/sanitize/cli-counts.txt
+  counts_file "$ok" "$bad" build/sanitize/cli-counts.json
+fi
+count counts build/sanitize/cli-counts.json
+
+echo
+echo "== Fuzzers, 20 s each from the seed corpus (scripts/fuzz.sh; npm run fuzz runs 5 minutes)"
+rm -f build/fuzz-counts.json
+bash scripts/fuzz.sh 20 | tee build/fuzz.log
+summary=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" build/fuzz.log | tail -1)
+[ -n "$summary" ] && counts_file "$(sed -E 's/fuzz: ([0-9]+) passed.*/\1/' <<<"$summary")" \
+  "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" build/fuzz-counts.json
+count counts build/fuzz-counts.json
+
+echo
+if [ "$skipped" -gt 0 ]; then
+  echo "Skipped:"
+  printf '  %s\n' "${reasons[@]}"
+  why=$(printf '%s\n' "${reasons[@]}" | sed -E 's/^[^:]*: //' | sort | uniq -c | sort -rn |
+    awk '{ $1 = $1 "×"; print }' | paste -sd';' | sed 's/;/; /g')
+  echo "$passed passed, $failed failed, $skipped skipped ($why)"
+else
+  echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

@@ -22,6 +22,10 @@ const figures = {};
 const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
 let notRun = 0;
 
+// A test that cannot run here says why; it is counted as skipped, never as passed.
+class Skip extends Error {}
+const skip = (reason) => { throw new Skip(reason); };
+
 async function test(name, body) {
   if (only && !only.test(name)) {
     ++notRun;
@@ -33,6 +37,11 @@ async function test(name, body) {
     results.push({ name, ok: true });
     console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
   } catch (error) {
+    if (error instanceof Skip) {
+      results.push({ name, skipped: error.message });
+      console.log(`  - ${name} (skipped: ${error.message})`);
+      return;
+    }
     results.push({ name, ok: false });
     console.log(`  ✗ ${name}\n    ${String(error?.stack || error).split('\n').slice(0, 4).join('\n    ')}`);
   }
@@ -416,10 +425,7 @@ async function main() {
 
     const peer = `${root}../shared/peer-models`;
     await test('load your own model: a llama2.c checkpoint and tokenizer from disk', async () => {
-      if (!existsSync(`${peer}/stories260K.bin`)) {
-        console.log('    (skipped: ../shared/peer-models/ is absent)');
-        return;
-      }
+      if (!existsSync(`${peer}/stories260K.bin`)) skip('../shared/peer-models is absent');
       const p = await open('#B=16&prompt=Once%20upon%20a%20time');
       await waitReady(p);
       await p.locator('#open-loader').click();
@@ -468,13 +474,17 @@ async function main() {
   writeFileSync(`${artifacts}/measurements.json`, `${JSON.stringify(figures, null, 2)}\n`);
   console.log('measured:', JSON.stringify(figures));
   const passed = results.filter((r) => r.ok).length;
+  const failed = results.filter((r) => r.ok === false).length;
+  const skipped = results.filter((r) => r.skipped).map((r) => ({ name: r.name, reason: r.skipped }));
+  writeFileSync(`${artifacts}/browser-results.json`, `${JSON.stringify({ passed, failed, skipped }, null, 2)}\n`);
   if (notRun) console.log(`(E2E_ONLY: ${notRun} tests not run)`);
-  console.log(`browser: ${passed} passed, ${results.length - passed} failed`);
-  process.exitCode = passed === results.length ? 0 : 1;
+  console.log(`browser: ${passed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
+  process.exitCode = failed === 0 ? 0 : 1;
 }
 
 main().catch((error) => {
   console.log(`browser suite could not run: ${error.stack || error}`);
+  writeFileSync(`${artifacts}/browser-results.json`, '{"passed": 0, "failed": 1, "skipped": []}\n');
   console.log('browser: 0 passed, 1 failed');
   process.exitCode = 1;
 });
