@@ -91,6 +91,12 @@ Status run_bench(const Args& args) {
               t.prefill_tokens_per_second, t.prompt_tokens, 100 * t.prefill_mlp_share);
   std::printf("decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
               t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
+  // Decode reads every weight once per token: its speed is bounded by memory bandwidth.
+  const double bytes = double(decode_weight_bytes(model));
+  const double bound = streaming_read_bytes_per_second(size_t(bytes));  // the same bytes, as cached
+  const double rate = bytes * t.decode_tokens_per_second;
+  std::printf("weights  %8.1f MB a token, streamed at %.1f GB/s: %.2f of this machine's streaming read (%.1f GB/s)\n",
+              bytes / 1e6, rate / 1e9, rate / bound, bound / 1e9);
   std::printf("median of %d runs after a warm-up, one thread\n", settings.runs);
   return ok_status();
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "kernels/ops.h"
+
 namespace circulant {
 namespace {
 
@@ -65,6 +67,30 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
     result.push_back(th);
   }
   return result;
+}
+
+int64_t decode_weight_bytes(const Transformer& model) {
+  const Config& c = model.config();
+  int64_t floats = int64_t(c.vocab_size) * c.dim + c.dim + c.dim;  // classifier, final norm, one embedding row
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerOperators& op = model.layer(l);
+    floats += 2 * c.dim;  // the two norms
+    for (const auto* o : {op.wq.get(), op.wk.get(), op.wv.get(), op.wo.get(), op.w1.get(), op.w2.get(), op.w3.get()})
+      floats += o->parameter_count();
+  }
+  return floats * int64_t(sizeof(float));
+}
+
+double streaming_read_bytes_per_second(size_t bytes, int runs) {
+  std::vector<float> buffer(bytes / sizeof(float), 1.0f);
+  std::vector<double> seconds;
+  volatile float sink = 0;
+  for (int r = 0; r <= runs; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    sink = sink + stream_sum(buffer.data(), buffer.size());
+    if (r > 0) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return double(buffer.size() * sizeof(float)) / median(seconds);
 }
 
 }  // namespace circulant

@@ -1,6 +1,8 @@
 // Prefill and decode speed of one or more models, measured the same way, interleaved, in one process.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "model/transformer.h"
@@ -21,6 +23,15 @@ struct ThroughputSettings {
   int decode_tokens = 128;  // new tokens after the prompt
   int runs = 5;             // median over these, after one warm-up run
 };
+
+// Bytes of weights one decode step reads: every layer's operators as stored, the norms, the
+// classifier, and one embedding row.
+int64_t decode_weight_bytes(const Transformer& model);
+
+// The physical limit of a memory-bound kernel on this machine: bytes per second of one thread
+// summing a buffer of `bytes` (as many as the kernel reads, so both see the same caches), the
+// median of `runs` after a warm-up.
+double streaming_read_bytes_per_second(size_t bytes = size_t(64) << 20, int runs = 7);
 
 // Runs are interleaved across models (A, B, A, B, …) so drift in machine speed hits all alike.
 // Lengths are clipped to the context (prompt + decode ≤ seq_len).

@@ -3,6 +3,7 @@
 // over the q input blocks inside registers, lanes being independent outputs: nothing is
 // reassociated across lanes, so no -ffast-math is needed to vectorise.
 #include "kernels/circulant_product.h"
+#include "kernels/simd8.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -12,14 +13,7 @@ namespace circulant {
 
 namespace {
 
-typedef float f32x8 __attribute__((vector_size(32)));
 
-inline f32x8 load8(const float* p) {
-  f32x8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
 
 // In-register 8×8 transpose: unpack pairs, then pairs of pairs, then halves (the AVX recipe,
 // written with generic shuffles so wasm gets simd128 shuffles). rows[r][c] → rows[c][r].

@@ -7,6 +7,7 @@
 //   E[k] = (X[k] + conj X[N−k]) / 2,   O[k] = conj(W^k)·(X[k] − conj X[N−k]) / 2,
 // then an unnormalised inverse DFT_N of Z yields N·z; the 1/B (= 1/(2N)) is folded into Z.
 #include "kernels/fft.h"
+#include "kernels/simd8.h"
 
 #include <cmath>
 #include <cstring>
@@ -101,8 +102,6 @@ template class RealFft<double>;
 
 namespace {
 
-// GCC/Clang generic vectors: AVX natively, two simd128 registers under wasm, no intrinsics.
-typedef float f32x8 __attribute__((vector_size(32)));
 constexpr int kLanes = BatchedRealFft::kLaneMultiple;
 static_assert(sizeof(f32x8) == kLanes * sizeof(float), "one f32x8 per lane block");
 
@@ -110,12 +109,6 @@ struct Cx8 {
   f32x8 re, im;
 };
 
-inline f32x8 load8(const float* p) {
-  f32x8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
 
 // Complex row n of the slab, lanes l..l+8.
 inline Cx8 load_row(const float* slab, int n, int lanes, int l) {

@@ -3,8 +3,13 @@
 
 namespace circulant {
 
-// The production path: Eigen natively; an explicit simd128 kernel under WebAssembly.
+// The production path: for one row (decode) matvec; for more, Eigen's GEMM natively and an
+// explicit simd128 kernel under WebAssembly.
 void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y);
+
+// y (out) = W (out, in) · x (in), the decode step: bound by reading W, so each row is streamed
+// once, in order, into four independent 8-wide accumulators (natively and in simd128).
+void matvec(const float* x, const float* weight, int out, int in, float* y);
 
 // y (rows, in) = x (rows, out) · W with W (out, in) row-major: the backward pass of matmul_rows
 // (distillation). Eigen natively; simd128 under WebAssembly.

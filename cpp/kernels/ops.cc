@@ -1,5 +1,6 @@
-// Small transformer blocks. Written as plain loops the compiler vectorises; none is hot next to
-// the matrix products.
+// Small transformer blocks on 8-wide vectors (kernels/simd8.h): decode of a small model spends a
+// third of its time in attention's dot products and softmax, so these matter there. Sums keep a
+// fixed lane order (no -ffast-math); exp is the polynomial of simd8.h.
 #include "kernels/ops.h"
 
 #include <algorithm>
@@ -17,24 +18,20 @@ void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float* 
   }
 }
 
-float dot(const float* a, const float* b, int n) {
-  float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) partial[k] += a[i + k] * b[i + k];
-  float sum = ((partial[0] + partial[4]) + (partial[1] + partial[5])) + ((partial[2] + partial[6]) + (partial[3] + partial[7]));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-
 void softmax(float* x, int size) {
-  const float max_val = *std::max_element(x, x + size);
-  float sum = 0.0f;
-  for (int i = 0; i < size; ++i) {
-    x[i] = std::exp(x[i] - max_val);
-    sum += x[i];
+  float max_val = *std::max_element(x, x + size);
+  const f32x8 max8v = splat8(max_val);
+  f32x8 acc = {};
+  int i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const f32x8 e = exp8(load8(x + i) - max8v);
+    store8(x + i, e);
+    acc += e;
   }
-  for (int i = 0; i < size; ++i) x[i] /= sum;
+  float sum = sum8(acc);
+  for (; i < size; ++i) sum += (x[i] = std::exp(x[i] - max_val));
+  const float inv = 1.0f / sum;
+  for (int k = 0; k < size; ++k) x[k] *= inv;
 }
 
 void rope_rows(float* vec, int rows, int first_pos, int n_heads, int head_size) {
@@ -57,11 +54,27 @@ void rope_rows(float* vec, int rows, int first_pos, int n_heads, int head_size) 
 }
 
 void swiglu(float* gate, const float* up, int n) {
-  for (int i = 0; i < n; ++i) gate[i] = gate[i] * (1.0f / (1.0f + std::exp(-gate[i]))) * up[i];
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const f32x8 g = load8(gate + i);
+    store8(gate + i, g / (splat8(1.0f) + exp8(-g)) * load8(up + i));
+  }
+  for (; i < n; ++i) gate[i] = gate[i] * (1.0f / (1.0f + std::exp(-gate[i]))) * up[i];
 }
 
 void add_in_place(float* x, const float* delta, int n) {
   for (int i = 0; i < n; ++i) x[i] += delta[i];
+}
+
+float stream_sum(const float* x, size_t n) {
+  f32x8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 += load8(x + i), a1 += load8(x + i + 8), a2 += load8(x + i + 16), a3 += load8(x + i + 24);
+  }
+  float sum = sum8((a0 + a1) + (a2 + a3));
+  for (; i < n; ++i) sum += x[i];
+  return sum;
 }
 
 }  // namespace circulant

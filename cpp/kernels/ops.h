@@ -1,15 +1,25 @@
 // The small blocks of the transformer, each over `rows` rows at once (llama2.c's conventions).
 #pragma once
 
+#include "kernels/simd8.h"
+
 namespace circulant {
 
 // out (rows, size) = x / sqrt(mean(x²) + 1e-5) * gain (size)
 void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float* out);
 
-// Σ a[i]·b[i] with eight independent partial sums, so it vectorises without -ffast-math.
-float dot(const float* a, const float* b, int n);
+// Σ a[i]·b[i] with eight independent partial sums (one vector), summed in a fixed order. Inline:
+// attention calls it once per (query, key, head) on vectors of a head's size.
+inline float dot(const float* a, const float* b, int n) {
+  f32x8 acc = {};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) acc += load8(a + i) * load8(b + i);
+  float sum = sum8(acc);
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
 
-// In place, numerically stable (subtracts the max).
+// In place, numerically stable (subtracts the max); exp within 3e-7 relative (kernels/simd8.h).
 void softmax(float* x, int size);
 
 // Rotary embedding on interleaved pairs (2i, 2i+1) of each head, row t at position first_pos + t.
@@ -21,5 +31,9 @@ void swiglu(float* gate, const float* up, int n);
 
 // x (n) += delta (n)
 void add_in_place(float* x, const float* delta, int n);
+
+// Σ x[i] read once, in order, into four 8-wide accumulators: the fastest way to stream n floats,
+// so the bound a memory-bound kernel is measured against.
+float stream_sum(const float* x, size_t n);
 
 }  // namespace circulant

@@ -1,4 +1,4 @@
-// The production matmul (Eigen natively, simd128 in the browser build) against plain loops.
+// The production matmul (matvec for one row, Eigen natively, simd128 in the browser build) against plain loops.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -23,6 +23,23 @@ TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
     matmul_rows_reference(x.data(), s.rows, w.data(), s.out, s.in, reference.data());
     for (size_t i = 0; i < fast.size(); ++i)
       ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.in))) << s.rows << "x" << s.out << "x" << s.in;
+  }
+}
+
+// The backward product of distillation, y = x·W, in the same shapes (simd128 in the page).
+TEST(Matmul, TransposedProductMatchesReference) {
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> u(-1, 1);
+  struct Shape { int rows, out, in; };
+  for (const Shape s : {Shape{1, 1, 1}, Shape{3, 7, 5}, Shape{5, 13, 33}, Shape{64, 256, 1024}, Shape{9, 2048, 256}}) {
+    std::vector<float> x(size_t(s.rows) * s.out), w(size_t(s.out) * s.in);
+    for (float& v : x) v = u(rng);
+    for (float& v : w) v = u(rng);
+    std::vector<float> fast(size_t(s.rows) * s.in), reference(fast.size());
+    matmul_rows_transposed(x.data(), s.rows, w.data(), s.out, s.in, fast.data());
+    matmul_rows_transposed_reference(x.data(), s.rows, w.data(), s.out, s.in, reference.data());
+    for (size_t i = 0; i < fast.size(); ++i)
+      ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.out))) << s.rows << "x" << s.out << "x" << s.in;
   }
 }
 

@@ -1,0 +1,58 @@
+// Eight floats as one GCC/Clang generic vector: one AVX register natively, two simd128 registers
+// in WebAssembly, no intrinsics. The kernels' shared vocabulary: loads, stores, sums, exp.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace circulant {
+
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+
+inline f32x8 load8(const float* p) {
+  f32x8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+inline f32x8 splat8(float x) { return f32x8{x, x, x, x, x, x, x, x}; }
+
+// Sum of the lanes in a fixed order (pairs, then pairs of pairs), the same on every machine.
+inline float sum8(f32x8 v) {
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+inline f32x8 min8(f32x8 a, f32x8 b) { return a < b ? a : b; }
+inline f32x8 max8(f32x8 a, f32x8 b) { return a > b ? a : b; }
+
+// Largest whole number ≤ x, for |x| < 2^31 (conversion truncates toward zero, then steps down).
+inline f32x8 floor8(f32x8 x) {
+  const f32x8 t = __builtin_convertvector(__builtin_convertvector(x, i32x8), f32x8);
+  return t > x ? t - splat8(1.0f) : t;
+}
+
+// e^x for each lane: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its degree-6 Taylor polynomial
+// (Horner), 2^n assembled in the exponent bits. Relative error ≤ 2e-7 for x in [−87, 88]
+// (tests/cpp/test_ops.cc checks against std::exp); below −87 it gives 0, above 88 it saturates
+// at e^88 (softmax subtracts the maximum first, so its arguments are ≤ 0).
+inline f32x8 exp8(f32x8 x) {
+  x = max8(min8(x, splat8(88.0f)), splat8(-87.0f));
+  const f32x8 n = floor8(x * splat8(1.44269504088896341f) + splat8(0.5f));
+  // ln 2 in two parts, so n·ln 2 is exact enough for r.
+  const f32x8 r = (x - n * splat8(0.693359375f)) + n * splat8(2.12194440e-4f);
+  f32x8 p = splat8(1.0f / 720);
+  p = p * r + splat8(1.0f / 120);
+  p = p * r + splat8(1.0f / 24);
+  p = p * r + splat8(1.0f / 6);
+  p = p * r + splat8(0.5f);
+  p = p * r + splat8(1.0f);
+  p = p * r + splat8(1.0f);
+  const i32x8 bits = (__builtin_convertvector(n, i32x8) + 127) << 23;
+  f32x8 scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+}  // namespace circulant
