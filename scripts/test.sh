@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, builds, runs the C++ suite (CTest), the same C++ cases in
+# Every test: installs what is missing, builds, checks the C++ formatting, runs the C++ suite (CTest), the same C++ cases in
 # WebAssembly, the JavaScript suite (Vitest), the browser suite (Chromium), the C++ suite and CLI
 # runs under AddressSanitizer + UBSan, and each fuzzer for 20 s over its seed corpus. Counts come
 # from each suite's machine-readable report (scripts/count-tests.mjs), never from its text; a skip
@@ -32,6 +32,15 @@ counts_file() {  # passed failed file: a suite of our own that prints counts
   printf '{"passed": %d, "failed": %d, "skipped": []}\n' "$1" "$2" >"$3"
 }
 
+echo "== C++ formatting (.clang-format; bash scripts/check-format.sh --fix formats)"
+rm -f build/format-counts.json
+bash scripts/check-format.sh | tee build/format.log | tail -5
+summary=$(grep -E "^format: [0-9]+ passed, [0-9]+ failed" build/format.log | tail -1)
+[ -n "$summary" ] && counts_file "$(sed -E 's/format: ([0-9]+) passed.*/\1/' <<<"$summary")" \
+  "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" build/format-counts.json
+count counts build/format-counts.json
+
+echo
 echo "== C++ (GoogleTest via CTest)"
 rm -f build/native/ctest.xml
 ctest --test-dir build/native --output-on-failure -j2 --output-junit ctest.xml 2>&1 | tail -25

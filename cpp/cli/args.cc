@@ -9,8 +9,10 @@ namespace circulant {
 namespace {
 
 // Flags whose values must be numbers: a malformed one is a malformed command line (exit 2).
-const std::set<std::string> kIntegerFlags = {"steps", "block", "runs", "seed", "max-lines", "batch"};
-const std::set<std::string> kNumberFlags = {"temperature", "top-p", "repeat-penalty", "lambda", "lr", "max-memory"};
+const std::set<std::string> kIntegerFlags = {"steps", "block",     "runs",
+                                             "seed",  "max-lines", "batch"};
+const std::set<std::string> kNumberFlags = {"temperature", "top-p", "repeat-penalty",
+                                            "lambda",      "lr",    "max-memory"};
 
 bool is_integer(const std::string& text) {
   char* end = nullptr;
@@ -32,13 +34,15 @@ Result<Args> Args::parse(int argc, char** argv, const std::set<std::string>& kno
   Args args;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) return Error{"unexpected argument '" + arg + "'; flags look like --name value"};
+    if (arg.rfind("--", 0) != 0)
+      return Error{"unexpected argument '" + arg + "'; flags look like --name value"};
     const std::string name = arg.substr(2);
     if (switches.count(name)) {
       args.values_[name] = "1";
       continue;
     }
-    if (!known.count(name)) return Error{"unknown flag --" + name + "; run with --help to see the flags"};
+    if (!known.count(name))
+      return Error{"unknown flag --" + name + "; run with --help to see the flags"};
     if (i + 1 >= argc) return Error{"flag --" + name + " needs a value"};
     const std::string value = argv[++i];
     if (kIntegerFlags.count(name) && !is_integer(value))
@@ -67,7 +71,8 @@ Result<long> Args::get_int(const std::string& name, long fallback, long min, lon
   return v;
 }
 
-Result<double> Args::get_double(const std::string& name, double fallback, double min, double max) const {
+Result<double> Args::get_double(const std::string& name, double fallback, double min,
+                                double max) const {
   if (!has(name)) return fallback;
   const std::string text = get(name);
   char* end = nullptr;

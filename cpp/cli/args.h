@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 

@@ -16,7 +16,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // All-positions KL of a student on the held-out prompts (the lecture prompts by default).
-double held_out_kl(const Transformer& teacher, const Transformer& student, const std::vector<std::vector<int>>& prompts) {
+double held_out_kl(const Transformer& teacher, const Transformer& student,
+                   const std::vector<std::vector<int>>& prompts) {
   return compare_models(teacher, student, prompts, Positions::kAll).kl.mean;
 }
 
@@ -24,25 +25,27 @@ double held_out_kl(const Transformer& teacher, const Transformer& student, const
 
 Status run_distill(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
-  if (!loaded.ok()) return Error{loaded.error()};
+  RETURN_IF_ERROR(loaded);
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
-  if (!args.has("out")) return Error{"distill needs --out FILE, where the trained students are saved"};
+  if (!args.has("out"))
+    return Error{"distill needs --out FILE, where the trained students are saved"};
   auto plan = parse_student_plan(args, c, /*distill_only=*/true);
-  if (!plan.ok()) return Error{plan.error()};
+  RETURN_IF_ERROR(plan);
   std::vector<int> blocks;
   if (args.has("blocks")) {
     auto list = parse_blocks(args.get("blocks"));
-    if (!list.ok()) return Error{list.error()};
+    RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
     auto block = args.get_int("block", 64, -(1L << 40), 1L << 40);
-    if (!block.ok()) return Error{block.error()};
+    RETURN_IF_ERROR(block);
     blocks = {int(block.value())};
   }
   auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
-  if (!calibration.ok()) return Error{calibration.error()};
-  auto lines = read_lines(args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
+  RETURN_IF_ERROR(calibration);
+  auto lines = read_lines(
+      args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
   auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
@@ -51,19 +54,20 @@ Status run_distill(const Args& args) {
     StudentPlan p = plan.value();
     p.block = block;
     Status valid = check_plan(p);
-    if (!valid.ok()) return Error{valid.error()};
+    RETURN_IF_ERROR(valid);
   }
   std::vector<SavedStudent> saved;
-  std::printf("| B | structure | trainable parameters | steps | calibration KL, first 10 → last 10 steps | "
-              "held-out KL, start → distilled | seconds per step |\n|---:|---|---:|---:|---|---|---:|\n");
+  std::printf(
+      "| B | structure | trainable parameters | steps | calibration KL, first 10 → last 10 steps | "
+      "held-out KL, start → distilled | seconds per step |\n|---:|---|---:|---:|---|---|---:|\n");
   for (int block : blocks) {
     StudentPlan p = plan.value();
     p.block = block;
     auto distiller = Distiller::create(teacher, p, calibration.value());
-    if (!distiller.ok()) return Error{distiller.error()};
+    RETURN_IF_ERROR(distiller);
     Distiller& d = *distiller.value();
     auto start = d.student();
-    if (!start.ok()) return Error{start.error()};
+    RETURN_IF_ERROR(start);
     const double before = held_out_kl(teacher, start.value(), prompts.value());
     const DistillProgress progress = terminal_progress("distill B=" + std::to_string(block));
     std::vector<double> losses;
@@ -74,20 +78,21 @@ Status run_distill(const Args& args) {
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
     auto student = d.student();
-    if (!student.ok()) return Error{student.error()};
+    RETURN_IF_ERROR(student);
     const double after = held_out_kl(teacher, student.value(), prompts.value());
     const size_t k = std::min<size_t>(10, losses.size());
     const double first = std::accumulate(losses.begin(), losses.begin() + k, 0.0) / k;
     const double last = std::accumulate(losses.end() - k, losses.end(), 0.0) / k;
     std::printf("| %d | %s | %lld | %d | %.3f → %.3f | %.3f → %.3f | %.3f |\n", block,
-                structure_name(p.structure).c_str(), (long long)d.trainable_parameters(), p.distill.steps, first, last,
-                before, after, seconds / p.distill.steps);
+                structure_name(p.structure).c_str(), (long long)d.trainable_parameters(),
+                p.distill.steps, first, last, before, after, seconds / p.distill.steps);
     std::fflush(stdout);
     saved.push_back({p, d.parameters()});
   }
   Status written = save_students(args.get("out"), *loaded->weights, saved, args.has("float16"));
-  if (!written.ok()) return Error{written.error()};
-  std::printf("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s", args.get("out").c_str());
+  RETURN_IF_ERROR(written);
+  std::printf("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s",
+              args.get("out").c_str());
   return ok_status();
 }
 

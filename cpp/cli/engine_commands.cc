@@ -11,13 +11,14 @@ namespace circulant {
 
 Status run_generate(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
-  if (!loaded.ok()) return Error{loaded.error()};
+  RETURN_IF_ERROR(loaded);
   auto steps = args.get_int("steps", 256, 0, 1 << 20);
   auto temperature = args.get_double("temperature", 0.0, 0.0, 100.0);
   auto top_p = args.get_double("top-p", 0.9, 0.0, 1.0);
   auto penalty = args.get_double("repeat-penalty", 1.0, 0.01, 100.0);
   auto seed = args.get_int("seed", 42, 0, 1L << 62);
-  for (const std::string* e : {&steps.error(), &temperature.error(), &top_p.error(), &penalty.error(), &seed.error()})
+  for (const std::string* e :
+       {&steps.error(), &temperature.error(), &top_p.error(), &penalty.error(), &seed.error()})
     if (!e->empty()) return Error{*e};
   if (!args.has("prompt")) return Error{"generate needs --prompt TEXT"};
   SamplerSettings settings;
@@ -26,49 +27,54 @@ Status run_generate(const Args& args) {
   settings.repeat_penalty = float(penalty.value());
   settings.seed = uint64_t(seed.value());
   const Transformer model(loaded->weights);
-  auto generation = generate(model, loaded->tokenizer, args.get("prompt"), int(steps.value()), settings,
-                             [](const std::string& piece) {
+  auto generation = generate(model, loaded->tokenizer, args.get("prompt"), int(steps.value()),
+                             settings, [](const std::string& piece) {
                                std::fwrite(piece.data(), 1, piece.size(), stdout);
                                std::fflush(stdout);
                                return true;
                              });
-  if (!generation.ok()) return Error{generation.error()};
+  RETURN_IF_ERROR(generation);
   std::printf("\n");
   return ok_status();
 }
 
 Status run_logits(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
-  if (!loaded.ok()) return Error{loaded.error()};
+  RETURN_IF_ERROR(loaded);
   const Transformer model(loaded->weights);
   auto tokens = encode_prompt(loaded->tokenizer, model.config(), args.get("prompt"));
-  if (!tokens.ok()) return Error{tokens.error()};
+  RETURN_IF_ERROR(tokens);
   RunState state(model.config());
   const float* logits = forward(model, state, tokens->data(), int(tokens->size()));
   std::string out = "{\"tokens\": [";
-  for (size_t i = 0; i < tokens->size(); ++i) out += (i ? ", " : "") + std::to_string(tokens.value()[i]);
+  for (size_t i = 0; i < tokens->size(); ++i)
+    out += (i ? ", " : "") + std::to_string(tokens.value()[i]);
   out += "], \"last_logits\": [";
-  for (int i = 0; i < model.config().vocab_size; ++i) out += (i ? ", " : "") + json_number(logits[i]);
+  for (int i = 0; i < model.config().vocab_size; ++i)
+    out += (i ? ", " : "") + json_number(logits[i]);
   std::cout << out << "]}\n";
   return ok_status();
 }
 
 Status run_info(const Args& args) {
   auto weights = load_model_flag(args);
-  if (!weights.ok()) return Error{weights.error()};
+  RETURN_IF_ERROR(weights);
   const Config& c = weights.value()->config;
   const ParameterCounts p = count_parameters(c);
   const int64_t total = p.embedding + p.classifier + c.dim + c.n_layers * p.per_layer();
   std::printf("model            %s\n", args.get("model", "models/default.bin").c_str());
-  std::printf("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim, c.hidden_dim, c.n_layers);
-  std::printf("n_heads          %d\nn_kv_heads       %d\nhead_size        %d\n", c.n_heads, c.n_kv_heads, c.head_size());
-  std::printf("vocab_size       %d\nseq_len          %d\nclassifier       %s\n", c.vocab_size, c.seq_len,
-              c.shared_classifier ? "shared with the embedding" : "separate");
+  std::printf("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim,
+              c.hidden_dim, c.n_layers);
+  std::printf("n_heads          %d\nn_kv_heads       %d\nhead_size        %d\n", c.n_heads,
+              c.n_kv_heads, c.head_size());
+  std::printf("vocab_size       %d\nseq_len          %d\nclassifier       %s\n", c.vocab_size,
+              c.seq_len, c.shared_classifier ? "shared with the embedding" : "separate");
   std::printf("parameters       %lld total\n", (long long)total);
   std::printf("  embedding      %lld\n", (long long)p.embedding);
   if (!c.shared_classifier) std::printf("  classifier     %lld\n", (long long)p.classifier);
-  std::printf("  per layer      %lld (attention %lld, mlp %lld, norms %lld)\n", (long long)p.per_layer(),
-              (long long)p.attention, (long long)p.mlp, (long long)p.norms);
+  std::printf("  per layer      %lld (attention %lld, mlp %lld, norms %lld)\n",
+              (long long)p.per_layer(), (long long)p.attention, (long long)p.mlp,
+              (long long)p.norms);
   std::printf("  mlp, all layers %lld (%.1f %% of the total)\n", (long long)(p.mlp * c.n_layers),
               100.0 * p.mlp * c.n_layers / total);
   return ok_status();
@@ -76,27 +82,30 @@ Status run_info(const Args& args) {
 
 Status run_bench(const Args& args) {
   auto weights = load_model_flag(args);
-  if (!weights.ok()) return Error{weights.error()};
+  RETURN_IF_ERROR(weights);
   if (args.has("tokenizer")) {  // not needed for timing, but a wrong one should still be reported
     auto tokenizer = Tokenizer::load(args.get("tokenizer"), weights.value()->config.vocab_size);
-    if (!tokenizer.ok()) return Error{tokenizer.error()};
+    RETURN_IF_ERROR(tokenizer);
   }
   auto runs = args.get_int("runs", 5, 1, 1000);
-  if (!runs.ok()) return Error{runs.error()};
+  RETURN_IF_ERROR(runs);
   const Transformer model(weights.value());
   ThroughputSettings settings;
   settings.runs = int(runs.value());
   const Throughput t = measure_throughput({&model}, settings).front();
   std::printf("prefill  %8.1f tokens/s  (%d-token prompt in one batch; MLP %.0f %% of the time)\n",
               t.prefill_tokens_per_second, t.prompt_tokens, 100 * t.prefill_mlp_share);
-  std::printf("decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
-              t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
+  std::printf(
+      "decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
+      t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
   // Decode reads every weight once per token: its speed is bounded by memory bandwidth.
   const double bytes = double(decode_weight_bytes(model));
   const double bound = streaming_read_bytes_per_second(size_t(bytes));  // the same bytes, as cached
   const double rate = bytes * t.decode_tokens_per_second;
-  std::printf("weights  %8.1f MB a token, streamed at %.1f GB/s: %.2f of this machine's streaming read (%.1f GB/s)\n",
-              bytes / 1e6, rate / 1e9, rate / bound, bound / 1e9);
+  std::printf(
+      "weights  %8.1f MB a token, streamed at %.1f GB/s: %.2f of this machine's streaming read "
+      "(%.1f GB/s)\n",
+      bytes / 1e6, rate / 1e9, rate / bound, bound / 1e9);
   std::printf("median of %d runs after a warm-up, one thread\n", settings.runs);
   return ok_status();
 }

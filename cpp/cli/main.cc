@@ -46,36 +46,61 @@ const std::vector<Command>& commands() {
       {"generate",
        "generate [--model M] [--tokenizer T] --prompt P [--steps N] [--temperature X] [--top-p X]\n"
        "           [--repeat-penalty X] [--seed N]   print the prompt and its continuation",
-       {"model", "tokenizer", "prompt", "steps", "temperature", "top-p", "repeat-penalty", "seed"}, {},
+       {"model", "tokenizer", "prompt", "steps", "temperature", "top-p", "repeat-penalty", "seed"},
+       {},
        circulant::run_generate},
-      {"logits", "logits [--model M] [--tokenizer T] --prompt P   JSON: prompt tokens and last-position logits",
-       {"model", "tokenizer", "prompt"}, {}, circulant::run_logits},
-      {"info", "info [--model M]   configuration and parameter counts", {"model"}, {}, circulant::run_info},
-      {"bench", "bench [--model M] [--tokenizer T] [--runs N]   prefill and decode tokens/s",
-       {"model", "tokenizer", "runs"}, {}, circulant::run_bench},
+      {"logits",
+       "logits [--model M] [--tokenizer T] --prompt P   JSON: prompt tokens and last-position "
+       "logits",
+       {"model", "tokenizer", "prompt"},
+       {},
+       circulant::run_logits},
+      {"info",
+       "info [--model M]   configuration and parameter counts",
+       {"model"},
+       {},
+       circulant::run_info},
+      {"bench",
+       "bench [--model M] [--tokenizer T] [--runs N]   prefill and decode tokens/s",
+       {"model", "tokenizer", "runs"},
+       {},
+       circulant::run_bench},
       {"compare",
        "compare [--model M] [--tokenizer T] [--prompts FILE] --block B [--layers SPEC]\n"
        "           [--matrices gate,up,down] [--structure circulant|low-rank|removed]\n"
-       "           [--projection frobenius|loss-aware|loss-aware-sequential|distill] [--calibration FILE]\n"
-       "           [--lambda X] [--steps N --lr X --batch N --init P --seed S --train-norms] [--student FILE]\n"
+       "           [--projection frobenius|loss-aware|loss-aware-sequential|distill] "
+       "[--calibration FILE]\n"
+       "           [--lambda X] [--steps N --lr X --batch N --init P --seed S --train-norms] "
+       "[--student FILE]\n"
        "           [--positions last|all] [--runs N] [--no-cache] [--json|--csv]\n"
        "           teacher and student rows of the published table",
-       student_flags({"block", "prompts", "positions", "runs"}), table_switches(), circulant::run_compare},
-      {"sweep", "sweep [same flags as compare] --blocks 1,2,4,...,256   one student row per block size",
-       student_flags({"blocks", "prompts", "positions", "runs"}), table_switches(), circulant::run_sweep},
+       student_flags({"block", "prompts", "positions", "runs"}), table_switches(),
+       circulant::run_compare},
+      {"sweep",
+       "sweep [same flags as compare] --blocks 1,2,4,...,256   one student row per block size",
+       student_flags({"blocks", "prompts", "positions", "runs"}), table_switches(),
+       circulant::run_sweep},
       {"perplexity",
-       "perplexity [--model M] [--tokenizer T] --text FILE [--max-lines N] [--block B and student flags]\n"
-       "           perplexity of the teacher (and of the student when --block or --student is given); the\n"
-       "           lines are joined, each with its BOS as in training, and read in windows of the context",
-       student_flags({"text", "block", "max-lines"}), circulant::kStudentSwitches, circulant::run_perplexity},
+       "perplexity [--model M] [--tokenizer T] --text FILE [--max-lines N] [--block B and student "
+       "flags]\n"
+       "           perplexity of the teacher (and of the student when --block or --student is "
+       "given); the\n"
+       "           lines are joined, each with its BOS as in training, and read in windows of the "
+       "context",
+       student_flags({"text", "block", "max-lines"}), circulant::kStudentSwitches,
+       circulant::run_perplexity},
       {"distill",
-       "distill [--model M] [--tokenizer T] (--block B | --blocks LIST) --out FILE [--layers SPEC]\n"
-       "           [--matrices LIST] [--structure circulant|low-rank] [--steps N] [--lr X] [--batch N]\n"
+       "distill [--model M] [--tokenizer T] (--block B | --blocks LIST) --out FILE [--layers "
+       "SPEC]\n"
+       "           [--matrices LIST] [--structure circulant|low-rank] [--steps N] [--lr X] "
+       "[--batch N]\n"
        "           [--init frobenius|loss-aware|loss-aware-sequential] [--seed S] [--train-norms]\n"
        "           [--calibration FILE] [--prompts FILE] [--float16]\n"
        "           trains students against the teacher (KL over every position of the calibration\n"
-       "           lines) and saves them; --student FILE loads them in compare, sweep and perplexity",
-       student_flags({"block", "blocks", "prompts", "out"}), switches_plus({"float16"}), circulant::run_distill},
+       "           lines) and saves them; --student FILE loads them in compare, sweep and "
+       "perplexity",
+       student_flags({"block", "blocks", "prompts", "out"}), switches_plus({"float16"}),
+       circulant::run_distill},
   });
   return list;
 }
@@ -83,9 +108,11 @@ const std::vector<Command>& commands() {
 void print_usage(FILE* out) {
   std::fprintf(out, "usage: circulant <command> [flags]\n\ncommands:\n");
   for (const Command& c : commands()) std::fprintf(out, "  %s\n", c.usage);
-  std::fprintf(out, "\nWithout --model and --tokenizer the shipped models/default.bin and "
-                    "models/tokenizer.bin are used. Every command takes --max-memory GiB (default 4): the\n"
-                    "most memory a run of the model may take, checked before it is loaded.\n");
+  std::fprintf(
+      out,
+      "\nWithout --model and --tokenizer the shipped models/default.bin and "
+      "models/tokenizer.bin are used. Every command takes --max-memory GiB (default 4): the\n"
+      "most memory a run of the model may take, checked before it is loaded.\n");
 }
 
 }  // namespace
@@ -113,6 +140,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::fprintf(stderr, "circulant: unknown command '%s'; run 'circulant --help' for the list\n", argv[1]);
+  std::fprintf(stderr, "circulant: unknown command '%s'; run 'circulant --help' for the list\n",
+               argv[1]);
   return 2;
 }

@@ -21,7 +21,7 @@ Result<std::vector<int>> parse_blocks(const std::string& list) {
     const long b = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0') return Error{"--blocks: '" + item + "' is not a number"};
     Status ok = check_block_size(b);
-    if (!ok.ok()) return Error{ok.error()};
+    RETURN_IF_ERROR(ok);
     blocks.push_back(int(b));
   }
   if (blocks.empty()) return Error{"--blocks needs a comma list such as 1,2,4,8,16,32,64,128,256"};
@@ -42,16 +42,16 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
   const Config& c = loaded.weights->config;
   StudentSetup setup;
   auto plan = parse_student_plan(args, c);
-  if (!plan.ok()) return Error{plan.error()};
+  RETURN_IF_ERROR(plan);
   setup.plan = plan.value();
   if (args.has("student")) {
     auto saved = load_student_flag(args, *loaded.weights, setup.plan);
-    if (!saved.ok()) return Error{saved.error()};
+    RETURN_IF_ERROR(saved);
     setup.saved = std::move(saved.value());
     return setup;
   }
   auto calibration = load_calibration(args, setup.plan, loaded.tokenizer, c);
-  if (!calibration.ok()) return Error{calibration.error()};
+  RETURN_IF_ERROR(calibration);
   setup.calibration = std::move(calibration.value());
   return setup;
 }
@@ -59,54 +59,58 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
   if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
   auto block = args.get_int("block", 64, -(1L << 40), 1L << 40);
-  if (!block.ok()) return Error{block.error()};
+  RETURN_IF_ERROR(block);
   Status ok = check_block_size(block.value());
-  if (!ok.ok()) return Error{ok.error()};
+  RETURN_IF_ERROR(ok);
   return int(block.value());
 }
 
 Status run_table(const Args& args, bool sweep) {
   auto loaded = load_model_and_tokenizer(args);
-  if (!loaded.ok()) return Error{loaded.error()};
+  RETURN_IF_ERROR(loaded);
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
   auto setup = student_setup(args, loaded.value());
-  if (!setup.ok()) return Error{setup.error()};
+  RETURN_IF_ERROR(setup);
   std::vector<int> blocks;
   if (sweep && !args.has("blocks") && !setup->saved.empty()) {
     for (const SavedStudent& s : setup->saved) blocks.push_back(s.plan.block);
   } else if (sweep) {
     auto list = parse_blocks(args.get("blocks", "1,2,4,8,16,32,64,128,256"));
-    if (!list.ok()) return Error{list.error()};
+    RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
     auto block = block_flag(args, setup.value());
-    if (!block.ok()) return Error{block.error()};
+    RETURN_IF_ERROR(block);
     blocks = {block.value()};
   }
   for (int b : blocks)
     if (!setup->saved.empty()) {
       auto found = saved_at_block(setup->saved, b, args.get("student"));
-      if (!found.ok()) return Error{found.error()};
+      RETURN_IF_ERROR(found);
     }
-  auto lines = read_lines(args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
+  auto lines = read_lines(
+      args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
   auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
   const std::string positions = args.get("positions", "last");
   if (positions != "last" && positions != "all") return Error{"--positions must be last or all"};
   auto runs = args.get_int("runs", 5, 0, 1000);
-  if (!runs.ok()) return Error{runs.error()};
+  RETURN_IF_ERROR(runs);
 
   ExperimentSettings settings;
   settings.positions = positions == "all" ? Positions::kAll : Positions::kLast;
   settings.measure_speed = runs.value() > 0;
   settings.speed.runs = int(runs.value());
   if (!setup->saved.empty()) settings.saved = &setup->saved;
-  settings.distill_progress = [](int block) { return terminal_progress("distill B=" + std::to_string(block)); };
-  auto rows = run_experiment(teacher, setup->plan, blocks, prompts.value(), setup->calibration, settings);
-  if (!rows.ok()) return Error{rows.error()};
-  const TableFormat format = args.has("json") ? TableFormat::kJson
+  settings.distill_progress = [](int block) {
+    return terminal_progress("distill B=" + std::to_string(block));
+  };
+  auto rows =
+      run_experiment(teacher, setup->plan, blocks, prompts.value(), setup->calibration, settings);
+  RETURN_IF_ERROR(rows);
+  const TableFormat format = args.has("json")  ? TableFormat::kJson
                              : args.has("csv") ? TableFormat::kCsv
                                                : TableFormat::kMarkdown;
   std::fputs(render_table(rows.value(), c, format).c_str(), stdout);
@@ -121,44 +125,47 @@ Status run_sweep(const Args& args) { return run_table(args, true); }
 
 Status run_perplexity(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
-  if (!loaded.ok()) return Error{loaded.error()};
+  RETURN_IF_ERROR(loaded);
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
-  if (!args.has("text")) return Error{"perplexity needs --text FILE (held-out text, one passage per line)"};
+  if (!args.has("text"))
+    return Error{"perplexity needs --text FILE (held-out text, one passage per line)"};
   auto lines = read_lines(args.get("text"));
-  if (!lines.ok()) return Error{lines.error()};
+  RETURN_IF_ERROR(lines);
   auto max_lines = args.get_int("max-lines", 0, 0, 1L << 40);
-  if (!max_lines.ok()) return Error{max_lines.error()};
-  if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size()) lines->resize(size_t(max_lines.value()));
+  RETURN_IF_ERROR(max_lines);
+  if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size())
+    lines->resize(size_t(max_lines.value()));
   auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, LongLines::kKeep);
-  if (!lines_tokens.ok()) return Error{lines_tokens.error()};
+  RETURN_IF_ERROR(lines_tokens);
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
   const PerplexityResult t = perplexity(teacher, windows);
-  std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity, t.mean_nll,
-              (long long)t.predicted_tokens);
+  std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n",
+              t.perplexity, t.mean_nll, (long long)t.predicted_tokens);
   if (!args.has("block") && !args.has("student")) return ok_status();
   auto setup = student_setup(args, loaded.value());
-  if (!setup.ok()) return Error{setup.error()};
+  RETURN_IF_ERROR(setup);
   auto block = block_flag(args, setup.value());
-  if (!block.ok()) return Error{block.error()};
+  RETURN_IF_ERROR(block);
   StudentPlan plan = setup->plan;
   plan.block = block.value();
   Result<Transformer> student = Error{"no student"};
   if (!setup->saved.empty()) {
     auto saved = saved_at_block(setup->saved, plan.block, args.get("student"));
-    if (!saved.ok()) return Error{saved.error()};
+    RETURN_IF_ERROR(saved);
     plan = saved.value()->plan;
     student = assemble_student(teacher, plan, saved.value()->parameters);
   } else {
     student = build_student(teacher, plan, setup->calibration,
                             terminal_progress("distill B=" + std::to_string(plan.block)));
   }
-  if (!student.ok()) return Error{student.error()};
+  RETURN_IF_ERROR(student);
   const PerplexityResult s = perplexity(student.value(), windows);
-  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
-              s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(), matrix_names(plan.matrices).c_str(),
-              structure_name(plan.structure).c_str(), projection_name(plan.projection).c_str());
+  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n",
+              s.perplexity, s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
+              matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
+              projection_name(plan.projection).c_str());
   std::printf("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
   return ok_status();
 }

@@ -11,9 +11,9 @@
 
 namespace circulant {
 
-const std::set<std::string> kStudentFlags = {"layers",  "matrices", "projection", "lambda", "calibration",
-                                             "structure", "steps",  "lr",         "batch",  "init",
-                                             "seed",      "student"};
+const std::set<std::string> kStudentFlags = {"layers",      "matrices",  "projection", "lambda",
+                                             "calibration", "structure", "steps",      "lr",
+                                             "batch",       "init",      "seed",       "student"};
 const std::set<std::string> kStudentSwitches = {"train-norms", "no-cache"};
 
 namespace {
@@ -21,13 +21,13 @@ namespace {
 Result<DistillSettings> parse_distill(const Args& args) {
   DistillSettings d;
   auto steps = args.get_int("steps", d.steps, 1, 100000);
-  if (!steps.ok()) return Error{steps.error()};
+  RETURN_IF_ERROR(steps);
   auto lr = args.get_double("lr", d.learning_rate, 1e-9, 1.0);
-  if (!lr.ok()) return Error{lr.error()};
+  RETURN_IF_ERROR(lr);
   auto batch = args.get_int("batch", d.batch, 1, 4096);
-  if (!batch.ok()) return Error{batch.error()};
+  RETURN_IF_ERROR(batch);
   auto seed = args.get_int("seed", long(d.seed), 0, 1L << 40);
-  if (!seed.ok()) return Error{seed.error()};
+  RETURN_IF_ERROR(seed);
   auto init = parse_projection(args.get("init", "frobenius"));
   if (!init.ok() || init.value() == Projection::kDistill)
     return Error{"--init must be frobenius, loss-aware or loss-aware-sequential"};
@@ -41,19 +41,21 @@ Result<DistillSettings> parse_distill(const Args& args) {
 Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, bool distill_only) {
   StudentPlan plan;
   auto layers = parse_layers(args.get("layers", "all"), config.n_layers);
-  if (!layers.ok()) return Error{layers.error()};
+  RETURN_IF_ERROR(layers);
   auto matrices = parse_matrices(args.get("matrices", "gate,up,down"));
-  if (!matrices.ok()) return Error{matrices.error()};
+  RETURN_IF_ERROR(matrices);
   auto structure = parse_structure(args.get("structure", "circulant"));
-  if (!structure.ok()) return Error{structure.error()};
+  RETURN_IF_ERROR(structure);
   if (distill_only && args.has("projection"))
-    return Error{"distill always distills; drop --projection (--init chooses the starting projection)"};
-  auto projection = parse_projection(distill_only ? "distill" : args.get("projection", "frobenius"));
-  if (!projection.ok()) return Error{projection.error()};
+    return Error{
+        "distill always distills; drop --projection (--init chooses the starting projection)"};
+  auto projection =
+      parse_projection(distill_only ? "distill" : args.get("projection", "frobenius"));
+  RETURN_IF_ERROR(projection);
   auto lambda = args.get_double("lambda", 0.01, 0.0, 1e12);
-  if (!lambda.ok()) return Error{lambda.error()};
+  RETURN_IF_ERROR(lambda);
   auto distill = parse_distill(args);
-  if (!distill.ok()) return Error{distill.error()};
+  RETURN_IF_ERROR(distill);
   plan.layers = layers.value();
   plan.matrices = matrices.value();
   plan.structure = structure.value();
@@ -61,18 +63,21 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
   plan.lambda = lambda.value();
   plan.distill = distill.value();
   plan.spectrum_cache = !args.has("no-cache");
-  const bool distill_flags = args.has("steps") || args.has("lr") || args.has("batch") || args.has("init") ||
-                             args.has("seed") || args.has("train-norms");
+  const bool distill_flags = args.has("steps") || args.has("lr") || args.has("batch") ||
+                             args.has("init") || args.has("seed") || args.has("train-norms");
   if (distill_flags && plan.projection != Projection::kDistill)
-    return Error{"--steps, --lr, --batch, --init, --seed and --train-norms set up distillation; add "
-                 "--projection distill"};
+    return Error{
+        "--steps, --lr, --batch, --init, --seed and --train-norms set up distillation; add "
+        "--projection distill"};
   return plan;
 }
 
 Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const StudentPlan& plan,
-                                                       const Tokenizer& tokenizer, const Config& config) {
+                                                       const Tokenizer& tokenizer,
+                                                       const Config& config) {
   if (plan.projection == Projection::kFrobenius) return std::vector<std::vector<int>>{};
-  auto lines = read_lines(args.get("calibration", std::string(CIRCULANT_MODELS_DIR) + "/prompts/calibration.txt"));
+  auto lines = read_lines(
+      args.get("calibration", std::string(CIRCULANT_MODELS_DIR) + "/prompts/calibration.txt"));
   if (!lines.ok()) return Error{"calibration set: " + lines.error()};
   return encode_lines(lines.value(), tokenizer, config, LongLines::kTruncate);
 }
@@ -81,23 +86,28 @@ Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weig
                                                     const StudentPlan& flags) {
   const std::string file = args.get("student");
   auto saved = load_students(file, teacher);
-  if (!saved.ok()) return Error{saved.error()};
+  RETURN_IF_ERROR(saved);
   const Config& c = teacher.config;
-  for (const char* flag : {"projection", "lambda", "calibration", "steps", "lr", "batch", "init", "seed"})
-    if (args.has(flag)) return Error{"--" + std::string(flag) + " makes a student; --student " + file +
-                                     " loads one: give one or the other"};
+  for (const char* flag :
+       {"projection", "lambda", "calibration", "steps", "lr", "batch", "init", "seed"})
+    if (args.has(flag))
+      return Error{"--" + std::string(flag) + " makes a student; --student " + file +
+                   " loads one: give one or the other"};
   for (const SavedStudent& s : saved.value()) {
     const StudentPlan& p = s.plan;
-    auto differs = [&](const char* flag, const std::string& theirs, const std::string& ours) -> Status {
+    auto differs = [&](const char* flag, const std::string& theirs,
+                       const std::string& ours) -> Status {
       if (args.has(flag) && theirs != ours)
-        return Error{"--" + std::string(flag) + " " + ours + " disagrees with " + file + ", whose student has " +
-                     theirs + "; drop the flag to use the file's"};
+        return Error{"--" + std::string(flag) + " " + ours + " disagrees with " + file +
+                     ", whose student has " + theirs + "; drop the flag to use the file's"};
       return ok_status();
     };
-    for (Status st : {differs("layers", layers_spec(p.layers, c.n_layers), layers_spec(flags.layers, c.n_layers)),
-                      differs("matrices", matrix_names(p.matrices), matrix_names(flags.matrices)),
-                      differs("structure", structure_name(p.structure), structure_name(flags.structure))})
-      if (!st.ok()) return Error{st.error()};
+    for (Status st :
+         {differs("layers", layers_spec(p.layers, c.n_layers),
+                  layers_spec(flags.layers, c.n_layers)),
+          differs("matrices", matrix_names(p.matrices), matrix_names(flags.matrices)),
+          differs("structure", structure_name(p.structure), structure_name(flags.structure))})
+      RETURN_IF_ERROR(st);
   }
   for (SavedStudent& s : saved.value()) s.plan.spectrum_cache = flags.spectrum_cache;
   return saved;
@@ -110,16 +120,19 @@ Result<const SavedStudent*> saved_at_block(const std::vector<SavedStudent>& save
     if (s.plan.block == block) return &s;
     blocks += (blocks.empty() ? "" : ",") + std::to_string(s.plan.block);
   }
-  return Error{file + " holds students at B = " + blocks + ", none at B = " + std::to_string(block) +
-               "; choose one of those block sizes or distill that one"};
+  return Error{file + " holds students at B = " + blocks + ", none at B = " +
+               std::to_string(block) + "; choose one of those block sizes or distill that one"};
 }
 
 DistillProgress terminal_progress(const std::string& label) {
   if (!isatty(STDERR_FILENO)) return nullptr;
-  const auto start = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  const auto start =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   return [label, start](int step, int steps, double kl) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
-    std::fprintf(stderr, "\r%s: step %d/%d, batch KL %.3f, %.1f s   ", label.c_str(), step, steps, kl, seconds);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
+    std::fprintf(stderr, "\r%s: step %d/%d, batch KL %.3f, %.1f s   ", label.c_str(), step, steps,
+                 kl, seconds);
     if (step == steps) std::fputc('\n', stderr);
     std::fflush(stderr);
   };

@@ -19,12 +19,14 @@ extern const std::set<std::string> kStudentSwitches;  // take none
 
 // Everything but the block size, which compare and sweep take differently. `distill_only`
 // (the distill command): the projection is distill and --projection is refused.
-Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, bool distill_only = false);
+Result<StudentPlan> parse_student_plan(const Args& args, const Config& config,
+                                       bool distill_only = false);
 
 // Token sequences of --calibration (default models/prompts/calibration.txt), or none when the
 // projection does not need them.
 Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const StudentPlan& plan,
-                                                       const Tokenizer& tokenizer, const Config& config);
+                                                       const Tokenizer& tokenizer,
+                                                       const Config& config);
 
 // --student FILE: the saved students, checked against the teacher. Their plans replace the plan
 // flags; a flag given explicitly that disagrees with the file is an error naming both.

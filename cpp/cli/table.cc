@@ -44,18 +44,23 @@ std::vector<Cell> cells(const ExperimentRow& r, const Config& c) {
       {"mlp_share_decode", json_number(r.throughput.decode_mlp_share), true},
   };
   for (const auto& [name, interval] : {std::pair<const char*, Interval>{"cosine", r.metrics.cosine},
-                                       {"kl", r.metrics.kl}, {"top1", r.metrics.top1}, {"top5", r.metrics.top5}}) {
+                                       {"kl", r.metrics.kl},
+                                       {"top1", r.metrics.top1},
+                                       {"top5", r.metrics.top5}}) {
     out.push_back({std::string(name) + "_low", json_number(interval.low), true});
     out.push_back({std::string(name) + "_high", json_number(interval.high), true});
   }
   return out;
 }
 
-std::string json_string(const std::string& s) { return "\"" + s + "\""; }  // our values need no escaping
+std::string json_string(const std::string& s) {
+  return "\"" + s + "\"";
+}  // our values need no escaping
 
 std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
   std::string out =
-      "| model | layers | B | matrices | structure | projection | cosine | KL (nats) | top-1 | top-5 | MLP params "
+      "| model | layers | B | matrices | structure | projection | cosine | KL (nats) | top-1 | "
+      "top-5 | MLP params "
       "| total params | prefill tok/s | decode tok/s | MLP share of decode |\n"
       "|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const ExperimentRow& r : rows) {
@@ -66,19 +71,22 @@ std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
       return std::string();
     };
     const Throughput& s = r.throughput;
-    out += "| " + text("model") + " | " + text("layers") + " | " + (r.teacher ? "-" : text("block")) + " | " +
-           text("matrices") + " | " + text("structure") + " | " + text("projection") + " | " +
+    out += "| " + text("model") + " | " + text("layers") + " | " +
+           (r.teacher ? "-" : text("block")) + " | " + text("matrices") + " | " +
+           text("structure") + " | " + text("projection") + " | " +
            with_interval(r.metrics.cosine, 3) + " | " + with_interval(r.metrics.kl, 3) + " | " +
-           fixed(100 * r.metrics.top1.mean, 0) + " % | " + fixed(100 * r.metrics.top5.mean, 0) + " % | " +
-           text("params_mlp") + " | " + text("params_total") + " | " + fixed(s.prefill_tokens_per_second, 0) +
-           " | " + fixed(s.decode_tokens_per_second, 0) + " | " + fixed(100 * s.decode_mlp_share, 0) + " % |\n";
+           fixed(100 * r.metrics.top1.mean, 0) + " % | " + fixed(100 * r.metrics.top5.mean, 0) +
+           " % | " + text("params_mlp") + " | " + text("params_total") + " | " +
+           fixed(s.prefill_tokens_per_second, 0) + " | " + fixed(s.decode_tokens_per_second, 0) +
+           " | " + fixed(100 * s.decode_mlp_share, 0) + " % |\n";
   }
   return out;
 }
 
 }  // namespace
 
-std::string render_table(const std::vector<ExperimentRow>& rows, const Config& config, TableFormat format) {
+std::string render_table(const std::vector<ExperimentRow>& rows, const Config& config,
+                         TableFormat format) {
   if (format == TableFormat::kMarkdown) return markdown(rows, config);
   std::string out;
   if (format == TableFormat::kCsv) {
@@ -86,7 +94,8 @@ std::string render_table(const std::vector<ExperimentRow>& rows, const Config& c
     out += "\n";
     for (const ExperimentRow& r : rows) {
       std::string line;
-      for (const Cell& cell : cells(r, config)) line += (line.empty() ? "" : ",") + (cell.text == "null" ? "" : cell.text);
+      for (const Cell& cell : cells(r, config))
+        line += (line.empty() ? "" : ",") + (cell.text == "null" ? "" : cell.text);
       out += line + "\n";
     }
     return out;
@@ -95,7 +104,8 @@ std::string render_table(const std::vector<ExperimentRow>& rows, const Config& c
   for (size_t i = 0; i < rows.size(); ++i) {
     std::string object;
     for (const Cell& cell : cells(rows[i], config))
-      object += (object.empty() ? "" : ", ") + json_string(cell.key) + ": " + (cell.number ? cell.text : json_string(cell.text));
+      object += (object.empty() ? "" : ", ") + json_string(cell.key) + ": " +
+                (cell.number ? cell.text : json_string(cell.text));
     out += (i ? ",\n  {" : "\n  {") + object + "}";
   }
   return out + "\n]}\n";

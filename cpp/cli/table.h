@@ -10,6 +10,7 @@ namespace circulant {
 
 enum class TableFormat { kMarkdown, kCsv, kJson };
 
-std::string render_table(const std::vector<ExperimentRow>& rows, const Config& config, TableFormat format);
+std::string render_table(const std::vector<ExperimentRow>& rows, const Config& config,
+                         TableFormat format);
 
 }  // namespace circulant

@@ -5,7 +5,8 @@
 
 namespace circulant {
 
-Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher, const StudentPlan& plan,
+Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
+                                                  const StudentPlan& plan,
                                                   const std::vector<int>& blocks,
                                                   const std::vector<std::vector<int>>& prompts,
                                                   const std::vector<std::vector<int>>& calibration,
@@ -36,10 +37,11 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher, co
       p = saved->plan;
       student = assemble_student(teacher, p, saved->parameters);
     } else {
-      student = build_student(teacher, p, calibration,
-                              settings.distill_progress ? settings.distill_progress(block) : nullptr);
+      student =
+          build_student(teacher, p, calibration,
+                        settings.distill_progress ? settings.distill_progress(block) : nullptr);
     }
-    if (!student.ok()) return Error{student.error()};
+    RETURN_IF_ERROR(student);
     students.push_back(std::move(student.value()));
     ExperimentRow row;
     row.plan = p;

@@ -32,7 +32,8 @@ struct ExperimentSettings {
 };
 
 // One row for the teacher, then one per block size of `blocks` (each a copy of `plan` at that B).
-Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher, const StudentPlan& plan,
+Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
+                                                  const StudentPlan& plan,
                                                   const std::vector<int>& blocks,
                                                   const std::vector<std::vector<int>>& prompts,
                                                   const std::vector<std::vector<int>>& calibration,

@@ -5,14 +5,13 @@
 #include <cmath>
 #include <numeric>
 
+#include "kernels/ops.h"
+
 namespace circulant {
 namespace {
 
 std::vector<double> log_softmax(const float* logits, int n) {
-  const double max = *std::max_element(logits, logits + n);
-  double sum = 0;
-  for (int i = 0; i < n; ++i) sum += std::exp(double(logits[i]) - max);
-  const double log_sum = max + std::log(sum);
+  const double log_sum = log_sum_exp(logits, n);
   std::vector<double> out(n);
   for (int i = 0; i < n; ++i) out[i] = double(logits[i]) - log_sum;
   return out;
@@ -22,17 +21,19 @@ std::vector<int> top_k(const float* logits, int n, int k) {
   std::vector<int> index(n);
   std::iota(index.begin(), index.end(), 0);
   k = std::min(k, n);
-  std::partial_sort(index.begin(), index.begin() + k, index.end(),
-                    [logits](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  std::partial_sort(index.begin(), index.begin() + k, index.end(), [logits](int a, int b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  });
   index.resize(k);
   return index;
 }
 
 // Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
 double t_quantile(int df) {
-  static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                 2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                 2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                                 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                                 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                                 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
   return df >= 1 && df <= 30 ? table[df - 1] : 1.96;
 }
 
@@ -76,7 +77,8 @@ Interval mean_interval(const std::vector<double>& values) {
 PromptResult compare_prompt(const float* teacher, const float* student, int rows, int vocab) {
   PromptResult prompt;
   for (int row = 0; row < rows; ++row)
-    prompt.positions.push_back(compare_logits(teacher + size_t(row) * vocab, student + size_t(row) * vocab, vocab));
+    prompt.positions.push_back(
+        compare_logits(teacher + size_t(row) * vocab, student + size_t(row) * vocab, vocab));
   const double n = double(rows);
   for (const PositionMetrics& p : prompt.positions) {
     prompt.mean.kl += p.kl / n;

@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/ops.h"
+
 namespace circulant {
 
-PerplexityResult perplexity(const Transformer& model, const std::vector<std::vector<int>>& sequences) {
+PerplexityResult perplexity(const Transformer& model,
+                            const std::vector<std::vector<int>>& sequences) {
   const Config& c = model.config();
   RunState state(c);
   double total = 0;
@@ -18,10 +21,7 @@ PerplexityResult perplexity(const Transformer& model, const std::vector<std::vec
     const float* logits = forward(model, state, tokens.data(), n - 1, /*all_logits=*/true);
     for (int t = 0; t + 1 < n; ++t) {
       const float* row = logits + size_t(t) * c.vocab_size;
-      const double max = *std::max_element(row, row + c.vocab_size);
-      double sum = 0;
-      for (int i = 0; i < c.vocab_size; ++i) sum += std::exp(double(row[i]) - max);
-      total += max + std::log(sum) - row[tokens[t + 1]];
+      total += log_sum_exp(row, c.vocab_size) - row[tokens[t + 1]];
     }
     r.predicted_tokens += n - 1;
   }

@@ -16,6 +16,7 @@ struct PerplexityResult {
 
 // Each sequence (BOS first, at most seq_len tokens) runs as one batch; every token after the first
 // is predicted from the ones before it.
-PerplexityResult perplexity(const Transformer& model, const std::vector<std::vector<int>>& sequences);
+PerplexityResult perplexity(const Transformer& model,
+                            const std::vector<std::vector<int>>& sequences);
 
 }  // namespace circulant

@@ -3,10 +3,12 @@
 #include "eval/playground.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 
 #include "eval/prompt_set.h"
+#include "kernels/ops.h"
 #include "student/block_circulant_linear.h"
 #include "student/low_rank_linear.h"
 #include "student/student.h"
@@ -14,28 +16,28 @@
 namespace circulant {
 namespace {
 
-// BOS ends one text and starts the next; tokenizers spell it "\n<s>\n", which reads badly as a bar label.
+// BOS ends one text and starts the next; tokenizers spell it "\n<s>\n", which reads badly as a bar
+// label.
 std::string display_piece(const Tokenizer& tok, int previous, int token) {
   if (token == kBos) return "<s>";
   if (token == kEos) return "</s>";
   return tok.decode(previous, token);
 }
 
-std::vector<Candidate> top_candidates(const float* logits, const float* other, int vocab, const Tokenizer& tok,
-                                      bool logits_are_teacher) {
+std::vector<Candidate> top_candidates(const float* logits, const float* other, int vocab,
+                                      const Tokenizer& tok, bool logits_are_teacher) {
   auto probabilities = [vocab](const float* z) {
-    const double max = *std::max_element(z, z + vocab);
+    const double log_sum = log_sum_exp(z, vocab);
     std::vector<double> p(vocab);
-    double sum = 0;
-    for (int i = 0; i < vocab; ++i) sum += (p[i] = std::exp(double(z[i]) - max));
-    for (double& v : p) v /= sum;
+    for (int i = 0; i < vocab; ++i) p[i] = std::exp(double(z[i]) - log_sum);
     return p;
   };
   const auto p = probabilities(logits), q = probabilities(other);
   std::vector<int> order(vocab);
   for (int i = 0; i < vocab; ++i) order[i] = i;
   const int k = std::min(10, vocab);
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&p](int a, int b) { return p[a] > p[b]; });
+  std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                    [&p](int a, int b) { return p[a] > p[b]; });
   std::vector<Candidate> out;
   for (int i = 0; i < k; ++i) {
     const int t = order[i];
@@ -53,13 +55,15 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
 Result<std::unique_ptr<Playground>> Playground::create(const std::vector<uint8_t>& model_bytes,
                                                        const std::string& model_name,
                                                        const std::vector<uint8_t>& tokenizer_bytes,
-                                                       const std::string& tokenizer_name, uint64_t max_model_bytes) {
+                                                       const std::string& tokenizer_name,
+                                                       uint64_t max_model_bytes) {
   // The page's heap holds the file, the weights and the run: one budget bounds file and run alike.
-  auto weights = parse_checkpoint(model_bytes.data(), model_bytes.size(), model_name, max_model_bytes, max_model_bytes);
-  if (!weights.ok()) return Error{weights.error()};
+  auto weights = parse_checkpoint(model_bytes.data(), model_bytes.size(), model_name,
+                                  max_model_bytes, max_model_bytes);
+  RETURN_IF_ERROR(weights);
   auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(), tokenizer_name,
                                     weights.value()->config.vocab_size);
-  if (!tokenizer.ok()) return Error{tokenizer.error()};
+  RETURN_IF_ERROR(tokenizer);
   std::unique_ptr<Playground> p(new Playground());
   p->teacher_ = std::make_unique<Transformer>(weights.value());
   p->student_ = std::make_unique<Transformer>(*p->teacher_);
@@ -72,7 +76,7 @@ Result<std::unique_ptr<Playground>> Playground::create(const std::vector<uint8_t
 
 Status Playground::set_calibration(const std::vector<std::string>& lines) {
   auto sequences = encode_lines(lines, *tokenizer_, config(), LongLines::kTruncate);
-  if (!sequences.ok()) return Error{sequences.error()};
+  RETURN_IF_ERROR(sequences);
   calibration_ = std::move(sequences.value());
   distiller_.reset();  // trained on the previous set
   distilled_.clear();
@@ -83,21 +87,24 @@ namespace {
 
 // Everything that decides a distilled student but the number of steps.
 std::string distill_run_key(const StudentPlan& p) {
-  std::string key = structure_name(p.structure) + "|" + std::to_string(p.block) + "|" + matrix_names(p.matrices) +
-                    "|" + projection_name(p.distill.init) + "|" + std::to_string(p.lambda) + "|" +
-                    std::to_string(p.distill.learning_rate) + "|" + std::to_string(p.distill.batch) + "|" +
-                    std::to_string(p.distill.seed) + "|" + std::to_string(p.distill.train_norms) + "|";
+  std::string key = structure_name(p.structure) + "|" + std::to_string(p.block) + "|" +
+                    matrix_names(p.matrices) + "|" + projection_name(p.distill.init) + "|" +
+                    std::to_string(p.lambda) + "|" + std::to_string(p.distill.learning_rate) + "|" +
+                    std::to_string(p.distill.batch) + "|" + std::to_string(p.distill.seed) + "|" +
+                    std::to_string(p.distill.train_norms) + "|";
   for (int l : p.layers) key += std::to_string(l) + ",";
   return key;
 }
 
-std::string plan_key(const StudentPlan& p) { return distill_run_key(p) + "|" + std::to_string(p.distill.steps); }
+std::string plan_key(const StudentPlan& p) {
+  return distill_run_key(p) + "|" + std::to_string(p.distill.steps);
+}
 
 }  // namespace
 
 Status Playground::install(const StudentPlan& plan, const StudentParameters& parameters) {
   auto student = assemble_student(*teacher_, plan, parameters);
-  if (!student.ok()) return Error{student.error()};
+  RETURN_IF_ERROR(student);
   student_ = std::make_unique<Transformer>(std::move(student.value()));
   plan_ = plan;
   return ok_status();
@@ -105,9 +112,10 @@ Status Playground::install(const StudentPlan& plan, const StudentParameters& par
 
 Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
   Status valid = check_plan(plan);
-  if (!valid.ok()) return Error{valid.error()};
+  RETURN_IF_ERROR(valid);
   for (int l : plan.layers)
-    if (l < 0 || l >= config().n_layers) return Error{"layer " + std::to_string(l) + " is out of range"};
+    if (l < 0 || l >= config().n_layers)
+      return Error{"layer " + std::to_string(l) + " is out of range"};
   projector_.reset();
   // At B = 1 a circulant student is the teacher itself: nothing to distill.
   const bool teacher_itself = plan.block == 1 && plan.structure == Structure::kCirculant;
@@ -115,25 +123,26 @@ Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
     StudentPlan p = plan;
     if (teacher_itself) p.projection = Projection::kFrobenius;
     auto projector = StudentProjector::create(*teacher_, p, calibration_);
-    if (!projector.ok()) return Error{projector.error()};
+    RETURN_IF_ERROR(projector);
     projector_ = std::move(projector.value());
     projected_plan_ = plan;
-    const bool slow = p.projection == Projection::kLossAware || p.projection == Projection::kLossAwareSequential;
+    const bool slow =
+        p.projection == Projection::kLossAware || p.projection == Projection::kLossAwareSequential;
     if (slow) return projector_->layers_total();  // advance() calibrates a layer at a time
     auto done = advance(projector_->layers_total());
-    if (!done.ok()) return Error{done.error()};
+    RETURN_IF_ERROR(done);
     return 0;
   }
   for (const SavedStudent& s : allow_saved ? saved_ : std::vector<SavedStudent>{})
     if (plan_key(s.plan) == plan_key(plan)) {
       Status ok = install(plan, s.parameters);
-      if (!ok.ok()) return Error{ok.error()};
+      RETURN_IF_ERROR(ok);
       return 0;
     }
   auto done = distilled_.find(plan_key(plan));
   if (done != distilled_.end()) {
     Status ok = install(plan, done->second);
-    if (!ok.ok()) return Error{ok.error()};
+    RETURN_IF_ERROR(ok);
     return 0;
   }
   // Same run with fewer steps so far: continue it (steps are the same whatever the total).
@@ -141,18 +150,19 @@ Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
                       distiller_->steps_done() <= plan.distill.steps;
   if (!resume) {
     auto created = Distiller::create(*teacher_, plan, calibration_);
-    if (!created.ok()) return Error{created.error()};
+    RETURN_IF_ERROR(created);
     distiller_ = std::move(created.value());
   }
   distiller_->set_steps(plan.distill.steps);
   Status ok = install(plan, distiller_->parameters());
-  if (!ok.ok()) return Error{ok.error()};
+  RETURN_IF_ERROR(ok);
   plan_.distill.steps = distiller_->steps_done();  // the student shown holds these steps
   return plan.distill.steps - distiller_->steps_done();
 }
 
 bool Playground::student_ready(const StudentPlan& plan, bool allow_saved) const {
-  if (plan.projection != Projection::kDistill || (plan.block == 1 && plan.structure == Structure::kCirculant))
+  if (plan.projection != Projection::kDistill ||
+      (plan.block == 1 && plan.structure == Structure::kCirculant))
     return true;
   if (distilled_.count(plan_key(plan))) return true;
   if (!allow_saved) return false;
@@ -177,19 +187,20 @@ Result<BuildProgress> Playground::advance(int max_units) {
     if (!p.done()) return progress;
     Status ok = install(projected_plan_, p.take_parameters());
     projector_.reset();
-    if (!ok.ok()) return Error{ok.error()};
+    RETURN_IF_ERROR(ok);
     return progress;
   }
   if (!distiller_) return Error{"no student is being built: choose a plan first"};
   Distiller& d = *distiller_;
   progress.unit = "step";
   progress.total = d.plan().distill.steps;
-  for (int i = 0; i < max_units && d.steps_done() < progress.total; ++i) progress.batch_kl = d.step();
+  for (int i = 0; i < max_units && d.steps_done() < progress.total; ++i)
+    progress.batch_kl = d.step();
   progress.done = d.steps_done();
   StudentPlan shown = d.plan();
   shown.distill.steps = d.steps_done();
   Status ok = install(shown, d.parameters());
-  if (!ok.ok()) return Error{ok.error()};
+  RETURN_IF_ERROR(ok);
   // Kept: every finished run, and the latest steps of an unfinished one (where a cancel leaves
   // it); bounded, since a student may hold megabytes.
   const std::string key = plan_key(shown);
@@ -202,7 +213,7 @@ Result<BuildProgress> Playground::advance(int max_units) {
 
 Status Playground::load_students(const std::vector<uint8_t>& bytes, const std::string& name) {
   auto students = parse_students(bytes.data(), bytes.size(), name, teacher_->weights());
-  if (!students.ok()) return Error{students.error()};
+  RETURN_IF_ERROR(students);
   saved_ = std::move(students.value());
   return ok_status();
 }
@@ -218,19 +229,21 @@ const std::vector<float>& Playground::teacher_logits(const std::vector<int>& tok
   if (teacher_cache_.size() > 64) teacher_cache_.clear();  // prompts typed one after another
   RunState state(config());
   const float* logits = forward(*teacher_, state, tokens.data(), int(tokens.size()), true);
-  return teacher_cache_[tokens] = std::vector<float>(logits, logits + tokens.size() * config().vocab_size);
+  return teacher_cache_[tokens] =
+             std::vector<float>(logits, logits + tokens.size() * config().vocab_size);
 }
 
 Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   auto tokens = encode_prompt(*tokenizer_, config(), prompt);
-  if (!tokens.ok()) return Error{tokens.error()};
+  RETURN_IF_ERROR(tokens);
   const int n = int(tokens->size()), vocab = config().vocab_size;
   const std::vector<float>& t = teacher_logits(tokens.value());
   RunState state(config());
   const float* s = forward(*student_, state, tokens->data(), n, true);
   PromptAnalysis a;
   a.tokens = tokens.value();
-  for (int i = 0; i < n; ++i) a.pieces.push_back(display_piece(*tokenizer_, i ? a.tokens[i - 1] : kBos, a.tokens[i]));
+  for (int i = 0; i < n; ++i)
+    a.pieces.push_back(display_piece(*tokenizer_, i ? a.tokens[i - 1] : kBos, a.tokens[i]));
   a.pieces = whole_characters(a.pieces);
   PromptResult r = compare_prompt(t.data(), s, n, vocab);
   a.positions = r.positions;
@@ -243,7 +256,8 @@ Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   return a;
 }
 
-Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts, Positions positions) const {
+Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts,
+                                        Positions positions) const {
   std::vector<PromptResult> results;
   const int vocab = config().vocab_size;
   RunState state(config());
@@ -255,7 +269,8 @@ Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts,
     state.reset();
     const bool all = positions == Positions::kAll;
     const float* s = forward(*student_, state, tokens->data(), n, all);
-    results.push_back(compare_prompt(all ? t.data() : t.data() + size_t(n - 1) * vocab, s, all ? n : 1, vocab));
+    results.push_back(
+        compare_prompt(all ? t.data() : t.data() + size_t(n - 1) * vocab, s, all ? n : 1, vocab));
   }
   return summarize(std::move(results));
 }
@@ -264,13 +279,33 @@ std::vector<Throughput> Playground::benchmark(const ThroughputSettings& settings
   return measure_throughput({teacher_.get(), student_.get()}, settings);
 }
 
-Result<Generation> Playground::generate(const std::string& prompt, int steps, const SamplerSettings& sampler,
-                                        bool use_student) const {
-  return circulant::generate(use_student ? *student_ : *teacher_, *tokenizer_, prompt, steps, sampler);
+void Playground::warm_up(double milliseconds) const {
+  const auto start = std::chrono::steady_clock::now();
+  ThroughputSettings quick;
+  quick.prompt_tokens = 16, quick.decode_tokens = 16, quick.runs = 1;
+  do measure_throughput({teacher_.get()}, quick);
+  while (
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() <
+      milliseconds);
 }
 
-Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int block_row, int block_col) const {
-  if (layer < 0 || layer >= config().n_layers) return Error{"layer " + std::to_string(layer) + " is out of range"};
+Playground::DecodeBound Playground::decode_bound() const {
+  DecodeBound b;
+  b.weight_bytes = decode_weight_bytes(*teacher_);
+  b.stream_bytes_per_second = streaming_read_bytes_per_second(size_t(b.weight_bytes), 5);
+  return b;
+}
+
+Result<Generation> Playground::generate(const std::string& prompt, int steps,
+                                        const SamplerSettings& sampler, bool use_student) const {
+  return circulant::generate(use_student ? *student_ : *teacher_, *tokenizer_, prompt, steps,
+                             sampler);
+}
+
+Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int block_row,
+                                            int block_col) const {
+  if (layer < 0 || layer >= config().n_layers)
+    return Error{"layer " + std::to_string(layer) + " is out of range"};
   const Transformer& teacher = *teacher_;
   const Transformer& student = *student_;
   const LinearOperator& dense = teacher.layer(layer).mlp(matrix);
@@ -283,13 +318,15 @@ Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int blo
   // Blocks of B×B for every structure, so the view moves with the slider.
   const int B = &patched == &dense ? 1 : plan_.block;
   if (block_row < 0 || block_col < 0 || block_row * B >= m || block_col * B >= n)
-    return Error{"block (" + std::to_string(block_row) + ", " + std::to_string(block_col) + ") is outside the matrix"};
+    return Error{"block (" + std::to_string(block_row) + ", " + std::to_string(block_col) +
+                 ") is outside the matrix"};
   // The student's matrix as dense (the teacher's own where this matrix is not patched).
   const std::vector<float> approx =
       circ       ? circ->to_dense()
       : low_rank ? low_rank->to_dense()
-      : &patched != &dense ? std::vector<float>(size_t(m) * n, 0.0f)  // removed
-                 : std::vector<float>(dense_op->weight(), dense_op->weight() + size_t(m) * n);
+      : &patched != &dense
+          ? std::vector<float>(size_t(m) * n, 0.0f)  // removed
+          : std::vector<float>(dense_op->weight(), dense_op->weight() + size_t(m) * n);
   const float* w = dense_op->weight();
   double err = 0, norm = 0;
   for (size_t i = 0; i < size_t(m) * n; ++i) {

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <map>
-#include <string>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,8 +45,8 @@ struct ParameterSummary {
 struct BuildProgress {
   int done = 0;
   int total = 0;
-  std::string unit;        // "layer" or "step"
-  double batch_kl = 0;     // distillation: KL of the last step's batch (nats)
+  std::string unit;     // "layer" or "step"
+  double batch_kl = 0;  // distillation: KL of the last step's batch (nats)
 };
 
 struct StructureView {  // one B×B block (capped at 64×64 for display), row-major
@@ -62,7 +61,8 @@ class Playground {
   static Result<std::unique_ptr<Playground>> create(const std::vector<uint8_t>& model_bytes,
                                                     const std::string& model_name,
                                                     const std::vector<uint8_t>& tokenizer_bytes,
-                                                    const std::string& tokenizer_name, uint64_t max_model_bytes);
+                                                    const std::string& tokenizer_name,
+                                                    uint64_t max_model_bytes);
 
   const Config& config() const { return teacher_->config(); }
   // Calibration prompts for loss-aware projections and distillation (lines of text).
@@ -89,9 +89,20 @@ class Playground {
   Result<Comparison> evaluate(const std::vector<std::string>& prompts, Positions positions) const;
   // Teacher first, then student, measured interleaved.
   std::vector<Throughput> benchmark(const ThroughputSettings& settings) const;
+  // Runs the teacher's prefill and decode for about `milliseconds`, so the browser compiles its
+  // hot code fully before the first measurement a user sees.
+  void warm_up(double milliseconds) const;
+  // What bounds decode here: bytes of teacher weights a token reads, and this machine's speed of
+  // streaming that many bytes (bytes per second).
+  struct DecodeBound {
+    int64_t weight_bytes = 0;
+    double stream_bytes_per_second = 0;
+  };
+  DecodeBound decode_bound() const;
   Result<Generation> generate(const std::string& prompt, int steps, const SamplerSettings& sampler,
                               bool use_student) const;
-  // The (block_row, block_col) block of an MLP matrix: dense, its circulant projection, the difference.
+  // The (block_row, block_col) block of an MLP matrix: dense, its circulant projection, the
+  // difference.
   Result<StructureView> structure(int layer, MlpMatrix matrix, int block_row, int block_col) const;
 
  private:
@@ -106,7 +117,7 @@ class Playground {
   StudentPlan plan_;
   std::unique_ptr<StudentProjector> projector_;  // a loss-aware calibration under way
   StudentPlan projected_plan_;                   // its plan
-  std::unique_ptr<Distiller> distiller_;       // the pending or last distillation
+  std::unique_ptr<Distiller> distiller_;         // the pending or last distillation
   std::vector<SavedStudent> saved_;
   std::map<std::string, StudentParameters> distilled_;  // this session's, by plan_key
   std::string unfinished_key_;                          // the entry of a run still under way

@@ -26,11 +26,13 @@ Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string
   std::vector<std::vector<int>> sequences;
   for (size_t i = 0; i < lines.size(); ++i) {
     const bool cut = long_lines == LongLines::kTruncate && lines[i].size() > fits;
-    std::vector<int> tokens = tokenizer.encode(cut ? std::string_view(lines[i]).substr(0, fits) : lines[i]);
+    std::vector<int> tokens =
+        tokenizer.encode(cut ? std::string_view(lines[i]).substr(0, fits) : lines[i]);
     if (int(tokens.size()) > config.seq_len && long_lines != LongLines::kKeep) {
       if (long_lines == LongLines::kError)
         return Error{"line " + std::to_string(i + 1) + " is " + std::to_string(tokens.size()) +
-                     " tokens, longer than the model's context of " + std::to_string(config.seq_len)};
+                     " tokens, longer than the model's context of " +
+                     std::to_string(config.seq_len)};
       tokens.resize(config.seq_len);
     }
     sequences.push_back(std::move(tokens));
@@ -38,7 +40,8 @@ Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string
   return sequences;
 }
 
-std::vector<std::vector<int>> stream_windows(const std::vector<std::vector<int>>& sequences, int window) {
+std::vector<std::vector<int>> stream_windows(const std::vector<std::vector<int>>& sequences,
+                                             int window) {
   std::vector<std::vector<int>> windows(1);
   for (const auto& sequence : sequences)
     for (int token : sequence) {

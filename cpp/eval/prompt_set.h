@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "model/config.h"
-#include "model/result.h"
 #include "model/tokenizer.h"
+#include "util/result.h"
 
 namespace circulant {
 
@@ -25,7 +25,8 @@ Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string
 
 // The sequences joined into one stream (each keeps its BOS, as in training) and cut into
 // consecutive windows of `window` tokens; the last window may be shorter.
-std::vector<std::vector<int>> stream_windows(const std::vector<std::vector<int>>& sequences, int window);
+std::vector<std::vector<int>> stream_windows(const std::vector<std::vector<int>>& sequences,
+                                             int window);
 
 int64_t count_tokens(const std::vector<std::vector<int>>& sequences);
 

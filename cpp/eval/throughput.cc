@@ -13,13 +13,9 @@ struct RunTimes {
   std::vector<double> prefill_seconds, decode_seconds, prefill_share, decode_share;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
 // One prefill of `prompt` then `decode` single-token steps; the tokens fed do not change the cost.
-void time_one_run(const Transformer& model, const std::vector<int>& prompt, int decode, RunTimes& out) {
+void time_one_run(const Transformer& model, const std::vector<int>& prompt, int decode,
+                  RunTimes& out) {
   RunState state(model.config());
   ForwardTimers prefill_timers, decode_timers;
   state.timers = &prefill_timers;
@@ -69,13 +65,22 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   return result;
 }
 
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
 int64_t decode_weight_bytes(const Transformer& model) {
   const Config& c = model.config();
-  int64_t floats = int64_t(c.vocab_size) * c.dim + c.dim + c.dim;  // classifier, final norm, one embedding row
+  int64_t floats =
+      int64_t(c.vocab_size) * c.dim + c.dim + c.dim;  // classifier, final norm, one embedding row
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerOperators& op = model.layer(l);
     floats += 2 * c.dim;  // the two norms
-    for (const auto* o : {op.wq.get(), op.wk.get(), op.wv.get(), op.wo.get(), op.w1.get(), op.w2.get(), op.w3.get()})
+    for (const auto* o : {op.wq.get(), op.wk.get(), op.wv.get(), op.wo.get(), op.w1.get(),
+                          op.w2.get(), op.w3.get()})
       floats += o->parameter_count();
   }
   return floats * int64_t(sizeof(float));
@@ -88,7 +93,9 @@ double streaming_read_bytes_per_second(size_t bytes, int runs) {
   for (int r = 0; r <= runs; ++r) {
     const auto start = std::chrono::steady_clock::now();
     sink = sink + stream_sum(buffer.data(), buffer.size());
-    if (r > 0) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (r > 0)
+      seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return double(buffer.size() * sizeof(float)) / median(seconds);
 }

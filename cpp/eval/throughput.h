@@ -1,4 +1,5 @@
-// Prefill and decode speed of one or more models, measured the same way, interleaved, in one process.
+// Prefill and decode speed of one or more models, measured the same way, interleaved, in one
+// process.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +24,10 @@ struct ThroughputSettings {
   int decode_tokens = 128;  // new tokens after the prompt
   int runs = 5;             // median over these, after one warm-up run
 };
+
+// The median (the mean of the middle two for an even count): the one definition, which the page
+// calls too (its benchmark takes the median over runs it makes one at a time).
+double median(std::vector<double> values);
 
 // Bytes of weights one decode step reads: every layer's operators as stored, the norms, the
 // classifier, and one embedding row.

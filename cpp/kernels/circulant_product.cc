@@ -3,17 +3,16 @@
 // over the q input blocks inside registers, lanes being independent outputs: nothing is
 // reassociated across lanes, so no -ffast-math is needed to vectorise.
 #include "kernels/circulant_product.h"
-#include "kernels/simd8.h"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 
+#include "kernels/simd8.h"
+
 namespace circulant {
 
 namespace {
-
-
 
 // In-register 8×8 transpose: unpack pairs, then pairs of pairs, then halves (the AVX recipe,
 // written with generic shuffles so wasm gets simd128 shuffles). rows[r][c] → rows[c][r].

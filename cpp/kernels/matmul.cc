@@ -13,11 +13,13 @@
 
 namespace circulant {
 
-void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in, float* y) {
+void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in,
+                           float* y) {
   for (int t = 0; t < rows; ++t) {
     for (int o = 0; o < out; ++o) {
       double sum = 0;
-      for (int i = 0; i < in; ++i) sum += double(weight[size_t(o) * in + i]) * x[size_t(t) * in + i];
+      for (int i = 0; i < in; ++i)
+        sum += double(weight[size_t(o) * in + i]) * x[size_t(t) * in + i];
       y[size_t(t) * out + o] = float(sum);
     }
   }
@@ -49,11 +51,13 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   for (int o = 0; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
 }
 
-void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out, int in, float* y) {
+void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out,
+                                      int in, float* y) {
   for (int t = 0; t < rows; ++t) {
     for (int i = 0; i < in; ++i) {
       double sum = 0;
-      for (int o = 0; o < out; ++o) sum += double(x[size_t(t) * out + o]) * weight[size_t(o) * in + i];
+      for (int o = 0; o < out; ++o)
+        sum += double(x[size_t(t) * out + o]) * weight[size_t(o) * in + i];
       y[size_t(t) * in + i] = float(sum);
     }
   }
@@ -80,15 +84,18 @@ void dot4(const float* x, const float* w, int in, float* y) {
     a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + i), xv));
     a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + i), xv));
   }
-  float s0 = horizontal_sum(a0), s1 = horizontal_sum(a1), s2 = horizontal_sum(a2), s3 = horizontal_sum(a3);
-  for (; i < in; ++i) s0 += w0[i] * x[i], s1 += w1[i] * x[i], s2 += w2[i] * x[i], s3 += w3[i] * x[i];
+  float s0 = horizontal_sum(a0), s1 = horizontal_sum(a1), s2 = horizontal_sum(a2),
+        s3 = horizontal_sum(a3);
+  for (; i < in; ++i)
+    s0 += w0[i] * x[i], s1 += w1[i] * x[i], s2 += w2[i] * x[i], s3 += w3[i] * x[i];
   y[0] = s0, y[1] = s1, y[2] = s2, y[3] = s3;
 }
 
 float dot1(const float* x, const float* w, int in) {
   v128_t acc = wasm_f32x4_splat(0);
   int i = 0;
-  for (; i + 4 <= in; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(w + i), wasm_v128_load(x + i)));
+  for (; i + 4 <= in; i += 4)
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(w + i), wasm_v128_load(x + i)));
   float s = horizontal_sum(acc);
   for (; i < in; ++i) s += w[i] * x[i];
   return s;
@@ -109,12 +116,14 @@ void matmul_rows(const float* x, int rows, const float* weight, int out, int in,
     }
   }
   for (; o < out; ++o)
-    for (int t = 0; t < rows; ++t) y[size_t(t) * out + o] = dot1(x + size_t(t) * in, weight + size_t(o) * in, in);
+    for (int t = 0; t < rows; ++t)
+      y[size_t(t) * out + o] = dot1(x + size_t(t) * in, weight + size_t(o) * in, in);
 }
 
 // Two rows of y and 16 of its columns live in eight registers while every row of W streams past:
 // each weight is loaded once per two rows of x.
-void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in, float* y) {
+void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
+                            float* y) {
   const int wide = in / 16 * 16;
   for (int t = 0; t < rows; t += 2) {
     const float* x0 = x + size_t(t) * out;
@@ -133,11 +142,13 @@ void matmul_rows_transposed(const float* x, int rows, const float* weight, int o
           b[k] = wasm_f32x4_add(b[k], wasm_f32x4_mul(s1, wv));
         }
       }
-      for (int k = 0; k < 4; ++k) wasm_v128_store(y0 + c + 4 * k, a[k]), wasm_v128_store(y1 + c + 4 * k, b[k]);
+      for (int k = 0; k < 4; ++k)
+        wasm_v128_store(y0 + c + 4 * k, a[k]), wasm_v128_store(y1 + c + 4 * k, b[k]);
     }
     for (int i = wide; i < in; ++i) {
       float s0 = 0, s1 = 0;
-      for (int o = 0; o < out; ++o) s0 += x0[o] * weight[size_t(o) * in + i], s1 += x1[o] * weight[size_t(o) * in + i];
+      for (int o = 0; o < out; ++o)
+        s0 += x0[o] * weight[size_t(o) * in + i], s1 += x1[o] * weight[size_t(o) * in + i];
       y0[i] = s0, y1[i] = s1;
     }
   }
@@ -145,7 +156,8 @@ void matmul_rows_transposed(const float* x, int rows, const float* weight, int o
 
 #else
 
-void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in, float* y) {
+void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
+                            float* y) {
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<RowMajor>(y, rows, in).noalias() =
       Eigen::Map<const RowMajor>(x, rows, out) * Eigen::Map<const RowMajor>(weight, out, in);

@@ -13,10 +13,13 @@ void matvec(const float* x, const float* weight, int out, int in, float* y);
 
 // y (rows, in) = x (rows, out) · W with W (out, in) row-major: the backward pass of matmul_rows
 // (distillation). Eigen natively; simd128 under WebAssembly.
-void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in, float* y);
+void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
+                            float* y);
 
 // Plain loops, the references the fast paths are tested against.
-void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out, int in, float* y);
-void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in, float* y);
+void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out,
+                                      int in, float* y);
+void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in,
+                           float* y);
 
 }  // namespace circulant

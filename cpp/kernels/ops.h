@@ -1,6 +1,9 @@
 // The small blocks of the transformer, each over `rows` rows at once (llama2.c's conventions).
 #pragma once
 
+#include <cmath>
+#include <cstddef>
+
 #include "kernels/simd8.h"
 
 namespace circulant {
@@ -31,6 +34,17 @@ void swiglu(float* gate, const float* up, int n);
 
 // x (n) += delta (n)
 void add_in_place(float* x, const float* delta, int n);
+
+// log Σ exp(z[i]), stable (the maximum subtracted first), summed in double: the one log-sum-exp
+// of the engine (metrics, perplexity, the page's probabilities, distillation targets).
+template <class T>
+double log_sum_exp(const T* z, int n) {
+  double max = double(z[0]);
+  for (int i = 1; i < n; ++i) max = double(z[i]) > max ? double(z[i]) : max;
+  double sum = 0;
+  for (int i = 0; i < n; ++i) sum += std::exp(double(z[i]) - max);
+  return max + std::log(sum);
+}
 
 // Σ x[i] read once, in order, into four 8-wide accumulators: the fastest way to stream n floats,
 // so the bound a memory-bound kernel is measured against.

@@ -12,8 +12,8 @@
 namespace circulant {
 
 template <class T>
-void spectral_forward(const T* xr, const T* xi, int rows, int q, int x_stride, const T* ctr, const T* cti, int p,
-                      T* yr, T* yi, int y_stride) {
+void spectral_forward(const T* xr, const T* xi, int rows, int q, int x_stride, const T* ctr,
+                      const T* cti, int p, T* yr, T* yi, int y_stride) {
   for (int t = 0; t < rows; ++t) {
     T* __restrict__ ar = yr + size_t(t) * y_stride;
     T* __restrict__ ai = yi + size_t(t) * y_stride;
@@ -28,8 +28,8 @@ void spectral_forward(const T* xr, const T* xi, int rows, int q, int x_stride, c
 }
 
 template <class T>
-void spectral_input(const T* dyr, const T* dyi, int rows, int p, int y_stride, const T* cr_, const T* ci_, int q,
-                    T* dxr, T* dxi, int x_stride) {
+void spectral_input(const T* dyr, const T* dyi, int rows, int p, int y_stride, const T* cr_,
+                    const T* ci_, int q, T* dxr, T* dxi, int x_stride) {
   for (int t = 0; t < rows; ++t) {
     T* __restrict__ ar = dxr + size_t(t) * x_stride;
     T* __restrict__ ai = dxi + size_t(t) * x_stride;
@@ -44,8 +44,8 @@ void spectral_input(const T* dyr, const T* dyi, int rows, int p, int y_stride, c
 }
 
 template <class T>
-void spectral_weights(const T* dyr, const T* dyi, int rows, int p, int y_stride, const T* xr, const T* xi, int q,
-                      int x_stride, T* gr, T* gi) {
+void spectral_weights(const T* dyr, const T* dyi, int rows, int p, int y_stride, const T* xr,
+                      const T* xi, int q, int x_stride, T* gr, T* gi) {
   for (int t = 0; t < rows; ++t) {
     const T* __restrict__ sr = xr + size_t(t) * x_stride;
     const T* __restrict__ si = xi + size_t(t) * x_stride;

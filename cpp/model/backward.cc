@@ -49,7 +49,8 @@ void rmsnorm(const T* x, const T* gain, int rows, int n, T* out) {
 // dx (rows, n) += ∂/∂x of rmsnorm given dy; gain_grad (n) += ∂/∂gain when not null.
 //   y_i = g_i x_i r,  r = (mean x² + eps)^−½:  dx_i = r g_i dy_i − (r³/n) x_i Σ_j dy_j g_j x_j
 template <class T>
-void rmsnorm_backward(const T* x, const T* gain, const T* dy, int rows, int n, T* dx, T* gain_grad) {
+void rmsnorm_backward(const T* x, const T* gain, const T* dy, int rows, int n, T* dx,
+                      T* gain_grad) {
   for (int t = 0; t < rows; ++t) {
     const T *xr = x + size_t(t) * n, *dyr = dy + size_t(t) * n;
     T ss = 0, projection = 0;
@@ -84,7 +85,9 @@ void rope(T* vec, int rows, const int* positions, int n_heads, int head_size, bo
 }
 
 template <class T>
-T sigmoid(T a) { return T(1) / (T(1) + std::exp(-a)); }
+T sigmoid(T a) {
+  return T(1) / (T(1) + std::exp(-a));
+}
 
 }  // namespace
 
@@ -97,7 +100,8 @@ void FrozenDense<T>::forward(const T* x, int rows, T* y) const {
   if constexpr (std::is_same<T, float>::value) {
     matmul_rows(x, rows, weight_, out_, in_, y);
   } else {
-    view(y, rows, out_, out_).noalias() = view(x, rows, in_, in_) * view(weight_, out_, in_, in_).transpose();
+    view(y, rows, out_, out_).noalias() =
+        view(x, rows, in_, in_) * view(weight_, out_, in_, in_).transpose();
   }
 }
 
@@ -155,25 +159,25 @@ const T* DifferentiableWeights<T>::at(const float* tensor) const {
 template <class T>
 struct KlBackprop<T>::Tape {
   struct Layer {
-    std::vector<T> x;       // (rows, dim) residual stream entering the layer
-    std::vector<T> xn;      // (rows, dim) attention norm output
-    std::vector<T> q;       // (rows, dim) queries after rotary
-    std::vector<T> k, v;    // (rows, kv_dim) keys after rotary, values
-    std::vector<T> probs;   // per sequence, per head: (length, length) attention weights
-    std::vector<T> o;       // (rows, dim) attention output before wo
-    std::vector<T> x_mid;   // (rows, dim) residual stream after attention
-    std::vector<T> xm;      // (rows, dim) MLP norm output
-    std::vector<T> a, b;    // (rows, hidden) gate and up
-    std::vector<T> h;       // (rows, hidden) silu(a) ⊙ b
+    std::vector<T> x;      // (rows, dim) residual stream entering the layer
+    std::vector<T> xn;     // (rows, dim) attention norm output
+    std::vector<T> q;      // (rows, dim) queries after rotary
+    std::vector<T> k, v;   // (rows, kv_dim) keys after rotary, values
+    std::vector<T> probs;  // per sequence, per head: (length, length) attention weights
+    std::vector<T> o;      // (rows, dim) attention output before wo
+    std::vector<T> x_mid;  // (rows, dim) residual stream after attention
+    std::vector<T> xm;     // (rows, dim) MLP norm output
+    std::vector<T> a, b;   // (rows, hidden) gate and up
+    std::vector<T> h;      // (rows, hidden) silu(a) ⊙ b
   };
   int rows = 0;
-  std::vector<int> starts;     // (sequences + 1) first row of each sequence
-  std::vector<int> positions;  // (rows) position of each row within its sequence
+  std::vector<int> starts;           // (sequences + 1) first row of each sequence
+  std::vector<int> positions;        // (rows) position of each row within its sequence
   std::vector<size_t> prob_offsets;  // (sequences) offset of each sequence's weights in probs
   std::vector<Layer> layers;
-  std::vector<T> x_final;   // (rows, dim)
-  std::vector<T> xf;        // (rows, dim) final norm output
-  std::vector<T> logits;    // (rows, vocab); the loss turns it into its gradient
+  std::vector<T> x_final;  // (rows, dim)
+  std::vector<T> xf;       // (rows, dim) final norm output
+  std::vector<T> logits;   // (rows, vocab); the loss turns it into its gradient
   // Gradients and scratch of the backward pass.
   std::vector<T> dx, d_mid, d_in, d_norm, d_q, d_k, d_v, d_h, d_a, d_b, scratch_dim;
   std::vector<T> d_probs;  // (longest sequence) gradient of one row of attention scores
@@ -198,7 +202,8 @@ struct KlBackprop<T>::Tape {
       l.k.resize(r * kv), l.v.resize(r * kv), l.probs.resize(probs);
       for (auto* v : {&l.a, &l.b, &l.h}) v->resize(r * hidden);
     }
-    for (auto* v : {&x_final, &xf, &dx, &d_mid, &d_in, &d_norm, &d_q, &scratch_dim}) v->resize(r * dim);
+    for (auto* v : {&x_final, &xf, &dx, &d_mid, &d_in, &d_norm, &d_q, &scratch_dim})
+      v->resize(r * dim);
     for (auto* v : {&d_k, &d_v}) v->resize(r * kv);
     for (auto* v : {&d_h, &d_a, &d_b}) v->resize(r * hidden);
     logits.resize(r * c.vocab_size);
@@ -245,7 +250,8 @@ void axpy(T a, const T* x, int n, T* y) {
 // probs (heads, n, n) and o (n, dim) from q (n, dim), k, v (n, kv_dim); causal. Row t of a head
 // reads its query against keys 0..t, as the inference forward does.
 template <class T>
-void attention_forward(const AttentionShape<T>& s, const T* q, const T* k, const T* v, int n, T* probs, T* o) {
+void attention_forward(const AttentionShape<T>& s, const T* q, const T* k, const T* v, int n,
+                       T* probs, T* o) {
   const T scale = T(1) / std::sqrt(T(s.head_size));
   for (int h = 0; h < s.n_heads; ++h) {
     const int qo = h * s.head_size, kvo = (h / s.group) * s.head_size;
@@ -253,7 +259,9 @@ void attention_forward(const AttentionShape<T>& s, const T* q, const T* k, const
       T* p = probs + (size_t(h) * n + t) * n;
       const T* qt = q + size_t(t) * s.dim + qo;
       T max = -std::numeric_limits<T>::infinity();
-      for (int u = 0; u <= t; ++u) max = std::max(max, p[u] = dot_product(qt, k + size_t(u) * s.kv_dim + kvo, s.head_size) * scale);
+      for (int u = 0; u <= t; ++u)
+        max = std::max(max,
+                       p[u] = dot_product(qt, k + size_t(u) * s.kv_dim + kvo, s.head_size) * scale);
       double sum = 0;
       for (int u = 0; u <= t; ++u) sum += (p[u] = std::exp(p[u] - max));
       T* ot = o + size_t(t) * s.dim + qo;
@@ -270,8 +278,8 @@ void attention_forward(const AttentionShape<T>& s, const T* q, const T* k, const
 // From d_o (n, dim): d_q (n, dim) overwritten, d_k, d_v (n, kv_dim) accumulated. Softmax
 // backward, then the 1/√d of the scores: dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √d.
 template <class T>
-void attention_backward(const AttentionShape<T>& s, const T* q, const T* k, const T* v, const T* probs, const T* d_o,
-                        int n, T* d_scores, T* d_q, T* d_k, T* d_v) {
+void attention_backward(const AttentionShape<T>& s, const T* q, const T* k, const T* v,
+                        const T* probs, const T* d_o, int n, T* d_scores, T* d_q, T* d_k, T* d_v) {
   const T scale = T(1) / std::sqrt(T(s.head_size));
   for (int h = 0; h < s.n_heads; ++h) {
     const int qo = h * s.head_size, kvo = (h / s.group) * s.head_size;
@@ -314,8 +322,8 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
   T* x = tp.layers[0].x.data();  // token embedding
   for (size_t s = 0; s < batch.size(); ++s)
     for (int p = 0; p < batch[s].length; ++p)
-      std::memcpy(x + size_t(tp.starts[s] + p) * dim, model_.token_embedding + size_t(batch[s].tokens[p]) * dim,
-                  dim * sizeof(T));
+      std::memcpy(x + size_t(tp.starts[s] + p) * dim,
+                  model_.token_embedding + size_t(batch[s].tokens[p]) * dim, dim * sizeof(T));
 
   for (int l = 0; l < c.n_layers; ++l) {
     const auto& w = model_.layers[l];
@@ -330,7 +338,8 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
     for (size_t s = 0; s < batch.size(); ++s) {
       const size_t r0 = tp.starts[s];
       attention_forward(shape, a.q.data() + r0 * dim, a.k.data() + r0 * kv, a.v.data() + r0 * kv,
-                        batch[s].length, a.probs.data() + tp.prob_offsets[s], a.o.data() + r0 * dim);
+                        batch[s].length, a.probs.data() + tp.prob_offsets[s],
+                        a.o.data() + r0 * dim);
     }
     w.wo->forward(a.o.data(), rows, a.x_mid.data());
     for (size_t i = 0; i < size_t(rows) * dim; ++i) a.x_mid[i] += a.x[i];
@@ -347,7 +356,8 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
 
   // Final norm and classifier at every position.
   rmsnorm(tp.x_final.data(), model_.rms_final, rows, dim, tp.xf.data());
-  FrozenDense<T>(model_.classifier, c.vocab_size, dim).forward(tp.xf.data(), rows, tp.logits.data());
+  FrozenDense<T>(model_.classifier, c.vocab_size, dim)
+      .forward(tp.xf.data(), rows, tp.logits.data());
 }
 
 // KL(p ‖ q) = Σ p (log p − log q) with q = softmax(logits); ∂/∂logits of the batch mean is
@@ -395,26 +405,28 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
   if (first == c.n_layers) return;
 
   T* dx = tp.dx.data();  // ∂L/∂(residual stream) at the current depth
-  FrozenDense<T>(model_.classifier, c.vocab_size, dim).backward(nullptr, tp.logits.data(), rows, tp.d_norm.data(),
-                                                                 nullptr);
+  FrozenDense<T>(model_.classifier, c.vocab_size, dim)
+      .backward(nullptr, tp.logits.data(), rows, tp.d_norm.data(), nullptr);
   std::fill(tp.dx.begin(), tp.dx.end(), T(0));
-  rmsnorm_backward(tp.x_final.data(), model_.rms_final, tp.d_norm.data(), rows, dim, dx, (T*)nullptr);
+  rmsnorm_backward(tp.x_final.data(), model_.rms_final, tp.d_norm.data(), rows, dim, dx,
+                   (T*)nullptr);
 
   for (int l = c.n_layers - 1; l >= first; --l) {
     const auto& w = model_.layers[l];
     const typename Tape::Layer& a = tp.layers[l];
     // MLP block, x_out = x_mid + w2(h): dx flows to x_mid unchanged and through the MLP.
-    w.w2->backward(a.h.data(), dx, rows, tp.d_h.data(), w.w2_grad);
+    w.w2->backward(a.h.data(), dx, rows, tp.d_h.data(), w.gradients.w2);
     for (size_t i = 0; i < rh; ++i) {
       const T sig = sigmoid(a.a[i]), silu = a.a[i] * sig;
       tp.d_b[i] = tp.d_h[i] * silu;
       tp.d_a[i] = tp.d_h[i] * a.b[i] * sig * (T(1) + a.a[i] * (T(1) - sig));
     }
-    w.w1->backward(a.xm.data(), tp.d_a.data(), rows, tp.d_norm.data(), w.w1_grad);
-    w.w3->backward(a.xm.data(), tp.d_b.data(), rows, tp.scratch_dim.data(), w.w3_grad);
+    w.w1->backward(a.xm.data(), tp.d_a.data(), rows, tp.d_norm.data(), w.gradients.w1);
+    w.w3->backward(a.xm.data(), tp.d_b.data(), rows, tp.scratch_dim.data(), w.gradients.w3);
     for (size_t i = 0; i < rd; ++i) tp.d_norm[i] += tp.scratch_dim[i];
     std::copy(dx, dx + rd, tp.d_mid.data());
-    rmsnorm_backward(a.x_mid.data(), w.rms_ffn, tp.d_norm.data(), rows, dim, tp.d_mid.data(), w.rms_ffn_grad);
+    rmsnorm_backward(a.x_mid.data(), w.rms_ffn, tp.d_norm.data(), rows, dim, tp.d_mid.data(),
+                     w.rms_ffn_grad);
     if (l == first) break;  // nothing below this layer's MLP has a parameter to train
 
     // Attention block, x_mid = x + wo(attention(norm(x))).
@@ -426,8 +438,9 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
       const int n = batch[s].length;
       if (tp.d_probs.size() < size_t(n)) tp.d_probs.resize(size_t(n));
       attention_backward(shape, a.q.data() + r0 * dim, a.k.data() + r0 * kv, a.v.data() + r0 * kv,
-                         a.probs.data() + tp.prob_offsets[s], tp.scratch_dim.data() + r0 * dim, n, tp.d_probs.data(),
-                         tp.d_q.data() + r0 * dim, tp.d_k.data() + r0 * kv, tp.d_v.data() + r0 * kv);
+                         a.probs.data() + tp.prob_offsets[s], tp.scratch_dim.data() + r0 * dim, n,
+                         tp.d_probs.data(), tp.d_q.data() + r0 * dim, tp.d_k.data() + r0 * kv,
+                         tp.d_v.data() + r0 * kv);
     }
     rope(tp.d_q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), true);
     rope(tp.d_k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), true);

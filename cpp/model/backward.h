@@ -64,10 +64,12 @@ struct DifferentiableModel {
     const DifferentiableLinear<T>* w1 = nullptr;  // MLP gate (hidden, dim)
     const DifferentiableLinear<T>* w2 = nullptr;  // MLP down (dim, hidden)
     const DifferentiableLinear<T>* w3 = nullptr;  // MLP up (hidden, dim)
-    T* w1_grad = nullptr;  // the operators' parameter gradients, null when frozen
-    T* w2_grad = nullptr;
-    T* w3_grad = nullptr;
-    bool trainable() const { return rms_ffn_grad || w1_grad || w2_grad || w3_grad; }
+    struct {
+      T* w1 = nullptr;  // the MLP operators' parameter gradients, null when frozen
+      T* w2 = nullptr;
+      T* w3 = nullptr;
+    } gradients;
+    bool trainable() const { return rms_ffn_grad || gradients.w1 || gradients.w2 || gradients.w3; }
   };
   std::vector<Layer> layers;  // (n_layers)
 };
@@ -96,9 +98,9 @@ class DifferentiableWeights {
 // each of its positions.
 template <class T>
 struct KlTarget {
-  const int* tokens = nullptr;              // (length)
+  const int* tokens = nullptr;  // (length)
   int length = 0;
-  const T* teacher_log_probs = nullptr;     // (length, vocab_size)
+  const T* teacher_log_probs = nullptr;  // (length, vocab_size)
 };
 
 template <class T>

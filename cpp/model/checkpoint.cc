@@ -1,10 +1,10 @@
 // Checkpoint parsing: header validation first, exact file-length check, then one allocation.
 #include "model/checkpoint.h"
 
-#include <algorithm>
-#include <climits>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -33,7 +33,8 @@ int32_t read_i32(const uint8_t* p) {
 }
 
 std::string range_error(const char* field, long value, long max) {
-  return std::string(field) + " is " + std::to_string(value) + ", expected 1.." + std::to_string(max);
+  return std::string(field) + " is " + std::to_string(value) + ", expected 1.." +
+         std::to_string(max);
 }
 
 // Floats in the file after the header, in llama2.c's order (legacy adds the unused RoPE tables).
@@ -53,7 +54,11 @@ void assign_pointers(Weights& w, bool legacy) {
   const Config& c = w.config;
   const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), L = c.n_layers;
   const float* p = w.storage.data();
-  auto take = [&p](size_t n) { const float* t = p; p += n; return t; };
+  auto take = [&p](size_t n) {
+    const float* t = p;
+    p += n;
+    return t;
+  };
   w.layers.assign(L, Weights::Layer{});
   auto per_layer = [&](const float* Weights::Layer::*field, size_t n) {
     for (auto& layer : w.layers) layer.*field = take(n);
@@ -95,14 +100,17 @@ Status validate_config(const Config& c) {
     return Error{range_error("n_kv_heads", c.n_kv_heads, c.n_heads)};
   if (c.vocab_size < 1 || c.vocab_size > kMaxVocab)
     return Error{range_error("vocab_size", c.vocab_size, kMaxVocab)};
-  if (c.seq_len < 1 || c.seq_len > kMaxSeqLen) return Error{range_error("seq_len", c.seq_len, kMaxSeqLen)};
+  if (c.seq_len < 1 || c.seq_len > kMaxSeqLen)
+    return Error{range_error("seq_len", c.seq_len, kMaxSeqLen)};
   if (c.dim % c.n_heads != 0)
-    return Error{"n_heads " + std::to_string(c.n_heads) + " does not divide dim " + std::to_string(c.dim)};
+    return Error{"n_heads " + std::to_string(c.n_heads) + " does not divide dim " +
+                 std::to_string(c.dim)};
   if (c.n_heads % c.n_kv_heads != 0)
     return Error{"n_kv_heads " + std::to_string(c.n_kv_heads) + " does not divide n_heads " +
                  std::to_string(c.n_heads)};
   if (c.head_size() % 2 != 0)
-    return Error{"head size " + std::to_string(c.head_size()) + " is odd; rotary embeddings need pairs"};
+    return Error{"head size " + std::to_string(c.head_size()) +
+                 " is odd; rotary embeddings need pairs"};
   return ok_status();
 }
 
@@ -124,7 +132,8 @@ Status regular_file(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) return fail(path, "cannot open the file; check the path");
   if (!S_ISREG(info.st_mode))
-    return fail(path, std::string("is ") + (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
+    return fail(path, std::string("is ") +
+                          (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
                           "; give the path of a file");
   return ok_status();
 }
@@ -138,7 +147,7 @@ uint64_t run_state_bytes(const Config& c) {
 
 Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes) {
   Status regular = regular_file(path);
-  if (!regular.ok()) return Error{regular.error()};
+  RETURN_IF_ERROR(regular);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return fail(path, "cannot open the file; check the path");
   const std::streamoff size = in.tellg();
@@ -213,10 +222,12 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
   if (run_state_bytes(c) > max_run_bytes)
-    return fail(name, "running this model needs " + gib(run_state_bytes(c)) + " for its KV cache (" +
-                          std::to_string(c.n_layers) + " layers × seq_len " + std::to_string(c.seq_len) +
-                          " × kv_dim " + std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
-                          gib(max_run_bytes) + "; use a model with a shorter context (or raise --max-memory)");
+    return fail(name, "running this model needs " + gib(run_state_bytes(c)) +
+                          " for its KV cache (" + std::to_string(c.n_layers) +
+                          " layers × seq_len " + std::to_string(c.seq_len) + " × kv_dim " +
+                          std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
+                          gib(max_run_bytes) +
+                          "; use a model with a shorter context (or raise --max-memory)");
   return h;
 }
 
@@ -232,15 +243,21 @@ Status check_finite(const Weights& w, const std::string& name) {
   const Config& c = w.config;
   const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim();
   std::vector<std::pair<std::string, std::pair<const float*, size_t>>> tensors = {
-      {"token_embedding", {w.token_embedding, size_t(c.vocab_size) * dim}}, {"rms_final", {w.rms_final, dim}},
+      {"token_embedding", {w.token_embedding, size_t(c.vocab_size) * dim}},
+      {"rms_final", {w.rms_final, dim}},
       {"classifier", {w.classifier, size_t(c.vocab_size) * dim}}};
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const Weights::Layer& L = w.layers[l];
     const std::string at = "layer " + std::to_string(l) + " ";
-    for (auto [field, pointer, count] : {std::tuple{"rms_attention", L.rms_attention, dim}, {"wq", L.wq, dim * dim},
-                                         {"wk", L.wk, kv * dim}, {"wv", L.wv, kv * dim}, {"wo", L.wo, dim * dim},
-                                         {"rms_ffn", L.rms_ffn, dim}, {"w1", L.w1, hidden * dim},
-                                         {"w2", L.w2, dim * hidden}, {"w3", L.w3, hidden * dim}})
+    for (auto [field, pointer, count] : {std::tuple{"rms_attention", L.rms_attention, dim},
+                                         {"wq", L.wq, dim * dim},
+                                         {"wk", L.wk, kv * dim},
+                                         {"wv", L.wv, kv * dim},
+                                         {"wo", L.wo, dim * dim},
+                                         {"rms_ffn", L.rms_ffn, dim},
+                                         {"w1", L.w1, hidden * dim},
+                                         {"w2", L.w2, dim * hidden},
+                                         {"w3", L.w3, hidden * dim}})
       tensors.push_back({at + field, {pointer, count}});
   }
   for (const auto& [tensor, span] : tensors)
@@ -258,19 +275,19 @@ Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, si
                                                         const std::string& name, uint64_t max_bytes,
                                                         uint64_t max_run_bytes) {
   auto header = parse_header(bytes, size, size, name, max_bytes, max_run_bytes);
-  if (!header.ok()) return Error{header.error()};
+  RETURN_IF_ERROR(header);
   auto weights = allocate_weights(header.value(), size);
   std::memcpy(weights->storage.data(), bytes + header->bytes, size - header->bytes);
   assign_pointers(*weights, header->legacy);
   Status finite = check_finite(*weights, name);
-  if (!finite.ok()) return Error{finite.error()};
+  RETURN_IF_ERROR(finite);
   return std::shared_ptr<const Weights>(std::move(weights));
 }
 
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
                                                        uint64_t max_run_bytes) {
   Status regular = regular_file(path);
-  if (!regular.ok()) return Error{regular.error()};
+  RETURN_IF_ERROR(regular);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return fail(path, "cannot open the model file; check the path");
   const std::streamoff size = in.tellg();
@@ -281,7 +298,7 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
   in.read(reinterpret_cast<char*>(head), std::streamsize(head_size));
   // Header and length are checked before the weights are allocated.
   auto header = parse_header(head, head_size, uint64_t(size), path, max_bytes, max_run_bytes);
-  if (!header.ok()) return Error{header.error()};
+  RETURN_IF_ERROR(header);
   auto weights = allocate_weights(header.value(), uint64_t(size));
   in.seekg(std::streamoff(header->bytes));
   if (!in.read(reinterpret_cast<char*>(weights->storage.data()),
@@ -289,13 +306,16 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
     return fail(path, "read failed part way through the weights");
   assign_pointers(*weights, header->legacy);
   Status finite = check_finite(*weights, path);
-  if (!finite.ok()) return Error{finite.error()};
+  RETURN_IF_ERROR(finite);
   return std::shared_ptr<const Weights>(std::move(weights));
 }
 
-std::vector<uint8_t> serialize_legacy_checkpoint(const Config& c, const std::vector<float>& payload) {
-  const int32_t header[7] = {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-                             c.shared_classifier ? c.vocab_size : -c.vocab_size, c.seq_len};
+std::vector<uint8_t> serialize_legacy_checkpoint(const Config& c,
+                                                 const std::vector<float>& payload) {
+  const int32_t header[7] = {c.dim,        c.hidden_dim,
+                             c.n_layers,   c.n_heads,
+                             c.n_kv_heads, c.shared_classifier ? c.vocab_size : -c.vocab_size,
+                             c.seq_len};
   const size_t rope_floats = size_t(c.seq_len) * c.head_size();
   const size_t classifier_floats = c.shared_classifier ? 0 : size_t(c.vocab_size) * c.dim;
   const size_t before_rope = payload.size() - classifier_floats;

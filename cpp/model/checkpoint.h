@@ -1,4 +1,5 @@
-// Loading llama2.c checkpoints (legacy and "version 1" float32 exports), validated before allocating.
+// Loading llama2.c checkpoints (legacy and "version 1" float32 exports), validated before
+// allocating.
 #pragma once
 
 #include <cstddef>
@@ -8,29 +9,29 @@
 #include <vector>
 
 #include "model/config.h"
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 
 // Pointers into `storage`, laid out as llama2.c's legacy file (shapes are (rows, cols) row-major).
 struct Weights {
   Config config;
-  std::vector<float> storage;      // every weight of the file, one allocation
-  const float* token_embedding;    // (vocab_size, dim)
-  const float* rms_final;          // (dim)
-  const float* classifier;         // (vocab_size, dim); == token_embedding when shared
+  std::vector<float> storage;    // every weight of the file, one allocation
+  const float* token_embedding;  // (vocab_size, dim)
+  const float* rms_final;        // (dim)
+  const float* classifier;       // (vocab_size, dim); == token_embedding when shared
   struct Layer {
-    const float* rms_attention;    // (dim)
-    const float* wq;               // (dim, dim)
-    const float* wk;               // (kv_dim, dim)
-    const float* wv;               // (kv_dim, dim)
-    const float* wo;               // (dim, dim)
-    const float* rms_ffn;          // (dim)
-    const float* w1;               // (hidden_dim, dim)  gate
-    const float* w2;               // (dim, hidden_dim)  down
-    const float* w3;               // (hidden_dim, dim)  up
+    const float* rms_attention;  // (dim)
+    const float* wq;             // (dim, dim)
+    const float* wk;             // (kv_dim, dim)
+    const float* wv;             // (kv_dim, dim)
+    const float* wo;             // (dim, dim)
+    const float* rms_ffn;        // (dim)
+    const float* w1;             // (hidden_dim, dim)  gate
+    const float* w2;             // (dim, hidden_dim)  down
+    const float* w3;             // (hidden_dim, dim)  up
   };
-  std::vector<Layer> layers;       // (n_layers)
+  std::vector<Layer> layers;  // (n_layers)
 };
 
 // Largest file we agree to load: the browser build passes a smaller one.
@@ -43,15 +44,15 @@ constexpr uint64_t kDefaultMaxRunBytes = uint64_t(4) << 30;
 // `name` is used in messages only (a path, or the file name a user dropped on the page). Header,
 // length and run memory are checked before anything is allocated, the weights for NaN and
 // infinity after reading (the message names the tensor).
-Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path,
-                                                       uint64_t max_bytes = kDefaultMaxCheckpointBytes,
-                                                       uint64_t max_run_bytes = kDefaultMaxRunBytes);
-Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, size_t size,
-                                                        const std::string& name,
-                                                        uint64_t max_bytes = kDefaultMaxCheckpointBytes,
-                                                        uint64_t max_run_bytes = kDefaultMaxRunBytes);
+Result<std::shared_ptr<const Weights>> load_checkpoint(
+    const std::string& path, uint64_t max_bytes = kDefaultMaxCheckpointBytes,
+    uint64_t max_run_bytes = kDefaultMaxRunBytes);
+Result<std::shared_ptr<const Weights>> parse_checkpoint(
+    const uint8_t* bytes, size_t size, const std::string& name,
+    uint64_t max_bytes = kDefaultMaxCheckpointBytes, uint64_t max_run_bytes = kDefaultMaxRunBytes);
 
-// Bytes a RunState of this model allocates, dominated by its KV cache (2·n_layers·seq_len·kv_dim floats).
+// Bytes a RunState of this model allocates, dominated by its KV cache (2·n_layers·seq_len·kv_dim
+// floats).
 uint64_t run_state_bytes(const Config& config);
 
 // Checks a header alone; the error says which value is wrong. Used before any allocation.
@@ -59,7 +60,8 @@ Status validate_config(const Config& config);
 ParameterCounts count_parameters(const Config& config);
 
 // Serialises weights in llama2.c's legacy layout (tests and the trainer's exports use it).
-std::vector<uint8_t> serialize_legacy_checkpoint(const Config& config, const std::vector<float>& payload);
+std::vector<uint8_t> serialize_legacy_checkpoint(const Config& config,
+                                                 const std::vector<float>& payload);
 
 // Reads a whole regular file, refusing before allocating when it is larger than max_bytes (and
 // refusing directories, pipes and devices, whose size says nothing).

@@ -5,6 +5,16 @@
 
 namespace circulant {
 
+// The MLP's three matrices; llama2.c names them w1 (gate), w3 (up) and w2 (down).
+enum class MlpMatrix { kGate = 0, kUp = 1, kDown = 2 };
+
+// The member of a layer (weights, operators, gradients: any struct with w1, w2, w3) that holds
+// matrix m: the one place the gate/up/down ↔ w1/w3/w2 mapping is written.
+template <class Layer>
+auto& mlp_member(Layer& layer, MlpMatrix m) {
+  return m == MlpMatrix::kGate ? layer.w1 : m == MlpMatrix::kUp ? layer.w3 : layer.w2;
+}
+
 struct Config {
   int dim = 0;         // residual stream width
   int hidden_dim = 0;  // MLP inner width
@@ -12,7 +22,7 @@ struct Config {
   int n_heads = 0;
   int n_kv_heads = 0;  // grouped-query attention: n_heads is a multiple of it
   int vocab_size = 0;
-  int seq_len = 0;     // longest context the model was trained for
+  int seq_len = 0;                // longest context the model was trained for
   bool shared_classifier = true;  // classifier reuses the token embedding
 
   int head_size() const { return dim / n_heads; }

@@ -9,12 +9,14 @@ Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config&
   // Each token spells at most max_token_length bytes: a longer text cannot fit, so say so before
   // spending time on encoding it.
   if (prompt.size() > size_t(config.seq_len) * size_t(tokenizer.max_token_length()))
-    return Error{"the prompt is " + std::to_string(prompt.size()) + " bytes, more than the model's context of " +
-                 std::to_string(config.seq_len) + " tokens can hold; shorten it"};
+    return Error{"the prompt is " + std::to_string(prompt.size()) +
+                 " bytes, more than the model's context of " + std::to_string(config.seq_len) +
+                 " tokens can hold; shorten it"};
   std::vector<int> tokens = tokenizer.encode(prompt);
   if (int(tokens.size()) > config.seq_len)
-    return Error{"the prompt is " + std::to_string(tokens.size()) + " tokens, longer than the model's context of " +
-                 std::to_string(config.seq_len) + " tokens; shorten it"};
+    return Error{"the prompt is " + std::to_string(tokens.size()) +
+                 " tokens, longer than the model's context of " + std::to_string(config.seq_len) +
+                 " tokens; shorten it"};
   return tokens;
 }
 
@@ -23,7 +25,7 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
                             const std::function<bool(const std::string&)>& on_piece) {
   const Config& c = model.config();
   auto encoded = encode_prompt(tokenizer, c, prompt);
-  if (!encoded.ok()) return Error{encoded.error()};
+  RETURN_IF_ERROR(encoded);
   if (steps <= 0 || steps > c.seq_len) steps = c.seq_len;
   Generation g;
   g.tokens = encoded.value();
@@ -48,7 +50,7 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
   while (true) {
     logits.assign(out, out + c.vocab_size);
     const auto sampled = sampler.sample(logits.data(), g.tokens);
-    if (!sampled.ok()) return Error{sampled.error()};
+    RETURN_IF_ERROR(sampled);
     const int next = sampled.value();
     if (next == kBos) break;  // run.c: BOS delimits sequences
     const int previous = g.tokens.back();

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "model/result.h"
 #include "model/sampler.h"
 #include "model/tokenizer.h"
 #include "model/transformer.h"
+#include "util/result.h"
 
 namespace circulant {
 
@@ -17,15 +17,16 @@ Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config&
                                        const std::string& prompt);
 
 struct Generation {
-  std::vector<int> tokens;  // BOS, prompt, continuation
-  std::string text;         // prompt and continuation as printed
+  std::vector<int> tokens;          // BOS, prompt, continuation
+  std::string text;                 // prompt and continuation as printed
   std::vector<std::string> pieces;  // (tokens − 1) what each token after BOS printed
-  int prompt_tokens = 0;    // including BOS
+  int prompt_tokens = 0;            // including BOS
 };
 
 // Counts `steps` as llama2.c's -n does: forward positions in total, BOS and prompt included, each
-// printing one piece (0 or more than seq_len means seq_len). The prompt runs as one batch; `on_piece` gets each printed piece
-// and may return false to stop early (the page's cancel). Stops at BOS like run.c.
+// printing one piece (0 or more than seq_len means seq_len). The prompt runs as one batch;
+// `on_piece` gets each printed piece and may return false to stop early (the page's cancel). Stops
+// at BOS like run.c.
 Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer,
                             const std::string& prompt, int steps, const SamplerSettings& settings,
                             const std::function<bool(const std::string&)>& on_piece = nullptr);

@@ -28,14 +28,16 @@ float Sampler::random_unit() {
 }
 
 int Sampler::sample_top_p(const float* probabilities, float coin) {
-  // Tokens below (1 - p)/(n - 1) cannot be in the nucleus; dropping them first keeps the sort short.
+  // Tokens below (1 - p)/(n - 1) cannot be in the nucleus; dropping them first keeps the sort
+  // short.
   const float cutoff = (1.0f - settings_.top_p) / float(vocab_size_ - 1);
   candidates_.clear();
   for (int i = 0; i < vocab_size_; ++i)
     if (probabilities[i] >= cutoff) candidates_.push_back({probabilities[i], i});
   std::sort(candidates_.begin(), candidates_.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
-  if (candidates_.empty()) return argmax(probabilities, vocab_size_);  // unreachable for finite input
+  if (candidates_.empty())
+    return argmax(probabilities, vocab_size_);  // unreachable for finite input
   float mass = 0.0f;
   size_t last = candidates_.size() - 1;
   for (size_t i = 0; i < candidates_.size(); ++i) {
@@ -66,9 +68,13 @@ bool all_finite(const float* x, int n) {
 
 Result<int> Sampler::sample(float* logits, const std::vector<int>& recent) {
   if (!all_finite(logits, vocab_size_))
-    return Error{"the model produced a logit that is not a finite number; its weights are broken (load another model)"};
+    return Error{
+        "the model produced a logit that is not a finite number; its weights are broken (load "
+        "another model)"};
   if (settings_.repeat_penalty != 1.0f) {
-    const size_t from = recent.size() > size_t(settings_.repeat_window) ? recent.size() - settings_.repeat_window : 0;
+    const size_t from = recent.size() > size_t(settings_.repeat_window)
+                            ? recent.size() - settings_.repeat_window
+                            : 0;
     std::unordered_set<int> seen(recent.begin() + from, recent.end());
     for (int token : seen) {
       if (token < 0 || token >= vocab_size_) continue;
@@ -80,7 +86,8 @@ Result<int> Sampler::sample(float* logits, const std::vector<int>& recent) {
   for (int i = 0; i < vocab_size_; ++i) logits[i] /= settings_.temperature;
   if (!all_finite(logits, vocab_size_))
     return Error{"temperature " + std::to_string(settings_.temperature) +
-                 " is so small that the scaled logits overflow; use 0 for greedy decoding or a temperature of at least 0.01"};
+                 " is so small that the scaled logits overflow; use 0 for greedy decoding or a "
+                 "temperature of at least 0.01"};
   softmax(logits, vocab_size_);
   const float coin = random_unit();
   if (settings_.top_p <= 0.0f || settings_.top_p >= 1.0f) {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 

@@ -53,12 +53,15 @@ Result<Tokenizer> Tokenizer::parse(const uint8_t* bytes, size_t size, const std:
     at += size_t(length);
   }
   if (at != size) return fail("file holds more than " + std::to_string(vocab_size) + " tokens");
-  if (vocab_size <= kEos) return fail("a vocabulary of " + std::to_string(vocab_size) + " tokens has no room for BOS (1) and EOS (2)");
+  if (vocab_size <= kEos)
+    return fail("a vocabulary of " + std::to_string(vocab_size) +
+                " tokens has no room for BOS (1) and EOS (2)");
   t.max_token_length_ = max_token_length;
   // First occurrence wins for duplicate pieces, like a lookup table built in id order.
   for (int i = vocab_size - 1; i >= 0; --i) t.ids_[t.pieces_[i]] = i;
   // llama2.c's encoder spells a character outside the vocabulary with byte tokens <0x00>…<0xFF>,
-  // all 256 in a row: without them it would emit ids past the vocabulary, so such a file is refused.
+  // all 256 in a row: without them it would emit ids past the vocabulary, so such a file is
+  // refused.
   const int byte0 = t.lookup("<0x00>");
   bool bytes_ok = byte0 >= 0 && byte0 + 255 < vocab_size;
   for (int b = 0; bytes_ok && b < 256; ++b) {
@@ -67,8 +70,9 @@ Result<Tokenizer> Tokenizer::parse(const uint8_t* bytes, size_t size, const std:
     bytes_ok = t.pieces_[byte0 + b] == name;
   }
   if (!bytes_ok)
-    return fail("the vocabulary lacks the 256 byte tokens <0x00>…<0xFF> (llama2.c keeps them at ids 3–258) "
-                "that spell characters outside it; export the tokenizer with byte fallback");
+    return fail(
+        "the vocabulary lacks the 256 byte tokens <0x00>…<0xFF> (llama2.c keeps them at ids 3–258) "
+        "that spell characters outside it; export the tokenizer with byte fallback");
   t.byte_token_offset_ = byte0;
   return t;
 }
@@ -89,7 +93,8 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
     size_t n = 1;
     while (i + n < text.size() && n < 4 && (uint8_t(text[i + n]) & 0xC0) == 0x80) ++n;
     const int id = lookup(text.substr(i, n));
-    if (id >= 0) symbols.push_back(id);
+    if (id >= 0)
+      symbols.push_back(id);
     else
       for (size_t k = 0; k < n; ++k) symbols.push_back(uint8_t(text[i + k]) + byte_token_offset_);
     i += n;
@@ -103,20 +108,24 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
   struct Pair {
     float score;
     int left, right, left_id, right_id, merged;
-    bool operator<(const Pair& o) const { return score < o.score || (score == o.score && left > o.left); }
+    bool operator<(const Pair& o) const {
+      return score < o.score || (score == o.score && left > o.left);
+    }
   };
   std::priority_queue<Pair> queue;
   auto offer = [&](int left) {
     if (left < 0 || next[left] < 0) return;
     const int right = next[left];
     const int merged = lookup(pieces_[symbols[left]] + pieces_[symbols[right]]);
-    if (merged >= 0) queue.push({scores_[merged], left, right, symbols[left], symbols[right], merged});
+    if (merged >= 0)
+      queue.push({scores_[merged], left, right, symbols[left], symbols[right], merged});
   };
   for (int i = 0; i + 1 < n; ++i) offer(i);
   while (!queue.empty()) {
     const Pair p = queue.top();
     queue.pop();
-    if (next[p.left] != p.right || symbols[p.left] != p.left_id || symbols[p.right] != p.right_id) continue;
+    if (next[p.left] != p.right || symbols[p.left] != p.left_id || symbols[p.right] != p.right_id)
+      continue;
     symbols[p.left] = p.merged;
     symbols[p.right] = -1;
     next[p.left] = next[p.right];
@@ -177,7 +186,8 @@ void take_complete(std::string& pending, std::string& out) {
   while (i < pending.size()) {
     const int n = sequence_length(uint8_t(pending[i]));
     bool valid = n > 0;
-    for (int k = 1; valid && k < n && i + k < pending.size(); ++k) valid = (uint8_t(pending[i + k]) & 0xC0) == 0x80;
+    for (int k = 1; valid && k < n && i + k < pending.size(); ++k)
+      valid = (uint8_t(pending[i + k]) & 0xC0) == 0x80;
     if (!valid) {
       out += kReplacement;
       ++i;

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 
@@ -40,7 +40,7 @@ class Tokenizer {
   std::vector<std::string> pieces_;  // (vocab_size)
   std::vector<float> scores_;        // (vocab_size) merge priority
   std::unordered_map<std::string, int> ids_;
-  int byte_token_offset_ = 3;        // id of <0x00> (3 in llama2.c vocabularies), checked at load
+  int byte_token_offset_ = 3;  // id of <0x00> (3 in llama2.c vocabularies), checked at load
   int max_token_length_ = 0;
 };
 

@@ -13,12 +13,10 @@ namespace circulant {
 // Operators and parameter counts
 
 std::shared_ptr<const LinearOperator>& LayerOperators::mlp(MlpMatrix m) {
-  return m == MlpMatrix::kGate ? w1 : m == MlpMatrix::kUp ? w3 : w2;
+  return mlp_member(*this, m);
 }
 
-const LinearOperator& LayerOperators::mlp(MlpMatrix m) const {
-  return *(m == MlpMatrix::kGate ? w1 : m == MlpMatrix::kUp ? w3 : w2);
-}
+const LinearOperator& LayerOperators::mlp(MlpMatrix m) const { return *mlp_member(*this, m); }
 
 Transformer::Transformer(std::shared_ptr<const Weights> weights) : weights_(std::move(weights)) {
   const Config& c = weights_->config;
@@ -44,8 +42,8 @@ int64_t Transformer::total_parameters() const {
   const ParameterCounts dense = count_parameters(config());
   int64_t n = dense.embedding + dense.classifier + config().dim;  // + final norm
   for (const LayerOperators& l : layers_)
-    n += dense.norms + l.wq->parameter_count() + l.wk->parameter_count() +
-         l.wv->parameter_count() + l.wo->parameter_count();
+    n += dense.norms + l.wq->parameter_count() + l.wk->parameter_count() + l.wv->parameter_count() +
+         l.wo->parameter_count();
   return n + mlp_parameters();
 }
 
@@ -119,7 +117,8 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
   float* x = s.x_.data();
 
   for (int t = 0; t < rows; ++t)  // token embedding
-    std::memcpy(x + size_t(t) * dim, w.token_embedding + size_t(tokens[t]) * dim, dim * sizeof(float));
+    std::memcpy(x + size_t(t) * dim, w.token_embedding + size_t(tokens[t]) * dim,
+                dim * sizeof(float));
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerOperators& op = model.layer(l);
@@ -139,7 +138,8 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
 
     // MLP block: norm, SwiGLU (w2(silu(w1 x) ⊙ w3 x)), residual.
     const auto mlp_start = Clock::now();
-    rmsnorm_rows(x, op.ffn_norm ? op.ffn_norm->data() : w.layers[l].rms_ffn, rows, dim, s.xb_.data());
+    rmsnorm_rows(x, op.ffn_norm ? op.ffn_norm->data() : w.layers[l].rms_ffn, rows, dim,
+                 s.xb_.data());
     if (s.mlp_input_hook) s.mlp_input_hook(l, MlpMatrix::kGate, s.xb_.data(), rows, dim);
     op.w1->forward(s.xb_.data(), rows, s.hb_.data());
     op.w3->forward(s.xb_.data(), rows, s.hb2_.data());

@@ -10,8 +10,6 @@
 
 namespace circulant {
 
-enum class MlpMatrix { kGate = 0, kUp = 1, kDown = 2 };  // w1, w3, w2 in llama2.c's names
-
 // Every weight matrix of one layer as an operator; the student swaps the MLP ones.
 struct LayerOperators {
   std::shared_ptr<const LinearOperator> wq, wk, wv, wo;  // attention
@@ -29,7 +27,6 @@ class Transformer {
 
   const Config& config() const { return weights_->config; }
   const Weights& weights() const { return *weights_; }
-  const std::shared_ptr<const Weights>& shared_weights() const { return weights_; }
   LayerOperators& layer(int l) { return layers_[l]; }
   const LayerOperators& layer(int l) const { return layers_[l]; }
   int64_t mlp_parameters() const;    // over all layers, as currently stored (dense or circulant)
@@ -48,39 +45,40 @@ struct ForwardTimers {
 
 // Called with the input rows of an MLP matrix: `x` (rows, cols). Gate and up share one input,
 // reported once as kGate. Used to collect calibration inputs; the model knows nothing of why.
-using MlpInputHook = std::function<void(int layer, MlpMatrix matrix, const float* x, int rows, int cols)>;
+using MlpInputHook =
+    std::function<void(int layer, MlpMatrix matrix, const float* x, int rows, int cols)>;
 
 // The KV cache and scratch buffers of one sequence.
 class RunState {
  public:
   explicit RunState(const Config& config);
   void reset() { length = 0; }
-  int length = 0;                 // positions already in the KV cache
+  int length = 0;  // positions already in the KV cache
   ForwardTimers* timers = nullptr;
   MlpInputHook mlp_input_hook;
-  int stop_after_layer = -1;      // ≥ 0: run layers 0..this one only, no logits (calibration)
+  int stop_after_layer = -1;  // ≥ 0: run layers 0..this one only, no logits (calibration)
 
  private:
   friend const float* forward(const Transformer&, RunState&, const int*, int, bool);
   void ensure_rows(int rows);
   Config config_;
-  int capacity_ = 0;              // rows the scratch buffers hold
-  std::vector<float> x_;          // (rows, dim) residual stream
-  std::vector<float> xb_;         // (rows, dim) normed input / attention output
-  std::vector<float> xb2_;        // (rows, dim) projection output
-  std::vector<float> q_;          // (rows, dim)
-  std::vector<float> hb_;         // (rows, hidden_dim) gate, then SwiGLU output
-  std::vector<float> hb2_;        // (rows, hidden_dim) up
-  std::vector<float> att_;        // (seq_len) attention weights of one head
-  std::vector<float> logits_;     // (rows, vocab_size)
-  std::vector<float> key_cache_;  // (n_layers, seq_len, kv_dim)
+  int capacity_ = 0;                // rows the scratch buffers hold
+  std::vector<float> x_;            // (rows, dim) residual stream
+  std::vector<float> xb_;           // (rows, dim) normed input / attention output
+  std::vector<float> xb2_;          // (rows, dim) projection output
+  std::vector<float> q_;            // (rows, dim)
+  std::vector<float> hb_;           // (rows, hidden_dim) gate, then SwiGLU output
+  std::vector<float> hb2_;          // (rows, hidden_dim) up
+  std::vector<float> att_;          // (seq_len) attention weights of one head
+  std::vector<float> logits_;       // (rows, vocab_size)
+  std::vector<float> key_cache_;    // (n_layers, seq_len, kv_dim)
   std::vector<float> value_cache_;  // (n_layers, seq_len, kv_dim)
 };
 
 // Runs `rows` tokens at positions state.length.. (one batch: prefill; one token: decode), appends
-// them to the KV cache and returns logits: (rows, vocab) when all_logits, else the last row (vocab);
-// null when state.stop_after_layer ends the pass early.
-// Callers check rows ≥ 1 and state.length + rows ≤ seq_len.
+// them to the KV cache and returns logits: (rows, vocab) when all_logits, else the last row
+// (vocab); null when state.stop_after_layer ends the pass early. Callers check rows ≥ 1 and
+// state.length + rows ≤ seq_len.
 const float* forward(const Transformer& model, RunState& state, const int* tokens, int rows,
                      bool all_logits = false);
 

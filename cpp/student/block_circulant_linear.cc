@@ -11,6 +11,7 @@
 
 #include "kernels/circulant_product.h"
 #include "kernels/matmul.h"
+#include "student/plan.h"
 
 namespace circulant {
 
@@ -37,9 +38,7 @@ void grow(std::vector<float>& buffer, size_t size) {
 }  // namespace
 
 Status validate_block_circulant_shape(int out, int in, int block) {
-  if (!RealFft<float>::supports_length(block))
-    return Error{"block size " + std::to_string(block) +
-                 " is not supported: choose a power of two from 1 to 256 (1, 2, 4, ..., 256)"};
+  RETURN_IF_ERROR(check_block_size(block));
   if (out <= 0 || in <= 0)
     return Error{"matrix shape " + std::to_string(out) + "x" + std::to_string(in) +
                  " is empty: both dimensions must be positive"};
@@ -50,7 +49,7 @@ Result<std::unique_ptr<BlockCirculantLinear>> BlockCirculantLinear::create(int o
                                                                            int block,
                                                                            std::vector<float> c) {
   const Status shape = validate_block_circulant_shape(out, in, block);
-  if (!shape.ok()) return Error{shape.error()};
+  RETURN_IF_ERROR(shape);
   const size_t expected = size_t(ceil_div(out, block)) * ceil_div(in, block) * block;
   if (c.size() != expected)
     return Error{"block-circulant parameters: expected p·q·B = " + std::to_string(expected) +

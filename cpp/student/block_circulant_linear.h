@@ -5,9 +5,9 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/fft.h"
+#include "kernels/batched_real_fft.h"
 #include "model/linear.h"
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 

@@ -5,7 +5,8 @@
 
 namespace circulant {
 
-CalibrationInputs collect_mlp_inputs(const Transformer& model, const std::vector<std::vector<int>>& prompts,
+CalibrationInputs collect_mlp_inputs(const Transformer& model,
+                                     const std::vector<std::vector<int>>& prompts,
                                      const std::vector<int>& layers) {
   CalibrationInputs out;
   if (layers.empty()) return out;

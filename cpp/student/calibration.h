@@ -20,7 +20,8 @@ struct CalibrationInputs {
 
 // Runs `model` (the teacher, or the student built so far for sequential calibration) over the
 // prompts as batches and keeps the MLP inputs of `layers`.
-CalibrationInputs collect_mlp_inputs(const Transformer& model, const std::vector<std::vector<int>>& prompts,
+CalibrationInputs collect_mlp_inputs(const Transformer& model,
+                                     const std::vector<std::vector<int>>& prompts,
                                      const std::vector<int>& layers);
 
 }  // namespace circulant

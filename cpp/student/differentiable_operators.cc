@@ -57,13 +57,15 @@ void CirculantGradient<T>::refresh() {
   for (int k = 0; k < bins_; ++k)
     for (int i = 0; i < p_; ++i)
       for (int j = 0; j < q_; ++j) {
-        const size_t from = size_t(k) * weights_.lanes + size_t(i) * q_ + j, to = (size_t(k) * q_ + j) * p_ + i;
+        const size_t from = size_t(k) * weights_.lanes + size_t(i) * q_ + j,
+                     to = (size_t(k) * q_ + j) * p_ + i;
         transposed_re_[to] = weights_.re[from], transposed_im_[to] = weights_.im[from];
       }
 }
 
 template <class T>
-void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int blocks, Spectra& out) const {
+void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int blocks,
+                                          Spectra& out) const {
   const int used = rows * blocks;
   out.lanes = (used + 7) / 8 * 8;
   grow(out.re, size_t(bins_) * out.lanes), grow(out.im, size_t(bins_) * out.lanes);
@@ -73,29 +75,35 @@ void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int bl
     for (int t = 0; t < rows; ++t)
       for (int j = 0; j < blocks; ++j) {
         const int from = j * block_, count = std::min(block_, cols - from), lane = t * blocks + j;
-        for (int s = 0; s < count; ++s) slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
+        for (int s = 0; s < count; ++s)
+          slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
       }
     batched_.forward(slab_.data(), out.re.data(), out.im.data(), out.lanes);
   } else {
     for (int t = 0; t < rows; ++t)
       for (int j = 0; j < blocks; ++j) {
         const int from = j * block_, count = std::min(block_, cols - from), lane = t * blocks + j;
-        std::copy(a + size_t(t) * cols + from, a + size_t(t) * cols + from + count, signal_.begin());
+        std::copy(a + size_t(t) * cols + from, a + size_t(t) * cols + from + count,
+                  signal_.begin());
         std::fill(signal_.begin() + count, signal_.end(), T(0));
         fft_.forward(signal_.data(), bins_scratch_.data());
         for (int k = 0; k < bins_; ++k)
           out.re[size_t(k) * out.lanes + lane] = bins_scratch_[k].real(),
-          out.im[size_t(k) * out.lanes + lane] = bins_scratch_[k].imag();
+                                         out.im[size_t(k) * out.lanes + lane] =
+                                             bins_scratch_[k].imag();
       }
   }
 }
 
 template <class T>
-void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blocks, T* a, bool accumulate) const {
+void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blocks, T* a,
+                                        bool accumulate) const {
   const int used = rows * blocks;
   if constexpr (std::is_same<T, float>::value) {
-    for (int k = 0; k < bins_; ++k)  // lanes past `used` hold no signal: clear what a product left there
-      for (int l = used; l < in.lanes; ++l) in.re[size_t(k) * in.lanes + l] = in.im[size_t(k) * in.lanes + l] = 0.f;
+    for (int k = 0; k < bins_;
+         ++k)  // lanes past `used` hold no signal: clear what a product left there
+      for (int l = used; l < in.lanes; ++l)
+        in.re[size_t(k) * in.lanes + l] = in.im[size_t(k) * in.lanes + l] = 0.f;
     grow(slab_, size_t(block_) * in.lanes);
     batched_.inverse(in.re.data(), in.im.data(), slab_.data(), in.lanes);
   }
@@ -108,7 +116,8 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
         samples = slab_.data() + lane, step = size_t(in.lanes);
       } else {
         for (int k = 0; k < bins_; ++k)
-          bins_scratch_[k] = {in.re[size_t(k) * in.lanes + lane], in.im[size_t(k) * in.lanes + lane]};
+          bins_scratch_[k] = {in.re[size_t(k) * in.lanes + lane],
+                              in.im[size_t(k) * in.lanes + lane]};
         fft_.inverse(bins_scratch_.data(), signal_.data(), work_.data());
       }
       T* out = a + size_t(t) * cols + from;
@@ -122,8 +131,9 @@ void CirculantGradient<T>::forward(const T* x, int rows, T* y) const {
   y_.lanes = (rows * p_ + 7) / 8 * 8;
   grow(y_.re, size_t(bins_) * y_.lanes), grow(y_.im, size_t(bins_) * y_.lanes);
   for (int k = 0; k < bins_; ++k)
-    spectral_forward(x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, rows, q_, q_,
-                     transposed_re_.data() + size_t(k) * q_ * p_, transposed_im_.data() + size_t(k) * q_ * p_, p_,
+    spectral_forward(x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, rows,
+                     q_, q_, transposed_re_.data() + size_t(k) * q_ * p_,
+                     transposed_im_.data() + size_t(k) * q_ * p_, p_,
                      y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, p_);
   inverse_rows(y_, rows, m_, p_, y, false);
 }
@@ -136,17 +146,19 @@ void CirculantGradient<T>::backward(const T* x, const T* dy, int rows, T* dx, T*
     grad_.lanes = (p_ * q_ + 7) / 8 * 8;
     grad_.re.assign(size_t(bins_) * grad_.lanes, T(0)), grad_.im.assign(grad_.re.size(), T(0));
     for (int k = 0; k < bins_; ++k)
-      spectral_weights(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, rows, p_, p_,
-                       x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, q_, q_,
-                       grad_.re.data() + size_t(k) * grad_.lanes, grad_.im.data() + size_t(k) * grad_.lanes);
+      spectral_weights(
+          y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, rows, p_, p_,
+          x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, q_, q_,
+          grad_.re.data() + size_t(k) * grad_.lanes, grad_.im.data() + size_t(k) * grad_.lanes);
     inverse_rows(grad_, p_, q_ * block_, q_, grad, /*accumulate=*/true);
   }
   x_.lanes = (rows * q_ + 7) / 8 * 8;  // the input gradient's spectra reuse the input's buffers
   grow(x_.re, size_t(bins_) * x_.lanes), grow(x_.im, size_t(bins_) * x_.lanes);
   for (int k = 0; k < bins_; ++k)
-    spectral_input(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, rows, p_, p_,
-                   weights_.re.data() + size_t(k) * weights_.lanes, weights_.im.data() + size_t(k) * weights_.lanes,
-                   q_, x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, q_);
+    spectral_input(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, rows,
+                   p_, p_, weights_.re.data() + size_t(k) * weights_.lanes,
+                   weights_.im.data() + size_t(k) * weights_.lanes, q_,
+                   x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, q_);
   inverse_rows(x_, rows, n_, q_, dx, false);
 }
 

@@ -6,7 +6,7 @@
 #include <complex>
 #include <vector>
 
-#include "kernels/fft.h"
+#include "kernels/batched_real_fft.h"
 #include "model/backward.h"
 
 namespace circulant {
@@ -41,14 +41,14 @@ class CirculantGradient final : public DifferentiableLinear<T> {
   void inverse_rows(Spectra& in, int rows, int cols, int blocks, T* a, bool accumulate) const;
 
   int m_, n_, block_, p_, q_, bins_;
-  const T* c_;                            // (p, q, B) [i][j][s], the trainer's
-  RealFft<T> fft_;                        // one signal at a time (double)
-  BatchedRealFft batched_;                // many signals at once (float, the distillation path)
-  Spectra weights_;                       // Ĉ (bins, p·q) [k][i][j]
+  const T* c_;              // (p, q, B) [i][j][s], the trainer's
+  RealFft<T> fft_;          // one signal at a time (double)
+  BatchedRealFft batched_;  // many signals at once (float, the distillation path)
+  Spectra weights_;         // Ĉ (bins, p·q) [k][i][j]
   std::vector<T> transposed_re_, transposed_im_;  // Ĉᵀ (bins, q, p) [k][j][i]
-  mutable Spectra x_, y_, grad_;          // input (rows·q), output (rows·p), weight gradient (p·q)
-  mutable std::vector<float> slab_;       // batched: (B, lanes)
-  mutable std::vector<T> signal_;         // (B)
+  mutable Spectra x_, y_, grad_;     // input (rows·q), output (rows·p), weight gradient (p·q)
+  mutable std::vector<float> slab_;  // batched: (B, lanes)
+  mutable std::vector<T> signal_;    // (B)
   mutable std::vector<std::complex<T>> bins_scratch_, work_;  // (bins), (B/2)
 };
 
@@ -66,8 +66,8 @@ class LowRankGradient final : public DifferentiableLinear<T> {
 
  private:
   int m_, n_, r_;
-  const T* u_;  // (m, r)
-  const T* v_;  // (r, n)
+  const T* u_;                                 // (m, r)
+  const T* v_;                                 // (r, n)
   mutable std::vector<T> inner_, inner_grad_;  // (rows, r): x·Vᵀ and its gradient
 };
 
@@ -78,7 +78,9 @@ class ZeroGradient final : public DifferentiableLinear<T> {
   ZeroGradient(int out, int in) : m_(out), n_(in) {}
   int in_features() const override { return n_; }
   int out_features() const override { return m_; }
-  void forward(const T*, int rows, T* y) const override { std::fill(y, y + size_t(rows) * m_, T(0)); }
+  void forward(const T*, int rows, T* y) const override {
+    std::fill(y, y + size_t(rows) * m_, T(0));
+  }
   void backward(const T*, const T*, int rows, T* dx, T*) const override {
     std::fill(dx, dx + size_t(rows) * n_, T(0));
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/ops.h"
 #include "student/differentiable_operators.h"
 
 namespace circulant {
@@ -28,11 +29,13 @@ StudentParameters zeros_like(const StudentParameters& p) {
 
 }  // namespace
 
-Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher, const StudentPlan& plan,
+Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
+                                                     const StudentPlan& plan,
                                                      std::vector<std::vector<int>> calibration) {
-  if (plan.projection != Projection::kDistill) return Error{"distillation needs a plan whose projection is distill"};
+  if (plan.projection != Projection::kDistill)
+    return Error{"distillation needs a plan whose projection is distill"};
   Status valid = check_plan(plan);
-  if (!valid.ok()) return Error{valid.error()};
+  RETURN_IF_ERROR(valid);
   calibration.erase(std::remove_if(calibration.begin(), calibration.end(),
                                    [](const std::vector<int>& line) { return line.size() < 2; }),
                     calibration.end());
@@ -40,7 +43,7 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
     return Error{"distillation needs calibration text: at least one line of two or more tokens"};
   std::unique_ptr<Distiller> d(new Distiller(teacher, plan, std::move(calibration)));
   auto start = project_student(teacher, plan, d->calibration_);
-  if (!start.ok()) return Error{start.error()};
+  RETURN_IF_ERROR(start);
   d->parameters_ = std::move(start.value());
   if (plan.distill.train_norms)
     for (int l : plan.layers) {
@@ -54,7 +57,8 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
   return d;
 }
 
-Distiller::Distiller(const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration)
+Distiller::Distiller(const Transformer& teacher, const StudentPlan& plan,
+                     std::vector<std::vector<int>> calibration)
     : teacher_(teacher),
       plan_(plan),
       calibration_(std::move(calibration)),
@@ -79,18 +83,14 @@ void Distiller::wire() {
         circulants_.push_back(op.get());
         operators_.push_back(std::move(op));
       } else if (plan_.structure == Structure::kLowRank) {
-        operators_.push_back(
-            std::make_unique<LowRankGradient<float>>(s.out, s.in, low_rank_rank(s.out, s.in, plan_.block), values));
+        operators_.push_back(std::make_unique<LowRankGradient<float>>(
+            s.out, s.in, low_rank_rank(s.out, s.in, plan_.block), values));
       } else {
         operators_.push_back(std::make_unique<ZeroGradient<float>>(s.out, s.in));
         grad = nullptr;
       }
-      const DifferentiableLinear<float>* op = operators_.back().get();
-      switch (m) {
-        case MlpMatrix::kGate: layer.w1 = op, layer.w1_grad = grad; break;
-        case MlpMatrix::kUp: layer.w3 = op, layer.w3_grad = grad; break;
-        case MlpMatrix::kDown: layer.w2 = op, layer.w2_grad = grad; break;
-      }
+      mlp_member(layer, m) = operators_.back().get();
+      mlp_member(layer.gradients, m) = grad;
     }
     if (!parameters_.ffn_norms.empty()) {
       layer.rms_ffn = parameters_.ffn_norms[i].data();
@@ -108,7 +108,8 @@ std::vector<int> Distiller::next_batch() {
     if (cursor_ == order_.size()) {
       order_.resize(lines);
       for (size_t i = 0; i < lines; ++i) order_[i] = int(i);
-      for (size_t i = lines - 1; i > 0; --i) std::swap(order_[i], order_[next_random(rng_state_) % (i + 1)]);
+      for (size_t i = lines - 1; i > 0; --i)
+        std::swap(order_[i], order_[next_random(rng_state_) % (i + 1)]);
       cursor_ = 0;
     }
     batch.push_back(order_[cursor_++]);
@@ -126,17 +127,14 @@ const std::vector<float>& Distiller::teacher_log_probs(int line) {
   target.resize(size_t(n) * vocab);
   for (int r = 0; r < n; ++r) {
     const float* z = logits + size_t(r) * vocab;
-    const double max = *std::max_element(z, z + vocab);
-    double sum = 0;
-    for (int i = 0; i < vocab; ++i) sum += std::exp(double(z[i]) - max);
-    const double log_sum = max + std::log(sum);
+    const double log_sum = log_sum_exp(z, vocab);
     for (int i = 0; i < vocab; ++i) target[size_t(r) * vocab + i] = float(double(z[i]) - log_sum);
   }
   return target;
 }
 
-void Distiller::adam_update(std::vector<float>& values, const std::vector<float>& grad, std::vector<float>& m,
-                            std::vector<float>& v, double lr) const {
+void Distiller::adam_update(std::vector<float>& values, const std::vector<float>& grad,
+                            std::vector<float>& m, std::vector<float>& v, double lr) const {
   const double t = steps_done_ + 1;
   const float step = float(lr / (1 - std::pow(kBeta1, t)));
   const float v_correction = float(1 / (1 - std::pow(kBeta2, t)));
@@ -158,7 +156,8 @@ double Distiller::step() {
   for (auto& g : gradients_.ffn_norms) std::fill(g.begin(), g.end(), 0.f);
   const double kl = backprop_->run(batch, true);
   // Constant learning rate after a short linear warm-up.
-  const double lr = plan_.distill.learning_rate * std::min(1.0, double(steps_done_ + 1) / kDistillWarmupSteps);
+  const double lr =
+      plan_.distill.learning_rate * std::min(1.0, double(steps_done_ + 1) / kDistillWarmupSteps);
   for (size_t i = 0; i < parameters_.matrices.size(); ++i)
     adam_update(parameters_.matrices[i], gradients_.matrices[i], first_moments_.matrices[i],
                 second_moments_.matrices[i], lr);
@@ -177,6 +176,8 @@ int64_t Distiller::trainable_parameters() const {
   return n;
 }
 
-Result<Transformer> Distiller::student() const { return assemble_student(teacher_, plan_, parameters_); }
+Result<Transformer> Distiller::student() const {
+  return assemble_student(teacher_, plan_, parameters_);
+}
 
 }  // namespace circulant

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "model/backward.h"
-#include "model/result.h"
 #include "model/transformer.h"
 #include "student/plan.h"
 #include "student/student.h"
+#include "util/result.h"
 
 namespace circulant {
 
@@ -25,7 +25,8 @@ class Distiller {
   // Checks the plan (projection kDistill) and the calibration set, projects the starting
   // parameters (plan.distill.init) and builds the differentiable student. `teacher` must
   // outlive the distiller.
-  static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher, const StudentPlan& plan,
+  static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher,
+                                                   const StudentPlan& plan,
                                                    std::vector<std::vector<int>> calibration);
   ~Distiller();
 
@@ -42,17 +43,18 @@ class Distiller {
   Result<Transformer> student() const;
 
  private:
-  Distiller(const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration);
+  Distiller(const Transformer& teacher, const StudentPlan& plan,
+            std::vector<std::vector<int>> calibration);
   void wire();  // points the differentiable model's MLP operators and gradients at ours
   std::vector<int> next_batch();
   const std::vector<float>& teacher_log_probs(int line);
-  void adam_update(std::vector<float>& values, const std::vector<float>& grad, std::vector<float>& m,
-                   std::vector<float>& v, double lr) const;
+  void adam_update(std::vector<float>& values, const std::vector<float>& grad,
+                   std::vector<float>& m, std::vector<float>& v, double lr) const;
 
   const Transformer& teacher_;
   StudentPlan plan_;
-  std::vector<std::vector<int>> calibration_;       // token ids, BOS first
-  std::vector<std::vector<float>> targets_;         // per line: (length, vocab) log-probs, lazily
+  std::vector<std::vector<int>> calibration_;  // token ids, BOS first
+  std::vector<std::vector<float>> targets_;    // per line: (length, vocab) log-probs, lazily
   StudentParameters parameters_, gradients_, first_moments_, second_moments_;  // same shapes
   DifferentiableWeights<float> differentiable_;
   std::vector<std::unique_ptr<DifferentiableLinear<float>>> operators_;  // (plan layers · matrices)

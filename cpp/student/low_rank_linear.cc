@@ -14,11 +14,12 @@ Result<std::unique_ptr<LowRankLinear>> LowRankLinear::create(int out, int in, in
                                                              std::vector<float> u_then_v) {
   if (out <= 0 || in <= 0 || rank < 1 || rank > std::min(out, in))
     return Error{"low-rank shape " + std::to_string(out) + "x" + std::to_string(in) + " at rank " +
-                 std::to_string(rank) + " is impossible: the rank must be from 1 to the smaller side"};
+                 std::to_string(rank) +
+                 " is impossible: the rank must be from 1 to the smaller side"};
   const size_t expected = size_t(rank) * (out + in);
   if (u_then_v.size() != expected)
-    return Error{"low-rank parameters: expected r·(m+n) = " + std::to_string(expected) + " values, got " +
-                 std::to_string(u_then_v.size())};
+    return Error{"low-rank parameters: expected r·(m+n) = " + std::to_string(expected) +
+                 " values, got " + std::to_string(u_then_v.size())};
   return std::unique_ptr<LowRankLinear>(new LowRankLinear(out, in, rank, std::move(u_then_v)));
 }
 
@@ -33,24 +34,30 @@ std::vector<float> LowRankLinear::to_dense() const {
   const float *u = u_then_v_.data(), *v = u + size_t(m_) * r_;
   for (int i = 0; i < m_; ++i)
     for (int k = 0; k < r_; ++k)
-      for (int j = 0; j < n_; ++j) dense[size_t(i) * n_ + j] += u[size_t(i) * r_ + k] * v[size_t(k) * n_ + j];
+      for (int j = 0; j < n_; ++j)
+        dense[size_t(i) * n_ + j] += u[size_t(i) * r_ + k] * v[size_t(k) * n_ + j];
   return dense;
 }
 
 std::vector<float> truncated_svd(const float* weight, int m, int n, int rank) {
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Matrix w = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                       weight, m, n).cast<double>();
+  const Matrix w =
+      Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          weight, m, n)
+          .cast<double>();
   Eigen::BDCSVD<Matrix> svd(w, Eigen::ComputeThinU | Eigen::ComputeThinV);
   std::vector<float> out(size_t(rank) * (m + n));
   for (int k = 0; k < rank; ++k) {
     const double root = std::sqrt(svd.singularValues()(k));
     for (int i = 0; i < m; ++i) out[size_t(i) * rank + k] = float(svd.matrixU()(i, k) * root);
-    for (int j = 0; j < n; ++j) out[size_t(m) * rank + size_t(k) * n + j] = float(svd.matrixV()(j, k) * root);
+    for (int j = 0; j < n; ++j)
+      out[size_t(m) * rank + size_t(k) * n + j] = float(svd.matrixV()(j, k) * root);
   }
   return out;
 }
 
-void ZeroLinear::forward(const float*, int rows, float* y) const { std::fill(y, y + size_t(rows) * m_, 0.f); }
+void ZeroLinear::forward(const float*, int rows, float* y) const {
+  std::fill(y, y + size_t(rows) * m_, 0.f);
+}
 
 }  // namespace circulant

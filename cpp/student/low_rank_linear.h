@@ -6,14 +6,15 @@
 #include <vector>
 
 #include "model/linear.h"
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 
 // U (m, r) and V (r, n) row-major, stored together as [U | V]; y = (x·Vᵀ)·Uᵀ.
 class LowRankLinear final : public LinearOperator {
  public:
-  static Result<std::unique_ptr<LowRankLinear>> create(int out, int in, int rank, std::vector<float> u_then_v);
+  static Result<std::unique_ptr<LowRankLinear>> create(int out, int in, int rank,
+                                                       std::vector<float> u_then_v);
   int in_features() const override { return n_; }
   int out_features() const override { return m_; }
   void forward(const float* x, int rows, float* y) const override;
@@ -26,8 +27,8 @@ class LowRankLinear final : public LinearOperator {
   LowRankLinear(int out, int in, int rank, std::vector<float> u_then_v)
       : m_(out), n_(in), r_(rank), u_then_v_(std::move(u_then_v)) {}
   int m_, n_, r_;
-  std::vector<float> u_then_v_;         // U (m, r) then V (r, n)
-  mutable std::vector<float> inner_;    // (rows, r) x·Vᵀ, grows once
+  std::vector<float> u_then_v_;       // U (m, r) then V (r, n)
+  mutable std::vector<float> inner_;  // (rows, r) x·Vᵀ, grows once
 };
 
 // The truncated SVD of W (m, n): U = S_r·√Σ_r, V = √Σ_r·D_rᵀ, the nearest rank-r matrix in

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "kernels/real_fft.h"
+
 namespace circulant {
 namespace {
 
@@ -18,7 +20,8 @@ std::vector<std::string> split(const std::string& text, char sep) {
 }
 
 bool parse_nonnegative(const std::string& text, long& value) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
   value = std::strtol(text.c_str(), nullptr, 10);
   return true;
 }
@@ -32,22 +35,24 @@ std::vector<int> range(int from, int to) {
 }  // namespace
 
 Result<std::vector<int>> parse_layers(const std::string& spec, int n_layers) {
-  const std::string accepted = "; use all, first:k, last:k, a layer index or a comma list (the model has " +
-                               std::to_string(n_layers) + " layers, 0.." + std::to_string(n_layers - 1) + ")";
+  const std::string accepted =
+      "; use all, first:k, last:k, a layer index or a comma list (the model has " +
+      std::to_string(n_layers) + " layers, 0.." + std::to_string(n_layers - 1) + ")";
   if (spec == "all") return range(0, n_layers);
   for (const char* prefix : {"first:", "last:"}) {
     if (spec.rfind(prefix, 0) != 0) continue;
     long k = 0;
     if (!parse_nonnegative(spec.substr(std::string(prefix).size()), k) || k < 1 || k > n_layers)
-      return Error{"layers '" + spec + "': k must be from 1 to " + std::to_string(n_layers) + accepted};
+      return Error{"layers '" + spec + "': k must be from 1 to " + std::to_string(n_layers) +
+                   accepted};
     return prefix[0] == 'f' ? range(0, int(k)) : range(n_layers - int(k), n_layers);
   }
   std::vector<int> layers;
   for (const std::string& part : split(spec, ',')) {
     long index = 0;
-    if (!parse_nonnegative(part, index)) return Error{"layers '" + spec + "' is not understood" + accepted};
-    if (index >= n_layers)
-      return Error{"layer " + part + " is out of range" + accepted};
+    if (!parse_nonnegative(part, index))
+      return Error{"layers '" + spec + "' is not understood" + accepted};
+    if (index >= n_layers) return Error{"layer " + part + " is out of range" + accepted};
     layers.push_back(int(index));
   }
   if (layers.empty()) return Error{"no layers given" + accepted};
@@ -59,10 +64,15 @@ Result<std::vector<int>> parse_layers(const std::string& spec, int n_layers) {
 Result<std::vector<MlpMatrix>> parse_matrices(const std::string& spec) {
   bool chosen[3] = {false, false, false};
   for (const std::string& name : split(spec == "all" ? "gate,up,down" : spec, ',')) {
-    if (name == "gate") chosen[0] = true;
-    else if (name == "up") chosen[1] = true;
-    else if (name == "down") chosen[2] = true;
-    else return Error{"unknown matrix '" + name + "'; choose from gate, up, down (comma separated) or all"};
+    if (name == "gate")
+      chosen[0] = true;
+    else if (name == "up")
+      chosen[1] = true;
+    else if (name == "down")
+      chosen[2] = true;
+    else
+      return Error{"unknown matrix '" + name +
+                   "'; choose from gate, up, down (comma separated) or all"};
   }
   std::vector<MlpMatrix> matrices;
   for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown})
@@ -88,26 +98,36 @@ Result<Structure> parse_structure(const std::string& name) {
 }
 
 Status check_block_size(long block) {
-  if (block < 1 || block > 256 || (block & (block - 1)) != 0)
-    return Error{"block size " + std::to_string(block) + " is not a power of two from 1 to 256 (1, 2, 4, …, 256)"};
+  // The rule itself is the FFT's: the lengths it has plans for.
+  if (block < 1 || block > RealFft<float>::kMaxLength ||
+      !RealFft<float>::supports_length(int(block)))
+    return Error{"block size " + std::to_string(block) +
+                 " is not a power of two from 1 to 256 (1, 2, 4, …, 256)"};
   return ok_status();
 }
 
 std::string projection_name(Projection p) {
   switch (p) {
-    case Projection::kFrobenius: return "frobenius";
-    case Projection::kLossAware: return "loss-aware";
-    case Projection::kLossAwareSequential: return "loss-aware-sequential";
-    case Projection::kDistill: return "distill";
+    case Projection::kFrobenius:
+      return "frobenius";
+    case Projection::kLossAware:
+      return "loss-aware";
+    case Projection::kLossAwareSequential:
+      return "loss-aware-sequential";
+    case Projection::kDistill:
+      return "distill";
   }
   return "";
 }
 
 std::string structure_name(Structure s) {
   switch (s) {
-    case Structure::kCirculant: return "circulant";
-    case Structure::kLowRank: return "low-rank";
-    case Structure::kRemoved: return "removed";
+    case Structure::kCirculant:
+      return "circulant";
+    case Structure::kLowRank:
+      return "low-rank";
+    case Structure::kRemoved:
+      return "removed";
   }
   return "";
 }
@@ -124,16 +144,20 @@ Status check_plan(const StudentPlan& plan) {
     return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
   }(plan.projection == Projection::kDistill ? plan.distill.init : plan.projection);
   if (plan.structure == Structure::kLowRank && loss_aware)
-    return Error{"the loss-aware projections fit circulant blocks; a low-rank student starts from the "
-                 "truncated SVD: use --projection frobenius or distill with --init frobenius"};
+    return Error{
+        "the loss-aware projections fit circulant blocks; a low-rank student starts from the "
+        "truncated SVD: use --projection frobenius or distill with --init frobenius"};
   if (plan.structure == Structure::kRemoved && plan.projection == Projection::kDistill)
-    return Error{"a removed MLP has no parameters to distill; use --projection frobenius with --structure removed"};
+    return Error{
+        "a removed MLP has no parameters to distill; use --projection frobenius with --structure "
+        "removed"};
   if (plan.projection != Projection::kDistill) return ok_status();
   const DistillSettings& d = plan.distill;
   if (d.init == Projection::kDistill) return Error{"--init must be frobenius or loss-aware"};
   if (d.steps < 1 || d.steps > 100000) return Error{"--steps must be from 1 to 100000"};
   if (d.batch < 1 || d.batch > 4096) return Error{"--batch must be from 1 to 4096 lines"};
-  if (!(d.learning_rate > 0 && d.learning_rate <= 1)) return Error{"--lr must be above 0 and at most 1"};
+  if (!(d.learning_rate > 0 && d.learning_rate <= 1))
+    return Error{"--lr must be above 0 and at most 1"};
   return ok_status();
 }
 

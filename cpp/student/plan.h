@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "model/config.h"
-#include "model/result.h"
 #include "model/transformer.h"
+#include "util/result.h"
 
 namespace circulant {
 
@@ -25,8 +25,8 @@ struct DistillSettings {
   double learning_rate = 3e-3;  // peak, after a linear warm-up of kDistillWarmupSteps
   int batch = 16;               // calibration lines per step
   Projection init = Projection::kFrobenius;
-  uint64_t seed = 1;            // order of the batches
-  bool train_norms = false;     // also the patched layers' MLP RMSNorm gains
+  uint64_t seed = 1;         // order of the batches
+  bool train_norms = false;  // also the patched layers' MLP RMSNorm gains
 };
 constexpr int kDistillWarmupSteps = 10;
 
@@ -36,9 +36,9 @@ struct StudentPlan {
   int block = 64;                   // B: a power of two from 1 to 256
   Structure structure = Structure::kCirculant;
   Projection projection = Projection::kFrobenius;
-  double lambda = 0.01;             // ridge, relative to the mean diagonal of G_k (loss-aware)
-  DistillSettings distill;          // used when projection is kDistill
-  bool spectrum_cache = true;       // false: FFT(c) recomputed on every call (to show its worth)
+  double lambda = 0.01;        // ridge, relative to the mean diagonal of G_k (loss-aware)
+  DistillSettings distill;     // used when projection is kDistill
+  bool spectrum_cache = true;  // false: FFT(c) recomputed on every call (to show its worth)
 };
 
 // "all", "first:k", "last:k", a single index "i", or a comma list "0,2,3".

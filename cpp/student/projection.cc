@@ -14,7 +14,7 @@
 #include <complex>
 #include <string>
 
-#include "kernels/fft.h"
+#include "kernels/real_fft.h"
 #include "student/block_circulant_linear.h"
 
 namespace circulant {
@@ -119,7 +119,7 @@ Result<ComplexMatrix> solve_bin(const ComplexMatrix& gram, const ComplexMatrix& 
 
 Result<std::vector<double>> frobenius_projection(const float* weight, int m, int n, int block) {
   const Status shape = validate_block_circulant_shape(m, n, block);
-  if (!shape.ok()) return Error{shape.error()};
+  RETURN_IF_ERROR(shape);
   const int q = ceil_div(n, block);
   std::vector<double> c(size_t(ceil_div(m, block)) * q * block, 0.0);
   for (int r = 0; r < m; ++r)  // entry (r, s) lies on wrapped diagonal d = (r − s) mod B
@@ -136,7 +136,7 @@ Result<std::vector<double>> loss_aware_projection(const float* weight, int m, in
                                                   const float* inputs, int tokens,
                                                   double lambda_relative) {
   auto frobenius = frobenius_projection(weight, m, n, block);
-  if (!frobenius.ok()) return Error{frobenius.error()};
+  RETURN_IF_ERROR(frobenius);
   const int p = ceil_div(m, block), q = ceil_div(n, block);
   if (tokens < q)
     return Error{"loss-aware projection of a " + std::to_string(m) + "x" + std::to_string(n) +
@@ -155,7 +155,7 @@ Result<std::vector<double>> loss_aware_projection(const float* weight, int m, in
   std::vector<ComplexMatrix> solved(fft.bins());
   for (int k = 0; k < fft.bins(); ++k) {
     auto bin = solve_bin(gram[k], cross[k], prior[k], lambda_relative, k);
-    if (!bin.ok()) return Error{bin.error()};
+    RETURN_IF_ERROR(bin);
     solved[k] = std::move(bin.value());
   }
   std::vector<double> c = parameters_from_spectra(solved, p, q, fft);

@@ -12,7 +12,7 @@
 
 #include <vector>
 
-#include "model/result.h"
+#include "util/result.h"
 
 namespace circulant {
 

@@ -22,38 +22,46 @@ Projection starting_projection(const StudentPlan& plan) {
   return plan.projection == Projection::kDistill ? plan.distill.init : plan.projection;
 }
 
-Result<std::shared_ptr<const LinearOperator>> make_operator(const Config& c, const StudentPlan& plan,
-                                                            MlpMatrix m, const std::vector<float>& values) {
+Result<std::shared_ptr<const LinearOperator>> make_operator(const Config& c,
+                                                            const StudentPlan& plan, MlpMatrix m,
+                                                            const std::vector<float>& values) {
   const MatrixShape s = mlp_shape(c, m);
   if (values.size() != structured_size(c, plan, m))
-    return Error{"a " + structure_name(plan.structure) + " " + std::to_string(s.out) + "x" + std::to_string(s.in) +
-                 " matrix at B = " + std::to_string(plan.block) + " holds " +
-                 std::to_string(structured_size(c, plan, m)) + " values, not " + std::to_string(values.size())};
+    return Error{"a " + structure_name(plan.structure) + " " + std::to_string(s.out) + "x" +
+                 std::to_string(s.in) + " matrix at B = " + std::to_string(plan.block) + " holds " +
+                 std::to_string(structured_size(c, plan, m)) + " values, not " +
+                 std::to_string(values.size())};
   switch (plan.structure) {
-    case Structure::kRemoved: return std::shared_ptr<const LinearOperator>(new ZeroLinear(s.out, s.in));
+    case Structure::kRemoved:
+      return std::shared_ptr<const LinearOperator>(new ZeroLinear(s.out, s.in));
     case Structure::kLowRank: {
       auto op = LowRankLinear::create(s.out, s.in, low_rank_rank(s.out, s.in, plan.block), values);
-      if (!op.ok()) return Error{op.error()};
+      RETURN_IF_ERROR(op);
       return std::shared_ptr<const LinearOperator>(std::move(op.value()));
     }
-    case Structure::kCirculant: break;
+    case Structure::kCirculant:
+      break;
   }
   auto op = BlockCirculantLinear::create(s.out, s.in, plan.block, values);
-  if (!op.ok()) return Error{op.error()};
+  RETURN_IF_ERROR(op);
   op.value()->set_spectrum_cache(plan.spectrum_cache);
   return std::shared_ptr<const LinearOperator>(std::move(op.value()));
 }
 
-std::vector<float> to_float(const std::vector<double>& values) { return {values.begin(), values.end()}; }
+std::vector<float> to_float(const std::vector<double>& values) {
+  return {values.begin(), values.end()};
+}
 
 // One matrix's starting parameters; `inputs` (tokens, in) only for the loss-aware projections.
-Result<std::vector<float>> project_matrix(const Transformer& teacher, const StudentPlan& plan, int layer,
-                                          MlpMatrix m, const std::vector<float>* inputs) {
+Result<std::vector<float>> project_matrix(const Transformer& teacher, const StudentPlan& plan,
+                                          int layer, MlpMatrix m,
+                                          const std::vector<float>* inputs) {
   const Config& c = teacher.config();
   const MatrixShape s = mlp_shape(c, m);
   const float* w = mlp_weight(teacher.weights().layers[layer], m);
   if (plan.structure == Structure::kRemoved) return std::vector<float>{};
-  if (plan.structure == Structure::kLowRank) return truncated_svd(w, s.out, s.in, low_rank_rank(s.out, s.in, plan.block));
+  if (plan.structure == Structure::kLowRank)
+    return truncated_svd(w, s.out, s.in, low_rank_rank(s.out, s.in, plan.block));
   auto c_ij = inputs ? loss_aware_projection(w, s.out, s.in, plan.block, inputs->data(),
                                              int(inputs->size() / s.in), plan.lambda)
                      : frobenius_projection(w, s.out, s.in, plan.block);
@@ -65,18 +73,21 @@ Result<std::vector<float>> project_matrix(const Transformer& teacher, const Stud
 // (shared is null), from the inputs of `partial`, the student patched so far: then down is fitted
 // to the SwiGLU output of this layer's already patched gate and up.
 Status calibrate_layer(const Transformer& teacher, const StudentPlan& plan,
-                       const std::vector<std::vector<int>>& prompts, int layer, const MlpInputs* shared,
-                       Transformer& partial, StudentParameters& out) {
-  MlpInputs own;
-  const MlpInputs& inputs = shared ? *shared : own;
-  if (!shared) own = std::move(collect_mlp_inputs(partial, prompts, {layer}).layers[layer]);
+                       const std::vector<std::vector<int>>& prompts, int layer,
+                       const MlpInputs* shared, Transformer& partial, StudentParameters& out) {
+  const auto own_inputs = [&] {
+    return std::move(collect_mlp_inputs(partial, prompts, {layer}).layers[layer]);
+  };
+  MlpInputs own;  // sequential: what this layer reads in the student patched so far
   for (MlpMatrix m : plan.matrices) {
-    if (!shared && m == MlpMatrix::kDown && plan.matrices.front() != MlpMatrix::kDown)
-      own = std::move(collect_mlp_inputs(partial, prompts, {layer}).layers[layer]);
-    auto values = project_matrix(teacher, plan, layer, m, m == MlpMatrix::kDown ? &inputs.down : &inputs.gate_up);
-    if (!values.ok()) return Error{values.error()};
+    // Collected before the first matrix, and again before down once gate or up is patched.
+    if (!shared && (m == plan.matrices.front() || m == MlpMatrix::kDown)) own = own_inputs();
+    const MlpInputs& inputs = shared ? *shared : own;
+    auto values = project_matrix(teacher, plan, layer, m,
+                                 m == MlpMatrix::kDown ? &inputs.down : &inputs.gate_up);
+    RETURN_IF_ERROR(values);
     auto op = make_operator(teacher.config(), plan, m, values.value());
-    if (!op.ok()) return Error{op.error()};
+    RETURN_IF_ERROR(op);
     partial.layer(layer).mlp(m) = op.value();
     out.matrices.push_back(std::move(values.value()));
   }
@@ -86,46 +97,52 @@ Status calibrate_layer(const Transformer& teacher, const StudentPlan& plan,
 }  // namespace
 
 MatrixShape mlp_shape(const Config& c, MlpMatrix m) {
-  return m == MlpMatrix::kDown ? MatrixShape{c.dim, c.hidden_dim} : MatrixShape{c.hidden_dim, c.dim};
+  return m == MlpMatrix::kDown ? MatrixShape{c.dim, c.hidden_dim}
+                               : MatrixShape{c.hidden_dim, c.dim};
 }
 
-const float* mlp_weight(const Weights::Layer& layer, MlpMatrix m) {
-  return m == MlpMatrix::kGate ? layer.w1 : m == MlpMatrix::kUp ? layer.w3 : layer.w2;
-}
+const float* mlp_weight(const Weights::Layer& layer, MlpMatrix m) { return mlp_member(layer, m); }
 
 size_t structured_size(const Config& c, const StudentPlan& plan, MlpMatrix m) {
   const MatrixShape s = mlp_shape(c, m);
   const size_t B = size_t(plan.block);
   switch (plan.structure) {
-    case Structure::kRemoved: return 0;
-    case Structure::kLowRank: return size_t(low_rank_rank(s.out, s.in, plan.block)) * (s.out + s.in);
-    case Structure::kCirculant: break;
+    case Structure::kRemoved:
+      return 0;
+    case Structure::kLowRank:
+      return size_t(low_rank_rank(s.out, s.in, plan.block)) * (s.out + s.in);
+    case Structure::kCirculant:
+      break;
   }
   return (s.out + B - 1) / B * ((s.in + B - 1) / B) * B;
 }
 
 int64_t tokens_needed(const Config& c, const StudentPlan& plan) {
   int64_t needed = 0;
-  for (MlpMatrix m : plan.matrices) needed = std::max<int64_t>(needed, loss_aware_min_tokens(mlp_shape(c, m).in, plan.block));
+  for (MlpMatrix m : plan.matrices)
+    needed = std::max<int64_t>(needed, loss_aware_min_tokens(mlp_shape(c, m).in, plan.block));
   return needed;
 }
 
-Result<std::unique_ptr<StudentProjector>> StudentProjector::create(const Transformer& teacher, const StudentPlan& plan,
-                                                                   std::vector<std::vector<int>> calibration) {
+Result<std::unique_ptr<StudentProjector>> StudentProjector::create(
+    const Transformer& teacher, const StudentPlan& plan,
+    std::vector<std::vector<int>> calibration) {
   Status valid = check_plan(plan);
-  if (!valid.ok()) return Error{valid.error()};
+  RETURN_IF_ERROR(valid);
   std::unique_ptr<StudentProjector> p(new StudentProjector(teacher, plan, std::move(calibration)));
   // At B = 1 every block is one entry: the Frobenius projection is W itself, which is also the
   // least-squares optimum, so no calibration (and its q = n sized solve) is needed.
-  p->loss_aware_ = plan.structure == Structure::kCirculant && is_loss_aware(starting_projection(plan)) && plan.block > 1;
+  p->loss_aware_ = plan.structure == Structure::kCirculant &&
+                   is_loss_aware(starting_projection(plan)) && plan.block > 1;
   if (!p->loss_aware_) return p;
   int64_t available = 0;
   for (const auto& line : p->calibration_) available += int64_t(line.size());
   const int64_t needed = tokens_needed(teacher.config(), plan);
   if (available < needed)
-    return Error{"the loss-aware projection at B=" + std::to_string(plan.block) + " needs at least " +
-                 std::to_string(needed) + " calibration tokens, but the calibration set has " +
-                 std::to_string(available) + "; add calibration prompts or use a larger block size"};
+    return Error{"the loss-aware projection at B=" + std::to_string(plan.block) +
+                 " needs at least " + std::to_string(needed) +
+                 " calibration tokens, but the calibration set has " + std::to_string(available) +
+                 "; add calibration prompts or use a larger block size"};
   return p;
 }
 
@@ -139,29 +156,31 @@ Status StudentProjector::project_next_layer() {
   if (!loss_aware_) {
     for (MlpMatrix m : plan_.matrices) {
       auto values = project_matrix(teacher_, plan_, l, m, nullptr);
-      if (!values.ok()) return Error{values.error()};
+      RETURN_IF_ERROR(values);
       parameters_.matrices.push_back(std::move(values.value()));
     }
   } else {
     // Sequential: each layer sees the student's own inputs, so errors of earlier patches are seen
     // and corrected. Otherwise every layer sees the teacher's, collected in one pass.
     const bool sequential = starting_projection(plan_) == Projection::kLossAwareSequential;
-    if (!sequential && layers_done_ == 0) shared_ = collect_mlp_inputs(teacher_, calibration_, plan_.layers);
-    Status s = calibrate_layer(teacher_, plan_, calibration_, l, sequential ? nullptr : &shared_.layers[l], partial_,
-                               parameters_);
-    if (!s.ok()) return Error{s.error()};
+    if (!sequential && layers_done_ == 0)
+      shared_ = collect_mlp_inputs(teacher_, calibration_, plan_.layers);
+    Status s = calibrate_layer(teacher_, plan_, calibration_, l,
+                               sequential ? nullptr : &shared_.layers[l], partial_, parameters_);
+    RETURN_IF_ERROR(s);
   }
   ++layers_done_;
   return ok_status();
 }
 
-Result<StudentParameters> project_student(const Transformer& teacher, const StudentPlan& plan,
-                                          const std::vector<std::vector<int>>& calibration_prompts) {
+Result<StudentParameters> project_student(
+    const Transformer& teacher, const StudentPlan& plan,
+    const std::vector<std::vector<int>>& calibration_prompts) {
   auto projector = StudentProjector::create(teacher, plan, calibration_prompts);
-  if (!projector.ok()) return Error{projector.error()};
+  RETURN_IF_ERROR(projector);
   while (!projector.value()->done()) {
     Status s = projector.value()->project_next_layer();
-    if (!s.ok()) return Error{s.error()};
+    RETURN_IF_ERROR(s);
   }
   return projector.value()->take_parameters();
 }
@@ -171,7 +190,8 @@ Result<Transformer> assemble_student(const Transformer& teacher, const StudentPl
   const Config& c = teacher.config();
   if (parameters.matrices.size() != plan.layers.size() * plan.matrices.size())
     return Error{"the student's parameters cover " + std::to_string(parameters.matrices.size()) +
-                 " matrices, but its plan patches " + std::to_string(plan.layers.size() * plan.matrices.size())};
+                 " matrices, but its plan patches " +
+                 std::to_string(plan.layers.size() * plan.matrices.size())};
   if (!parameters.ffn_norms.empty() && parameters.ffn_norms.size() != plan.layers.size())
     return Error{"the student holds norm gains for " + std::to_string(parameters.ffn_norms.size()) +
                  " layers, but its plan patches " + std::to_string(plan.layers.size())};
@@ -186,8 +206,9 @@ Result<Transformer> assemble_student(const Transformer& teacher, const StudentPl
     }
     if (parameters.ffn_norms.empty()) continue;
     if (parameters.ffn_norms[i].size() != size_t(c.dim))
-      return Error{"layer " + std::to_string(l) + ": a norm gain of " + std::to_string(parameters.ffn_norms[i].size()) +
-                   " values, the model's dim is " + std::to_string(c.dim)};
+      return Error{"layer " + std::to_string(l) + ": a norm gain of " +
+                   std::to_string(parameters.ffn_norms[i].size()) + " values, the model's dim is " +
+                   std::to_string(c.dim)};
     student.layer(l).ffn_norm = std::make_shared<const std::vector<float>>(parameters.ffn_norms[i]);
   }
   return student;
@@ -198,11 +219,11 @@ Result<Transformer> build_student(const Transformer& teacher, const StudentPlan&
                                   const DistillProgress& progress) {
   if (plan.projection != Projection::kDistill) {
     auto parameters = project_student(teacher, plan, calibration_prompts);
-    if (!parameters.ok()) return Error{parameters.error()};
+    RETURN_IF_ERROR(parameters);
     return assemble_student(teacher, plan, parameters.value());
   }
   auto distiller = Distiller::create(teacher, plan, calibration_prompts);
-  if (!distiller.ok()) return Error{distiller.error()};
+  RETURN_IF_ERROR(distiller);
   Distiller& d = *distiller.value();
   while (d.steps_done() < plan.distill.steps) {
     const double kl = d.step();

@@ -6,10 +6,10 @@
 #include <memory>
 #include <vector>
 
-#include "model/result.h"
 #include "model/transformer.h"
 #include "student/calibration.h"
 #include "student/plan.h"
+#include "util/result.h"
 
 namespace circulant {
 
@@ -39,8 +39,9 @@ using DistillProgress = std::function<void(int step, int steps, double batch_kl)
 // distill plan, its starting point. `teacher` must outlive the projector.
 class StudentProjector {
  public:
-  static Result<std::unique_ptr<StudentProjector>> create(const Transformer& teacher, const StudentPlan& plan,
-                                                         std::vector<std::vector<int>> calibration);
+  static Result<std::unique_ptr<StudentProjector>> create(
+      const Transformer& teacher, const StudentPlan& plan,
+      std::vector<std::vector<int>> calibration);
   int layers_done() const { return layers_done_; }
   int layers_total() const { return int(plan_.layers.size()); }
   bool done() const { return layers_done_ == layers_total(); }
@@ -48,7 +49,8 @@ class StudentProjector {
   StudentParameters take_parameters() { return std::move(parameters_); }
 
  private:
-  StudentProjector(const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration);
+  StudentProjector(const Transformer& teacher, const StudentPlan& plan,
+                   std::vector<std::vector<int>> calibration);
   const Transformer& teacher_;
   StudentPlan plan_;
   std::vector<std::vector<int>> calibration_;  // token ids, BOS first
@@ -62,8 +64,9 @@ class StudentProjector {
 // Projection only: Frobenius / loss-aware (circulant), truncated SVD (low-rank), nothing
 // (removed). For a distill plan, its starting point (plan.distill.init). Loss-aware
 // projections need calibration prompts (token ids, BOS first) with enough tokens.
-Result<StudentParameters> project_student(const Transformer& teacher, const StudentPlan& plan,
-                                          const std::vector<std::vector<int>>& calibration_prompts = {});
+Result<StudentParameters> project_student(
+    const Transformer& teacher, const StudentPlan& plan,
+    const std::vector<std::vector<int>>& calibration_prompts = {});
 
 // The student of `parameters`, sharing every weight the plan leaves alone with the teacher.
 Result<Transformer> assemble_student(const Transformer& teacher, const StudentPlan& plan,

@@ -37,7 +37,8 @@ uint16_t to_half(float f) {
 }
 
 float from_half(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ffu;
+  const uint32_t sign = uint32_t(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f,
+                 mantissa = h & 0x3ffu;
   if (exponent == 0) {
     const float v = std::ldexp(float(mantissa), -24);
     return sign ? -v : v;
@@ -105,8 +106,10 @@ void write_student(Writer& w, const SavedStudent& s, bool half) {
   w.put(int32_t(p.block)), w.put(uint32_t(p.layers.size()));
   for (int l : p.layers) w.put(int32_t(l));
   w.put(matrix_bits(p.matrices));
-  w.put(p.lambda), w.put(int32_t(p.distill.steps)), w.put(p.distill.learning_rate), w.put(int32_t(p.distill.batch));
-  w.put(uint64_t(p.distill.seed)), w.put(uint32_t(!s.parameters.ffn_norms.empty())), w.put(uint32_t(half));
+  w.put(p.lambda), w.put(int32_t(p.distill.steps)), w.put(p.distill.learning_rate),
+      w.put(int32_t(p.distill.batch));
+  w.put(uint64_t(p.distill.seed)), w.put(uint32_t(!s.parameters.ffn_norms.empty())),
+      w.put(uint32_t(half));
   for (const auto& m : s.parameters.matrices) w.values(m, half);
   for (const auto& g : s.parameters.ffn_norms) w.values(g, half);
 }
@@ -123,23 +126,29 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   uint32_t structure, projection, init, count, bits, train_norms, half;
   int32_t block, steps, batch;
   uint64_t seed;
-  const auto truncated = [&what]() { return Error{what + ": the file ends early (truncated); copy or distill it again"}; };
-  if (!r.get(structure) || !r.get(projection) || !r.get(init) || !r.get(block) || !r.get(count)) return truncated();
+  const auto truncated = [&what]() {
+    return Error{what + ": the file ends early (truncated); copy or distill it again"};
+  };
+  if (!r.get(structure) || !r.get(projection) || !r.get(init) || !r.get(block) || !r.get(count))
+    return truncated();
   if (structure > 2) return Error{what + ": unknown structure code " + std::to_string(structure)};
   if (projection > 3 || init > 2) return Error{what + ": unknown projection code"};
   if (count < 1 || count > uint32_t(c.n_layers))
-    return Error{what + ": " + std::to_string(count) + " patched layers, the model has " + std::to_string(c.n_layers)};
-  p.structure = Structure(structure), p.projection = Projection(projection), p.distill.init = Projection(init);
+    return Error{what + ": " + std::to_string(count) + " patched layers, the model has " +
+                 std::to_string(c.n_layers)};
+  p.structure = Structure(structure), p.projection = Projection(projection),
+  p.distill.init = Projection(init);
   p.block = block;
   for (uint32_t i = 0; i < count; ++i) {
     int32_t l;
     if (!r.get(l)) return truncated();
     if (l < 0 || l >= c.n_layers || (!p.layers.empty() && l <= p.layers.back()))
-      return Error{what + ": layer list is not increasing within 0.." + std::to_string(c.n_layers - 1)};
+      return Error{what + ": layer list is not increasing within 0.." +
+                   std::to_string(c.n_layers - 1)};
     p.layers.push_back(l);
   }
-  if (!r.get(bits) || !r.get(p.lambda) || !r.get(steps) || !r.get(p.distill.learning_rate) || !r.get(batch) ||
-      !r.get(seed) || !r.get(train_norms) || !r.get(half))
+  if (!r.get(bits) || !r.get(p.lambda) || !r.get(steps) || !r.get(p.distill.learning_rate) ||
+      !r.get(batch) || !r.get(seed) || !r.get(train_norms) || !r.get(half))
     return truncated();
   if (bits < 1 || bits > 7) return Error{what + ": no valid MLP matrices named"};
   for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown})
@@ -151,7 +160,8 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   if (!valid.ok()) return Error{what + ": " + valid.error()};
   for (size_t i = 0; i < p.layers.size() * p.matrices.size(); ++i) {
     s.parameters.matrices.emplace_back();
-    if (!r.values(s.parameters.matrices.back(), structured_size(c, p, p.matrices[i % p.matrices.size()]), half))
+    if (!r.values(s.parameters.matrices.back(),
+                  structured_size(c, p, p.matrices[i % p.matrices.size()]), half))
       return truncated();
   }
   for (size_t i = 0; train_norms && i < p.layers.size(); ++i) {
@@ -160,7 +170,8 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   }
   for (const auto& m : s.parameters.matrices)
     for (float v : m)
-      if (!std::isfinite(v)) return Error{what + ": a parameter is not a finite number (the file is corrupt)"};
+      if (!std::isfinite(v))
+        return Error{what + ": a parameter is not a finite number (the file is corrupt)"};
   return s;
 }
 
@@ -169,25 +180,27 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
 uint64_t model_fingerprint(const Weights& weights) {
   uint64_t h = 0xcbf29ce484222325ull;
   const auto* p = reinterpret_cast<const uint8_t*>(weights.storage.data());
-  for (size_t i = 0, n = weights.storage.size() * sizeof(float); i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  for (size_t i = 0, n = weights.storage.size() * sizeof(float); i < n; ++i)
+    h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
 }
 
-std::vector<uint8_t> serialize_students(const Weights& teacher, const std::vector<SavedStudent>& students,
-                                        bool float16) {
+std::vector<uint8_t> serialize_students(const Weights& teacher,
+                                        const std::vector<SavedStudent>& students, bool float16) {
   const Config& c = teacher.config;
   Writer w;
   w.bytes.assign(kMagic, kMagic + 8);
   w.put(kVersion);
-  for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len}) w.put(int32_t(v));
+  for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len})
+    w.put(int32_t(v));
   w.put(model_fingerprint(teacher));
   w.put(uint32_t(students.size()));
   for (const SavedStudent& s : students) write_student(w, s, float16);
   return w.bytes;
 }
 
-Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size, const std::string& name,
-                                                 const Weights& teacher) {
+Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
+                                                 const std::string& name, const Weights& teacher) {
   const Config& c = teacher.config;
   Reader r(bytes, size);
   char magic[8];
@@ -195,49 +208,61 @@ Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t si
   int32_t header[7];
   uint64_t fingerprint;
   if (size < 8 || std::memcmp(bytes, kMagic, 8) != 0)
-    return Error{name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
+    return Error{
+        name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
   for (char& m : magic) r.get(m);
   if (!r.get(version)) return Error{name + ": the file ends early (truncated)"};
   if (version != kVersion)
-    return Error{name + ": student file version " + std::to_string(version) + ", this build reads version " +
-                 std::to_string(kVersion) + "; distill it again with this build"};
+    return Error{name + ": student file version " + std::to_string(version) +
+                 ", this build reads version " + std::to_string(kVersion) +
+                 "; distill it again with this build"};
   for (int32_t& v : header)
     if (!r.get(v)) return Error{name + ": the file ends early (truncated)"};
-  if (!r.get(fingerprint) || !r.get(count)) return Error{name + ": the file ends early (truncated)"};
+  if (!r.get(fingerprint) || !r.get(count))
+    return Error{name + ": the file ends early (truncated)"};
   Config saved = c;
-  saved.dim = header[0], saved.hidden_dim = header[1], saved.n_layers = header[2], saved.n_heads = header[3];
+  saved.dim = header[0], saved.hidden_dim = header[1], saved.n_layers = header[2],
+  saved.n_heads = header[3];
   saved.n_kv_heads = header[4], saved.vocab_size = header[5], saved.seq_len = header[6];
-  if (std::memcmp(header, std::vector<int32_t>{c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-                                               c.vocab_size, c.seq_len}.data(), sizeof header) != 0)
-    return Error{name + ": made for another model (" + describe(saved) + "), the loaded model has " + describe(c) +
+  if (std::memcmp(header,
+                  std::vector<int32_t>{c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
+                                       c.vocab_size, c.seq_len}
+                      .data(),
+                  sizeof header) != 0)
+    return Error{name + ": made for another model (" + describe(saved) +
+                 "), the loaded model has " + describe(c) +
                  "; load the model it was distilled from, or distill again"};
   if (fingerprint != model_fingerprint(teacher))
-    return Error{name + ": made for a model of the same shape but other weights; load the model it was "
-                        "distilled from, or distill again for this one"};
+    return Error{name +
+                 ": made for a model of the same shape but other weights; load the model it was "
+                 "distilled from, or distill again for this one"};
   if (count < 1 || count > kMaxStudents)
-    return Error{name + ": holds " + std::to_string(count) + " students, expected 1.." + std::to_string(kMaxStudents)};
+    return Error{name + ": holds " + std::to_string(count) + " students, expected 1.." +
+                 std::to_string(kMaxStudents)};
   std::vector<SavedStudent> students;
   for (uint32_t i = 0; i < count; ++i) {
     auto s = read_student(r, c, name + ": student " + std::to_string(i + 1));
-    if (!s.ok()) return Error{s.error()};
+    RETURN_IF_ERROR(s);
     students.push_back(std::move(s.value()));
   }
   if (r.left() != 0)
-    return Error{name + ": " + std::to_string(r.left()) + " bytes after the last student (the file is corrupt)"};
+    return Error{name + ": " + std::to_string(r.left()) +
+                 " bytes after the last student (the file is corrupt)"};
   return students;
 }
 
 Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher) {
   auto bytes = read_file_bytes(path, kMaxFileBytes);
-  if (!bytes.ok()) return Error{bytes.error()};
+  RETURN_IF_ERROR(bytes);
   return parse_students(bytes->data(), bytes->size(), path, teacher);
 }
 
-Status save_students(const std::string& path, const Weights& teacher, const std::vector<SavedStudent>& students,
-                     bool float16) {
+Status save_students(const std::string& path, const Weights& teacher,
+                     const std::vector<SavedStudent>& students, bool float16) {
   const std::vector<uint8_t> bytes = serialize_students(teacher, students, float16);
   std::ofstream out(path, std::ios::binary);
-  if (!out || !out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())))
+  if (!out ||
+      !out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())))
     return Error{path + ": cannot write the student file; check the folder exists and is writable"};
   return ok_status();
 }

@@ -35,14 +35,15 @@ struct SavedStudent {
 uint64_t model_fingerprint(const Weights& weights);
 
 // float16 halves the file at a relative rounding error of 2⁻¹¹ per value (the page's download).
-std::vector<uint8_t> serialize_students(const Weights& teacher, const std::vector<SavedStudent>& students,
+std::vector<uint8_t> serialize_students(const Weights& teacher,
+                                        const std::vector<SavedStudent>& students,
                                         bool float16 = false);
 // `name` is used in messages. Every header value and the exact length are checked before any
 // allocation; a file for another model or with an impossible plan is refused with the reason.
-Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size, const std::string& name,
-                                                 const Weights& teacher);
+Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
+                                                 const std::string& name, const Weights& teacher);
 Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher);
-Status save_students(const std::string& path, const Weights& teacher, const std::vector<SavedStudent>& students,
-                     bool float16 = false);
+Status save_students(const std::string& path, const Weights& teacher,
+                     const std::vector<SavedStudent>& students, bool float16 = false);
 
 }  // namespace circulant

@@ -31,14 +31,16 @@ torch::Tensor circulant_index(int m, int n) {
   auto a = index.accessor<int64_t, 2>();
   for (int r = 0; r < m; ++r)
     for (int s = 0; s < n; ++s)
-      a[r][s] = (int64_t(r / kBlock) * q + s / kBlock) * kBlock + ((r - s) % kBlock + kBlock) % kBlock;
+      a[r][s] =
+          (int64_t(r / kBlock) * q + s / kBlock) * kBlock + ((r - s) % kBlock + kBlock) % kBlock;
   return index;
 }
 
 double relative_difference(const std::vector<float>& ours, const torch::Tensor& theirs) {
   const float* t = theirs.data_ptr<float>();
   double diff = 0, norm = 0;
-  for (size_t i = 0; i < ours.size(); ++i) diff += std::pow(ours[i] - t[i], 2), norm += double(t[i]) * t[i];
+  for (size_t i = 0; i < ours.size(); ++i)
+    diff += std::pow(ours[i] - t[i], 2), norm += double(t[i]) * t[i];
   return std::sqrt(diff / norm);
 }
 
@@ -49,20 +51,23 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(argv[1]);
   const std::string path = std::string(argv[1]) + "/torch_teacher.bin";
   torch::manual_seed(3);
-  const train::ModelShape shape{/*dim=*/32, /*hidden_dim=*/92, /*n_layers=*/2, /*n_heads=*/4, /*vocab=*/64,
+  const train::ModelShape shape{/*dim=*/32,    /*hidden_dim=*/92, /*n_layers=*/2,
+                                /*n_heads=*/4, /*vocab=*/64,
                                 /*seq_len=*/32};
   train::Llama model(shape);
   train::export_llama2c(model, path);
   auto weights = circulant::load_checkpoint(path);
   if (!weights.ok()) return fail(weights.error());
-  const std::vector<std::vector<int>> lines = {{1, 7, 33, 2, 60, 12, 9}, {1, 40, 41, 5}, {1, 3, 3, 3, 17, 63}};
+  const std::vector<std::vector<int>> lines = {
+      {1, 7, 33, 2, 60, 12, 9}, {1, 40, 41, 5}, {1, 3, 3, 3, 17, 63}};
 
   // libtorch: teacher targets, then the student's loss and autograd gradient of every c.
   std::vector<torch::Tensor> targets, c_tensors;
   {
     torch::NoGradGuard no_grad;
     for (const auto& l : lines)
-      targets.push_back(torch::log_softmax(model(torch::tensor(std::vector<int64_t>(l.begin(), l.end())).unsqueeze(0)), -1));
+      targets.push_back(torch::log_softmax(
+          model(torch::tensor(std::vector<int64_t>(l.begin(), l.end())).unsqueeze(0)), -1));
   }
   for (auto& block : model->blocks) {
     for (auto* linear : {&block->w1, &block->w2, &block->w3}) {
@@ -77,7 +82,8 @@ int main(int argc, char** argv) {
   int64_t positions = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
-    auto log_q = torch::log_softmax(model(torch::tensor(std::vector<int64_t>(l.begin(), l.end())).unsqueeze(0)), -1);
+    auto log_q = torch::log_softmax(
+        model(torch::tensor(std::vector<int64_t>(l.begin(), l.end())).unsqueeze(0)), -1);
     loss = loss + (targets[i].exp() * (targets[i] - log_q)).sum();
     positions += int64_t(l.size());
   }
@@ -97,11 +103,12 @@ int main(int argc, char** argv) {
   for (int l = 0; l < shape.n_layers; ++l) {
     auto& layer = sm.layers[l];
     const circulant::DifferentiableLinear<float>** slots[] = {&layer.w1, &layer.w2, &layer.w3};
-    float** grad_slots[] = {&layer.w1_grad, &layer.w2_grad, &layer.w3_grad};
+    float** grad_slots[] = {&layer.gradients.w1, &layer.gradients.w2, &layer.gradients.w3};
     for (int k = 0; k < 3; ++k) {
       const size_t at = size_t(l) * 3 + k;
       const int m = (*slots[k])->out_features(), n = (*slots[k])->in_features();
-      ops.push_back(std::make_unique<circulant::CirculantGradient<float>>(m, n, kBlock, c_values[at].data()));
+      ops.push_back(
+          std::make_unique<circulant::CirculantGradient<float>>(m, n, kBlock, c_values[at].data()));
       *slots[k] = ops.back().get();
       *grad_slots[k] = grads[at].data();
     }
@@ -110,7 +117,8 @@ int main(int argc, char** argv) {
   for (const auto& l : lines) {
     circulant::KlBackprop<float> run(teacher.model());
     const float* z = run.logits(l.data(), int(l.size()));
-    auto t = torch::log_softmax(torch::from_blob(const_cast<float*>(z), {int64_t(l.size()), shape.vocab_size}), -1);
+    auto t = torch::log_softmax(
+        torch::from_blob(const_cast<float*>(z), {int64_t(l.size()), shape.vocab_size}), -1);
     engine_targets.emplace_back(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
   }
   std::vector<circulant::KlTarget<float>> batch;
@@ -120,11 +128,13 @@ int main(int argc, char** argv) {
   const double ours = run.run(batch, true);
   const double theirs = loss.item<double>();
   std::printf("loss: engine %.7f, libtorch %.7f\n", ours, theirs);
-  if (!(std::abs(ours - theirs) <= 1e-4 * std::abs(theirs))) return fail("losses differ by more than 1e-4 relative");
+  if (!(std::abs(ours - theirs) <= 1e-4 * std::abs(theirs)))
+    return fail("losses differ by more than 1e-4 relative");
   double worst = 0;
   for (size_t i = 0; i < grads.size(); ++i)
     worst = std::max(worst, relative_difference(grads[i], c_tensors[i].grad().contiguous()));
-  std::printf("gradient of c: worst relative difference over %zu matrices %.2e\n", grads.size(), worst);
+  std::printf("gradient of c: worst relative difference over %zu matrices %.2e\n", grads.size(),
+              worst);
   if (!(worst <= 1e-4)) return fail("gradients differ by more than 1e-4 relative");
   std::printf("distill_torch_test: OK\n");
   return 0;

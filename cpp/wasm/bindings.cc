@@ -1,5 +1,7 @@
-// Embind glue over cpp/eval/playground.h: converts JS values to the facade's C++ types and back,
-// nothing more. Every fallible call returns {value} or {error: message}; the build has no exceptions.
+// Embind glue over cpp/eval/playground.h. Results cross into JS as Embind value objects declared
+// once below (the field names are the JS names of cpp/wasm/engine.d.ts, which tests/js checks
+// against them); every fallible call returns outcome(): {value} or {error: message}, since the
+// build has no exceptions. No logic here beyond converting types and calling the facade.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -11,101 +13,55 @@ namespace {
 
 using emscripten::val;
 
-val with_value(const val& value) {
+template <class T>
+val outcome(const Result<T>& result) {
   val out = val::object();
-  out.set("value", value);
+  if (result.ok())
+    out.set("value", val(result.value()));
+  else
+    out.set("error", result.error());
   return out;
 }
 
-val with_error(const std::string& message) {
-  val out = val::object();
-  out.set("error", message);
+// JS arrays (not Embind vector handles) for the vector fields of the value objects.
+template <class T>
+val array_of(const std::vector<T>& items) {
+  val out = val::array();
+  for (size_t i = 0; i < items.size(); ++i) out.set(i, val(items[i]));
   return out;
-}
-
-// Copies a JS Uint8Array into the wasm heap in one typed-array set.
-std::vector<uint8_t> to_bytes(const val& array) {
-  return emscripten::convertJSArrayToNumberVector<uint8_t>(array);
 }
 
 // A fresh Float32Array (a copy, so it survives memory growth).
-val to_float32_array(const std::vector<float>& values) {
+val float32_array(const std::vector<float>& values) {
   return val(emscripten::typed_memory_view(values.size(), values.data())).call<val>("slice");
 }
 
-template <class T, class F>
-val to_array(const std::vector<T>& items, F convert) {
-  val out = val::array();
-  for (size_t i = 0; i < items.size(); ++i) out.set(i, convert(items[i]));
-  return out;
-}
-
-val to_js(const PositionMetrics& m) {
-  val out = val::object();
-  out.set("kl", m.kl);
-  out.set("cosine", m.cosine);
-  out.set("top1", m.top1);
-  out.set("top5", m.top5);
-  return out;
-}
-
-val to_js(const Interval& interval) {
-  val out = val::object();
-  out.set("mean", interval.mean);
-  out.set("low", interval.low);
-  out.set("high", interval.high);
-  return out;
-}
-
-val to_js(const Candidate& c) {
-  val out = val::object();
-  out.set("token", c.token);
-  out.set("text", c.text);
-  out.set("teacher", c.teacher_probability);
-  out.set("student", c.student_probability);
-  return out;
-}
-
-val to_js(const Throughput& t) {
-  val out = val::object();
-  out.set("prefill", t.prefill_tokens_per_second);
-  out.set("decode", t.decode_tokens_per_second);
-  out.set("prefillMlpShare", t.prefill_mlp_share);
-  out.set("decodeMlpShare", t.decode_mlp_share);
-  return out;
-}
-
-template <class T>
-val metrics_of(const T& item) { return to_js(item); }
-
-// JS spec {block, layers, matrices, structure, projection, lambda, distill?} → StudentPlan, via
-// the plan parsers; distill = {steps, learningRate, batch, init, seed, trainNorms}.
+// JS spec {block, layers, matrices, structure?, projection, lambda, distill?} → StudentPlan. Only
+// parsed here: Playground::set_plan checks the whole plan (check_plan).
 Result<StudentPlan> to_plan(const val& spec, int n_layers) {
   StudentPlan plan;
-  const long block = spec["block"].as<long>();
-  Status block_ok = check_block_size(block);
-  if (!block_ok.ok()) return Error{block_ok.error()};
-  plan.block = int(block);
+  plan.block = spec["block"].as<int>();
   auto layers = parse_layers(spec["layers"].as<std::string>(), n_layers);
-  if (!layers.ok()) return Error{layers.error()};
-  plan.layers = layers.value();
+  RETURN_IF_ERROR(layers);
   auto matrices = parse_matrices(spec["matrices"].as<std::string>());
-  if (!matrices.ok()) return Error{matrices.error()};
-  plan.matrices = matrices.value();
-  auto structure = parse_structure(spec["structure"].isUndefined() ? "circulant" : spec["structure"].as<std::string>());
-  if (!structure.ok()) return Error{structure.error()};
-  plan.structure = structure.value();
+  RETURN_IF_ERROR(matrices);
+  auto structure = parse_structure(
+      spec["structure"].isUndefined() ? "circulant" : spec["structure"].as<std::string>());
+  RETURN_IF_ERROR(structure);
   auto projection = parse_projection(spec["projection"].as<std::string>());
-  if (!projection.ok()) return Error{projection.error()};
+  RETURN_IF_ERROR(projection);
+  plan.layers = layers.value();
+  plan.matrices = matrices.value();
+  plan.structure = structure.value();
   plan.projection = projection.value();
   plan.lambda = spec["lambda"].as<double>();
   const val d = spec["distill"];
   if (!d.isUndefined()) {
+    auto init = parse_projection(d["init"].as<std::string>());
+    RETURN_IF_ERROR(init);
     plan.distill.steps = d["steps"].as<int>();
     plan.distill.learning_rate = d["learningRate"].as<double>();
     plan.distill.batch = d["batch"].as<int>();
-    auto init = parse_projection(d["init"].as<std::string>());
-    if (!init.ok()) return Error{init.error()};
     plan.distill.init = init.value();
     plan.distill.seed = uint64_t(d["seed"].as<double>());
     plan.distill.train_norms = d["trainNorms"].as<bool>();
@@ -113,121 +69,66 @@ Result<StudentPlan> to_plan(const val& spec, int n_layers) {
   return plan;
 }
 
+// What setPlan answers: the plan in canonical spelling and the units of work left.
+struct PlanReply {
+  int block = 0;
+  std::string layers, matrices, structure, projection;
+  double lambda = 0;
+  int pending = 0;
+};
+
 class Engine {
  public:
   val load(const val& model, const std::string& model_name, const val& tokenizer,
            const std::string& tokenizer_name, double max_model_bytes) {
-    auto created = Playground::create(to_bytes(model), model_name, to_bytes(tokenizer), tokenizer_name,
+    auto created = Playground::create(bytes(model), model_name, bytes(tokenizer), tokenizer_name,
                                       uint64_t(max_model_bytes));
-    if (!created.ok()) return with_error(created.error());
+    if (!created.ok()) return outcome(Result<Config>(Error{created.error()}));
     playground_ = std::move(created.value());
-    return with_value(config());
-  }
-
-  val config() const {
-    const Config& c = playground_->config();
-    val out = val::object();
-    out.set("dim", c.dim);
-    out.set("hiddenDim", c.hidden_dim);
-    out.set("nLayers", c.n_layers);
-    out.set("nHeads", c.n_heads);
-    out.set("nKvHeads", c.n_kv_heads);
-    out.set("vocabSize", c.vocab_size);
-    out.set("seqLen", c.seq_len);
-    return out;
+    return outcome(Result<Config>(playground_->config()));
   }
 
   val setCalibration(const val& lines) {
-    Status status = playground_->set_calibration(emscripten::vecFromJSArray<std::string>(lines));
-    return status.ok() ? with_value(val(true)) : with_error(status.error());
+    return outcome(playground_->set_calibration(emscripten::vecFromJSArray<std::string>(lines)));
   }
 
-  // → {plan (canonical spelling), pending}: units of work advance() still has to do.
   val setPlan(const val& spec, bool allow_saved) {
     auto plan = to_plan(spec, playground_->config().n_layers);
-    if (!plan.ok()) return with_error(plan.error());
+    if (!plan.ok()) return outcome(Result<PlanReply>(Error{plan.error()}));
     auto pending = playground_->set_plan(plan.value(), allow_saved);
-    if (!pending.ok()) return with_error(pending.error());
+    if (!pending.ok()) return outcome(Result<PlanReply>(Error{pending.error()}));
     const StudentPlan& p = playground_->plan();
-    val out = val::object();
-    out.set("block", p.block);
-    out.set("layers", layers_spec(p.layers, playground_->config().n_layers));
-    out.set("matrices", matrix_names(p.matrices));
-    out.set("structure", structure_name(p.structure));
-    out.set("projection", projection_name(p.projection));
-    out.set("lambda", p.lambda);
-    out.set("pending", pending.value());
-    return with_value(out);
+    const int n = playground_->config().n_layers;
+    return outcome(Result<PlanReply>(PlanReply{
+        p.block, layers_spec(p.layers, n), matrix_names(p.matrices), structure_name(p.structure),
+        projection_name(p.projection), p.lambda, pending.value()}));
   }
 
-  // True when setPlan(spec, allowSaved) would leave no distillation step to run.
   val studentReady(const val& spec, bool allow_saved) const {
     auto plan = to_plan(spec, playground_->config().n_layers);
-    if (!plan.ok()) return with_error(plan.error());
-    return with_value(val(playground_->student_ready(plan.value(), allow_saved)));
+    if (!plan.ok()) return outcome(Result<bool>(Error{plan.error()}));
+    return outcome(Result<bool>(playground_->student_ready(plan.value(), allow_saved)));
   }
 
-  // → {done, total, unit: 'layer' | 'step', batchKl} after up to max_units more units of work.
-  val advance(int max_units) {
-    auto progress = playground_->advance(max_units);
-    if (!progress.ok()) return with_error(progress.error());
+  val advance(int max_units) { return outcome(playground_->advance(max_units)); }
+
+  // → {blocks}: the block sizes of the students in the file.
+  val loadStudents(const val& file, const std::string& name) {
+    Status status = playground_->load_students(bytes(file), name);
+    if (!status.ok()) return outcome(status);
+    std::vector<int> blocks;
+    for (const SavedStudent& s : playground_->saved_students()) blocks.push_back(s.plan.block);
     val out = val::object();
-    out.set("done", progress->done);
-    out.set("total", progress->total);
-    out.set("unit", progress->unit);
-    out.set("batchKl", progress->batch_kl);
-    return with_value(out);
+    out.set("blocks", array_of(blocks));
+    return outcome(Result<val>(out));
   }
 
-  // → {blocks: [...]} the block sizes of the students in the file.
-  val loadStudents(const val& bytes, const std::string& name) {
-    Status status = playground_->load_students(to_bytes(bytes), name);
-    if (!status.ok()) return with_error(status.error());
-    val blocks = val::array();
-    for (size_t i = 0; i < playground_->saved_students().size(); ++i)
-      blocks.set(i, playground_->saved_students()[i].plan.block);
-    val out = val::object();
-    out.set("blocks", blocks);
-    return with_value(out);
-  }
-
-  val parameters() const {
-    const ParameterSummary s = playground_->parameters();
-    val out = val::object();
-    out.set("teacherMlp", double(s.teacher_mlp));
-    out.set("teacherTotal", double(s.teacher_total));
-    out.set("studentMlp", double(s.student_mlp));
-    out.set("studentTotal", double(s.student_total));
-    return out;
-  }
-
-  val analyze(const std::string& prompt) const {
-    auto result = playground_->analyze(prompt);
-    if (!result.ok()) return with_error(result.error());
-    const PromptAnalysis& a = result.value();
-    val out = val::object();
-    out.set("tokens", to_array(a.tokens, [](int t) { return val(t); }));
-    out.set("pieces", to_array(a.pieces, [](const std::string& s) { return val(s); }));
-    out.set("positions", to_array(a.positions, metrics_of<PositionMetrics>));
-    out.set("last", to_js(a.last));
-    out.set("mean", to_js(a.mean));
-    out.set("teacherTop", to_array(a.teacher_top, metrics_of<Candidate>));
-    out.set("studentTop", to_array(a.student_top, metrics_of<Candidate>));
-    return with_value(out);
-  }
+  ParameterSummary parameters() const { return playground_->parameters(); }
+  val analyze(const std::string& prompt) const { return outcome(playground_->analyze(prompt)); }
 
   val evaluate(const val& prompts, const std::string& positions) const {
-    auto result = playground_->evaluate(emscripten::vecFromJSArray<std::string>(prompts),
-                                        positions == "all" ? Positions::kAll : Positions::kLast);
-    if (!result.ok()) return with_error(result.error());
-    const Comparison& c = result.value();
-    val out = val::object();
-    out.set("prompts", to_array(c.prompts, [](const PromptResult& p) { return to_js(p.mean); }));
-    out.set("kl", to_js(c.kl));
-    out.set("cosine", to_js(c.cosine));
-    out.set("top1", to_js(c.top1));
-    out.set("top5", to_js(c.top5));
-    return with_value(out);
+    return outcome(playground_->evaluate(emscripten::vecFromJSArray<std::string>(prompts),
+                                         positions == "all" ? Positions::kAll : Positions::kLast));
   }
 
   val benchmark(const val& settings) const {
@@ -237,10 +138,13 @@ class Engine {
     s.runs = settings["runs"].as<int>();
     const std::vector<Throughput> both = playground_->benchmark(s);
     val out = val::object();
-    out.set("teacher", to_js(both.at(0)));
-    out.set("student", to_js(both.at(1)));
-    return with_value(out);
+    out.set("teacher", both.at(0));
+    out.set("student", both.at(1));
+    return outcome(Result<val>(out));
   }
+
+  void warmUp(double milliseconds) const { playground_->warm_up(milliseconds); }
+  Playground::DecodeBound decodeBound() const { return playground_->decode_bound(); }
 
   val generate(const std::string& prompt, int steps, const val& sampler, bool use_student) const {
     SamplerSettings s;
@@ -248,62 +152,179 @@ class Engine {
     s.top_p = sampler["topP"].as<float>();
     s.repeat_penalty = sampler["repeatPenalty"].as<float>();
     s.seed = uint64_t(sampler["seed"].as<double>());
-    auto result = playground_->generate(prompt, steps, s, use_student);
-    if (!result.ok()) return with_error(result.error());
-    val out = val::object();
-    out.set("tokens", to_array(result->tokens, [](int t) { return val(t); }));
-    out.set("text", result->text);
-    out.set("pieces", to_array(result->pieces, [](const std::string& p) { return val(p); }));
-    out.set("promptTokens", result->prompt_tokens);
-    return with_value(out);
+    return outcome(playground_->generate(prompt, steps, s, use_student));
   }
 
   val structure(int layer, const std::string& matrix, int block_row, int block_col) const {
     auto matrices = parse_matrices(matrix);
-    if (!matrices.ok()) return with_error(matrices.error());
-    if (matrices->size() != 1) return with_error("structure: name one matrix (gate, up or down)");
-    auto result = playground_->structure(layer, matrices->front(), block_row, block_col);
-    if (!result.ok()) return with_error(result.error());
-    val out = val::object();
-    out.set("size", result->size);
-    out.set("dense", to_float32_array(result->dense));
-    out.set("circulant", to_float32_array(result->circulant));
-    out.set("difference", to_float32_array(result->difference));
-    out.set("relativeError", result->relative_error);
-    return with_value(out);
+    if (!matrices.ok()) return outcome(Result<StructureView>(Error{matrices.error()}));
+    if (matrices->size() != 1)
+      return outcome(Result<StructureView>(Error{"structure: name one matrix (gate, up or down)"}));
+    return outcome(playground_->structure(layer, matrices->front(), block_row, block_col));
   }
 
-  bool loaded() const { return playground_ != nullptr; }
-
  private:
+  // Copies a JS Uint8Array into the wasm heap in one typed-array set.
+  static std::vector<uint8_t> bytes(const val& array) {
+    return emscripten::convertJSArrayToNumberVector<uint8_t>(array);
+  }
   std::unique_ptr<Playground> playground_;
 };
 
-// 95 % interval of the mean over prompts (the page evaluates prompts one call at a time).
-val meanInterval(const val& values) {
-  return to_js(mean_interval(emscripten::vecFromJSArray<double>(values)));
+// The block sizes the engine accepts, from the one rule (check_block_size): the page's slider
+// offers exactly these (tests/js checks).
+val blockSizes() {
+  std::vector<int> sizes;
+  for (int b = 1; b <= 4096; ++b)
+    if (check_block_size(b).ok()) sizes.push_back(b);
+  return array_of(sizes);
 }
+
+// 95 % interval of the mean over prompts (the page evaluates prompts one call at a time).
+Interval meanInterval(const val& values) {
+  return mean_interval(emscripten::vecFromJSArray<double>(values));
+}
+double medianOf(const val& values) { return median(emscripten::vecFromJSArray<double>(values)); }
+
+// int64 counts as JS numbers (exact below 2^53).
+template <class T, int64_t T::*field>
+double as_number(const T& t) {
+  return double(t.*field);
+}
+template <class T>
+void ignore(T&, double) {}
 
 }  // namespace
 }  // namespace circulant
 
 EMSCRIPTEN_BINDINGS(circulant_engine) {
-  using circulant::Engine;
-  emscripten::function("meanInterval", &circulant::meanInterval);
+  using namespace circulant;
+  using emscripten::val;
+  using emscripten::value_object;
+  value_object<Config>("ModelConfig")
+      .field("dim", &Config::dim)
+      .field("hiddenDim", &Config::hidden_dim)
+      .field("nLayers", &Config::n_layers)
+      .field("nHeads", &Config::n_heads)
+      .field("nKvHeads", &Config::n_kv_heads)
+      .field("vocabSize", &Config::vocab_size)
+      .field("seqLen", &Config::seq_len);
+  value_object<PositionMetrics>("PositionMetrics")
+      .field("kl", &PositionMetrics::kl)
+      .field("cosine", &PositionMetrics::cosine)
+      .field("top1", &PositionMetrics::top1)
+      .field("top5", &PositionMetrics::top5);
+  value_object<Interval>("Interval")
+      .field("mean", &Interval::mean)
+      .field("low", &Interval::low)
+      .field("high", &Interval::high);
+  value_object<Candidate>("Candidate")
+      .field("token", &Candidate::token)
+      .field("text", &Candidate::text)
+      .field("teacher", &Candidate::teacher_probability)
+      .field("student", &Candidate::student_probability);
+  value_object<PromptAnalysis>("PromptAnalysis")
+      .field(
+          "tokens", +[](const PromptAnalysis& a) { return array_of(a.tokens); },
+          +[](PromptAnalysis&, val) {})
+      .field(
+          "pieces", +[](const PromptAnalysis& a) { return array_of(a.pieces); },
+          +[](PromptAnalysis&, val) {})
+      .field(
+          "positions", +[](const PromptAnalysis& a) { return array_of(a.positions); },
+          +[](PromptAnalysis&, val) {})
+      .field("last", &PromptAnalysis::last)
+      .field("mean", &PromptAnalysis::mean)
+      .field(
+          "teacherTop", +[](const PromptAnalysis& a) { return array_of(a.teacher_top); },
+          +[](PromptAnalysis&, val) {})
+      .field(
+          "studentTop", +[](const PromptAnalysis& a) { return array_of(a.student_top); },
+          +[](PromptAnalysis&, val) {});
+  value_object<Comparison>("Comparison")
+      .field(
+          "prompts",
+          +[](const Comparison& c) {
+            val out = val::array();
+            for (size_t i = 0; i < c.prompts.size(); ++i) out.set(i, c.prompts[i].mean);
+            return out;
+          },
+          +[](Comparison&, val) {})
+      .field("kl", &Comparison::kl)
+      .field("cosine", &Comparison::cosine)
+      .field("top1", &Comparison::top1)
+      .field("top5", &Comparison::top5);
+  value_object<ParameterSummary>("Parameters")
+      .field("teacherMlp", &as_number<ParameterSummary, &ParameterSummary::teacher_mlp>,
+             &ignore<ParameterSummary>)
+      .field("teacherTotal", &as_number<ParameterSummary, &ParameterSummary::teacher_total>,
+             &ignore<ParameterSummary>)
+      .field("studentMlp", &as_number<ParameterSummary, &ParameterSummary::student_mlp>,
+             &ignore<ParameterSummary>)
+      .field("studentTotal", &as_number<ParameterSummary, &ParameterSummary::student_total>,
+             &ignore<ParameterSummary>);
+  value_object<Throughput>("Throughput")
+      .field("prefill", &Throughput::prefill_tokens_per_second)
+      .field("decode", &Throughput::decode_tokens_per_second)
+      .field("prefillMlpShare", &Throughput::prefill_mlp_share)
+      .field("decodeMlpShare", &Throughput::decode_mlp_share);
+  value_object<Generation>("Generation")
+      .field(
+          "tokens", +[](const Generation& g) { return array_of(g.tokens); },
+          +[](Generation&, val) {})
+      .field("text", &Generation::text)
+      .field(
+          "pieces", +[](const Generation& g) { return array_of(g.pieces); },
+          +[](Generation&, val) {})
+      .field("promptTokens", &Generation::prompt_tokens);
+  value_object<StructureView>("StructureView")
+      .field("size", &StructureView::size)
+      .field(
+          "dense", +[](const StructureView& v) { return float32_array(v.dense); },
+          +[](StructureView&, val) {})
+      .field(
+          "circulant", +[](const StructureView& v) { return float32_array(v.circulant); },
+          +[](StructureView&, val) {})
+      .field(
+          "difference", +[](const StructureView& v) { return float32_array(v.difference); },
+          +[](StructureView&, val) {})
+      .field("relativeError", &StructureView::relative_error);
+  value_object<BuildProgress>("BuildProgress")
+      .field("done", &BuildProgress::done)
+      .field("total", &BuildProgress::total)
+      .field("unit", &BuildProgress::unit)
+      .field("batchKl", &BuildProgress::batch_kl);
+  value_object<Playground::DecodeBound>("DecodeBound")
+      .field("weightBytes",
+             &as_number<Playground::DecodeBound, &Playground::DecodeBound::weight_bytes>,
+             &ignore<Playground::DecodeBound>)
+      .field("streamBytesPerSecond", &Playground::DecodeBound::stream_bytes_per_second);
+  value_object<PlanReply>("PlanReply")
+      .field("block", &PlanReply::block)
+      .field("layers", &PlanReply::layers)
+      .field("matrices", &PlanReply::matrices)
+      .field("structure", &PlanReply::structure)
+      .field("projection", &PlanReply::projection)
+      .field("lambda", &PlanReply::lambda)
+      .field("pending", &PlanReply::pending);
+
+  emscripten::function("meanInterval", &meanInterval);
+  emscripten::function("median", &medianOf);
+  emscripten::function("blockSizes", &blockSizes);
   emscripten::class_<Engine>("Engine")
       .constructor<>()
       .function("load", &Engine::load)
-      .function("loaded", &Engine::loaded)
-      .function("config", &Engine::config)
       .function("setCalibration", &Engine::setCalibration)
       .function("setPlan", &Engine::setPlan)
-      .function("advance", &Engine::advance)
       .function("studentReady", &Engine::studentReady)
+      .function("advance", &Engine::advance)
       .function("loadStudents", &Engine::loadStudents)
       .function("parameters", &Engine::parameters)
       .function("analyze", &Engine::analyze)
       .function("evaluate", &Engine::evaluate)
       .function("benchmark", &Engine::benchmark)
+      .function("warmUp", &Engine::warmUp)
+      .function("decodeBound", &Engine::decodeBound)
       .function("generate", &Engine::generate)
       .function("structure", &Engine::structure);
 }

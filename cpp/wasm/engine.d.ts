@@ -1,4 +1,6 @@
 // Types of the JS-facing engine API that cpp/wasm/bindings.cc exports (engine.js + engine.wasm).
+// tests/js/bindings.test.js holds this file against the module: every Engine method, and the
+// fields of every value object the engine returns.
 
 /** Every fallible call returns exactly one of these: a value, or an error message to show the user. */
 export type Outcome<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
@@ -28,6 +30,15 @@ export interface PlanSpec {
 
 /** Building a student: layers of a loss-aware calibration, or steps of a distillation. */
 export interface BuildProgress { done: number; total: number; unit: 'layer' | 'step'; batchKl: number }
+
+/** What setPlan answers: the plan in canonical spelling and the units of work advance() must do. */
+export interface PlanReply {
+  block: number; layers: string; matrices: string; structure: string; projection: string; lambda: number;
+  pending: number;
+}
+
+/** Bytes of teacher weights a decode step reads, and how fast this machine streams as many bytes. */
+export interface DecodeBound { weightBytes: number; streamBytesPerSecond: number }
 
 /** Teacher vs student at one position (KL in nats; top1 0/1; top5 a fraction). */
 export interface PositionMetrics { kl: number; cosine: number; top1: number; top5: number }
@@ -75,15 +86,13 @@ export declare class Engine {
   /** Validates both files; the messages name them. The student starts equal to the teacher. */
   load(model: Uint8Array, modelName: string, tokenizer: Uint8Array, tokenizerName: string,
        maxModelBytes: number): Outcome<ModelConfig>;
-  loaded(): boolean;
-  config(): ModelConfig;
   setCalibration(lines: string[]): Outcome<true>;
   /**
    * Rebuilds the student; returns the plan in canonical spelling and the units of work advance()
    * still has to do: layers of a loss-aware calibration, steps of a distillation (0: ready; a
    * saved or earlier-distilled student matched). allowSaved: a student of loadStudents() may be used.
    */
-  setPlan(plan: PlanSpec, allowSaved: boolean): Outcome<PlanSpec & { pending: number }>;
+  setPlan(plan: PlanSpec, allowSaved: boolean): Outcome<PlanReply>;
   /** True when setPlan(plan, allowSaved) would leave no distillation step to run. */
   studentReady(plan: PlanSpec, allowSaved: boolean): Outcome<boolean>;
   /** Up to maxUnits more units of the pending work; the student then holds what is done. */
@@ -94,6 +103,9 @@ export declare class Engine {
   analyze(prompt: string): Outcome<PromptAnalysis>;
   evaluate(prompts: string[], positions: 'last' | 'all'): Outcome<Comparison>;
   benchmark(settings: ThroughputSettings): Outcome<{ teacher: Throughput; student: Throughput }>;
+  /** Runs the teacher for about `milliseconds` so the first measurement is not a cold one. */
+  warmUp(milliseconds: number): void;
+  decodeBound(): DecodeBound;
   generate(prompt: string, steps: number, sampler: SamplerSettings, useStudent: boolean): Outcome<Generation>;
   structure(layer: number, matrix: 'gate' | 'up' | 'down', blockRow: number, blockCol: number): Outcome<StructureView>;
   /** Frees the C++ object (Embind objects are not garbage-collected). */
@@ -104,6 +116,10 @@ export interface EngineModule {
   Engine: typeof Engine;
   /** Mean and 95 % Student-t interval of per-prompt values (as Comparison computes it). */
   meanInterval(values: number[]): Interval;
+  /** The median (mean of the middle two for an even count), as the engine's benchmarks take it. */
+  median(values: number[]): number;
+  /** The block sizes the engine accepts (1, 2, 4, …, 256): the page's slider offers these. */
+  blockSizes(): number[];
 }
 
 /** Under Node (and in the worker) pass the wasm bytes: {wasmBinary}. */

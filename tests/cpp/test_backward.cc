@@ -60,20 +60,23 @@ class GradientCheck : public ::testing::Test {
         double** grad;
         int out, in;
       };
-      for (Slot s : {Slot{&layer.w1, &layer.w1_grad, c.hidden_dim, c.dim},
-                     Slot{&layer.w2, &layer.w2_grad, c.dim, c.hidden_dim},
-                     Slot{&layer.w3, &layer.w3_grad, c.hidden_dim, c.dim}}) {
+      for (Slot s : {Slot{&layer.w1, &layer.gradients.w1, c.hidden_dim, c.dim},
+                     Slot{&layer.w2, &layer.gradients.w2, c.dim, c.hidden_dim},
+                     Slot{&layer.w3, &layer.gradients.w3, c.hidden_dim, c.dim}}) {
         const int rank = std::max(1, (s.out * s.in) / (block * (s.out + s.in)));
-        const size_t count = low_rank ? size_t(rank) * (s.out + s.in)
-                                      : size_t((s.out + block - 1) / block) * ((s.in + block - 1) / block) * block;
+        const size_t count =
+            low_rank ? size_t(rank) * (s.out + s.in)
+                     : size_t((s.out + block - 1) / block) * ((s.in + block - 1) / block) * block;
         const auto init = random_values(count, unsigned(params_.size() + 11));
         params_.emplace_back(init.begin(), init.end());
         for (double& v : params_.back()) v *= low_rank ? 0.3 : 0.2;
         grads_.emplace_back(count, 0.0);
         if (low_rank) {
-          ops_.push_back(std::make_unique<LowRankGradient<double>>(s.out, s.in, rank, params_.back().data()));
+          ops_.push_back(
+              std::make_unique<LowRankGradient<double>>(s.out, s.in, rank, params_.back().data()));
         } else {
-          auto op = std::make_unique<CirculantGradient<double>>(s.out, s.in, block, params_.back().data());
+          auto op = std::make_unique<CirculantGradient<double>>(s.out, s.in, block,
+                                                                params_.back().data());
           circulants_.push_back(op.get());
           ops_.push_back(std::move(op));
         }
@@ -102,7 +105,8 @@ class GradientCheck : public ::testing::Test {
   }
 
   // Max over the vector of |analytic − numeric|, relative to the largest analytic component.
-  void expect_matches(std::vector<double>& values, const std::vector<double>& analytic, const char* what) {
+  void expect_matches(std::vector<double>& values, const std::vector<double>& analytic,
+                      const char* what) {
     double worst = 0, scale = 0;
     for (size_t i = 0; i < values.size(); ++i) {
       const double keep = values[i], h = 1e-6;
@@ -126,7 +130,8 @@ class GradientCheck : public ::testing::Test {
     const double at = run.run(batch(), true);
     ASSERT_GT(at, 1e-3);  // the student differs from its teacher
     const auto analytic = grads_;
-    for (size_t m = 0; m < params_.size(); ++m) expect_matches(params_[m], analytic[m], "matrix parameters");
+    for (size_t m = 0; m < params_.size(); ++m)
+      expect_matches(params_[m], analytic[m], "matrix parameters");
     const auto norm_analytic = norm_grad_;
     expect_matches(norm_, norm_analytic, "norm gain");
   }
@@ -174,7 +179,8 @@ TEST(Backward, FloatLogitsMatchTheEngineForward) {
   Transformer engine(weights);
   RunState state(c);
   const float* theirs = forward(engine, state, tokens.data(), n, true);
-  for (size_t i = 0; i < size_t(n) * c.vocab_size; ++i) EXPECT_NEAR(ours[i], theirs[i], 2e-5) << "logit " << i;
+  for (size_t i = 0; i < size_t(n) * c.vocab_size; ++i)
+    EXPECT_NEAR(ours[i], theirs[i], 2e-5) << "logit " << i;
 }
 
 }  // namespace

@@ -29,8 +29,9 @@ void append_floats(std::vector<uint8_t>& out, const float* p, size_t n) {
 std::vector<uint8_t> to_version1(const Weights& w) {
   const Config& c = w.config;
   std::vector<uint8_t> out(256, 0);
-  const int32_t head[9] = {0x616b3432, 1, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-                           c.vocab_size, c.seq_len};
+  const int32_t head[9] = {0x616b3432, 1,         c.dim,        c.hidden_dim,
+                           c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
+                           c.seq_len};
   std::memcpy(out.data(), head, sizeof head);
   out[36] = c.shared_classifier ? 1 : 0;
   const size_t dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
@@ -81,12 +82,24 @@ TEST(Checkpoint, RejectsTruncatedAndOversizedFiles) {
 
 TEST(Checkpoint, RejectsAbsurdHeaderValuesNamingTheField) {
   const auto good = testing::random_checkpoint(kSmall, 1);
-  struct Case { int field; int32_t value; const char* expected; };
+  struct Case {
+    int field;
+    int32_t value;
+    const char* expected;
+  };
   const Case cases[] = {
-      {0, 0, "dim is 0"},          {0, -5, "dim is -5"},         {1, 0, "hidden_dim is 0"},
-      {2, 0, "n_layers is 0"},     {3, 0, "n_heads is 0"},       {3, 5, "does not divide dim"},
-      {4, 3, "does not divide n_heads"}, {4, 8, "n_kv_heads is 8"}, {6, 0, "seq_len is 0"},
-      {5, 0, "vocab_size is 0"},   {5, INT32_MIN, "vocab_size"}, {0, 1 << 30, "dim is"},
+      {0, 0, "dim is 0"},
+      {0, -5, "dim is -5"},
+      {1, 0, "hidden_dim is 0"},
+      {2, 0, "n_layers is 0"},
+      {3, 0, "n_heads is 0"},
+      {3, 5, "does not divide dim"},
+      {4, 3, "does not divide n_heads"},
+      {4, 8, "n_kv_heads is 8"},
+      {6, 0, "seq_len is 0"},
+      {5, 0, "vocab_size is 0"},
+      {5, INT32_MIN, "vocab_size"},
+      {0, 1 << 30, "dim is"},
   };
   for (const Case& k : cases) {
     auto bytes = good;
@@ -112,7 +125,8 @@ TEST(Checkpoint, WrongVersionAndForeignFormatsAreNamed) {
   EXPECT_NE(error_of(v1).find("version 2 is not supported"), std::string::npos) << error_of(v1);
   std::vector<uint8_t> gguf(1000, 0);
   std::memcpy(gguf.data(), "GGUF\3\0\0\0", 8);
-  EXPECT_NE(error_of(gguf).find("is this a llama2.c checkpoint"), std::string::npos) << error_of(gguf);
+  EXPECT_NE(error_of(gguf).find("is this a llama2.c checkpoint"), std::string::npos)
+      << error_of(gguf);
 }
 
 TEST(Checkpoint, FileErrorsNameThePathAndRespectTheSizeLimit) {

@@ -1,14 +1,13 @@
 // The CLI as a user meets it: every bad input gives one clear line on stderr and an exit status
 // from 1 to 127, never a crash.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -18,7 +17,7 @@ namespace circulant {
 namespace {
 
 struct Outcome {
-  int status = -1;  // exit status, or 128 + signal
+  int status = -1;     // exit status, or 128 + signal
   std::string output;  // stdout and stderr together
 };
 
@@ -39,14 +38,16 @@ void expect_clear_failure(const std::string& arguments, const std::string& expec
   EXPECT_GE(o.status, 1) << arguments;
   EXPECT_LT(o.status, 128) << arguments << "\n" << o.output;
   EXPECT_NE(o.output.find(expected_text), std::string::npos) << arguments << "\n" << o.output;
-  EXPECT_LE(std::count(o.output.begin(), o.output.end(), '\n'), 1) << "one line only:\n" << o.output;
+  EXPECT_LE(std::count(o.output.begin(), o.output.end(), '\n'), 1) << "one line only:\n"
+                                                                   << o.output;
 }
 
 class CliWithFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     model_ = testing::temp_path("cli_model.bin");
-    testing::write_file(model_, testing::random_checkpoint(Config{32, 64, 1, 4, 4, 40, 16, true}, 5));
+    testing::write_file(model_,
+                        testing::random_checkpoint(Config{32, 64, 1, 4, 4, 40, 16, true}, 5));
   }
   std::string model_;
 };
@@ -72,28 +73,33 @@ TEST_F(CliWithFiles, InfoPrintsConfigurationAndParameterCounts) {
 
 TEST(Cli, PeerModelErrorsForTokenizerAndPrompts) {
   const std::string model = testing::peer_path("stories260K.bin");
-  if (!testing::file_exists(model)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  if (!testing::file_exists(model))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
   const std::string tok = testing::peer_path("tok512.bin");
   const std::string base = "generate --model " + model + " --tokenizer " + tok;
   expect_clear_failure(base + " --prompt ''", "the prompt is empty");
-  expect_clear_failure(base + " --prompt \"$(printf 'word %.0s' $(seq 600))\"", "longer than the model's context");
+  expect_clear_failure(base + " --prompt \"$(printf 'word %.0s' $(seq 600))\"",
+                       "longer than the model's context");
   expect_clear_failure(base + " --prompt hi --temperature -1", "--temperature must be");
   expect_clear_failure(base + " --prompt hi --bogus 1", "unknown flag --bogus");
   // The model's own checkpoint is no tokenizer: the vocabulary cannot match.
-  expect_clear_failure("generate --model " + model + " --tokenizer " + model + " --prompt hi", "belongs to this model");
+  expect_clear_failure("generate --model " + model + " --tokenizer " + model + " --prompt hi",
+                       "belongs to this model");
   expect_clear_failure("frobnicate", "unknown command");
 }
 
 TEST(Cli, LogitsPrintsOneJsonObjectWithTokensAndLastLogits) {
   const std::string model = testing::peer_path("stories260K.bin");
-  if (!testing::file_exists(model)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
-  const Outcome o = run_cli("logits --model " + model + " --tokenizer " + testing::peer_path("tok512.bin") +
-                            " --prompt 'Once upon a time'");
+  if (!testing::file_exists(model))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  const Outcome o = run_cli("logits --model " + model + " --tokenizer " +
+                            testing::peer_path("tok512.bin") + " --prompt 'Once upon a time'");
   ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_EQ(o.output.rfind("{\"tokens\": [1, ", 0), 0u) << o.output.substr(0, 80);
   const size_t logits = o.output.find("\"last_logits\": [");
   ASSERT_NE(logits, std::string::npos);
-  EXPECT_EQ(std::count(o.output.begin() + logits, o.output.end(), ','), 511) << "one logit per token of 512";
+  EXPECT_EQ(std::count(o.output.begin() + logits, o.output.end(), ','), 511)
+      << "one logit per token of 512";
 }
 
 }  // namespace
@@ -103,72 +109,90 @@ namespace circulant {
 namespace {
 
 std::string peer_flags() {
-  return "--model " + testing::peer_path("stories260K.bin") + " --tokenizer " + testing::peer_path("tok512.bin");
+  return "--model " + testing::peer_path("stories260K.bin") + " --tokenizer " +
+         testing::peer_path("tok512.bin");
 }
 
 TEST(CliStudent, BadStudentOptionsGiveOneClearLine) {
-  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
+  if (!testing::file_exists(testing::peer_path("stories260K.bin")))
+    GTEST_SKIP() << "../shared/peer-models is absent";
   const std::string compare = "compare " + peer_flags() + " --runs 0";
   expect_clear_failure(compare + " --block 48", "not a power of two");
   expect_clear_failure(compare + " --block 512", "not a power of two");
-  expect_clear_failure("sweep " + peer_flags() + " --blocks 2,3", "block size 3 is not a power of two");
+  expect_clear_failure("sweep " + peer_flags() + " --blocks 2,3",
+                       "block size 3 is not a power of two");
   expect_clear_failure(compare + " --block 8 --layers 9", "layer 9 is out of range");
   expect_clear_failure(compare + " --block 8 --matrices gate,wq", "unknown matrix 'wq'");
-  expect_clear_failure(compare + " --block 8 --prompts /nonexistent.txt", "/nonexistent.txt: cannot open");
+  expect_clear_failure(compare + " --block 8 --prompts /nonexistent.txt",
+                       "/nonexistent.txt: cannot open");
   const std::string empty = testing::temp_path("empty.txt");
   testing::write_file(empty, {'\n', ' ', '\n'});
   expect_clear_failure(compare + " --block 8 --prompts " + empty, "has no text");
   const std::string short_calibration = testing::temp_path("short_calibration.txt");
   testing::write_file(short_calibration, {'H', 'i', '\n'});
-  expect_clear_failure(compare + " --block 4 --projection loss-aware --calibration " + short_calibration,
-                       "needs at least 43 calibration tokens");
+  expect_clear_failure(
+      compare + " --block 4 --projection loss-aware --calibration " + short_calibration,
+      "needs at least 43 calibration tokens");
   expect_clear_failure(compare + " --block 8 --projection average", "unknown projection 'average'");
 }
 
 TEST(CliStudent, DistillSavesAStudentThatCompareLoadsAndBadFilesGiveOneLine) {
-  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
+  if (!testing::file_exists(testing::peer_path("stories260K.bin")))
+    GTEST_SKIP() << "../shared/peer-models is absent";
   const std::string file = testing::temp_path("cli_student.bin");
-  const Outcome made = run_cli("distill " + peer_flags() + " --blocks 8,16 --layers first:2 --steps 3 --out " + file);
+  const Outcome made = run_cli("distill " + peer_flags() +
+                               " --blocks 8,16 --layers first:2 --steps 3 --out " + file);
   ASSERT_EQ(made.status, 0) << made.output;
   EXPECT_NE(made.output.find("saved 2 students"), std::string::npos) << made.output;
-  const Outcome loaded = run_cli("compare " + peer_flags() + " --student " + file + " --block 16 --runs 0 --json");
+  const Outcome loaded =
+      run_cli("compare " + peer_flags() + " --student " + file + " --block 16 --runs 0 --json");
   ASSERT_EQ(loaded.status, 0) << loaded.output;
   for (const char* key : {"\"projection\": \"distill\"", "\"block\": 16", "\"layers\": \"first:2\"",
                           "\"structure\": \"circulant\""})
     EXPECT_NE(loaded.output.find(key), std::string::npos) << key << "\n" << loaded.output;
   const Outcome swept = run_cli("sweep " + peer_flags() + " --student " + file + " --runs 0 --csv");
   EXPECT_EQ(swept.status, 0) << swept.output;
-  EXPECT_EQ(std::count(swept.output.begin(), swept.output.end(), '\n'), 4) << "header, teacher, B=8, B=16";
+  EXPECT_EQ(std::count(swept.output.begin(), swept.output.end(), '\n'), 4)
+      << "header, teacher, B=8, B=16";
 
   const std::string compare = "compare " + peer_flags() + " --runs 0 --student ";
-  expect_clear_failure(compare + file + " --block 32", "holds students at B = 8,16, none at B = 32");
+  expect_clear_failure(compare + file + " --block 32",
+                       "holds students at B = 8,16, none at B = 32");
   expect_clear_failure(compare + file + " --block 8 --layers all", "disagrees with");
   expect_clear_failure(compare + "/nonexistent.bin", "/nonexistent.bin: cannot open");
   const std::string truncated = testing::temp_path("cli_student_truncated.bin");
   std::ifstream in(file, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   bytes.resize(bytes.size() - 100);
   testing::write_file(truncated, bytes);
   expect_clear_failure(compare + truncated, "truncated");
   const std::string other_model = testing::temp_path("cli_other_model.bin");
-  testing::write_file(other_model, testing::random_checkpoint(Config{32, 64, 1, 4, 4, 512, 16, true}, 5));
-  expect_clear_failure("compare --model " + other_model + " --tokenizer " + testing::peer_path("tok512.bin") +
-                           " --runs 0 --student " + file,
+  testing::write_file(other_model,
+                      testing::random_checkpoint(Config{32, 64, 1, 4, 4, 512, 16, true}, 5));
+  expect_clear_failure("compare --model " + other_model + " --tokenizer " +
+                           testing::peer_path("tok512.bin") + " --runs 0 --student " + file,
                        "made for another model");
-  expect_clear_failure("distill " + peer_flags() + " --block 8 --steps 0 --out " + file, "--steps must be");
+  expect_clear_failure("distill " + peer_flags() + " --block 8 --steps 0 --out " + file,
+                       "--steps must be");
   expect_clear_failure("distill " + peer_flags() + " --block 8 --structure removed --out " + file,
                        "no parameters to distill");
   expect_clear_failure("distill " + peer_flags() + " --block 8", "needs --out FILE");
-  expect_clear_failure("compare " + peer_flags() + " --runs 0 --block 8 --steps 5", "add --projection distill");
+  expect_clear_failure("compare " + peer_flags() + " --runs 0 --block 8 --steps 5",
+                       "add --projection distill");
 }
 
 // The fuzzing reproducers of the hardening issue, each one clear line and exit 1 (2 for flags).
 TEST(CliHardening, ReproducersGiveOneClearLine) {
-  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
-  expect_clear_failure("generate " + peer_flags() + " --prompt Once --temperature 1e-45", "temperature");
+  if (!testing::file_exists(testing::peer_path("stories260K.bin")))
+    GTEST_SKIP() << "../shared/peer-models is absent";
+  expect_clear_failure("generate " + peer_flags() + " --prompt Once --temperature 1e-45",
+                       "temperature");
   const std::string big = testing::temp_path("huge_context.bin");
-  testing::write_file(big, testing::random_checkpoint(Config{64, 1, 64, 1, 1, 512, 1 << 20, true}, 1));
-  expect_clear_failure("generate --model " + big + " --tokenizer " + testing::peer_path("tok512.bin") + " --prompt x",
+  testing::write_file(big,
+                      testing::random_checkpoint(Config{64, 1, 64, 1, 1, 512, 1 << 20, true}, 1));
+  expect_clear_failure("generate --model " + big + " --tokenizer " +
+                           testing::peer_path("tok512.bin") + " --prompt x",
                        "needs 32.00 GiB for its KV cache");
   expect_clear_failure("info --model /tmp", "is a directory");
   const std::string fifo = testing::temp_path("model.fifo");
@@ -180,26 +204,32 @@ TEST(CliHardening, ReproducersGiveOneClearLine) {
   EXPECT_EQ(steps.status, 2) << steps.output;
   const Outcome block = run_cli("compare " + peer_flags() + " --block 1.5 --runs 0");
   EXPECT_EQ(block.status, 2) << block.output;
-  expect_clear_failure("compare " + peer_flags() + " --block -64 --runs 0", "not a power of two from 1 to 256");
+  expect_clear_failure("compare " + peer_flags() + " --block -64 --runs 0",
+                       "not a power of two from 1 to 256");
   // A model whose weights hold NaN, and a tokenizer without byte tokens.
-  std::vector<uint8_t> nan_model = testing::random_checkpoint(Config{32, 64, 1, 4, 4, 512, 16, true}, 2);
+  std::vector<uint8_t> nan_model =
+      testing::random_checkpoint(Config{32, 64, 1, 4, 4, 512, 16, true}, 2);
   const float nan = NAN;
   std::memcpy(nan_model.data() + 28 + 4 * 100, &nan, 4);
   const std::string nan_path = testing::temp_path("nan_model.bin");
   testing::write_file(nan_path, nan_model);
-  expect_clear_failure("logits --model " + nan_path + " --tokenizer " + testing::peer_path("tok512.bin") + " --prompt x",
+  expect_clear_failure("logits --model " + nan_path + " --tokenizer " +
+                           testing::peer_path("tok512.bin") + " --prompt x",
                        "is NaN");
 }
 
 TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {
-  if (!testing::file_exists(testing::peer_path("stories260K.bin"))) GTEST_SKIP() << "../shared/peer-models is absent";
-  const Outcome o = run_cli("sweep " + peer_flags() + " --blocks 1,64 --layers first:2 --runs 1 --json");
+  if (!testing::file_exists(testing::peer_path("stories260K.bin")))
+    GTEST_SKIP() << "../shared/peer-models is absent";
+  const Outcome o =
+      run_cli("sweep " + peer_flags() + " --blocks 1,64 --layers first:2 --runs 1 --json");
   ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_EQ(o.output.rfind("{\"rows\": [", 0), 0u) << o.output;
-  for (const char* key : {"\"model\": \"teacher\"", "\"model\": \"student\"", "\"layers\": \"first:2\"", "\"block\": 64",
-                          "\"matrices\": \"gate,up,down\"", "\"projection\": \"frobenius\"", "\"cosine\": ",
-                          "\"kl\": ", "\"top1\": ", "\"top5\": ", "\"params_mlp\": ", "\"params_total\": ",
-                          "\"prefill_tps\": ", "\"decode_tps\": "})
+  for (const char* key :
+       {"\"model\": \"teacher\"", "\"model\": \"student\"", "\"layers\": \"first:2\"",
+        "\"block\": 64", "\"matrices\": \"gate,up,down\"", "\"projection\": \"frobenius\"",
+        "\"cosine\": ", "\"kl\": ", "\"top1\": ", "\"top5\": ", "\"params_mlp\": ",
+        "\"params_total\": ", "\"prefill_tps\": ", "\"decode_tps\": "})
     EXPECT_NE(o.output.find(key), std::string::npos) << key;
   EXPECT_LT(o.output.find("teacher"), o.output.find("student"));
   EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '{'), 4) << "object + 3 rows";

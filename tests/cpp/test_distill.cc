@@ -22,7 +22,8 @@ class PeerDistill : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string path = testing::peer_path("stories260K.bin");
-    if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+    if (!testing::file_exists(path))
+      GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
     auto weights = load_checkpoint(path);
     ASSERT_TRUE(weights.ok()) << weights.error();
     teacher_ = std::make_unique<Transformer>(weights.value());
@@ -36,7 +37,8 @@ class PeerDistill : public ::testing::Test {
     auto lines = read_lines(testing::source_path(file));
     EXPECT_TRUE(lines.ok()) << lines.error();
     if (!lines.ok()) return {};
-    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate).value();
+    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate)
+        .value();
   }
   StudentPlan plan(int block, int steps, Structure structure = Structure::kCirculant) {
     StudentPlan p;
@@ -76,7 +78,9 @@ TEST_F(PeerDistill, HundredStepsAtLeastHalveTheHeldOutKl) {
   ASSERT_TRUE(start.ok() && distilled.ok()) << distilled.error();
   const double before = held_out_kl(start.value()), after = held_out_kl(distilled.value());
   EXPECT_LE(after, 0.5 * before);
-  std::printf("B=16, all layers, lecture prompts (never trained on), all positions: KL %.3f -> %.3f\n", before, after);
+  std::printf(
+      "B=16, all layers, lecture prompts (never trained on), all positions: KL %.3f -> %.3f\n",
+      before, after);
 }
 
 TEST_F(PeerDistill, SameSettingsGiveBitIdenticalStudentsAndFilesRoundTrip) {
@@ -149,7 +153,8 @@ TEST_F(PeerDistill, BrokenAndForeignStudentFilesAreRefusedWithTheReason) {
   refused(bytes, *other, "made for another model");
   // A block size the plan cannot have.
   auto block = bytes;
-  const size_t block_at = 8 + 4 + 28 + 8 + 4 + 12;  // magic, version, config, fingerprint, count, codes
+  const size_t block_at =
+      8 + 4 + 28 + 8 + 4 + 12;  // magic, version, config, fingerprint, count, codes
   block[block_at] = 48;
   refused(block, w, "not a power of two");
 }
@@ -176,7 +181,8 @@ TEST_F(PeerDistill, RemovedIsTheFloorAndCannotBeDistilled) {
   EXPECT_EQ(student->mlp_parameters(), 0);
   StudentPlan frobenius = plan(256, 1);
   frobenius.projection = Projection::kFrobenius;
-  EXPECT_GT(held_out_kl(student.value()), held_out_kl(build_student(*teacher_, frobenius).value()) * 0.5);
+  EXPECT_GT(held_out_kl(student.value()),
+            held_out_kl(build_student(*teacher_, frobenius).value()) * 0.5);
   auto d = Distiller::create(*teacher_, plan(16, 1, Structure::kRemoved), calibration_);
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().find("no parameters to distill"), std::string::npos) << d.error();
@@ -208,12 +214,15 @@ TEST(LowRank, FullRankSvdGivesBackTheMatrixAndTheOperatorMatchesItsDenseForm) {
 // The distillation path runs in float through the batched FFT; the checked gradient is float64
 // through KissFFT. They must compute the same thing.
 TEST(CirculantGradientFloat, MatchesTheFloat64Path) {
-  for (const auto& [m, n, block] : {std::tuple{40, 24, 8}, std::tuple{44, 16, 4}, std::tuple{32, 32, 16}}) {
+  for (const auto& [m, n, block] :
+       {std::tuple{40, 24, 8}, std::tuple{44, 16, 4}, std::tuple{32, 32, 16}}) {
     const int rows = 7;
     const int p = (m + block - 1) / block, q = (n + block - 1) / block;
     const auto c = testing::random_values(size_t(p) * q * block, 1);
-    const auto x = testing::random_values(size_t(rows) * n, 2), dy = testing::random_values(size_t(rows) * m, 3);
-    const std::vector<double> c64(c.begin(), c.end()), x64(x.begin(), x.end()), dy64(dy.begin(), dy.end());
+    const auto x = testing::random_values(size_t(rows) * n, 2),
+               dy = testing::random_values(size_t(rows) * m, 3);
+    const std::vector<double> c64(c.begin(), c.end()), x64(x.begin(), x.end()),
+        dy64(dy.begin(), dy.end());
     CirculantGradient<float> f(m, n, block, c.data());
     CirculantGradient<double> d(m, n, block, c64.data());
     std::vector<float> y(size_t(rows) * m), dx(size_t(rows) * n), grad(c.size(), 0.f);
@@ -223,8 +232,10 @@ TEST(CirculantGradientFloat, MatchesTheFloat64Path) {
     f.backward(x.data(), dy.data(), rows, dx.data(), grad.data());
     d.backward(x64.data(), dy64.data(), rows, dx64.data(), grad64.data());
     for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], y64[i], 1e-4 * (1 + std::abs(y64[i])));
-    for (size_t i = 0; i < dx.size(); ++i) EXPECT_NEAR(dx[i], dx64[i], 1e-4 * (1 + std::abs(dx64[i])));
-    for (size_t i = 0; i < grad.size(); ++i) EXPECT_NEAR(grad[i], grad64[i], 1e-4 * (1 + std::abs(grad64[i])));
+    for (size_t i = 0; i < dx.size(); ++i)
+      EXPECT_NEAR(dx[i], dx64[i], 1e-4 * (1 + std::abs(dx64[i])));
+    for (size_t i = 0; i < grad.size(); ++i)
+      EXPECT_NEAR(grad[i], grad64[i], 1e-4 * (1 + std::abs(grad64[i])));
   }
 }
 

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "kernels/fft.h"
+#include "kernels/batched_real_fft.h"
 
 namespace circulant {
 namespace {

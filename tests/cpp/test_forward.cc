@@ -18,12 +18,14 @@ std::vector<float> reference_step(const Weights& w, int token, int pos, std::vec
                                   std::vector<float>& vc) {
   const Config& c = w.config;
   const int dim = c.dim, kv_dim = c.kv_dim(), hs = c.head_size();
-  std::vector<float> x(w.token_embedding + size_t(token) * dim, w.token_embedding + size_t(token + 1) * dim);
+  std::vector<float> x(w.token_embedding + size_t(token) * dim,
+                       w.token_embedding + size_t(token + 1) * dim);
   auto norm = [&](const std::vector<float>& v, const float* g) {
     double ss = 0;
     for (float e : v) ss += double(e) * e;
     std::vector<float> o(v.size());
-    for (size_t i = 0; i < v.size(); ++i) o[i] = float(g[i] * v[i] / std::sqrt(ss / v.size() + 1e-5));
+    for (size_t i = 0; i < v.size(); ++i)
+      o[i] = float(g[i] * v[i] / std::sqrt(ss / v.size() + 1e-5));
     return o;
   };
   auto mat = [](const float* W, const std::vector<float>& v, int out) {
@@ -61,7 +63,8 @@ std::vector<float> reference_step(const Weights& w, int token, int pos, std::vec
       }
       for (double& e : s) sum += (e = std::exp(e - mx));
       for (int t = 0; t <= pos; ++t)
-        for (int i = 0; i < hs; ++i) att_out[h * hs + i] += float(s[t] / sum * vl[size_t(t) * kv_dim + kvh * hs + i]);
+        for (int i = 0; i < hs; ++i)
+          att_out[h * hs + i] += float(s[t] / sum * vl[size_t(t) * kv_dim + kvh * hs + i]);
     }
     auto o = mat(L.wo, att_out, dim);
     for (int i = 0; i < dim; ++i) x[i] += o[i];
@@ -97,7 +100,8 @@ void expect_paths_agree(const std::shared_ptr<const Weights>& weights, int n) {
   std::vector<float> kc(cache), vc(cache);
   for (int t = 0; t < n; ++t) {
     const float* decoded = forward(model, step, &tokens[t], 1);
-    EXPECT_LT(max_abs_diff(decoded, &prefill[size_t(t) * c.vocab_size], c.vocab_size), 1e-4f) << "position " << t;
+    EXPECT_LT(max_abs_diff(decoded, &prefill[size_t(t) * c.vocab_size], c.vocab_size), 1e-4f)
+        << "position " << t;
     const auto reference = reference_step(*weights, tokens[t], t, kc, vc);
     EXPECT_LT(max_abs_diff(decoded, reference.data(), c.vocab_size), 1e-4f) << "position " << t;
   }
@@ -116,7 +120,8 @@ TEST(Forward, PrefillDecodeAndReferenceAgreeOnWideModelWithSeparateClassifier) {
 
 TEST(Forward, PrefillDecodeAndReferenceAgreeOnPeerModel) {
   const std::string path = testing::peer_path("stories260K.bin");
-  if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  if (!testing::file_exists(path))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
   auto weights = load_checkpoint(path);
   ASSERT_TRUE(weights.ok()) << weights.error();
   expect_paths_agree(weights.value(), 40);

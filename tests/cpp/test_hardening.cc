@@ -15,7 +15,8 @@ namespace circulant {
 namespace {
 
 // A llama2.c tokenizer file: <unk>, <s>, </s>, the 256 byte tokens, then `extra` pieces.
-std::vector<uint8_t> tokenizer_file(const std::vector<std::string>& extra, bool byte_tokens = true) {
+std::vector<uint8_t> tokenizer_file(const std::vector<std::string>& extra,
+                                    bool byte_tokens = true) {
   std::vector<std::string> pieces = {"<unk>", "\n<s>\n", "\n</s>\n"};
   if (byte_tokens)
     for (int b = 0; b < 256; ++b) {
@@ -29,8 +30,10 @@ std::vector<uint8_t> tokenizer_file(const std::vector<std::string>& extra, bool 
   float score = 0;
   for (const std::string& p : pieces) {
     const int32_t length = int32_t(p.size());
-    bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&score), reinterpret_cast<const uint8_t*>(&score) + 4);
-    bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&length), reinterpret_cast<const uint8_t*>(&length) + 4);
+    bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&score),
+                 reinterpret_cast<const uint8_t*>(&score) + 4);
+    bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&length),
+                 reinterpret_cast<const uint8_t*>(&length) + 4);
     bytes.insert(bytes.end(), p.begin(), p.end());
     score -= 1;  // earlier pieces merge first
   }
@@ -78,7 +81,8 @@ std::vector<int> quadratic_encode(const Tokenizer& t, const std::vector<std::str
 
 TEST(Hardening, LinearEncoderAgreesWithTheQuadraticOne) {
   const std::string path = testing::peer_path("tok512.bin");
-  if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  if (!testing::file_exists(path))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
   auto t = Tokenizer::load(path, 512);
   ASSERT_TRUE(t.ok()) << t.error();
   std::vector<std::string> pieces;
@@ -104,14 +108,16 @@ TEST(Hardening, LinearEncoderAgreesWithTheQuadraticOne) {
     for (int i = 0; i < length; ++i) text += alphabet[rng() % alphabet.size()];
     const std::vector<int> fast = t->encode(text, false);
     // The unmerged symbols: what the encoder starts from.
-    std::vector<int> start = {410};  // the dummy prefix " " of tok512, then one symbol per code point
+    std::vector<int> start = {
+        410};  // the dummy prefix " " of tok512, then one symbol per code point
     for (size_t i = 0; i < text.size();) {
       size_t n = 1;
       while (i + n < text.size() && n < 4 && (uint8_t(text[i + n]) & 0xC0) == 0x80) ++n;
       int id = -1;
       for (size_t k = 0; k < pieces.size() && id < 0; ++k)
         if (pieces[k] == text.substr(i, n)) id = int(k);
-      if (id >= 0) start.push_back(id);
+      if (id >= 0)
+        start.push_back(id);
       else
         for (size_t k = 0; k < n; ++k) start.push_back(uint8_t(text[i + k]) + 3);
       i += n;
@@ -122,7 +128,8 @@ TEST(Hardening, LinearEncoderAgreesWithTheQuadraticOne) {
 
 TEST(Hardening, TooLongAPromptIsRefusedBeforeEncoding) {
   const std::string path = testing::peer_path("tok512.bin");
-  if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  if (!testing::file_exists(path))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
   auto t = Tokenizer::load(path, 512);
   ASSERT_TRUE(t.ok());
   Config c;
@@ -163,7 +170,8 @@ TEST(Hardening, RunMemoryIsCheckedBeforeAllocating) {
   const std::vector<uint8_t> bytes = testing::random_checkpoint(c, 1);
   auto refused = parse_checkpoint(bytes.data(), bytes.size(), "huge.bin", uint64_t(1) << 34);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().find("needs 32.00 GiB for its KV cache"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().find("needs 32.00 GiB for its KV cache"), std::string::npos)
+      << refused.error();
   EXPECT_NE(refused.error().find("huge.bin"), std::string::npos);
   c.seq_len = 16;  // the same model with a short context runs
   const std::vector<uint8_t> small = testing::random_checkpoint(c, 1);
@@ -176,12 +184,14 @@ TEST(Hardening, NanAndInfiniteWeightsAreRefusedNamingTheTensor) {
   std::vector<uint8_t> bytes = testing::random_checkpoint(c, 3);
   const auto weights = parse_checkpoint(bytes.data(), bytes.size(), "ok.bin");
   ASSERT_TRUE(weights.ok());
-  const size_t offset = 28 + (weights.value()->layers[1].w2 - weights.value()->storage.data()) * sizeof(float);
+  const size_t offset =
+      28 + (weights.value()->layers[1].w2 - weights.value()->storage.data()) * sizeof(float);
   const float nan = NAN, inf = INFINITY;
   std::memcpy(bytes.data() + offset + 4 * 5, &nan, 4);
   auto refused = parse_checkpoint(bytes.data(), bytes.size(), "nan.bin");
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().find("weight 5 of layer 1 w2 is NaN"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().find("weight 5 of layer 1 w2 is NaN"), std::string::npos)
+      << refused.error();
   std::memcpy(bytes.data() + offset + 4 * 5, &inf, 4);
   refused = parse_checkpoint(bytes.data(), bytes.size(), "inf.bin");
   ASSERT_FALSE(refused.ok());

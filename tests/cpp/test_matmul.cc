@@ -1,4 +1,5 @@
-// The production matmul (matvec for one row, Eigen natively, simd128 in the browser build) against plain loops.
+// The production matmul (matvec for one row, Eigen natively, simd128 in the browser build) against
+// plain loops.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,9 +13,11 @@ namespace {
 TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-1, 1);
-  struct Shape { int rows, out, in; };
-  for (const Shape s : {Shape{1, 1, 1}, Shape{1, 7, 5}, Shape{3, 13, 17}, Shape{1, 1024, 256}, Shape{64, 256, 1024},
-                        Shape{5, 2048, 64}}) {
+  struct Shape {
+    int rows, out, in;
+  };
+  for (const Shape s : {Shape{1, 1, 1}, Shape{1, 7, 5}, Shape{3, 13, 17}, Shape{1, 1024, 256},
+                        Shape{64, 256, 1024}, Shape{5, 2048, 64}}) {
     std::vector<float> x(size_t(s.rows) * s.in), w(size_t(s.out) * s.in);
     for (float& v : x) v = u(rng);
     for (float& v : w) v = u(rng);
@@ -22,7 +25,8 @@ TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
     matmul_rows(x.data(), s.rows, w.data(), s.out, s.in, fast.data());
     matmul_rows_reference(x.data(), s.rows, w.data(), s.out, s.in, reference.data());
     for (size_t i = 0; i < fast.size(); ++i)
-      ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.in))) << s.rows << "x" << s.out << "x" << s.in;
+      ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.in)))
+          << s.rows << "x" << s.out << "x" << s.in;
   }
 }
 
@@ -30,8 +34,11 @@ TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
 TEST(Matmul, TransposedProductMatchesReference) {
   std::mt19937 rng(4);
   std::uniform_real_distribution<float> u(-1, 1);
-  struct Shape { int rows, out, in; };
-  for (const Shape s : {Shape{1, 1, 1}, Shape{3, 7, 5}, Shape{5, 13, 33}, Shape{64, 256, 1024}, Shape{9, 2048, 256}}) {
+  struct Shape {
+    int rows, out, in;
+  };
+  for (const Shape s : {Shape{1, 1, 1}, Shape{3, 7, 5}, Shape{5, 13, 33}, Shape{64, 256, 1024},
+                        Shape{9, 2048, 256}}) {
     std::vector<float> x(size_t(s.rows) * s.out), w(size_t(s.out) * s.in);
     for (float& v : x) v = u(rng);
     for (float& v : w) v = u(rng);
@@ -39,7 +46,8 @@ TEST(Matmul, TransposedProductMatchesReference) {
     matmul_rows_transposed(x.data(), s.rows, w.data(), s.out, s.in, fast.data());
     matmul_rows_transposed_reference(x.data(), s.rows, w.data(), s.out, s.in, reference.data());
     for (size_t i = 0; i < fast.size(); ++i)
-      ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.out))) << s.rows << "x" << s.out << "x" << s.in;
+      ASSERT_NEAR(fast[i], reference[i], 1e-4f * std::sqrt(float(s.out)))
+          << s.rows << "x" << s.out << "x" << s.in;
   }
 }
 

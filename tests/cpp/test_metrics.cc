@@ -18,7 +18,7 @@ TEST(Metrics, IdenticalLogitsGiveZeroKlAndFullAgreement) {
 }
 
 TEST(Metrics, KlMatchesTheDefinitionOnTwoTokens) {
-  const float t[2] = {0.0f, 0.0f};           // p = (0.5, 0.5)
+  const float t[2] = {0.0f, 0.0f};            // p = (0.5, 0.5)
   const float s[2] = {std::log(3.0f), 0.0f};  // q = (0.75, 0.25)
   const double expected = 0.5 * std::log(0.5 / 0.75) + 0.5 * std::log(0.5 / 0.25);
   EXPECT_NEAR(compare_logits(t, s, 2).kl, expected, 1e-7);

@@ -32,7 +32,8 @@ TEST(Ops, SoftmaxSwigluAndRmsnormMatchPlainLoops) {
   std::normal_distribution<float> normal(0, 3);
   for (int n : {1, 7, 8, 64, 257}) {
     std::vector<float> x(n), up(n), gain(n);
-    for (int i = 0; i < n; ++i) x[i] = normal(rng), up[i] = normal(rng), gain[i] = 1 + 0.1f * normal(rng);
+    for (int i = 0; i < n; ++i)
+      x[i] = normal(rng), up[i] = normal(rng), gain[i] = 1 + 0.1f * normal(rng);
     std::vector<float> s = x;
     softmax(s.data(), n);
     double max = x[0], sum = 0;
@@ -49,7 +50,8 @@ TEST(Ops, SoftmaxSwigluAndRmsnormMatchPlainLoops) {
     rmsnorm_rows(x.data(), gain.data(), 1, n, r.data());
     double ss = 0;
     for (float v : x) ss += double(v) * v;
-    for (int i = 0; i < n; ++i) EXPECT_NEAR(r[i], gain[i] * x[i] / std::sqrt(ss / n + 1e-5), 1e-5) << n;
+    for (int i = 0; i < n; ++i)
+      EXPECT_NEAR(r[i], gain[i] * x[i] / std::sqrt(ss / n + 1e-5), 1e-5) << n;
   }
 }
 

@@ -11,12 +11,15 @@ namespace {
 
 TEST(PeerModel, GreedyOnceUponATimeMatchesLlama2cByteForByte) {
   const std::string model_path = testing::peer_path("stories260K.bin");
-  if (!testing::file_exists(model_path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  if (!testing::file_exists(model_path))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
   auto weights = load_checkpoint(model_path);
   ASSERT_TRUE(weights.ok()) << weights.error();
-  auto tokenizer = Tokenizer::load(testing::peer_path("tok512.bin"), weights.value()->config.vocab_size);
+  auto tokenizer =
+      Tokenizer::load(testing::peer_path("tok512.bin"), weights.value()->config.vocab_size);
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.error();
-  std::ifstream golden_file(testing::peer_path("stories260K.once-upon-a-time.greedy.txt"), std::ios::binary);
+  std::ifstream golden_file(testing::peer_path("stories260K.once-upon-a-time.greedy.txt"),
+                            std::ios::binary);
   std::stringstream golden;
   golden << golden_file.rdbuf();
 

@@ -21,7 +21,8 @@ TEST(Perplexity, StreamWindowsKeepEveryTokenInOrder) {
 
 TEST(Perplexity, OwnGreedyTextIsFarMorePredictableThanLecturePrompts) {
   const std::string path = testing::peer_path("stories260K.bin");
-  if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+  if (!testing::file_exists(path))
+    GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
   auto weights = load_checkpoint(path);
   ASSERT_TRUE(weights.ok()) << weights.error();
   auto tokenizer = Tokenizer::load(testing::peer_path("tok512.bin"), 512);
@@ -31,7 +32,8 @@ TEST(Perplexity, OwnGreedyTextIsFarMorePredictableThanLecturePrompts) {
   auto lecture = read_lines(testing::source_path("models/prompts/lecture-20.txt"));
   ASSERT_TRUE(story.ok() && lecture.ok());
   auto windows = [&](const std::vector<std::string>& lines) {
-    return stream_windows(encode_lines(lines, tokenizer.value(), model.config(), LongLines::kKeep).value(), 512);
+    return stream_windows(
+        encode_lines(lines, tokenizer.value(), model.config(), LongLines::kKeep).value(), 512);
   };
   const PerplexityResult own = perplexity(model, windows(story.value()));
   const PerplexityResult foreign = perplexity(model, windows(lecture.value()));

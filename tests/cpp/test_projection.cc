@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "student/block_circulant_linear.h"
-#include "test_util.h"
 #include "student/projection.h"
+#include "test_util.h"
 
 namespace circulant {
 namespace {

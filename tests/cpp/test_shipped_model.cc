@@ -21,7 +21,8 @@ class ShippedModel : public ::testing::Test {
     auto weights = load_checkpoint(testing::source_path("models/default.bin"));
     ASSERT_TRUE(weights.ok()) << weights.error();
     weights_ = weights.value();
-    auto tokenizer = Tokenizer::load(testing::source_path("models/tokenizer.bin"), weights_->config.vocab_size);
+    auto tokenizer =
+        Tokenizer::load(testing::source_path("models/tokenizer.bin"), weights_->config.vocab_size);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.error();
     tokenizer_ = new Tokenizer(std::move(tokenizer.value()));
   }
@@ -81,7 +82,8 @@ TEST_F(ShippedModel, TokenizerSegmentsAsSentencepieceDoes) {
     std::vector<int> expected;
     std::istringstream in(row);
     for (int id; in >> id;) expected.push_back(id);
-    EXPECT_EQ(tokenizer_->encode(texts[n], /*bos=*/false), expected) << "line " << n + 1 << ": " << texts[n];
+    EXPECT_EQ(tokenizer_->encode(texts[n], /*bos=*/false), expected)
+        << "line " << n + 1 << ": " << texts[n];
   }
   EXPECT_EQ(n, texts.size());
   EXPECT_GE(n, 200u);
@@ -115,7 +117,8 @@ TEST_F(ShippedModel, RarelyEndsTheTextAtAFullStopInsideAPassage) {
   }
   ASSERT_GE(cut.size(), 150u);
   const double p = mean_end_of_text(cut);
-  std::printf("mean P(end of text) at a full stop inside %zu held-out passages: %.4f\n", cut.size(), p);
+  std::printf("mean P(end of text) at a full stop inside %zu held-out passages: %.4f\n", cut.size(),
+              p);
   EXPECT_LT(p, 0.2);
 }
 

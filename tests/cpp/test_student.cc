@@ -14,7 +14,8 @@ class PeerStudent : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string path = testing::peer_path("stories260K.bin");
-    if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+    if (!testing::file_exists(path))
+      GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
     auto weights = load_checkpoint(path);
     ASSERT_TRUE(weights.ok()) << weights.error();
     teacher_ = std::make_unique<Transformer>(weights.value());
@@ -28,7 +29,8 @@ class PeerStudent : public ::testing::Test {
     auto lines = read_lines(testing::source_path(file));
     EXPECT_TRUE(lines.ok()) << lines.error();
     if (!lines.ok()) return {};
-    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate).value();
+    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate)
+        .value();
   }
   StudentPlan plan(int block, Projection projection) {
     StudentPlan p;
@@ -60,11 +62,14 @@ TEST_F(PeerStudent, LossAwareBeatsFrobeniusOnPromptsNotUsedForCalibration) {
   auto loss_aware = build_student(*teacher_, plan(16, Projection::kLossAware), calibration_);
   ASSERT_TRUE(frobenius.ok()) << frobenius.error();
   ASSERT_TRUE(loss_aware.ok()) << loss_aware.error();
-  const double kl_frobenius = compare_models(*teacher_, frobenius.value(), lecture_, Positions::kAll).kl.mean;
-  const double kl_loss_aware = compare_models(*teacher_, loss_aware.value(), lecture_, Positions::kAll).kl.mean;
+  const double kl_frobenius =
+      compare_models(*teacher_, frobenius.value(), lecture_, Positions::kAll).kl.mean;
+  const double kl_loss_aware =
+      compare_models(*teacher_, loss_aware.value(), lecture_, Positions::kAll).kl.mean;
   EXPECT_GT(kl_frobenius, 0.0);
   EXPECT_LT(kl_loss_aware, kl_frobenius);
-  std::printf("B=16, all layers: KL frobenius %.4f, loss-aware %.4f\n", kl_frobenius, kl_loss_aware);
+  std::printf("B=16, all layers: KL frobenius %.4f, loss-aware %.4f\n", kl_frobenius,
+              kl_loss_aware);
 }
 
 TEST_F(PeerStudent, SequentialCalibrationDiffersOnlyWhereStudentInputsDiffer) {
@@ -77,7 +82,8 @@ TEST_F(PeerStudent, SequentialCalibrationDiffersOnlyWhereStudentInputsDiffer) {
   auto sequential = build_student(*teacher_, p, calibration_);
   ASSERT_TRUE(shared.ok() && sequential.ok());
   const double kl_a = compare_models(*teacher_, shared.value(), lecture_, Positions::kLast).kl.mean;
-  const double kl_b = compare_models(*teacher_, sequential.value(), lecture_, Positions::kLast).kl.mean;
+  const double kl_b =
+      compare_models(*teacher_, sequential.value(), lecture_, Positions::kLast).kl.mean;
   EXPECT_EQ(kl_a, kl_b);
   // Down reads what the patched gate and up produce, so sequential fits it to other inputs.
   p.matrices = parse_matrices("all").value();
@@ -101,8 +107,9 @@ TEST_F(PeerStudent, SharesUnpatchedWeightsAndCountsParameters) {
   EXPECT_NE(s.layer(1).w3, teacher_->layer(1).w3);
   EXPECT_EQ(s.layer(0).w3, teacher_->layer(0).w3);
   const Config& c = teacher_->config();
-  const int64_t dense_up = int64_t(c.hidden_dim) * c.dim;                    // 172 × 64
-  const int64_t circulant_up = int64_t((c.hidden_dim + 3) / 4) * (c.dim / 4) * 4;  // padded to 176 rows
+  const int64_t dense_up = int64_t(c.hidden_dim) * c.dim;  // 172 × 64
+  const int64_t circulant_up =
+      int64_t((c.hidden_dim + 3) / 4) * (c.dim / 4) * 4;  // padded to 176 rows
   EXPECT_EQ(teacher_->mlp_parameters() - s.mlp_parameters(), dense_up - circulant_up);
   EXPECT_EQ(teacher_->total_parameters() - s.total_parameters(), dense_up - circulant_up);
 }
@@ -113,7 +120,8 @@ TEST_F(PeerStudent, TooFewCalibrationTokensIsAClearError) {
   auto student = build_student(*teacher_, plan(4, Projection::kLossAware), tiny);
   ASSERT_FALSE(student.ok());
   // down reads hidden 172 = 43 blocks of 4: its q×q Gram matrices need 43 tokens.
-  EXPECT_NE(student.error().find("needs at least 43 calibration tokens"), std::string::npos) << student.error();
+  EXPECT_NE(student.error().find("needs at least 43 calibration tokens"), std::string::npos)
+      << student.error();
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ class PeerTokenizer : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string path = testing::peer_path("tok512.bin");
-    if (!testing::file_exists(path)) GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
+    if (!testing::file_exists(path))
+      GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
     auto t = Tokenizer::load(path, 512);
     ASSERT_TRUE(t.ok()) << t.error();
     tokenizer_ = std::make_unique<Tokenizer>(std::move(t.value()));
@@ -28,8 +29,8 @@ TEST_F(PeerTokenizer, EncodeStartsWithBosAndDummySpaceAndMergesWords) {
 }
 
 TEST_F(PeerTokenizer, RoundTripsTextOutsideAsciiThroughByteTokens) {
-  for (const std::string text : {"naïve café, 東京 and emoji 😀!", "tabs\tand\nnewlines", "<0x41> literal",
-                                 "  leading spaces", "x"}) {
+  for (const std::string text : {"naïve café, 東京 and emoji 😀!", "tabs\tand\nnewlines",
+                                 "<0x41> literal", "  leading spaces", "x"}) {
     const auto tokens = tokenizer_->encode(text);
     EXPECT_EQ(tokenizer_->decode_all(tokens), text) << text;
   }
@@ -55,7 +56,8 @@ TEST(Tokenizer, RejectsAFileForAnotherVocabularySize) {
   // Three pieces and no byte tokens: refused (the encoder could not spell other characters).
   auto no_bytes = Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 3);
   ASSERT_FALSE(no_bytes.ok());
-  EXPECT_NE(no_bytes.error().find("lacks the 256 byte tokens"), std::string::npos) << no_bytes.error();
+  EXPECT_NE(no_bytes.error().find("lacks the 256 byte tokens"), std::string::npos)
+      << no_bytes.error();
   auto too_few = Tokenizer::parse(bytes.data(), bytes.size(), "t.bin", 4);
   ASSERT_FALSE(too_few.ok());
   EXPECT_NE(too_few.error().find("t.bin"), std::string::npos);
@@ -73,12 +75,15 @@ TEST(Tokenizer, RejectsGarbage) {
 
 // A character spelled by byte tokens reaches the page whole, on the token that completes it.
 TEST(Tokenizer, WholeCharactersJoinByteTokensWithoutChangingTheText) {
-  const std::vector<std::string> pieces = {"caf", "\xC3", "\xA9", " na", "\xC3", "\xAF", "ve", "\xE2\x82", "\xAC!"};
+  const std::vector<std::string> pieces = {"caf",  "\xC3", "\xA9",     " na",  "\xC3",
+                                           "\xAF", "ve",   "\xE2\x82", "\xAC!"};
   const std::vector<std::string> joined = whole_characters(pieces);
-  const std::vector<std::string> expected = {"caf", "", "\xC3\xA9", " na", "", "\xC3\xAF", "ve", "", "\xE2\x82\xAC!"};
+  const std::vector<std::string> expected = {"caf",      "",   "\xC3\xA9", " na",          "",
+                                             "\xC3\xAF", "ve", "",         "\xE2\x82\xAC!"};
   EXPECT_EQ(joined, expected);
   // Bytes that never form a character become U+FFFD instead of breaking the text after them.
-  EXPECT_EQ(whole_characters({"a", "\x80", "b"}), (std::vector<std::string>{"a", "\xEF\xBF\xBD", "b"}));
+  EXPECT_EQ(whole_characters({"a", "\x80", "b"}),
+            (std::vector<std::string>{"a", "\xEF\xBF\xBD", "b"}));
   EXPECT_EQ(whole_characters({"a", "\xC3"}), (std::vector<std::string>{"a", "\xEF\xBF\xBD"}));
   EXPECT_EQ(whole_characters({"\xC3", "x"}), (std::vector<std::string>{"", "\xEF\xBF\xBDx"}));
 }

@@ -1,14 +1,14 @@
 // Fixtures shared by the C++ tests: paths, random models, temporary files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "model/checkpoint.h"
 
@@ -30,7 +30,8 @@ inline std::string temp_path(const std::string& name) {
 }
 
 inline void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 // Standard-normal floats, reproducible from the seed.
@@ -68,7 +69,8 @@ inline std::vector<uint8_t> random_checkpoint(const Config& c, uint32_t seed, fl
   return serialize_legacy_checkpoint(c, payload);
 }
 
-inline std::shared_ptr<const Weights> random_weights(const Config& c, uint32_t seed, float scale = 0.1f) {
+inline std::shared_ptr<const Weights> random_weights(const Config& c, uint32_t seed,
+                                                     float scale = 0.1f) {
   const auto bytes = random_checkpoint(c, seed, scale);
   auto w = parse_checkpoint(bytes.data(), bytes.size(), "random model");
   return w.ok() ? w.value() : nullptr;

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!weights.ok()) return 0;
   const circulant::Transformer model(weights.value());
   circulant::RunState state(model.config());
-  const int tokens[2] = {0, model.config().vocab_size - 1};  // ids a tokenizer of this vocabulary can give
+  const int tokens[2] = {
+      0, model.config().vocab_size - 1};  // ids a tokenizer of this vocabulary can give
   circulant::forward(model, state, tokens, model.config().seq_len >= 2 ? 2 : 1);
   return 0;
 }

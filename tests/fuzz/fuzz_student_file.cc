@@ -18,7 +18,8 @@ const circulant::Transformer& teacher() {
     std::uniform_real_distribution<float> u(-0.5f, 0.5f);
     for (float& v : payload) v = u(rng);
     const auto bytes = circulant::serialize_legacy_checkpoint(c, payload);
-    return circulant::Transformer(circulant::parse_checkpoint(bytes.data(), bytes.size(), "teacher").value());
+    return circulant::Transformer(
+        circulant::parse_checkpoint(bytes.data(), bytes.size(), "teacher").value());
   }();
   return model;
 }

@@ -17,7 +17,8 @@ namespace {
 using namespace circulant;
 
 void write(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
 }
 
 std::vector<float> payload(const Config& c, unsigned seed) {
@@ -32,7 +33,9 @@ std::vector<float> payload(const Config& c, unsigned seed) {
 // A version-1 export (llama2.c export.py): magic, version, header, then weights in its order.
 std::vector<uint8_t> version1(const Config& c, const std::vector<float>& legacy_order) {
   std::vector<uint8_t> out(256, 0);
-  const int32_t header[9] = {0x616b3432, 1, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
+  const int32_t header[9] = {0x616b3432, 1,         c.dim,        c.hidden_dim,
+                             c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
+                             c.seq_len};
   std::memcpy(out.data(), header, sizeof header);
   out[8 + 28] = c.shared_classifier ? 1 : 0;
   const size_t floats = legacy_order.size();  // the order differs, but any floats make a valid file
@@ -54,8 +57,10 @@ std::vector<uint8_t> tokenizer(const std::vector<std::string>& extra) {
   float score = 0;
   for (const std::string& p : pieces) {
     const int32_t length = int32_t(p.size());
-    out.insert(out.end(), reinterpret_cast<const uint8_t*>(&score), reinterpret_cast<const uint8_t*>(&score) + 4);
-    out.insert(out.end(), reinterpret_cast<const uint8_t*>(&length), reinterpret_cast<const uint8_t*>(&length) + 4);
+    out.insert(out.end(), reinterpret_cast<const uint8_t*>(&score),
+               reinterpret_cast<const uint8_t*>(&score) + 4);
+    out.insert(out.end(), reinterpret_cast<const uint8_t*>(&length),
+               reinterpret_cast<const uint8_t*>(&length) + 4);
     out.insert(out.end(), p.begin(), p.end());
     score -= 1;
   }
@@ -71,8 +76,10 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   const Config small{16, 40, 2, 2, 2, 32, 8, true}, grouped{16, 24, 1, 4, 2, 20, 6, false};
-  write(dir + "/checkpoint/legacy_shared.bin", serialize_legacy_checkpoint(small, payload(small, 1)));
-  write(dir + "/checkpoint/legacy_separate_classifier.bin", serialize_legacy_checkpoint(grouped, payload(grouped, 2)));
+  write(dir + "/checkpoint/legacy_shared.bin",
+        serialize_legacy_checkpoint(small, payload(small, 1)));
+  write(dir + "/checkpoint/legacy_separate_classifier.bin",
+        serialize_legacy_checkpoint(grouped, payload(grouped, 2)));
   write(dir + "/checkpoint/version1.bin", version1(small, payload(small, 3)));
   write(dir + "/tokenizer/bytes_only.bin", tokenizer({}));
   write(dir + "/tokenizer/merges.bin", tokenizer({" ", "a", "b", "ab", " a", " ab", "\xC3\xA9"}));
@@ -87,7 +94,8 @@ int main(int argc, char** argv) {
   }());
   const Transformer teacher(parse_checkpoint(bytes.data(), bytes.size(), "teacher").value());
   std::vector<SavedStudent> students;
-  for (auto [structure, block] : {std::pair{Structure::kCirculant, 8}, {Structure::kLowRank, 4}, {Structure::kRemoved, 16}}) {
+  for (auto [structure, block] :
+       {std::pair{Structure::kCirculant, 8}, {Structure::kLowRank, 4}, {Structure::kRemoved, 16}}) {
     StudentPlan plan;
     plan.layers = {0, 1};
     plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
@@ -96,7 +104,8 @@ int main(int argc, char** argv) {
     students.push_back({plan, project_student(teacher, plan).value()});
   }
   write(dir + "/student_file/three_students.bin", serialize_students(teacher.weights(), students));
-  write(dir + "/student_file/float16.bin", serialize_students(teacher.weights(), {students[0]}, true));
+  write(dir + "/student_file/float16.bin",
+        serialize_students(teacher.weights(), {students[0]}, true));
   std::printf("seeds written under %s\n", dir.c_str());
   return 0;
 }

@@ -8,7 +8,7 @@ const CHANGED = {
   mode: 'all20', B: 8, layers: 'last:2', matrices: ['gate', 'down'], proj: 'loss-aware-sequential',
   lambda: 0.25, calib: 'lecture', positions: 'all', steps: 100, temp: 0.8, topp: 0.5, penalty: 1.3,
   seed: 7, vlayer: 2, vmatrix: 'down', vrow: 3, vcol: 1, embed: true, hide: ['prompt', 'layers'],
-  structure: 'low-rank', dsteps: 125, lr: 0.01,
+  structure: 'low-rank', dsteps: 125, lr: 0.01, tour: 3, present: true,
 };
 
 describe('state', () => {

@@ -5,7 +5,8 @@ export function renderSpeed(root, speed) {
   const set = (selector, text) => { root.querySelector(selector).textContent = text; };
   if (!speed) {
     for (const s of ['[data-testid="prefill-teacher"]', '[data-testid="prefill-student"]', '[data-testid="decode-teacher"]',
-      '[data-testid="decode-student"]', '#prefill-speedup', '#decode-speedup', '#mlp-share-teacher', '#mlp-share-student'])
+      '[data-testid="decode-student"]', '#prefill-speedup', '#decode-speedup', '#mlp-share-teacher', '#mlp-share-student',
+      '#decode-bound'])
       set(s, '…');
     return;
   }
@@ -18,4 +19,9 @@ export function renderSpeed(root, speed) {
   set('#decode-speedup', `${(student.decode / teacher.decode).toFixed(2)}×`);
   set('#mlp-share-teacher', `${percent(teacher.prefillMlpShare)} / ${percent(teacher.decodeMlpShare)}`);
   set('#mlp-share-student', `${percent(student.prefillMlpShare)} / ${percent(student.decodeMlpShare)}`);
+  // Decode reads every teacher weight once a token: how close it runs to streaming those bytes.
+  const rate = speed.bound.weightBytes * teacher.decode;
+  set('#decode-bound', `The teacher reads ${(speed.bound.weightBytes / 1e6).toFixed(1)} MB of weights a token: ` +
+    `${(rate / 1e9).toFixed(1)} GB/s, ${(rate / speed.bound.streamBytesPerSecond).toFixed(2)} of this browser's ` +
+    `streaming read of as many bytes (${(speed.bound.streamBytesPerSecond / 1e9).toFixed(1)} GB/s).`);
 }

@@ -1,5 +1,6 @@
 // Result<T>: a value or an error message that says what was wrong and how to fix it.
-// Library code returns these instead of throwing or exiting (wasm builds have no exceptions).
+// Every layer returns these instead of throwing or exiting (wasm builds have no exceptions);
+// only the CLI's main and the page's worker turn them into exit codes or messages.
 #pragma once
 
 #include <optional>
@@ -15,7 +16,7 @@ struct Error {
 template <class T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}              // NOLINT: implicit by design
   Result(Error error) : error_(std::move(error.message)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }
@@ -33,5 +34,11 @@ class Result {
 // For functions that return nothing but may fail: empty message means success.
 using Status = Result<bool>;
 inline Status ok_status() { return Status(true); }
+
+// Passes the error of a failed Result or Status up, unchanged, from the enclosing function.
+#define RETURN_IF_ERROR(result)                                      \
+  do {                                                               \
+    if (!(result).ok()) return ::circulant::Error{(result).error()}; \
+  } while (0)
 
 }  // namespace circulant
