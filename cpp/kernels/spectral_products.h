@@ -11,34 +11,22 @@
 
 namespace circulant {
 
-template <class T>
-void spectral_forward(const T* xr, const T* xi, int rows, int q, int x_stride, const T* ctr,
-                      const T* cti, int p, T* yr, T* yi, int y_stride) {
+// out (rows, n) = in (rows, k) · M (k, n), or · conj(M) when kConjugate: the forward product
+// (in = X, M = Ĉᵀ) and the input gradient (in = dY, M = Ĉ, conjugated) are this one loop.
+template <class T, bool kConjugate>
+void spectral_rows(const T* in_r, const T* in_i, int rows, int k, int in_stride, const T* m_r,
+                   const T* m_i, int n, T* out_r, T* out_i, int out_stride) {
+  const T s = kConjugate ? T(-1) : T(1);  // the sign of M's imaginary part
   for (int t = 0; t < rows; ++t) {
-    T* __restrict__ ar = yr + size_t(t) * y_stride;
-    T* __restrict__ ai = yi + size_t(t) * y_stride;
-    std::fill(ar, ar + p, T(0)), std::fill(ai, ai + p, T(0));
-    for (int j = 0; j < q; ++j) {
-      const T a = xr[size_t(t) * x_stride + j], b = xi[size_t(t) * x_stride + j];
-      const T* __restrict__ cr = ctr + size_t(j) * p;
-      const T* __restrict__ ci = cti + size_t(j) * p;
-      for (int i = 0; i < p; ++i) ar[i] += a * cr[i] - b * ci[i], ai[i] += a * ci[i] + b * cr[i];
-    }
-  }
-}
-
-template <class T>
-void spectral_input(const T* dyr, const T* dyi, int rows, int p, int y_stride, const T* cr_,
-                    const T* ci_, int q, T* dxr, T* dxi, int x_stride) {
-  for (int t = 0; t < rows; ++t) {
-    T* __restrict__ ar = dxr + size_t(t) * x_stride;
-    T* __restrict__ ai = dxi + size_t(t) * x_stride;
-    std::fill(ar, ar + q, T(0)), std::fill(ai, ai + q, T(0));
-    for (int i = 0; i < p; ++i) {
-      const T a = dyr[size_t(t) * y_stride + i], b = dyi[size_t(t) * y_stride + i];
-      const T* __restrict__ cr = cr_ + size_t(i) * q;
-      const T* __restrict__ ci = ci_ + size_t(i) * q;
-      for (int j = 0; j < q; ++j) ar[j] += a * cr[j] + b * ci[j], ai[j] += b * cr[j] - a * ci[j];
+    T* __restrict__ ar = out_r + size_t(t) * out_stride;
+    T* __restrict__ ai = out_i + size_t(t) * out_stride;
+    std::fill(ar, ar + n, T(0)), std::fill(ai, ai + n, T(0));
+    for (int j = 0; j < k; ++j) {
+      const T a = in_r[size_t(t) * in_stride + j], b = in_i[size_t(t) * in_stride + j];
+      const T* __restrict__ cr = m_r + size_t(j) * n;
+      const T* __restrict__ ci = m_i + size_t(j) * n;
+      for (int i = 0; i < n; ++i)
+        ar[i] += a * cr[i] - s * b * ci[i], ai[i] += s * a * ci[i] + b * cr[i];
     }
   }
 }

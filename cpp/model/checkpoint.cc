@@ -127,15 +127,16 @@ ParameterCounts count_parameters(const Config& c) {
 
 namespace {
 
-// Only a regular file has a size worth checking: a directory reads as nonsense, a pipe blocks.
-Status regular_file(const std::string& path) {
+// The size of a regular file: a directory reads as nonsense and a pipe blocks, so both are refused
+// before anything is opened or allocated.
+Result<uint64_t> regular_file_size(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) return fail(path, "cannot open the file; check the path");
   if (!S_ISREG(info.st_mode))
     return fail(path, std::string("is ") +
                           (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
                           "; give the path of a file");
-  return ok_status();
+  return uint64_t(info.st_size);
 }
 
 }  // namespace
@@ -146,18 +147,16 @@ uint64_t run_state_bytes(const Config& c) {
 }
 
 Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes) {
-  Status regular = regular_file(path);
-  RETURN_IF_ERROR(regular);
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return fail(path, "cannot open the file; check the path");
-  const std::streamoff size = in.tellg();
-  if (size < 0) return fail(path, "cannot read the file size");
-  if (uint64_t(size) > max_bytes)
-    return fail(path, "file is " + std::to_string(size) + " bytes, larger than the limit of " +
-                          std::to_string(max_bytes) + " bytes");
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) return fail(path, "read failed");
+  auto size = regular_file_size(path);
+  RETURN_IF_ERROR(size);
+  if (size.value() > max_bytes)
+    return fail(path, "file is " + std::to_string(size.value()) +
+                          " bytes, larger than the limit of " + std::to_string(max_bytes) +
+                          " bytes");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size.value()));
+  std::ifstream in(path, std::ios::binary);
+  if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size())))
+    return fail(path, "read failed; check the file is readable");
   return bytes;
 }
 
@@ -286,12 +285,11 @@ Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, si
 
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
                                                        uint64_t max_run_bytes) {
-  Status regular = regular_file(path);
-  RETURN_IF_ERROR(regular);
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  auto file_size = regular_file_size(path);
+  RETURN_IF_ERROR(file_size);
+  const uint64_t size = file_size.value();
+  std::ifstream in(path, std::ios::binary);
   if (!in) return fail(path, "cannot open the model file; check the path");
-  const std::streamoff size = in.tellg();
-  if (size < 0) return fail(path, "cannot read the file size");
   uint8_t head[kVersion1HeaderBytes] = {};
   const size_t head_size = size_t(std::min<std::streamoff>(size, sizeof head));
   in.seekg(0);

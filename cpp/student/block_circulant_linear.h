@@ -16,6 +16,19 @@ namespace circulant {
 // not fit").
 Status validate_block_circulant_shape(int out, int in, int block);
 
+// The p×q grid of B×B blocks over an m×n matrix, p = ceil(m/B), q = ceil(n/B) (padded where B
+// does not divide), and the B/2+1 frequency bins of a block.
+struct BlockGrid {
+  BlockGrid(int out, int in, int block)
+      : m(out),
+        n(in),
+        block(block),
+        p((out + block - 1) / block),
+        q((in + block - 1) / block),
+        bins(block / 2 + 1) {}
+  int m, n, block, p, q, bins;
+};
+
 // W (m, n) = [C_ij], i < p = ceil(m/B), j < q = ceil(n/B); block C_ij[r][s] = c_ij[(r−s) mod B].
 // When B does not divide n the input is zero-padded; when it does not divide m the padded
 // outputs are dropped. Forward on T rows: q·T real FFTs, the per-frequency products

@@ -34,17 +34,12 @@ void grow(std::vector<S>& buffer, size_t size) {
 
 template <class T>
 CirculantGradient<T>::CirculantGradient(int out, int in, int block, const T* c)
-    : m_(out),
-      n_(in),
-      block_(block),
-      p_(ceil_div(out, block)),
-      q_(ceil_div(in, block)),
-      bins_(block / 2 + 1),
+    : g_(out, in, block),
       c_(c),
       fft_(block),
       batched_(block),
       signal_(block),
-      bins_scratch_(bins_),
+      bins_scratch_(g_.bins),
       work_(std::max(1, block / 2)) {
   refresh();
 }
@@ -52,13 +47,14 @@ CirculantGradient<T>::CirculantGradient(int out, int in, int block, const T* c)
 template <class T>
 void CirculantGradient<T>::refresh() {
   // c (p, q·B) read as p rows of q blocks lands directly in the [k][i][j] layout.
-  transform_rows(c_, p_, q_ * block_, q_, weights_);
-  transposed_re_.resize(size_t(bins_) * p_ * q_), transposed_im_.resize(transposed_re_.size());
-  for (int k = 0; k < bins_; ++k)
-    for (int i = 0; i < p_; ++i)
-      for (int j = 0; j < q_; ++j) {
-        const size_t from = size_t(k) * weights_.lanes + size_t(i) * q_ + j,
-                     to = (size_t(k) * q_ + j) * p_ + i;
+  transform_rows(c_, g_.p, g_.q * g_.block, g_.q, weights_);
+  transposed_re_.resize(size_t(g_.bins) * g_.p * g_.q),
+      transposed_im_.resize(transposed_re_.size());
+  for (int k = 0; k < g_.bins; ++k)
+    for (int i = 0; i < g_.p; ++i)
+      for (int j = 0; j < g_.q; ++j) {
+        const size_t from = size_t(k) * weights_.lanes + size_t(i) * g_.q + j,
+                     to = (size_t(k) * g_.q + j) * g_.p + i;
         transposed_re_[to] = weights_.re[from], transposed_im_[to] = weights_.im[from];
       }
 }
@@ -68,13 +64,14 @@ void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int bl
                                           Spectra& out) const {
   const int used = rows * blocks;
   out.lanes = (used + 7) / 8 * 8;
-  grow(out.re, size_t(bins_) * out.lanes), grow(out.im, size_t(bins_) * out.lanes);
+  grow(out.re, size_t(g_.bins) * out.lanes), grow(out.im, size_t(g_.bins) * out.lanes);
   if constexpr (std::is_same<T, float>::value) {
-    grow(slab_, size_t(block_) * out.lanes);
-    std::fill(slab_.begin(), slab_.begin() + size_t(block_) * out.lanes, 0.f);
+    grow(slab_, size_t(g_.block) * out.lanes);
+    std::fill(slab_.begin(), slab_.begin() + size_t(g_.block) * out.lanes, 0.f);
     for (int t = 0; t < rows; ++t)
       for (int j = 0; j < blocks; ++j) {
-        const int from = j * block_, count = std::min(block_, cols - from), lane = t * blocks + j;
+        const int from = j * g_.block, count = std::min(g_.block, cols - from),
+                  lane = t * blocks + j;
         for (int s = 0; s < count; ++s)
           slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
       }
@@ -82,12 +79,13 @@ void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int bl
   } else {
     for (int t = 0; t < rows; ++t)
       for (int j = 0; j < blocks; ++j) {
-        const int from = j * block_, count = std::min(block_, cols - from), lane = t * blocks + j;
+        const int from = j * g_.block, count = std::min(g_.block, cols - from),
+                  lane = t * blocks + j;
         std::copy(a + size_t(t) * cols + from, a + size_t(t) * cols + from + count,
                   signal_.begin());
         std::fill(signal_.begin() + count, signal_.end(), T(0));
         fft_.forward(signal_.data(), bins_scratch_.data());
-        for (int k = 0; k < bins_; ++k)
+        for (int k = 0; k < g_.bins; ++k)
           out.re[size_t(k) * out.lanes + lane] = bins_scratch_[k].real(),
                                          out.im[size_t(k) * out.lanes + lane] =
                                              bins_scratch_[k].imag();
@@ -100,22 +98,22 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
                                         bool accumulate) const {
   const int used = rows * blocks;
   if constexpr (std::is_same<T, float>::value) {
-    for (int k = 0; k < bins_;
+    for (int k = 0; k < g_.bins;
          ++k)  // lanes past `used` hold no signal: clear what a product left there
       for (int l = used; l < in.lanes; ++l)
         in.re[size_t(k) * in.lanes + l] = in.im[size_t(k) * in.lanes + l] = 0.f;
-    grow(slab_, size_t(block_) * in.lanes);
+    grow(slab_, size_t(g_.block) * in.lanes);
     batched_.inverse(in.re.data(), in.im.data(), slab_.data(), in.lanes);
   }
   for (int t = 0; t < rows; ++t)
     for (int i = 0; i < blocks; ++i) {
-      const int from = i * block_, count = std::min(block_, cols - from), lane = t * blocks + i;
+      const int from = i * g_.block, count = std::min(g_.block, cols - from), lane = t * blocks + i;
       const T* samples = signal_.data();
       size_t step = 1;
       if constexpr (std::is_same<T, float>::value) {
         samples = slab_.data() + lane, step = size_t(in.lanes);
       } else {
-        for (int k = 0; k < bins_; ++k)
+        for (int k = 0; k < g_.bins; ++k)
           bins_scratch_[k] = {in.re[size_t(k) * in.lanes + lane],
                               in.im[size_t(k) * in.lanes + lane]};
         fft_.inverse(bins_scratch_.data(), signal_.data(), work_.data());
@@ -127,39 +125,42 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
 
 template <class T>
 void CirculantGradient<T>::forward(const T* x, int rows, T* y) const {
-  transform_rows(x, rows, n_, q_, x_);
-  y_.lanes = (rows * p_ + 7) / 8 * 8;
-  grow(y_.re, size_t(bins_) * y_.lanes), grow(y_.im, size_t(bins_) * y_.lanes);
-  for (int k = 0; k < bins_; ++k)
-    spectral_forward(x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, rows,
-                     q_, q_, transposed_re_.data() + size_t(k) * q_ * p_,
-                     transposed_im_.data() + size_t(k) * q_ * p_, p_,
-                     y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, p_);
-  inverse_rows(y_, rows, m_, p_, y, false);
+  transform_rows(x, rows, g_.n, g_.q, x_);
+  y_.lanes = (rows * g_.p + 7) / 8 * 8;
+  grow(y_.re, size_t(g_.bins) * y_.lanes), grow(y_.im, size_t(g_.bins) * y_.lanes);
+  for (int k = 0; k < g_.bins; ++k)
+    spectral_rows<T, false>(
+        x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, rows, g_.q, g_.q,
+        transposed_re_.data() + size_t(k) * g_.q * g_.p,
+        transposed_im_.data() + size_t(k) * g_.q * g_.p, g_.p, y_.re.data() + size_t(k) * y_.lanes,
+        y_.im.data() + size_t(k) * y_.lanes, g_.p);
+  inverse_rows(y_, rows, g_.m, g_.p, y, false);
 }
 
 template <class T>
 void CirculantGradient<T>::backward(const T* x, const T* dy, int rows, T* dx, T* grad) const {
-  transform_rows(dy, rows, m_, p_, y_);
+  transform_rows(dy, rows, g_.m, g_.p, y_);
   if (grad) {
-    transform_rows(x, rows, n_, q_, x_);
-    grad_.lanes = (p_ * q_ + 7) / 8 * 8;
-    grad_.re.assign(size_t(bins_) * grad_.lanes, T(0)), grad_.im.assign(grad_.re.size(), T(0));
-    for (int k = 0; k < bins_; ++k)
-      spectral_weights(
-          y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, rows, p_, p_,
-          x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, q_, q_,
-          grad_.re.data() + size_t(k) * grad_.lanes, grad_.im.data() + size_t(k) * grad_.lanes);
-    inverse_rows(grad_, p_, q_ * block_, q_, grad, /*accumulate=*/true);
+    transform_rows(x, rows, g_.n, g_.q, x_);
+    grad_.lanes = (g_.p * g_.q + 7) / 8 * 8;
+    grad_.re.assign(size_t(g_.bins) * grad_.lanes, T(0)), grad_.im.assign(grad_.re.size(), T(0));
+    for (int k = 0; k < g_.bins; ++k)
+      spectral_weights(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes,
+                       rows, g_.p, g_.p, x_.re.data() + size_t(k) * x_.lanes,
+                       x_.im.data() + size_t(k) * x_.lanes, g_.q, g_.q,
+                       grad_.re.data() + size_t(k) * grad_.lanes,
+                       grad_.im.data() + size_t(k) * grad_.lanes);
+    inverse_rows(grad_, g_.p, g_.q * g_.block, g_.q, grad, /*accumulate=*/true);
   }
-  x_.lanes = (rows * q_ + 7) / 8 * 8;  // the input gradient's spectra reuse the input's buffers
-  grow(x_.re, size_t(bins_) * x_.lanes), grow(x_.im, size_t(bins_) * x_.lanes);
-  for (int k = 0; k < bins_; ++k)
-    spectral_input(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes, rows,
-                   p_, p_, weights_.re.data() + size_t(k) * weights_.lanes,
-                   weights_.im.data() + size_t(k) * weights_.lanes, q_,
-                   x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, q_);
-  inverse_rows(x_, rows, n_, q_, dx, false);
+  x_.lanes = (rows * g_.q + 7) / 8 * 8;  // the input gradient's spectra reuse the input's buffers
+  grow(x_.re, size_t(g_.bins) * x_.lanes), grow(x_.im, size_t(g_.bins) * x_.lanes);
+  for (int k = 0; k < g_.bins; ++k)
+    spectral_rows<T, true>(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes,
+                           rows, g_.p, g_.p, weights_.re.data() + size_t(k) * weights_.lanes,
+                           weights_.im.data() + size_t(k) * weights_.lanes, g_.q,
+                           x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes,
+                           g_.q);
+  inverse_rows(x_, rows, g_.n, g_.q, dx, false);
 }
 
 // ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include "kernels/batched_real_fft.h"
 #include "model/backward.h"
+#include "student/block_circulant_linear.h"
 
 namespace circulant {
 
@@ -23,8 +24,8 @@ template <class T>
 class CirculantGradient final : public DifferentiableLinear<T> {
  public:
   CirculantGradient(int out, int in, int block, const T* c);
-  int in_features() const override { return n_; }
-  int out_features() const override { return m_; }
+  int in_features() const override { return g_.n; }
+  int out_features() const override { return g_.m; }
   // Recomputes the weight spectra from c: call after every change of c.
   void refresh();
   void forward(const T* x, int rows, T* y) const override;
@@ -40,7 +41,7 @@ class CirculantGradient final : public DifferentiableLinear<T> {
   // a (rows, cols) ← (or += when `accumulate`) the inverse transforms, padding dropped.
   void inverse_rows(Spectra& in, int rows, int cols, int blocks, T* a, bool accumulate) const;
 
-  int m_, n_, block_, p_, q_, bins_;
+  BlockGrid g_;
   const T* c_;              // (p, q, B) [i][j][s], the trainer's
   RealFft<T> fft_;          // one signal at a time (double)
   BatchedRealFft batched_;  // many signals at once (float, the distillation path)
