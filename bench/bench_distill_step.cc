@@ -31,12 +31,15 @@ const Fixture& fixture() {
     auto tokenizer = Tokenizer::load(models + "tokenizer.bin", 2048);
     auto lines = read_lines(models + "prompts/calibration.txt");
     if (!weights.ok() || !tokenizer.ok() || !lines.ok()) {
-      std::fprintf(stderr, "bench_distill_step: cannot load the shipped model and calibration set\n");
+      std::fprintf(stderr,
+                   "bench_distill_step: cannot load the shipped model and calibration set\n");
       std::exit(1);
     }
     out.teacher = std::make_unique<Transformer>(weights.value());
     lines->resize(16);
-    out.batch = encode_lines(lines.value(), tokenizer.value(), out.teacher->config(), LongLines::kTruncate).value();
+    out.batch =
+        encode_lines(lines.value(), tokenizer.value(), out.teacher->config(), LongLines::kTruncate)
+            .value();
     return out;
   }();
   return f;
@@ -59,7 +62,8 @@ void teacher_forward(benchmark::State& state) {
       run.reset();
       benchmark::DoNotOptimize(forward(*f.teacher, run, line.data(), int(line.size()), true));
     }
-    record(state, "teacher", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    record(state, "teacher",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
 }
 
@@ -83,17 +87,24 @@ void distill_step(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(teacher_forward)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(distill_step)->Arg(16)->Arg(64)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(4.0);
+BENCHMARK(distill_step)
+    ->Arg(16)
+    ->Arg(64)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(4.0);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   const double teacher = seconds["teacher"];
-  std::printf("\n| what (16 calibration lines, %lld tokens) | seconds (fastest) | ÷ teacher forward |\n"
-              "|---|---:|---:|\n| teacher forward, all positions | %.3f | 1.00 |\n",
-              (long long)count_tokens(fixture().batch), teacher);
+  std::printf(
+      "\n| what (16 calibration lines, %lld tokens) | seconds (fastest) | ÷ teacher forward |\n"
+      "|---|---:|---:|\n| teacher forward, all positions | %.3f | 1.00 |\n",
+      (long long)count_tokens(fixture().batch), teacher);
   for (const char* b : {"B16", "B64"})
     if (seconds.count(b))
-      std::printf("| distillation step, all layers, %s | %.3f | %.2f |\n", b, seconds[b], seconds[b] / teacher);
+      std::printf("| distillation step, all layers, %s | %.3f | %.2f |\n", b, seconds[b],
+                  seconds[b] / teacher);
   return 0;
 }

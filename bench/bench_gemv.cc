@@ -19,10 +19,11 @@ struct Shape {
   const char* name;
   int out, in;
 };
-constexpr Shape kShapes[] = {{"attention 256x256", 256, 256}, {"gate/up 1024x256", 1024, 256},
-                             {"down 256x1024", 256, 1024}, {"classifier 2048x256", 2048, 256}};
+constexpr Shape kShapes[] = {{"attention 256x256", 256, 256},
+                             {"gate/up 1024x256", 1024, 256},
+                             {"down 256x1024", 256, 1024},
+                             {"classifier 2048x256", 2048, 256}};
 constexpr size_t kPoolBytes = size_t(19) << 20;
-
 
 struct Pool {
   std::vector<float> weights, x, y;
@@ -43,7 +44,8 @@ void gemv(benchmark::State& state, Shape s) {
   Pool p = make_pool(s);
   const size_t one = size_t(s.out) * s.in;
   for (auto _ : state) {
-    for (int c = 0; c < p.copies; ++c) circulant::matvec(p.x.data(), p.weights.data() + c * one, s.out, s.in, p.y.data());
+    for (int c = 0; c < p.copies; ++c)
+      circulant::matvec(p.x.data(), p.weights.data() + c * one, s.out, s.in, p.y.data());
     benchmark::DoNotOptimize(p.y.data());
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(p.weights.size() * sizeof(float)));
@@ -51,7 +53,8 @@ void gemv(benchmark::State& state, Shape s) {
 
 void stream(benchmark::State& state, Shape s) {
   Pool p = make_pool(s);
-  for (auto _ : state) benchmark::DoNotOptimize(circulant::stream_sum(p.weights.data(), p.weights.size()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(circulant::stream_sum(p.weights.data(), p.weights.size()));
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(p.weights.size() * sizeof(float)));
 }
 
@@ -60,7 +63,8 @@ class Collect : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
-      const double rate = r.counters.count("bytes_per_second") ? double(r.counters.at("bytes_per_second")) : 0;
+      const double rate =
+          r.counters.count("bytes_per_second") ? double(r.counters.at("bytes_per_second")) : 0;
       auto& best = fastest[r.benchmark_name()];
       best = std::max(best, rate);
     }
@@ -74,13 +78,16 @@ class Collect : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   for (const Shape& s : kShapes) {
     benchmark::RegisterBenchmark((std::string("gemv/") + s.name).c_str(), gemv, s)->Repetitions(5);
-    benchmark::RegisterBenchmark((std::string("stream/") + s.name).c_str(), stream, s)->Repetitions(5);
+    benchmark::RegisterBenchmark((std::string("stream/") + s.name).c_str(), stream, s)
+        ->Repetitions(5);
   }
   benchmark::Initialize(&argc, argv);
   Collect reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::printf("\n| decode GEMV (one thread, 19 MB of weights) | GB/s | streaming read GB/s | share of the bound |\n"
-              "|---|---:|---:|---:|\n");
+  std::printf(
+      "\n| decode GEMV (one thread, 19 MB of weights) | GB/s | streaming read GB/s | share of the "
+      "bound |\n"
+      "|---|---:|---:|---:|\n");
   for (const Shape& s : kShapes) {
     const double g = reporter.fastest[std::string("gemv/") + s.name + "/repeats:5"];
     const double r = reporter.fastest[std::string("stream/") + s.name + "/repeats:5"];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every figure the README quotes, side by side in one run each; paste the output into
-# README.md. Run on a quiet machine: throughput columns are wall-clock.
+# README.md. Run on a quiet machine (no training run): throughput columns are wall-clock.
+# The distillation tables are scripts/distill-table.sh (about 40 minutes), not repeated here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=build/native/circulant
@@ -8,23 +9,33 @@ peer=../shared/peer-models
 stories=(--model "$peer/stories260K.bin" --tokenizer "$peer/tok512.bin")
 
 echo "## circulant bench, stories260K"
-$cli bench --model "$peer/stories260K.bin" --runs 9
+$cli bench "${stories[@]}" --runs 9
 echo
 echo "## circulant bench, models/default.bin"
 $cli bench --runs 9
 echo
-echo "## sweep, stories260K, every MLP matrix of every layer, Frobenius, 20 lecture prompts"
-$cli sweep "${stories[@]}" --runs 9
-echo
-echo "## sweep, models/default.bin (dim 256), every MLP matrix of every layer, Frobenius"
+echo "## sweep, models/default.bin, every MLP matrix of every layer, Frobenius, last token"
 $cli sweep --runs 9
 echo
-echo "## the published experiment's rows on models/default.bin (B = 64)"
-for spec in "first:1 frobenius" "first:1 loss-aware" "first:1 loss-aware-sequential" "first:4 frobenius" \
-            "first:4 loss-aware" "first:4 loss-aware-sequential"; do
+echo "## the same, all positions, the distilled students (models/distilled.students)"
+$cli sweep --student models/distilled.students --positions all --runs 9
+echo
+echo "## the published experiment's rows on models/default.bin (B = 64), last token"
+for spec in "first:1 frobenius" "first:1 loss-aware" "first:1 loss-aware-sequential" "first:1 distill" \
+            "first:4 frobenius" "first:4 loss-aware" "first:4 loss-aware-sequential"; do
   set -- $spec
-  $cli compare --block 64 --layers "$1" --projection "$2" --runs 9 | tail -1
+  $cli compare --block 64 --layers "$1" --projection "$2" --calibration models/prompts/calibration.txt --runs 9 | tail -1
 done
+$cli compare --student models/distilled.students --block 64 --runs 9 | tail -1
+echo
+echo "## sweep, stories260K, every MLP matrix of every layer, Frobenius"
+$cli sweep "${stories[@]}" --runs 9
+echo
+echo "## one distillation step against teacher forward passes (Google Benchmark)"
+build/native/bench/bench_distill_step 2>/dev/null | tail -5
+echo
+echo "## decode GEMV against a streaming read of the same bytes (Google Benchmark)"
+build/native/bench/bench_gemv --benchmark_min_time=0.2 2>/dev/null | tail -6
 echo
 echo "## one MLP matrix, dense vs block-circulant (Google Benchmark)"
 build/native/bench/bench_mlp_matrix --benchmark_min_time=0.2 2>/dev/null | tail -n +1

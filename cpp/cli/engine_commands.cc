@@ -1,4 +1,6 @@
 // Subcommands over the dense model alone: generate, logits, info, bench.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -27,14 +29,23 @@ Status run_generate(const Args& args) {
   settings.repeat_penalty = float(penalty.value());
   settings.seed = uint64_t(seed.value());
   const Transformer model(loaded->weights);
+  // --speed: tokens/s of the generated tokens as llama2.c's run.c reports it (the clock starts at
+  // the first one), on stderr, so the two can be compared on the same text.
+  std::vector<std::chrono::steady_clock::time_point> printed;
   auto generation = generate(model, loaded->tokenizer, args.get("prompt"), int(steps.value()),
-                             settings, [](const std::string& piece) {
+                             settings, [&printed](const std::string& piece) {
                                std::fwrite(piece.data(), 1, piece.size(), stdout);
                                std::fflush(stdout);
+                               printed.push_back(std::chrono::steady_clock::now());
                                return true;
                              });
   RETURN_IF_ERROR(generation);
   std::printf("\n");
+  const size_t prompt = size_t(generation->prompt_tokens) - 1, made = printed.size() - std::min(printed.size(), prompt);
+  if (args.has("speed") && made >= 2) {
+    const double seconds = std::chrono::duration<double>(printed.back() - printed[prompt]).count();
+    std::fprintf(stderr, "achieved tok/s: %f (%zu generated tokens)\n", double(made - 1) / seconds, made);
+  }
   return ok_status();
 }
 
