@@ -41,10 +41,12 @@ Status run_generate(const Args& args) {
                              });
   RETURN_IF_ERROR(generation);
   std::printf("\n");
-  const size_t prompt = size_t(generation->prompt_tokens) - 1, made = printed.size() - std::min(printed.size(), prompt);
+  const size_t prompt = size_t(generation->prompt_tokens) - 1,
+               made = printed.size() - std::min(printed.size(), prompt);
   if (args.has("speed") && made >= 2) {
     const double seconds = std::chrono::duration<double>(printed.back() - printed[prompt]).count();
-    std::fprintf(stderr, "achieved tok/s: %f (%zu generated tokens)\n", double(made - 1) / seconds, made);
+    std::fprintf(stderr, "achieved tok/s: %f (%zu generated tokens)\n", double(made - 1) / seconds,
+                 made);
   }
   return ok_status();
 }

@@ -45,8 +45,10 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = with_common_flags({
       {"generate",
        "generate [--model M] [--tokenizer T] --prompt P [--steps N] [--temperature X] [--top-p X]\n"
-       "           [--repeat-penalty X] [--seed N] [--speed]   print the prompt and its continuation\n"
-       "           (--speed: tokens/s of the generated tokens on stderr, as llama2.c's run.c reports it)",
+       "           [--repeat-penalty X] [--seed N] [--speed]   print the prompt and its "
+       "continuation\n"
+       "           (--speed: tokens/s of the generated tokens on stderr, as llama2.c's run.c "
+       "reports it)",
        {"model", "tokenizer", "prompt", "steps", "temperature", "top-p", "repeat-penalty", "seed"},
        {"speed"},
        circulant::run_generate},

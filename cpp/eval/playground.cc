@@ -52,14 +52,15 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
 
 }  // namespace
 
-Result<std::unique_ptr<Playground>> Playground::create(const std::vector<uint8_t>& model_bytes,
+Result<std::unique_ptr<Playground>> Playground::create(std::vector<uint8_t> model_bytes,
                                                        const std::string& model_name,
                                                        const std::vector<uint8_t>& tokenizer_bytes,
                                                        const std::string& tokenizer_name,
                                                        uint64_t max_model_bytes) {
-  // The page's heap holds the file, the weights and the run: one budget bounds file and run alike.
-  auto weights = parse_checkpoint(model_bytes.data(), model_bytes.size(), model_name,
-                                  max_model_bytes, max_model_bytes);
+  // The page's heap holds the file (whose bytes become the weights, no copy) and the run: one
+  // budget bounds both.
+  auto weights =
+      parse_checkpoint(std::move(model_bytes), model_name, max_model_bytes, max_model_bytes);
   RETURN_IF_ERROR(weights);
   auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(), tokenizer_name,
                                     weights.value()->config.vocab_size);

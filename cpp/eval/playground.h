@@ -58,7 +58,8 @@ struct StructureView {  // one B×B block (capped at 64×64 for display), row-ma
 class Playground {
  public:
   // Validates both files (messages name them); the student starts equal to the teacher (B = 1).
-  static Result<std::unique_ptr<Playground>> create(const std::vector<uint8_t>& model_bytes,
+  // The weights are the model's bytes themselves (moved in, not copied).
+  static Result<std::unique_ptr<Playground>> create(std::vector<uint8_t> model_bytes,
                                                     const std::string& model_name,
                                                     const std::vector<uint8_t>& tokenizer_bytes,
                                                     const std::string& tokenizer_name,

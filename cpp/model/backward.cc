@@ -118,8 +118,8 @@ void FrozenDense<T>::backward(const T*, const T* dy, int rows, T* dx, T*) const 
 // The teacher's weights as a differentiable model
 
 template <class T>
-DifferentiableWeights<T>::DifferentiableWeights(const Weights& w) : base_(w.storage.data()) {
-  if (!std::is_same<T, float>::value) converted_.assign(w.storage.begin(), w.storage.end());
+DifferentiableWeights<T>::DifferentiableWeights(const Weights& w) : base_(w.data) {
+  if (!std::is_same<T, float>::value) converted_.assign(w.data, w.data + w.floats);
   const Config& c = w.config;
   model_.config = c;
   model_.token_embedding = at(w.token_embedding);

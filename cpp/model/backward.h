@@ -84,7 +84,7 @@ class DifferentiableWeights {
   DifferentiableWeights& operator=(const DifferentiableWeights&) = delete;
   // Operators and gradient buffers may be swapped in by the caller (the student's).
   DifferentiableModel<T>& model() { return model_; }
-  // The weight of `tensor` (a pointer into weights.storage) as scalar T.
+  // The weight of `tensor` (a pointer into weights.data) as scalar T.
   const T* at(const float* tensor) const;
 
  private:

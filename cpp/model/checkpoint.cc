@@ -1,7 +1,10 @@
 // Checkpoint parsing: header validation first, exact file-length check, then one allocation.
 #include "model/checkpoint.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -53,7 +56,7 @@ uint64_t payload_floats(const Config& c, bool legacy) {
 void assign_pointers(Weights& w, bool legacy) {
   const Config& c = w.config;
   const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), L = c.n_layers;
-  const float* p = w.storage.data();
+  const float* p = w.data;
   auto take = [&p](size_t n) {
     const float* t = p;
     p += n;
@@ -230,13 +233,6 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
   return h;
 }
 
-std::shared_ptr<Weights> allocate_weights(const Header& h, uint64_t file_size) {
-  auto weights = std::make_shared<Weights>();
-  weights->config = h.config;
-  weights->storage.resize((file_size - h.bytes) / sizeof(float));
-  return weights;
-}
-
 // A NaN or an infinity in the weights makes every logit NaN: refuse it, naming the tensor.
 Status check_finite(const Weights& w, const std::string& name) {
   const Config& c = w.config;
@@ -268,19 +264,42 @@ Status check_finite(const Weights& w, const std::string& name) {
   return ok_status();
 }
 
+// Weights over bytes that hold a whole file whose header was checked; `owner` keeps them. The
+// weights start 28 or 256 bytes in, so they are float-aligned wherever the bytes are.
+Result<std::shared_ptr<const Weights>> weights_over(const Header& h, const uint8_t* bytes,
+                                                    uint64_t file_size,
+                                                    std::shared_ptr<const void> owner,
+                                                    const std::string& name) {
+  auto weights = std::make_shared<Weights>();
+  weights->config = h.config;
+  weights->owner = std::move(owner);
+  weights->data = reinterpret_cast<const float*>(bytes + h.bytes);
+  weights->floats = (file_size - h.bytes) / sizeof(float);
+  assign_pointers(*weights, h.legacy);
+  Status finite = check_finite(*weights, name);
+  RETURN_IF_ERROR(finite);
+  return std::shared_ptr<const Weights>(std::move(weights));
+}
+
 }  // namespace
+
+Result<std::shared_ptr<const Weights>> parse_checkpoint(std::vector<uint8_t> bytes,
+                                                        const std::string& name, uint64_t max_bytes,
+                                                        uint64_t max_run_bytes) {
+  auto header =
+      parse_header(bytes.data(), bytes.size(), bytes.size(), name, max_bytes, max_run_bytes);
+  RETURN_IF_ERROR(header);
+  auto kept = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  return weights_over(header.value(), kept->data(), kept->size(), kept, name);
+}
 
 Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, size_t size,
                                                         const std::string& name, uint64_t max_bytes,
                                                         uint64_t max_run_bytes) {
   auto header = parse_header(bytes, size, size, name, max_bytes, max_run_bytes);
   RETURN_IF_ERROR(header);
-  auto weights = allocate_weights(header.value(), size);
-  std::memcpy(weights->storage.data(), bytes + header->bytes, size - header->bytes);
-  assign_pointers(*weights, header->legacy);
-  Status finite = check_finite(*weights, name);
-  RETURN_IF_ERROR(finite);
-  return std::shared_ptr<const Weights>(std::move(weights));
+  return parse_checkpoint(std::vector<uint8_t>(bytes, bytes + size), name, max_bytes,
+                          max_run_bytes);
 }
 
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
@@ -291,21 +310,27 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(path, "cannot open the model file; check the path");
   uint8_t head[kVersion1HeaderBytes] = {};
-  const size_t head_size = size_t(std::min<std::streamoff>(size, sizeof head));
-  in.seekg(0);
+  const size_t head_size = size_t(std::min<uint64_t>(size, sizeof head));
   in.read(reinterpret_cast<char*>(head), std::streamsize(head_size));
-  // Header and length are checked before the weights are allocated.
-  auto header = parse_header(head, head_size, uint64_t(size), path, max_bytes, max_run_bytes);
+  // Header and length are checked before anything is mapped or allocated.
+  auto header = parse_header(head, head_size, size, path, max_bytes, max_run_bytes);
   RETURN_IF_ERROR(header);
-  auto weights = allocate_weights(header.value(), uint64_t(size));
-  in.seekg(std::streamoff(header->bytes));
-  if (!in.read(reinterpret_cast<char*>(weights->storage.data()),
-               std::streamsize(weights->storage.size() * sizeof(float))))
-    return fail(path, "read failed part way through the weights");
-  assign_pointers(*weights, header->legacy);
-  Status finite = check_finite(*weights, path);
-  RETURN_IF_ERROR(finite);
-  return std::shared_ptr<const Weights>(std::move(weights));
+#ifdef __EMSCRIPTEN__
+  (void)in;
+  auto bytes = read_file_bytes(path, max_bytes);
+  RETURN_IF_ERROR(bytes);
+  return parse_checkpoint(std::move(bytes.value()), path, max_bytes, max_run_bytes);
+#else
+  // Mapped read-only, as llama2.c's run.c does: the weights are the file's pages, not a copy.
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return fail(path, "cannot open the model file; check the path");
+  void* mapped = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) return fail(path, "cannot map the file into memory");
+  std::shared_ptr<const void> owner(
+      mapped, [size](const void* p) { ::munmap(const_cast<void*>(p), size_t(size)); });
+  return weights_over(header.value(), static_cast<const uint8_t*>(mapped), size, owner, path);
+#endif
 }
 
 std::vector<uint8_t> serialize_legacy_checkpoint(const Config& c,

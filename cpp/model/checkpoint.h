@@ -13,10 +13,14 @@
 
 namespace circulant {
 
-// Pointers into `storage`, laid out as llama2.c's legacy file (shapes are (rows, cols) row-major).
+// Pointers into the file's bytes, laid out as llama2.c's formats store them (shapes are (rows,
+// cols) row-major). Loaded without copies: natively the file is mapped read-only; given bytes (the
+// page writes the file into the engine's memory once), they are kept as they are.
 struct Weights {
   Config config;
-  std::vector<float> storage;    // every weight of the file, one allocation
+  std::shared_ptr<const void> owner;  // keeps the mapping or the buffer alive
+  const float* data = nullptr;        // (floats) every weight of the file, in its order
+  size_t floats = 0;
   const float* token_embedding;  // (vocab_size, dim)
   const float* rms_final;        // (dim)
   const float* classifier;       // (vocab_size, dim); == token_embedding when shared
@@ -42,11 +46,16 @@ constexpr uint64_t kDefaultMaxCheckpointBytes = uint64_t(4) << 30;
 constexpr uint64_t kDefaultMaxRunBytes = uint64_t(4) << 30;
 
 // `name` is used in messages only (a path, or the file name a user dropped on the page). Header,
-// length and run memory are checked before anything is allocated, the weights for NaN and
-// infinity after reading (the message names the tensor).
+// length and run memory are checked before anything is allocated or mapped, the weights for NaN
+// and infinity after (the message names the tensor). A file is mapped read-only, not copied.
 Result<std::shared_ptr<const Weights>> load_checkpoint(
     const std::string& path, uint64_t max_bytes = kDefaultMaxCheckpointBytes,
     uint64_t max_run_bytes = kDefaultMaxRunBytes);
+// The weights point into `bytes`, which the result keeps (no copy).
+Result<std::shared_ptr<const Weights>> parse_checkpoint(
+    std::vector<uint8_t> bytes, const std::string& name,
+    uint64_t max_bytes = kDefaultMaxCheckpointBytes, uint64_t max_run_bytes = kDefaultMaxRunBytes);
+// The same for bytes the caller keeps: they are copied once.
 Result<std::shared_ptr<const Weights>> parse_checkpoint(
     const uint8_t* bytes, size_t size, const std::string& name,
     uint64_t max_bytes = kDefaultMaxCheckpointBytes, uint64_t max_run_bytes = kDefaultMaxRunBytes);

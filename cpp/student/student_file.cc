@@ -179,8 +179,8 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
 
 uint64_t model_fingerprint(const Weights& weights) {
   uint64_t h = 0xcbf29ce484222325ull;
-  const auto* p = reinterpret_cast<const uint8_t*>(weights.storage.data());
-  for (size_t i = 0, n = weights.storage.size() * sizeof(float); i < n; ++i)
+  const auto* p = reinterpret_cast<const uint8_t*>(weights.data);
+  for (size_t i = 0, n = weights.floats * sizeof(float); i < n; ++i)
     h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
 }

@@ -146,9 +146,12 @@ TEST_F(PeerDistill, BrokenAndForeignStudentFilesAreRefusedWithTheReason) {
   version[8] = 9;
   refused(version, w, "version 9");
   // Another model of the same shape (one weight changed), and a model of another shape.
-  auto changed = std::make_shared<Weights>(w);
-  changed->storage[100] += 1.0f;
-  refused(bytes, *changed, "other weights");
+  auto file = read_file_bytes(testing::peer_path("stories260K.bin"), 1 << 22);
+  ASSERT_TRUE(file.ok());
+  file.value()[28 + 4 * 100] ^= 1;  // one bit of one weight
+  auto changed = parse_checkpoint(std::move(file.value()), "changed.bin");
+  ASSERT_TRUE(changed.ok()) << changed.error();
+  refused(bytes, *changed.value(), "other weights");
   auto other = testing::random_weights(Config{32, 64, 1, 4, 4, 512, 16, true}, 5);
   refused(bytes, *other, "made for another model");
   // A block size the plan cannot have.

@@ -185,7 +185,7 @@ TEST(Hardening, NanAndInfiniteWeightsAreRefusedNamingTheTensor) {
   const auto weights = parse_checkpoint(bytes.data(), bytes.size(), "ok.bin");
   ASSERT_TRUE(weights.ok());
   const size_t offset =
-      28 + (weights.value()->layers[1].w2 - weights.value()->storage.data()) * sizeof(float);
+      28 + (weights.value()->layers[1].w2 - weights.value()->data) * sizeof(float);
   const float nan = NAN, inf = INFINITY;
   std::memcpy(bytes.data() + offset + 4 * 5, &nan, 4);
   auto refused = parse_checkpoint(bytes.data(), bytes.size(), "nan.bin");
