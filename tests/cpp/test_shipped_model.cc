@@ -101,6 +101,29 @@ TEST_F(ShippedModel, GreedyTextIsPinned) {
   EXPECT_EQ(generation->text, "FILL_AFTER_TRAINING");
 }
 
+// What the page shows: 48 new tokens at its sampling settings (temperature 0.8, top-p 0.9,
+// repetition penalty 1.1, seed 42). Every lecture prompt is a whole sentence ending in "." or
+// "?", so a continuation is a further sentence: a teacher that writes passages goes on for at
+// least 40 tokens after (almost) every one instead of ending the text.
+TEST_F(ShippedModel, WritesOnAfterTheLecturePrompts) {
+  const Transformer model(weights_);
+  SamplerSettings page;
+  page.temperature = 0.8f, page.top_p = 0.9f, page.repeat_penalty = 1.1f, page.seed = 42;
+  int passages = 0;
+  for (const std::string& prompt : lines("models/prompts/lecture-20.txt")) {
+    const int prompt_tokens = int(tokenizer_->encode(prompt).size());
+    auto g = generate(model, *tokenizer_, prompt, prompt_tokens + 48, page);
+    ASSERT_TRUE(g.ok()) << g.error();
+    const int made = int(g->tokens.size()) - prompt_tokens;
+    if (made >= 40)
+      ++passages;
+    else
+      std::printf("ends after \"%s\": %d tokens: %s\n", prompt.c_str(), made,
+                  g->text.c_str() + prompt.size());
+  }
+  EXPECT_GE(passages, 18);
+}
+
 // All 20 lecture prompts end with "." or "?": a teacher that learned one sentence per line
 // predicted the end of the text there with 90-99.9 % probability.
 TEST_F(ShippedModel, RarelyEndsTheTextAfterALecturePrompt) {
