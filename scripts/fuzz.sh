@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses (tests/fuzz, clang with AddressSanitizer + UBSan) and runs each for
+# Builds the libFuzzer harnesses (tests/fuzz, in the sanitizer build build/sanitize: clang with
+# AddressSanitizer + UBSan) and runs each for
 # SECONDS (default 300), starting from the committed seed corpus; also the URL-state fuzz loop in
 # Node. Prints "fuzz: N passed, N failed". Usage: bash scripts/fuzz.sh [SECONDS]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 command -v clang++ >/dev/null || { echo "fuzz: clang is missing: apt-get install clang" >&2; exit 1; }
-if ! { [ -f build/fuzz/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja \
-        -DCMAKE_BUILD_TYPE=Release -DCIRCULANT_FUZZ=ON >/dev/null; } ||
-   ! cmake --build build/fuzz -j"$(nproc)" >build/fuzz/build.log 2>&1; then
+mkdir -p build/fuzz
+if ! { [ -f build/sanitize/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja \
+        -DCMAKE_BUILD_TYPE=Release -DCIRCULANT_SANITIZE=ON -DCIRCULANT_BENCHMARKS=OFF >/dev/null; } ||
+   ! cmake --build build/sanitize -j"$(nproc)" --target fuzz_checkpoint fuzz_tokenizer fuzz_student_file \
+       >build/fuzz/build.log 2>&1; then
   tail -30 build/fuzz/build.log 2>/dev/null
   echo "fuzz: 0 passed, 1 failed"
   exit 1
@@ -18,7 +21,7 @@ failed=0
 for name in checkpoint tokenizer student_file; do
   work="build/fuzz/work/$name"  # new inputs go here, never into the committed seeds
   mkdir -p "$work"
-  if build/fuzz/tests/fuzz/fuzz_$name -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+  if build/sanitize/tests/fuzz/fuzz_$name -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
        -artifact_prefix="build/fuzz/crash-$name-" "$work" "tests/fuzz/corpus/$name" >"build/fuzz/$name.log" 2>&1; then
     echo "  ✓ fuzz_$name: $(grep -Eo '#[0-9]+' "build/fuzz/$name.log" | tail -1 | tr -d '#') runs in $seconds s, nothing found"
     passed=$((passed + 1))
