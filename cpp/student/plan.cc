@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 #include "kernels/real_fft.h"
 
@@ -30,6 +31,35 @@ std::vector<int> range(int from, int to) {
   std::vector<int> r;
   for (int i = from; i < to; ++i) r.push_back(i);
   return r;
+}
+
+// One table per enum, so the name a user types and the name a table prints cannot drift apart.
+constexpr std::pair<Projection, const char*> kProjectionNames[] = {
+    {Projection::kFrobenius, "frobenius"},
+    {Projection::kLossAware, "loss-aware"},
+    {Projection::kLossAwareSequential, "loss-aware-sequential"},
+    {Projection::kDistill, "distill"}};
+constexpr std::pair<Structure, const char*> kStructureNames[] = {
+    {Structure::kCirculant, "circulant"},
+    {Structure::kLowRank, "low-rank"},
+    {Structure::kRemoved, "removed"}};
+
+template <class E, size_t N>
+Result<E> parse_name(const std::pair<E, const char*> (&names)[N], const std::string& name,
+                     const char* what) {
+  std::string choices;
+  for (size_t i = 0; i < N; ++i) {
+    if (name == names[i].second) return names[i].first;
+    choices += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + names[i].second;
+  }
+  return Error{"unknown " + std::string(what) + " '" + name + "'; choose " + choices};
+}
+
+template <class E, size_t N>
+std::string name_of(const std::pair<E, const char*> (&names)[N], E value) {
+  for (const auto& [e, name] : names)
+    if (e == value) return name;
+  return "";
 }
 
 }  // namespace
@@ -82,19 +112,11 @@ Result<std::vector<MlpMatrix>> parse_matrices(const std::string& spec) {
 }
 
 Result<Projection> parse_projection(const std::string& name) {
-  if (name == "frobenius") return Projection::kFrobenius;
-  if (name == "loss-aware") return Projection::kLossAware;
-  if (name == "loss-aware-sequential") return Projection::kLossAwareSequential;
-  if (name == "distill") return Projection::kDistill;
-  return Error{"unknown projection '" + name +
-               "'; choose frobenius, loss-aware, loss-aware-sequential or distill"};
+  return parse_name(kProjectionNames, name, "projection");
 }
 
 Result<Structure> parse_structure(const std::string& name) {
-  if (name == "circulant") return Structure::kCirculant;
-  if (name == "low-rank") return Structure::kLowRank;
-  if (name == "removed") return Structure::kRemoved;
-  return Error{"unknown structure '" + name + "'; choose circulant, low-rank or removed"};
+  return parse_name(kStructureNames, name, "structure");
 }
 
 Status check_block_size(long block) {
@@ -106,31 +128,9 @@ Status check_block_size(long block) {
   return ok_status();
 }
 
-std::string projection_name(Projection p) {
-  switch (p) {
-    case Projection::kFrobenius:
-      return "frobenius";
-    case Projection::kLossAware:
-      return "loss-aware";
-    case Projection::kLossAwareSequential:
-      return "loss-aware-sequential";
-    case Projection::kDistill:
-      return "distill";
-  }
-  return "";
-}
+std::string projection_name(Projection p) { return name_of(kProjectionNames, p); }
 
-std::string structure_name(Structure s) {
-  switch (s) {
-    case Structure::kCirculant:
-      return "circulant";
-    case Structure::kLowRank:
-      return "low-rank";
-    case Structure::kRemoved:
-      return "removed";
-  }
-  return "";
-}
+std::string structure_name(Structure s) { return name_of(kStructureNames, s); }
 
 int low_rank_rank(int m, int n, int block) {
   const double rank = double(m) * n / (double(block) * (m + n));
