@@ -1,8 +1,5 @@
-// The decode step's matrix-vector product of every MLP and attention shape of the shipped model,
-// side by side with a plain streaming read of the same bytes (kernels/ops.h stream_sum): the
-// physical limit of a kernel that must read every weight once. Each shape cycles through copies
-// adding up to the shipped model's 18.9 MB, so both read from the same level of the memory
-// hierarchy. Prints the GEMV's share of the bound per shape.
+// The decode step's matrix-vector products against a streaming read of the same bytes (see
+// gemv_pool.h), natively with Google Benchmark. Prints the GEMV's share of the bound per shape.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -10,52 +7,24 @@
 #include <string>
 #include <vector>
 
-#include "kernels/matmul.h"
-#include "kernels/ops.h"
+#include "gemv_pool.h"
 
 namespace {
 
-struct Shape {
-  const char* name;
-  int out, in;
-};
-constexpr Shape kShapes[] = {{"attention 256x256", 256, 256},
-                             {"gate/up 1024x256", 1024, 256},
-                             {"down 256x1024", 256, 1024},
-                             {"classifier 2048x256", 2048, 256}};
-constexpr size_t kPoolBytes = size_t(19) << 20;
+using circulant::bench::GemvPool;
+using circulant::bench::GemvShape;
+using circulant::bench::kGemvShapes;
 
-struct Pool {
-  std::vector<float> weights, x, y;
-  int copies;
-};
-
-Pool make_pool(const Shape& s) {
-  Pool p;
-  const size_t one = size_t(s.out) * s.in;
-  p.copies = int(kPoolBytes / (one * sizeof(float)));
-  p.weights.assign(one * p.copies, 0.01f);
-  p.x.assign(s.in, 1.0f);
-  p.y.assign(s.out, 0.0f);
-  return p;
+void gemv(benchmark::State& state, GemvShape s) {
+  GemvPool p(s);
+  for (auto _ : state) benchmark::DoNotOptimize(p.gemv());
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(p.bytes()));
 }
 
-void gemv(benchmark::State& state, Shape s) {
-  Pool p = make_pool(s);
-  const size_t one = size_t(s.out) * s.in;
-  for (auto _ : state) {
-    for (int c = 0; c < p.copies; ++c)
-      circulant::matvec(p.x.data(), p.weights.data() + c * one, s.out, s.in, p.y.data());
-    benchmark::DoNotOptimize(p.y.data());
-  }
-  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(p.weights.size() * sizeof(float)));
-}
-
-void stream(benchmark::State& state, Shape s) {
-  Pool p = make_pool(s);
-  for (auto _ : state)
-    benchmark::DoNotOptimize(circulant::stream_sum(p.weights.data(), p.weights.size()));
-  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(p.weights.size() * sizeof(float)));
+void stream(benchmark::State& state, GemvShape s) {
+  const GemvPool p(s);
+  for (auto _ : state) benchmark::DoNotOptimize(p.stream());
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(p.bytes()));
 }
 
 // Bytes per second of each run, read from the reporter (the fastest repetition).
@@ -76,7 +45,7 @@ class Collect : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const Shape& s : kShapes) {
+  for (const GemvShape& s : kGemvShapes) {
     benchmark::RegisterBenchmark((std::string("gemv/") + s.name).c_str(), gemv, s)->Repetitions(5);
     benchmark::RegisterBenchmark((std::string("stream/") + s.name).c_str(), stream, s)
         ->Repetitions(5);
@@ -88,7 +57,7 @@ int main(int argc, char** argv) {
       "\n| decode GEMV (one thread, 19 MB of weights) | GB/s | streaming read GB/s | share of the "
       "bound |\n"
       "|---|---:|---:|---:|\n");
-  for (const Shape& s : kShapes) {
+  for (const GemvShape& s : kGemvShapes) {
     const double g = reporter.fastest[std::string("gemv/") + s.name + "/repeats:5"];
     const double r = reporter.fastest[std::string("stream/") + s.name + "/repeats:5"];
     std::printf("| %s | %.1f | %.1f | %.2f |\n", s.name, g / 1e9, r / 1e9, r > 0 ? g / r : 0);

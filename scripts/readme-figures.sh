@@ -4,6 +4,7 @@
 # The distillation tables are scripts/distill-table.sh (about 40 minutes), not repeated here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs acorn from here
 cli=build/native/circulant
 peer=../shared/peer-models
 stories=(--model "$peer/stories260K.bin" --tokenizer "$peer/tok512.bin")
@@ -36,6 +37,12 @@ build/native/bench/bench_distill_step 2>/dev/null | tail -5
 echo
 echo "## decode GEMV against a streaming read of the same bytes (Google Benchmark)"
 build/native/bench/bench_gemv --benchmark_min_time=0.2 2>/dev/null | tail -6
+echo
+echo "## the same in WebAssembly under Node (plain timer)"
+[ -f build/wasm-tests/build.ninja ] ||
+  emcmake cmake -S . -B build/wasm-tests -G Ninja -DCIRCULANT_WASM_TESTS=ON >/dev/null
+cmake --build build/wasm-tests --target bench_gemv_wasm >/dev/null
+node tests/wasm/run.cjs build/wasm-tests/bench/wasm/bench_gemv_wasm.cjs
 echo
 echo "## one MLP matrix, dense vs block-circulant (Google Benchmark)"
 build/native/bench/bench_mlp_matrix --benchmark_min_time=0.2 2>/dev/null | tail -n +1
