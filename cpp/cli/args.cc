@@ -59,12 +59,13 @@ std::string Args::get(const std::string& name, const std::string& fallback) cons
   return it == values_.end() ? fallback : it->second;
 }
 
-Result<long> Args::get_int(const std::string& name, long fallback, long min, long max) const {
+Result<int64_t> Args::get_int(const std::string& name, int64_t fallback, int64_t min,
+                              int64_t max) const {
   if (!has(name)) return fallback;
   const std::string text = get(name);
   char* end = nullptr;
   errno = 0;
-  const long v = std::strtol(text.c_str(), &end, 10);
+  const long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max)
     return Error{"--" + name + " must be an integer from " + std::to_string(min) + " to " +
                  std::to_string(max) + ", got '" + text + "'"};

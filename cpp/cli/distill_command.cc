@@ -38,7 +38,7 @@ Status run_distill(const Args& args) {
     RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
-    auto block = args.get_int("block", 64, -(1L << 40), 1L << 40);
+    auto block = args.get_int("block", 64, -(int64_t{1} << 40), int64_t{1} << 40);
     RETURN_IF_ERROR(block);
     blocks = {int(block.value())};
   }

@@ -18,7 +18,7 @@ Status run_generate(const Args& args) {
   auto temperature = args.get_double("temperature", 0.0, 0.0, 100.0);
   auto top_p = args.get_double("top-p", 0.9, 0.0, 1.0);
   auto penalty = args.get_double("repeat-penalty", 1.0, 0.01, 100.0);
-  auto seed = args.get_int("seed", 42, 0, 1L << 62);
+  auto seed = args.get_int("seed", 42, 0, int64_t{1} << 62);
   for (const std::string* e :
        {&steps.error(), &temperature.error(), &top_p.error(), &penalty.error(), &seed.error()})
     if (!e->empty()) return Error{*e};

@@ -58,7 +58,7 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
   if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
-  auto block = args.get_int("block", 64, -(1L << 40), 1L << 40);
+  auto block = args.get_int("block", 64, -(int64_t{1} << 40), int64_t{1} << 40);
   RETURN_IF_ERROR(block);
   Status ok = check_block_size(block.value());
   RETURN_IF_ERROR(ok);
@@ -132,7 +132,7 @@ Status run_perplexity(const Args& args) {
     return Error{"perplexity needs --text FILE (held-out text, one passage per line)"};
   auto lines = read_lines(args.get("text"));
   RETURN_IF_ERROR(lines);
-  auto max_lines = args.get_int("max-lines", 0, 0, 1L << 40);
+  auto max_lines = args.get_int("max-lines", 0, 0, int64_t{1} << 40);
   RETURN_IF_ERROR(max_lines);
   if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size())
     lines->resize(size_t(max_lines.value()));

@@ -26,7 +26,7 @@ Result<DistillSettings> parse_distill(const Args& args) {
   RETURN_IF_ERROR(lr);
   auto batch = args.get_int("batch", d.batch, 1, 4096);
   RETURN_IF_ERROR(batch);
-  auto seed = args.get_int("seed", long(d.seed), 0, 1L << 40);
+  auto seed = args.get_int("seed", int64_t(d.seed), 0, int64_t{1} << 40);
   RETURN_IF_ERROR(seed);
   auto init = parse_projection(args.get("init", "frobenius"));
   if (!init.ok() || init.value() == Projection::kDistill)
