@@ -46,3 +46,10 @@ node tests/wasm/run.cjs build/wasm-tests/bench/wasm/bench_gemv_wasm.cjs
 echo
 echo "## one MLP matrix, dense vs block-circulant (Google Benchmark)"
 build/native/bench/bench_mlp_matrix --benchmark_min_time=0.2 2>/dev/null | tail -n +1
+echo
+echo "## the browser beside the native engine (Chromium, one run)"
+[ -f web/engine/engine.wasm ] || bash scripts/build-web.sh --wasm-only >/dev/null
+node bench/browser-bench.mjs
+echo
+echo "## decode against llama2.c's run.c (needs run.c: RUNC=path/to/run.c)"
+if [ -n "${RUNC:-}" ]; then bash bench/vs-llama2c.sh "$RUNC"; else echo "(skipped: RUNC not set)"; fi
