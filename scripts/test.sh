@@ -61,7 +61,7 @@ rm -f build/wasm-gtest.json
 if (export NODE_PATH=/usr/share/nodejs
     [ -f build/wasm-tests/build.ninja ] ||
       emcmake cmake -S . -B build/wasm-tests -G Ninja -DCIRCULANT_WASM_TESTS=ON
-    cmake --build build/wasm-tests -j2) >build/wasm-tests.log 2>&1; then
+    cmake --build build/wasm-tests -j2 --target circulant_wasm_tests) >build/wasm-tests.log 2>&1; then
   node tests/wasm/run.cjs build/wasm-tests/tests/wasm/circulant_wasm_tests.cjs \
     --gtest_output="json:$PWD/build/wasm-gtest.json" >build/wasm-gtest.log 2>&1
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\] [0-9]+ tests|Failure" build/wasm-gtest.log
