@@ -3,9 +3,10 @@
 set -euo pipefail
 
 # emscripten builds the page's engine; chromium runs the browser tests (never a downloaded browser).
-# clang and its sanitizer runtime: the sanitizer run and the fuzzers of npm test.
+# clang and its sanitizer runtime: the sanitizer run and the fuzzers of npm test; clang-format: the
+# formatting check of npm test.
 packages=(cmake ninja-build g++ libeigen3-dev libkissfft-dev libgtest-dev libbenchmark-dev emscripten chromium
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
