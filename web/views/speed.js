@@ -20,8 +20,8 @@ export function renderSpeed(root, speed) {
   set('#mlp-share-teacher', `${percent(teacher.prefillMlpShare)} / ${percent(teacher.decodeMlpShare)}`);
   set('#mlp-share-student', `${percent(student.prefillMlpShare)} / ${percent(student.decodeMlpShare)}`);
   // Decode reads every teacher weight once a token: how close it runs to streaming those bytes.
-  const rate = speed.bound.weightBytes * teacher.decode;
+  const bytesPerSecond = speed.bound.weightBytes * teacher.decode;
   set('#decode-bound', `The teacher reads ${(speed.bound.weightBytes / 1e6).toFixed(1)} MB of weights a token: ` +
-    `${(rate / 1e9).toFixed(1)} GB/s, ${(rate / speed.bound.streamBytesPerSecond).toFixed(2)} of this browser's ` +
+    `${(bytesPerSecond / 1e9).toFixed(1)} GB/s, ${(bytesPerSecond / speed.bound.streamBytesPerSecond).toFixed(2)} of this browser's ` +
     `streaming read of as many bytes (${(speed.bound.streamBytesPerSecond / 1e9).toFixed(1)} GB/s).`);
 }
