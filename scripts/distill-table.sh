@@ -3,7 +3,8 @@
 # kind over B (every MLP matrix of every layer), on the shipped model and on stories260K.
 # Distilled = 300 steps of the canonical distillation (lr 3e-3, batches of 16 calibration lines,
 # seed 1). The shipped model's circulant row reads models/distilled.students (B >= 4) and distils
-# B = 2 here; everything else is computed here. About 40 minutes on one core.
+# B = 2 here; everything else is computed here. About 40 minutes on one core, nearly all of it
+# on the shipped model. Usage: distill-table.sh [shipped|stories] (default: both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=build/native/circulant
@@ -33,8 +34,14 @@ table() {  # shipped|peer, then model flags: prints one markdown table
   run "low-rank, SVD" "$@" --structure low-rank --blocks "$blocks"
   run "low-rank, distilled" "$@" --structure low-rank --projection distill --blocks "$blocks"
 }
-echo "## models/default.bin"
-table shipped
-echo
-echo "## stories260K"
-table peer --model "$peer/stories260K.bin" --tokenizer "$peer/tok512.bin"
+which="${1:-both}"
+case "$which" in shipped|stories|both) ;; *) echo "usage: distill-table.sh [shipped|stories]" >&2; exit 2 ;; esac
+if [ "$which" != stories ]; then
+  echo "## models/default.bin"
+  table shipped
+  echo
+fi
+if [ "$which" != shipped ]; then
+  echo "## stories260K"
+  table peer --model "$peer/stories260K.bin" --tokenizer "$peer/tok512.bin"
+fi

@@ -9,6 +9,7 @@
 
 #include "eval/metrics.h"
 #include "eval/prompt_set.h"
+#include "peer_fixture.h"
 #include "student/differentiable_operators.h"
 #include "student/distill.h"
 #include "student/low_rank_linear.h"
@@ -18,28 +19,8 @@
 namespace circulant {
 namespace {
 
-class PeerDistill : public ::testing::Test {
+class PeerDistill : public testing::PeerModel {
  protected:
-  void SetUp() override {
-    const std::string path = testing::peer_path("stories260K.bin");
-    if (!testing::file_exists(path))
-      GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
-    auto weights = load_checkpoint(path);
-    ASSERT_TRUE(weights.ok()) << weights.error();
-    teacher_ = std::make_unique<Transformer>(weights.value());
-    auto tokenizer = Tokenizer::load(testing::peer_path("tok512.bin"), 512);
-    ASSERT_TRUE(tokenizer.ok()) << tokenizer.error();
-    tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.value()));
-    lecture_ = sequences("models/prompts/lecture-20.txt");
-    calibration_ = sequences("models/prompts/calibration.txt");
-  }
-  std::vector<std::vector<int>> sequences(const std::string& file) {
-    auto lines = read_lines(testing::source_path(file));
-    EXPECT_TRUE(lines.ok()) << lines.error();
-    if (!lines.ok()) return {};
-    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate)
-        .value();
-  }
   StudentPlan plan(int block, int steps, Structure structure = Structure::kCirculant) {
     StudentPlan p;
     p.layers = parse_layers("all", teacher_->config().n_layers).value();
@@ -53,9 +34,6 @@ class PeerDistill : public ::testing::Test {
   double held_out_kl(const Transformer& student) {
     return compare_models(*teacher_, student, lecture_, Positions::kAll).kl.mean;
   }
-  std::unique_ptr<Transformer> teacher_;
-  std::unique_ptr<Tokenizer> tokenizer_;
-  std::vector<std::vector<int>> lecture_, calibration_;
 };
 
 TEST_F(PeerDistill, OneStepLowersTheLossOfItsBatch) {

@@ -4,34 +4,15 @@
 
 #include "eval/metrics.h"
 #include "eval/prompt_set.h"
+#include "peer_fixture.h"
 #include "student/student.h"
 #include "test_util.h"
 
 namespace circulant {
 namespace {
 
-class PeerStudent : public ::testing::Test {
+class PeerStudent : public testing::PeerModel {
  protected:
-  void SetUp() override {
-    const std::string path = testing::peer_path("stories260K.bin");
-    if (!testing::file_exists(path))
-      GTEST_SKIP() << "../shared/peer-models is absent; peer tests skipped";
-    auto weights = load_checkpoint(path);
-    ASSERT_TRUE(weights.ok()) << weights.error();
-    teacher_ = std::make_unique<Transformer>(weights.value());
-    auto tokenizer = Tokenizer::load(testing::peer_path("tok512.bin"), 512);
-    ASSERT_TRUE(tokenizer.ok()) << tokenizer.error();
-    tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.value()));
-    lecture_ = sequences("models/prompts/lecture-20.txt");
-    calibration_ = sequences("models/prompts/calibration.txt");
-  }
-  std::vector<std::vector<int>> sequences(const std::string& file) {
-    auto lines = read_lines(testing::source_path(file));
-    EXPECT_TRUE(lines.ok()) << lines.error();
-    if (!lines.ok()) return {};
-    return encode_lines(lines.value(), *tokenizer_, teacher_->config(), LongLines::kTruncate)
-        .value();
-  }
   StudentPlan plan(int block, Projection projection) {
     StudentPlan p;
     p.layers = parse_layers("all", teacher_->config().n_layers).value();
@@ -40,9 +21,6 @@ class PeerStudent : public ::testing::Test {
     p.projection = projection;
     return p;
   }
-  std::unique_ptr<Transformer> teacher_;
-  std::unique_ptr<Tokenizer> tokenizer_;
-  std::vector<std::vector<int>> lecture_, calibration_;
 };
 
 TEST_F(PeerStudent, BlockSizeOneIsTheTeacherOnEveryLecturePrompt) {

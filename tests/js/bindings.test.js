@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZES } from '../../web/state.js';
-import { lines, loadEngineModule, modelFiles, rootPath } from './load-engine.js';
+import { lines, loadDefaultEngine, rootPath } from './load-engine.js';
 
 const declarations = readFileSync(rootPath('cpp/wasm/engine.d.ts'), 'utf8');
 
@@ -37,10 +37,7 @@ describe('engine.d.ts matches the bindings', () => {
   let engine;
   let config;
   beforeAll(async () => {
-    module = await loadEngineModule();
-    engine = new module.Engine();
-    const f = modelFiles();
-    config = engine.load(f.model, f.modelName, f.tokenizer, f.tokenizerName, 512 * 2 ** 20).value;
+    ({ module, engine, config } = await loadDefaultEngine());
   });
 
   it('declares exactly the Engine methods the module binds', () => {

@@ -1,6 +1,6 @@
 // The real wasm engine in Node (no mocks): B = 1 is the teacher itself, B = 64 drifts from it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEngineModule, modelFiles } from './load-engine.js';
+import { loadDefaultEngine, modelFiles } from './load-engine.js';
 
 const PROMPT = 'Explain how a teacher-student comparison using last-token logits can reveal approximation error.';
 const plan = (block, extra = {}) => ({ block, layers: 'all', matrices: 'gate,up,down', projection: 'frobenius', lambda: 0.01, ...extra });
@@ -10,12 +10,7 @@ describe('wasm engine', () => {
   let engine;
   let config;
   beforeAll(async () => {
-    module = await loadEngineModule();
-    engine = new module.Engine();
-    const f = modelFiles();
-    const loaded = engine.load(f.model, f.modelName, f.tokenizer, f.tokenizerName, 512 * 2 ** 20);
-    expect(loaded.error).toBeUndefined();
-    config = loaded.value;
+    ({ module, engine, config } = await loadDefaultEngine());
   });
   afterAll(() => engine?.delete());
 

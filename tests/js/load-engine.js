@@ -31,3 +31,14 @@ export function modelFiles() {
 }
 
 export const lines = (path) => readFileSync(rootPath(path), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+
+/** A fresh Engine with the model of modelFiles() loaded: {module, engine, config}; throws the
+ * engine's message when loading fails. */
+export async function loadDefaultEngine() {
+  const module = await loadEngineModule();
+  const engine = new module.Engine();
+  const f = modelFiles();
+  const loaded = engine.load(f.model, f.modelName, f.tokenizer, f.tokenizerName, 512 * 2 ** 20);
+  if (loaded.error !== undefined) throw new Error(loaded.error);
+  return { module, engine, config: loaded.value };
+}
