@@ -4,7 +4,9 @@
 // rarely the end of the text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -95,33 +97,48 @@ TEST_F(ShippedModel, GreedyTextIsPinned) {
   greedy.temperature = 0;
   const std::string prompt = "The history of the city";
   const int prompt_tokens = int(tokenizer_->encode(prompt).size());  // BOS included
-  auto generation = generate(model, *tokenizer_, prompt, prompt_tokens + 40, greedy);
+  // Steps count positions as run.c does: the text ends with the token sampled at the last one.
+  auto generation = generate(model, *tokenizer_, prompt, prompt_tokens + 39, greedy);
   ASSERT_TRUE(generation.ok()) << generation.error();
-  EXPECT_EQ(generation->tokens.size(), size_t(prompt_tokens + 40));
-  EXPECT_EQ(generation->text, "FILL_AFTER_TRAINING");
+  EXPECT_EQ(generation->tokens.size() - generation->prompt_tokens, 40u);
+  EXPECT_EQ(generation->text,
+            "The history of the city is the most populous city in the world. The 1950s, the 1950s, "
+            "was the first to be seen in the 19th cent");
 }
 
-// What the page shows: 48 new tokens at its sampling settings (temperature 0.8, top-p 0.9,
-// repetition penalty 1.1, seed 42). Every lecture prompt is a whole sentence ending in "." or
-// "?", so a continuation is a further sentence: a teacher that writes passages goes on for at
-// least 40 tokens after (almost) every one instead of ending the text.
+// The page's sampling settings (temperature 0.8, top-p 0.9, repetition penalty 1.1; seed 42 by
+// default). Every lecture prompt is a whole sentence ending in "." or "?": a teacher that writes
+// passages goes on for at least 40 tokens and past a further sentence end instead of ending the
+// text. Up to 120 new tokens, since this model's sentences often run past the page's 48. One seed
+// is one draw per prompt, so the bar is the mean over the page's seed and ten others (each is
+// printed: the card quotes seed 42's).
 TEST_F(ShippedModel, WritesOnAfterTheLecturePrompts) {
   const Transformer model(weights_);
-  SamplerSettings page;
-  page.temperature = 0.8f, page.top_p = 0.9f, page.repeat_penalty = 1.1f, page.seed = 42;
-  int passages = 0;
-  for (const std::string& prompt : lines("models/prompts/lecture-20.txt")) {
-    const int prompt_tokens = int(tokenizer_->encode(prompt).size());
-    auto g = generate(model, *tokenizer_, prompt, prompt_tokens + 48, page);
-    ASSERT_TRUE(g.ok()) << g.error();
-    const int made = int(g->tokens.size()) - prompt_tokens;
-    if (made >= 40)
-      ++passages;
-    else
-      std::printf("ends after \"%s\": %d tokens: %s\n", prompt.c_str(), made,
-                  g->text.c_str() + prompt.size());
+  const auto prompts = lines("models/prompts/lecture-20.txt");
+  ASSERT_EQ(prompts.size(), 20u);
+  int total = 0, runs = 0;
+  for (const uint64_t seed : {42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
+    SamplerSettings page;
+    page.temperature = 0.8f, page.top_p = 0.9f, page.repeat_penalty = 1.1f, page.seed = seed;
+    int passages = 0;
+    for (const std::string& prompt : prompts) {
+      const int prompt_tokens = int(tokenizer_->encode(prompt).size());
+      auto g = generate(model, *tokenizer_, prompt, prompt_tokens + 119, page);
+      ASSERT_TRUE(g.ok()) << g.error();
+      const int made = int(g->tokens.size()) - prompt_tokens;
+      // More than one sentence: a sentence end inside the continuation with text after it.
+      const std::string continuation = g->text.substr(std::min(g->text.size(), prompt.size()));
+      const size_t end = continuation.find_first_of(".!?");
+      const bool sentences = end != std::string::npos &&
+                             continuation.find_first_not_of(" .!?\"'\n", end) != std::string::npos;
+      if (made >= 40 && sentences) ++passages;
+    }
+    std::printf(
+        "seed %2d: %d of 20 lecture prompts go on for 40 tokens over more than one sentence\n",
+        int(seed), passages);
+    total += passages, ++runs;
   }
-  EXPECT_GE(passages, 18);
+  EXPECT_GE(double(total) / runs, 18.0);
 }
 
 // All 20 lecture prompts end with "." or "?": a teacher that learned one sentence per line
