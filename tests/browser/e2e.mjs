@@ -186,10 +186,13 @@ async function main() {
     });
 
     await test('a long computation can be cancelled, and the next change computes again', async () => {
-      const p = await open('#mode=all20&positions=all&B=8&layers=all');
+      // A calibration of every layer first, so the work is still running when Cancel is pressed
+      // (the 20 prompts alone take a few hundred ms, and the click could come after them).
+      const p = await open('#mode=all20&positions=all&B=8&layers=all&proj=loss-aware-sequential');
       await p.locator('#cancel').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
       await p.locator('#cancel').click();
-      check((await p.getByTestId('status').textContent()) === 'cancelled', 'status is not "cancelled"');
+      await p.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'cancelled', null, { timeout: 2000 })
+        .catch(async () => { throw new Error(`status is ${await p.getByTestId('status').textContent()}, not "cancelled"`); });
       await p.locator('input[name="mode"][value="prompt"]').check();
       await waitReady(p);
       check(await metric(p, 'metric-kl') > 0, 'no metrics after cancel');
@@ -328,7 +331,9 @@ async function main() {
     });
 
     await test('a negative cosine is drawn inside the sweep chart', async () => {
-      const p = await open('#B=64&layers=all&positions=last');
+      // Lecture prompt 11: the student's last-token logits point away from the teacher's at every B.
+      const prompt = readFileSync(`${root}models/prompts/lecture-20.txt`, 'utf8').split('\n')[10];
+      const p = await open(`#B=64&layers=all&positions=last&prompt=${encodeURIComponent(prompt)}`);
       await waitReady(p);
       const { lowest, axisMin } = await p.evaluate(() => {
         const chart = window.__playground.sweepChart;
