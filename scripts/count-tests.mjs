@@ -19,7 +19,11 @@ function junit(xml) {
   for (const [, attrs, body] of xml.matchAll(/<testcase\b([^>]*)>([\s\S]*?)<\/testcase>|<testcase\b([^>]*)\/>/g)) {
     const name = /name="([^"]*)"/.exec(attrs ?? '')?.[1] ?? '?';
     if (/<failure\b|<error\b/.test(body ?? '')) ++failed;
-    else if (/<skipped\b/.test(body ?? '')) reasons.push({ name, reason: /: Skipped\n([^\n]*)/.exec(body)?.[1] ?? 'skipped' });
+    // The reason: GoogleTest's GTEST_SKIP message, else a "skipped: why" line the test printed.
+    else if (/<skipped\b/.test(body ?? '')) {
+      const reason = /: Skipped\n([^\n]*)/.exec(body)?.[1] ?? /skipped: ([^\n<]*)/i.exec(body)?.[1] ?? 'skipped';
+      reasons.push({ name, reason: reason.replace(/ \([^)]*\/[^)]*\)$/, '') });
+    }
     else ++passed;
   }
   return { passed, failed, skipped: reasons };

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!std::filesystem::exists(argv[2]) || !std::filesystem::exists(argv[3])) {
-    std::printf("skipped: %s or %s missing (run cpp/train/pipeline.sh first)\n", argv[2], argv[3]);
+    std::printf("skipped: no validation passages from cpp/train/pipeline.sh here (%s)\n", argv[2]);
     return 77;
   }
   const long max_lines = argc > 4 ? std::atol(argv[4]) : 1L << 40;
