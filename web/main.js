@@ -36,6 +36,7 @@ let distilling = null;       // the running distillation's last report and its p
 const done = {};             // part → the key it was last computed for
 let refreshRun = 0;
 let loading = null;          // the engine's load under way: refresh waits for it, never cancels it
+let modelArriving = false;   // downloading or loading a model: Cancel is not offered (no model, no page)
 const page = {
   config: null,
   lecturePrompts: [],
@@ -60,7 +61,7 @@ function setStatus(text, message = '') {
 function showProgress(progress) {
   const bar = $('#progress');
   bar.hidden = !progress;
-  $('#cancel').hidden = !progress;
+  $('#cancel').hidden = !progress || modelArriving;
   $('#progress-label').textContent = progress ? progressLabel(progress) : '';
   if (progress) {
     bar.max = progress.total || 1;
@@ -332,6 +333,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   ++refreshRun;
   setStatus('loading', '');
   const { students: studentsFile, ...engineFiles } = modelFiles;
+  modelArriving = true;
   loading = (async () => {
     const loaded = await client.request('load', { ...engineFiles, calibrationSets: page.calibrationSets }, showProgress);
     const students = await studentsFile;
@@ -343,7 +345,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
       }
     }
     return loaded;
-  })();
+  })().finally(() => { modelArriving = false; });
   const result = await loading;
   files = modelFiles;
   page.config = result.config;
@@ -359,12 +361,14 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
 
 async function boot() {
   setStatus('loading');
+  modelArriving = true;
   const missing = 'run bash cpp/train/pipeline.sh or npm run build again, or load your own model';
   const bytes = {};
   const report = () => {
     const got = Object.values(bytes).reduce((a, b) => a + b.done, 0);
     const total = Object.values(bytes).reduce((a, b) => a + b.total, 0);
-    showProgress({ done: got, total, label: `downloading the model: ${MB(got)} of ${total ? MB(total) : '?'} MB` });
+    // A server that sends no Content-Length leaves the total unknown: then only what has arrived.
+    showProgress({ done: got, total, label: `downloading the model: ${total ? `${MB(got)} of ${MB(total)}` : MB(got)} MB` });
   };
   const fetchBlob = (path) => download(path, missing, (d, t) => { bytes[path] = { done: d, total: t }; report(); });
   const text = (path) => download(path, missing).then((b) => b.text());

@@ -190,10 +190,14 @@ async function main() {
       // (the 20 prompts alone take a few hundred ms, and the click could come after them).
       const p = await open('#mode=all20&positions=all&B=8&layers=all&proj=loss-aware-sequential');
       await p.locator('#cancel').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+      // Cancel is offered for computations only: while the model downloads there is nothing to keep.
+      check(!/downloading|loading/.test(await p.locator('#progress-label').textContent()), 'Cancel offered while the model loads');
+      await p.waitForFunction(() => /calibrating the student: layer/.test(document.querySelector('#progress-label').textContent),
+        null, { timeout: READY_TIMEOUT, polling: 50 });
       await p.locator('#cancel').click();
       await p.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'cancelled', null, { timeout: 2000 })
         .catch(async () => { throw new Error(`status is ${await p.getByTestId('status').textContent()}, not "cancelled"`); });
-      await p.locator('input[name="mode"][value="prompt"]').check();
+      await p.locator('#proj').selectOption('frobenius');
       await waitReady(p);
       check(await metric(p, 'metric-kl') > 0, 'no metrics after cancel');
       await p.close();
