@@ -19,7 +19,7 @@ const LONG = { promptTokens: 64, decodeTokens: 128, runs: 9 };
 function native() {
   const bench = run('build/native/circulant', ['bench', '--runs', String(LONG.runs)]);
   const decode = Number(/decode\s+([\d.]+) tokens\/s/.exec(bench)[1]);
-  const steps = run('build/native/bench/bench_distill_step', ['--benchmark_filter=teacher|distill_step/16']);
+  const steps = run('build/native/bench/bench_distill_step', ['--benchmark_filter=teacher|distill_step/16/1']);
   const seconds = (label) => Number(new RegExp(`\\| ${label}[^|]*\\| ([\\d.]+) \\|`).exec(steps)[1]);
   return { decode, teacherForward: seconds('teacher forward'), distillStep: seconds('distillation step, all layers, B16') };
 }

@@ -33,7 +33,7 @@ function simpleBindings(current) {
       } },
     { element: $('#structure'), event: 'change', read: (el) => ({ structure: el.value }),
       write: (el, s) => { el.value = s.structure; } },
-    // Distilling on 32 lines overfits them: choosing distill also chooses all 256 held-out lines.
+    // Distilling on 32 lines overfits them: choosing distill also chooses all 916 held-out lines.
     { element: $('#proj'), event: 'change',
       read: (el) => ({ proj: el.value, ...(el.value === 'distill' && current()?.calib === 'heldout-32' ? { calib: 'heldout' } : {}) }),
       write: (el, s) => { el.value = s.proj; } },

@@ -10,7 +10,7 @@ export const PROJECTIONS = ['frobenius', 'loss-aware', 'loss-aware-sequential', 
 export const DISTILL = { batch: 16, init: 'frobenius', seed: 1, trainNorms: false };
 export const CANONICAL_DISTILL = { ...DISTILL, steps: 300, learningRate: 0.003 };
 // Calibration prompts for the loss-aware projections: the first 32 held-out lines by default (the
-// solve's time grows with the tokens: about 2 s a layer in the browser), all 256, or the 20 lecture
+// solve's time grows with the tokens: about 2 s a layer in the browser), all 916, or the 20 lecture
 // prompts themselves (optimistic: calibrated on what is measured).
 export const CALIBRATION_SETS = ['heldout-32', 'heldout', 'lecture'];
 export const TOUR_STEPS = 10;  // web/tour.js holds them; a test checks the two agree

@@ -1,4 +1,4 @@
-// The distillation loop: batches in a seeded order, teacher targets cached, AdamW.
+// The distillation loop: batches in a seeded order, teacher targets cached within a budget, AdamW.
 #include "student/distill.h"
 
 #include <algorithm>
@@ -31,7 +31,8 @@ StudentParameters zeros_like(const StudentParameters& p) {
 
 Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
                                                      const StudentPlan& plan,
-                                                     std::vector<std::vector<int>> calibration) {
+                                                     std::vector<std::vector<int>> calibration,
+                                                     size_t cache_bytes) {
   if (plan.projection != Projection::kDistill)
     return Error{"distillation needs a plan whose projection is distill"};
   Status valid = check_plan(plan);
@@ -41,7 +42,7 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
                     calibration.end());
   if (calibration.empty())
     return Error{"distillation needs calibration text: at least one line of two or more tokens"};
-  std::unique_ptr<Distiller> d(new Distiller(teacher, plan, std::move(calibration)));
+  std::unique_ptr<Distiller> d(new Distiller(teacher, plan, std::move(calibration), cache_bytes));
   auto start = project_student(teacher, plan, d->calibration_);
   RETURN_IF_ERROR(start);
   d->parameters_ = std::move(start.value());
@@ -58,11 +59,12 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
 }
 
 Distiller::Distiller(const Transformer& teacher, const StudentPlan& plan,
-                     std::vector<std::vector<int>> calibration)
+                     std::vector<std::vector<int>> calibration, size_t cache_bytes)
     : teacher_(teacher),
       plan_(plan),
       calibration_(std::move(calibration)),
       targets_(calibration_.size()),
+      cache_bytes_(cache_bytes),
       differentiable_(teacher.weights()),
       rng_state_(plan.distill.seed) {}
 
@@ -117,11 +119,15 @@ std::vector<int> Distiller::next_batch() {
   return batch;
 }
 
-const std::vector<float>& Distiller::teacher_log_probs(int line) {
-  std::vector<float>& target = targets_[line];
-  if (!target.empty()) return target;
+const float* Distiller::teacher_log_probs(int line, std::vector<float>& scratch) {
+  std::vector<float>& cached = targets_[line];
+  if (!cached.empty()) return cached.data();
   const std::vector<int>& tokens = calibration_[line];
   const int n = int(tokens.size()), vocab = teacher_.config().vocab_size;
+  const size_t bytes = size_t(n) * vocab * sizeof(float);
+  const bool keep = cached_bytes_ + bytes <= cache_bytes_;
+  std::vector<float>& target = keep ? cached : scratch;
+  if (keep) cached_bytes_ += bytes;
   RunState state(teacher_.config());
   const float* logits = forward(teacher_, state, tokens.data(), n, true);
   target.resize(size_t(n) * vocab);
@@ -130,7 +136,7 @@ const std::vector<float>& Distiller::teacher_log_probs(int line) {
     const double log_sum = log_sum_exp(z, vocab);
     for (int i = 0; i < vocab; ++i) target[size_t(r) * vocab + i] = float(double(z[i]) - log_sum);
   }
-  return target;
+  return target.data();
 }
 
 void Distiller::adam_update(std::vector<float>& values, const std::vector<float>& grad,
@@ -147,10 +153,12 @@ void Distiller::adam_update(std::vector<float>& values, const std::vector<float>
 }
 
 double Distiller::step() {
+  const std::vector<int> lines = next_batch();
+  scratch_.resize(std::max(scratch_.size(), lines.size()));
   std::vector<KlTarget<float>> batch;
-  for (int line : next_batch()) {
-    const std::vector<int>& tokens = calibration_[line];
-    batch.push_back({tokens.data(), int(tokens.size()), teacher_log_probs(line).data()});
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::vector<int>& tokens = calibration_[lines[i]];
+    batch.push_back({tokens.data(), int(tokens.size()), teacher_log_probs(lines[i], scratch_[i])});
   }
   for (auto& g : gradients_.matrices) std::fill(g.begin(), g.end(), 0.f);
   for (auto& g : gradients_.ffn_norms) std::fill(g.begin(), g.end(), 0.f);

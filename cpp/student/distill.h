@@ -1,10 +1,13 @@
 // Distillation (DESIGN §2, projection 3): AdamW on the student's structured parameters (and
 // optionally its MLP norm gains) against KL(teacher ‖ student) averaged over every position of
 // batches of calibration lines. The teacher stays frozen; its log-probabilities for a line are
-// computed the first time the line is used and kept. Deterministic: the same plan, calibration
-// and seed give bit-identical parameters on the same build.
+// computed the first time the line is used and kept while they fit in kTeacherCacheBytes (the
+// page's heap is the limit: a line costs length x vocabulary floats, 0.5 MB on the shipped
+// model), recomputed at each use beyond that. Deterministic: the same plan, calibration and seed
+// give bit-identical parameters on the same build, whatever the cache held.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -22,12 +25,15 @@ class CirculantGradient;
 
 class Distiller {
  public:
+  static constexpr size_t kTeacherCacheBytes = size_t(128) << 20;
+
   // Checks the plan (projection kDistill) and the calibration set, projects the starting
   // parameters (plan.distill.init) and builds the differentiable student. `teacher` must
-  // outlive the distiller.
+  // outlive the distiller. `cache_bytes` bounds the teacher targets kept between steps.
   static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher,
                                                    const StudentPlan& plan,
-                                                   std::vector<std::vector<int>> calibration);
+                                                   std::vector<std::vector<int>> calibration,
+                                                   size_t cache_bytes = kTeacherCacheBytes);
   ~Distiller();
 
   // One AdamW step on the next batch; returns the batch's mean KL before the update (nats).
@@ -44,10 +50,11 @@ class Distiller {
 
  private:
   Distiller(const Transformer& teacher, const StudentPlan& plan,
-            std::vector<std::vector<int>> calibration);
+            std::vector<std::vector<int>> calibration, size_t cache_bytes);
   void wire();  // points the differentiable model's MLP operators and gradients at ours
   std::vector<int> next_batch();
-  const std::vector<float>& teacher_log_probs(int line);
+  // The line's (length, vocab) log-probabilities: the cached copy, or `scratch` refilled.
+  const float* teacher_log_probs(int line, std::vector<float>& scratch);
   void adam_update(std::vector<float>& values, const std::vector<float>& grad,
                    std::vector<float>& m, std::vector<float>& v, double lr) const;
 
@@ -55,6 +62,9 @@ class Distiller {
   StudentPlan plan_;
   std::vector<std::vector<int>> calibration_;  // token ids, BOS first
   std::vector<std::vector<float>> targets_;    // per line: (length, vocab) log-probs, lazily
+  const size_t cache_bytes_;
+  size_t cached_bytes_ = 0;
+  std::vector<std::vector<float>> scratch_;  // per batch slot: targets of uncached lines
   StudentParameters parameters_, gradients_, first_moments_, second_moments_;  // same shapes
   DifferentiableWeights<float> differentiable_;
   std::vector<std::unique_ptr<DifferentiableLinear<float>>> operators_;  // (plan layers · matrices)

@@ -65,20 +65,29 @@ TEST_F(PeerDistill, SameSettingsGiveBitIdenticalStudentsAndFilesRoundTrip) {
   StudentPlan p = plan(8, 5);
   p.distill.train_norms = true;
   p.distill.seed = 42;
-  auto run = [&]() {
-    auto d = Distiller::create(*teacher_, p, calibration_);
+  // 24 lines in batches of 16: lines come back, from the teacher cache or recomputed.
+  const std::vector<std::vector<int>> lines(calibration_.begin(), calibration_.begin() + 24);
+  auto run = [&](size_t cache_bytes) {
+    auto d = Distiller::create(*teacher_, p, lines, cache_bytes);
     EXPECT_TRUE(d.ok()) << d.error();
     while (d.value()->steps_done() < p.distill.steps) d.value()->step();
     return d.value()->parameters();
   };
-  const StudentParameters a = run(), b = run();
+  const StudentParameters a = run(Distiller::kTeacherCacheBytes),
+                          b = run(Distiller::kTeacherCacheBytes);
   ASSERT_EQ(a.matrices.size(), 15u);
   ASSERT_EQ(a.ffn_norms.size(), 5u);
   EXPECT_EQ(a.matrices, b.matrices);
   EXPECT_EQ(a.ffn_norms, b.ffn_norms);
+  // The page's heap bounds the cache; a smaller one (or none) must not change the student.
+  for (size_t budget : {size_t(0), size_t(1) << 20}) {
+    const StudentParameters c = run(budget);
+    EXPECT_EQ(c.matrices, a.matrices) << "teacher cache of " << budget << " bytes";
+    EXPECT_EQ(c.ffn_norms, a.ffn_norms) << "teacher cache of " << budget << " bytes";
+  }
   StudentPlan other_seed = p;
   other_seed.distill.seed = 43;
-  auto d = Distiller::create(*teacher_, other_seed, calibration_);
+  auto d = Distiller::create(*teacher_, other_seed, lines);
   ASSERT_TRUE(d.ok());
   while (d.value()->steps_done() < 5) d.value()->step();
   EXPECT_NE(d.value()->parameters().matrices, a.matrices) << "the seed orders the batches";
