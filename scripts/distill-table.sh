@@ -3,7 +3,7 @@
 # kind over B (every MLP matrix of every layer), on the shipped model and on stories260K.
 # Distilled = 300 steps of the canonical distillation (lr 3e-3, batches of 16 calibration lines,
 # seed 1). The shipped model's circulant row reads models/distilled.students (B >= 4) and distils
-# B = 2 here; everything else is computed here. About 40 minutes on one core, nearly all of it
+# B = 2 here; everything else is computed here. About 60 minutes on one core, nearly all of it
 # on the shipped model. Usage: distill-table.sh [shipped|stories] (default: both).
 set -euo pipefail
 cd "$(dirname "$0")/.."

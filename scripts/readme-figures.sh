@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every figure the README quotes, side by side in one run each; paste the output into
 # README.md. Run on a quiet machine (no training run): throughput columns are wall-clock.
-# The distillation tables are scripts/distill-table.sh (about 40 minutes), not repeated here.
+# The distillation tables are scripts/distill-table.sh (about 60 minutes), not repeated here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs acorn from here
