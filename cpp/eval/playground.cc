@@ -52,7 +52,7 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
 
 }  // namespace
 
-Result<std::unique_ptr<Playground>> Playground::create(std::vector<uint8_t> model_bytes,
+Result<std::unique_ptr<Playground>> Playground::create(ModelBytes model_bytes,
                                                        const std::string& model_name,
                                                        const std::vector<uint8_t>& tokenizer_bytes,
                                                        const std::string& tokenizer_name,

@@ -10,6 +10,7 @@
 
 #include "eval/metrics.h"
 #include "eval/throughput.h"
+#include "model/checkpoint.h"
 #include "model/generate.h"
 #include "model/tokenizer.h"
 #include "student/distill.h"
@@ -59,7 +60,7 @@ class Playground {
  public:
   // Validates both files (messages name them); the student starts equal to the teacher (B = 1).
   // The weights are the model's bytes themselves (moved in, not copied).
-  static Result<std::unique_ptr<Playground>> create(std::vector<uint8_t> model_bytes,
+  static Result<std::unique_ptr<Playground>> create(ModelBytes model_bytes,
                                                     const std::string& model_name,
                                                     const std::vector<uint8_t>& tokenizer_bytes,
                                                     const std::string& tokenizer_name,

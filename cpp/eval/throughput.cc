@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 
 #include "kernels/ops.h"
 
@@ -11,11 +13,35 @@ namespace {
 
 struct RunTimes {
   std::vector<double> prefill_seconds, decode_seconds, prefill_share, decode_share;
+  std::vector<double> stream_seconds;  // paired with decode_seconds, run by run
 };
 
+// `floats` floats from a 64-byte (cache-line) boundary: a streaming read at its best.
+class AlignedFloats {
+ public:
+  explicit AlignedFloats(size_t floats) : storage_(floats + 16, 1.0f), floats_(floats) {
+    const auto address = reinterpret_cast<uintptr_t>(storage_.data());
+    offset_ = ((64 - address % 64) % 64) / sizeof(float);
+  }
+  const float* data() const { return storage_.data() + offset_; }
+  size_t size() const { return floats_; }
+
+ private:
+  std::vector<float> storage_;
+  size_t floats_, offset_ = 0;
+};
+
+double seconds_of_stream(const float* data, size_t floats, int passes) {
+  volatile float sink = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < passes; ++i) sink = sink + stream_sum(data, floats);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // One prefill of `prompt` then `decode` single-token steps; the tokens fed do not change the cost.
+// With `bound`, then as many streaming reads of `bound_floats` as there were decode steps.
 void time_one_run(const Transformer& model, const std::vector<int>& prompt, int decode,
-                  RunTimes& out) {
+                  const AlignedFloats* bound, size_t bound_floats, RunTimes& out) {
   RunState state(model.config());
   ForwardTimers prefill_timers, decode_timers;
   state.timers = &prefill_timers;
@@ -30,6 +56,8 @@ void time_one_run(const Transformer& model, const std::vector<int>& prompt, int 
   out.decode_seconds.push_back(decode_timers.total_seconds);
   out.prefill_share.push_back(prefill_timers.mlp_seconds / prefill_timers.total_seconds);
   out.decode_share.push_back(decode ? decode_timers.mlp_seconds / decode_timers.total_seconds : 0);
+  if (bound && decode)
+    out.stream_seconds.push_back(seconds_of_stream(bound->data(), bound_floats, decode));
 }
 
 }  // namespace
@@ -43,17 +71,35 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   std::vector<int> prompt(prompt_len);
   for (int i = 0; i < prompt_len; ++i) prompt[i] = (i * 7919 + 1) % c.vocab_size;  // any valid ids
 
+  std::vector<size_t> bound_floats(models.size(), 0);
+  std::unique_ptr<AlignedFloats> bound;
+  if (settings.bound) {
+    for (size_t m = 0; m < models.size(); ++m)
+      bound_floats[m] = size_t(decode_weight_bytes(*models[m])) / sizeof(float);
+    bound = std::make_unique<AlignedFloats>(
+        *std::max_element(bound_floats.begin(), bound_floats.end()));
+  }
   std::vector<RunTimes> times(models.size());
   for (size_t m = 0; m < models.size(); ++m) {
     RunTimes warm_up;
-    time_one_run(*models[m], prompt, decode, warm_up);
+    time_one_run(*models[m], prompt, decode, bound.get(), bound_floats[m], warm_up);
   }
   for (int r = 0; r < std::max(1, settings.runs); ++r)
-    for (size_t m = 0; m < models.size(); ++m) time_one_run(*models[m], prompt, decode, times[m]);
+    for (size_t m = 0; m < models.size(); ++m)
+      time_one_run(*models[m], prompt, decode, bound.get(), bound_floats[m], times[m]);
 
   std::vector<Throughput> result;
-  for (const RunTimes& t : times) {
+  for (size_t m = 0; m < models.size(); ++m) {
+    const RunTimes& t = times[m];
     Throughput th;
+    if (!t.stream_seconds.empty()) {
+      std::vector<double> fractions;
+      for (size_t r = 0; r < t.stream_seconds.size(); ++r)
+        fractions.push_back(t.stream_seconds[r] / t.decode_seconds[r]);
+      th.bound_fraction = median(fractions);
+      th.stream_bytes_per_second =
+          double(bound_floats[m] * sizeof(float)) * decode / median(t.stream_seconds);
+    }
     th.prefill_tokens_per_second = prompt_len / median(t.prefill_seconds);
     th.decode_tokens_per_second = decode ? decode / median(t.decode_seconds) : 0;
     th.prefill_mlp_share = median(t.prefill_share);
@@ -87,15 +133,11 @@ int64_t decode_weight_bytes(const Transformer& model) {
 }
 
 double streaming_read_bytes_per_second(size_t bytes, int runs) {
-  std::vector<float> buffer(bytes / sizeof(float), 1.0f);
+  const AlignedFloats buffer(bytes / sizeof(float));
   std::vector<double> seconds;
-  volatile float sink = 0;
   for (int r = 0; r <= runs; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    sink = sink + stream_sum(buffer.data(), buffer.size());
-    if (r > 0)
-      seconds.push_back(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const double s = seconds_of_stream(buffer.data(), buffer.size(), 1);
+    if (r > 0) seconds.push_back(s);
   }
   return double(buffer.size() * sizeof(float)) / median(seconds);
 }

@@ -17,12 +17,19 @@ struct Throughput {
   double decode_mlp_share = 0;
   int prompt_tokens = 0;  // as measured, after clipping to the context
   int decode_tokens = 0;
+  // With ThroughputSettings::bound: the streaming read of the decode step's bytes (one pass a
+  // token) timed right after each run, and the median over runs of its time ÷ the decode time:
+  // the fraction of this machine's memory bandwidth decode reached, each run paired with its own
+  // bound so that the machine's drift (±30 % on shared hosts) cancels.
+  double stream_bytes_per_second = 0;
+  double bound_fraction = 0;
 };
 
 struct ThroughputSettings {
   int prompt_tokens = 64;   // prefill batch
   int decode_tokens = 128;  // new tokens after the prompt
   int runs = 5;             // median over these, after one warm-up run
+  bool bound = false;       // also measure stream_bytes_per_second and bound_fraction
 };
 
 // The median (the mean of the middle two for an even count): the one definition, which the page
@@ -34,8 +41,8 @@ double median(std::vector<double> values);
 int64_t decode_weight_bytes(const Transformer& model);
 
 // The physical limit of a memory-bound kernel on this machine: bytes per second of one thread
-// summing a buffer of `bytes` (as many as the kernel reads, so both see the same caches), the
-// median of `runs` after a warm-up.
+// summing a 64-byte-aligned buffer of `bytes` (as many as the kernel reads, so both see the same
+// caches), the median of `runs` after a warm-up.
 double streaming_read_bytes_per_second(size_t bytes = size_t(64) << 20, int runs = 7);
 
 // Runs are interleaved across models (A, B, A, B, …) so drift in machine speed hits all alike.

@@ -34,20 +34,32 @@ void softmax(float* x, int size) {
   for (int k = 0; k < size; ++k) x[k] *= inv;
 }
 
-void rope_rows(float* vec, int rows, int first_pos, int n_heads, int head_size) {
+void rope_angles(int rows, int first_pos, int head_size, float* cos_out, float* sin_out) {
+  const int pairs = head_size / 2;
   for (int t = 0; t < rows; ++t) {
     const float pos = float(first_pos + t);
-    float* row = vec + size_t(t) * n_heads * head_size;
     for (int i = 0; i < head_size; i += 2) {
       // Same float arithmetic as llama2.c so greedy text matches it byte for byte.
       const float freq = 1.0f / std::pow(10000.0f, i / float(head_size));
       const float angle = pos * freq;
-      const float c = std::cos(angle), s = std::sin(angle);
-      for (int h = 0; h < n_heads; ++h) {
-        float* v = row + h * head_size + i;
-        const float v0 = v[0], v1 = v[1];
-        v[0] = v0 * c - v1 * s;
-        v[1] = v0 * s + v1 * c;
+      cos_out[size_t(t) * pairs + i / 2] = std::cos(angle);
+      sin_out[size_t(t) * pairs + i / 2] = std::sin(angle);
+    }
+  }
+}
+
+void rope_rows(float* vec, int rows, const float* cos, const float* sin, int n_heads,
+               int head_size) {
+  const int pairs = head_size / 2;
+  for (int t = 0; t < rows; ++t) {
+    float* row = vec + size_t(t) * n_heads * head_size;
+    for (int h = 0; h < n_heads; ++h) {
+      float* v = row + h * head_size;
+      for (int p = 0; p < pairs; ++p) {
+        const float c = cos[size_t(t) * pairs + p], s = sin[size_t(t) * pairs + p];
+        const float v0 = v[2 * p], v1 = v[2 * p + 1];
+        v[2 * p] = v0 * c - v1 * s;
+        v[2 * p + 1] = v0 * s + v1 * c;
       }
     }
   }

@@ -25,9 +25,15 @@ inline float dot(const float* a, const float* b, int n) {
 // In place, numerically stable (subtracts the max); exp within 3e-7 relative (kernels/simd8.h).
 void softmax(float* x, int size);
 
-// Rotary embedding on interleaved pairs (2i, 2i+1) of each head, row t at position first_pos + t.
-// vec (rows, n_heads · head_size).
-void rope_rows(float* vec, int rows, int first_pos, int n_heads, int head_size);
+// cos and sin of the rotary angle of every pair (2i, 2i+1) of a head at positions first_pos …
+// first_pos + rows - 1: cos_out and sin_out (rows, head_size / 2). Once a forward pass, for every
+// layer's queries and keys (the libm calls cost about 5 % of a decode step when made per layer).
+void rope_angles(int rows, int first_pos, int head_size, float* cos_out, float* sin_out);
+
+// Rotary embedding on interleaved pairs (2i, 2i+1) of each head, row t with angles row t of
+// rope_angles. vec (rows, n_heads · head_size).
+void rope_rows(float* vec, int rows, const float* cos, const float* sin, int n_heads,
+               int head_size);
 
 // SwiGLU gate: gate (n) ← silu(gate) ⊙ up
 void swiglu(float* gate, const float* up, int n);

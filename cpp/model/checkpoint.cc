@@ -1,14 +1,12 @@
 // Checkpoint parsing: header validation first, exact file-length check, then one allocation.
 #include "model/checkpoint.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -283,14 +281,31 @@ Result<std::shared_ptr<const Weights>> weights_over(const Header& h, const uint8
 
 }  // namespace
 
+ModelBytes place_model_bytes(size_t size, const uint8_t* head, size_t head_size) {
+  const bool version1 = head_size >= 4 && uint32_t(read_i32(head)) == kVersion1Magic;
+  const size_t header = version1 ? kVersion1HeaderBytes : kLegacyHeaderBytes;
+  ModelBytes b;
+  b.storage.resize(size + 64);
+  const auto weights = reinterpret_cast<uintptr_t>(b.storage.data()) + header;
+  b.offset = (64 - weights % 64) % 64;
+  b.size = size;
+  return b;
+}
+
+Result<std::shared_ptr<const Weights>> parse_checkpoint(ModelBytes bytes, const std::string& name,
+                                                        uint64_t max_bytes,
+                                                        uint64_t max_run_bytes) {
+  auto header = parse_header(bytes.data(), bytes.size, bytes.size, name, max_bytes, max_run_bytes);
+  RETURN_IF_ERROR(header);
+  auto kept = std::make_shared<ModelBytes>(std::move(bytes));
+  return weights_over(header.value(), kept->data(), kept->size, kept, name);
+}
+
 Result<std::shared_ptr<const Weights>> parse_checkpoint(std::vector<uint8_t> bytes,
                                                         const std::string& name, uint64_t max_bytes,
                                                         uint64_t max_run_bytes) {
-  auto header =
-      parse_header(bytes.data(), bytes.size(), bytes.size(), name, max_bytes, max_run_bytes);
-  RETURN_IF_ERROR(header);
-  auto kept = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-  return weights_over(header.value(), kept->data(), kept->size(), kept, name);
+  const size_t size = bytes.size();
+  return parse_checkpoint(ModelBytes{std::move(bytes), 0, size}, name, max_bytes, max_run_bytes);
 }
 
 Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, size_t size,
@@ -298,8 +313,9 @@ Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, si
                                                         uint64_t max_run_bytes) {
   auto header = parse_header(bytes, size, size, name, max_bytes, max_run_bytes);
   RETURN_IF_ERROR(header);
-  return parse_checkpoint(std::vector<uint8_t>(bytes, bytes + size), name, max_bytes,
-                          max_run_bytes);
+  ModelBytes placed = place_model_bytes(size, bytes, size);
+  std::memcpy(placed.data(), bytes, size);
+  return parse_checkpoint(std::move(placed), name, max_bytes, max_run_bytes);
 }
 
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
@@ -312,25 +328,16 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
   uint8_t head[kVersion1HeaderBytes] = {};
   const size_t head_size = size_t(std::min<uint64_t>(size, sizeof head));
   in.read(reinterpret_cast<char*>(head), std::streamsize(head_size));
-  // Header and length are checked before anything is mapped or allocated.
+  // Header and length are checked before anything is allocated.
   auto header = parse_header(head, head_size, size, path, max_bytes, max_run_bytes);
   RETURN_IF_ERROR(header);
-#ifdef __EMSCRIPTEN__
-  (void)in;
-  auto bytes = read_file_bytes(path, max_bytes);
-  RETURN_IF_ERROR(bytes);
-  return parse_checkpoint(std::move(bytes.value()), path, max_bytes, max_run_bytes);
-#else
-  // Mapped read-only, as llama2.c's run.c does: the weights are the file's pages, not a copy.
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return fail(path, "cannot open the model file; check the path");
-  void* mapped = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (mapped == MAP_FAILED) return fail(path, "cannot map the file into memory");
-  std::shared_ptr<const void> owner(
-      mapped, [size](const void* p) { ::munmap(const_cast<void*>(p), size_t(size)); });
-  return weights_over(header.value(), static_cast<const uint8_t*>(mapped), size, owner, path);
-#endif
+  // Read once, straight into place (a mapped file would leave the weights where the header puts
+  // them: 28 bytes into a page for llama2.c's legacy files, so rows straddle cache lines).
+  ModelBytes placed = place_model_bytes(size_t(size), head, head_size);
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(placed.data()), std::streamsize(size));
+  if (uint64_t(in.gcount()) != size) return fail(path, "the file changed or could not be read");
+  return parse_checkpoint(std::move(placed), path, max_bytes, max_run_bytes);
 }
 
 std::vector<uint8_t> serialize_legacy_checkpoint(const Config& c,

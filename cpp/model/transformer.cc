@@ -62,6 +62,7 @@ void RunState::ensure_rows(int rows) {
   const size_t r = rows, dim = config_.dim, hidden = config_.hidden_dim;
   x_.resize(r * dim), xb_.resize(r * dim), xb2_.resize(r * dim), q_.resize(r * dim);
   hb_.resize(r * hidden), hb2_.resize(r * hidden);
+  rope_cos_.resize(r * (config_.head_size() / 2)), rope_sin_.resize(r * (config_.head_size() / 2));
   logits_.resize(r * config_.vocab_size);
   capacity_ = rows;
 }
@@ -119,6 +120,7 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
   for (int t = 0; t < rows; ++t)  // token embedding
     std::memcpy(x + size_t(t) * dim, w.token_embedding + size_t(tokens[t]) * dim,
                 dim * sizeof(float));
+  rope_angles(rows, pos, c.head_size(), s.rope_cos_.data(), s.rope_sin_.data());
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerOperators& op = model.layer(l);
@@ -130,8 +132,9 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
     op.wq->forward(s.xb_.data(), rows, s.q_.data());
     op.wk->forward(s.xb_.data(), rows, key_cache + size_t(pos) * kv_dim);
     op.wv->forward(s.xb_.data(), rows, value_cache + size_t(pos) * kv_dim);
-    rope_rows(s.q_.data(), rows, pos, c.n_heads, c.head_size());
-    rope_rows(key_cache + size_t(pos) * kv_dim, rows, pos, c.n_kv_heads, c.head_size());
+    rope_rows(s.q_.data(), rows, s.rope_cos_.data(), s.rope_sin_.data(), c.n_heads, c.head_size());
+    rope_rows(key_cache + size_t(pos) * kv_dim, rows, s.rope_cos_.data(), s.rope_sin_.data(),
+              c.n_kv_heads, c.head_size());
     attention(c, s.q_.data(), key_cache, value_cache, rows, pos, s.att_.data(), s.xb_.data());
     op.wo->forward(s.xb_.data(), rows, s.xb2_.data());
     add_in_place(x, s.xb2_.data(), rows * dim);

@@ -20,8 +20,6 @@ Eigen::Map<RowMatrix<S>> view(S* data, int rows, int cols) {
   return Eigen::Map<RowMatrix<S>>(data, rows, cols);
 }
 
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
 template <class S>
 void grow(std::vector<S>& buffer, size_t size) {
   if (buffer.size() < size) buffer.resize(size);

@@ -5,6 +5,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
+
 #include "eval/playground.h"
 #include "student/plan.h"
 
@@ -81,8 +83,8 @@ class Engine {
  public:
   val load(const val& model, const std::string& model_name, const val& tokenizer,
            const std::string& tokenizer_name, double max_model_bytes) {
-    auto created = Playground::create(bytes(model), model_name, bytes(tokenizer), tokenizer_name,
-                                      uint64_t(max_model_bytes));
+    auto created = Playground::create(model_bytes(model), model_name, bytes(tokenizer),
+                                      tokenizer_name, uint64_t(max_model_bytes));
     if (!created.ok()) return outcome(Result<Config>(Error{created.error()}));
     playground_ = std::move(created.value());
     return outcome(Result<Config>(playground_->config()));
@@ -167,6 +169,15 @@ class Engine {
   // Copies a JS Uint8Array into the wasm heap in one typed-array set.
   static std::vector<uint8_t> bytes(const val& array) {
     return emscripten::convertJSArrayToNumberVector<uint8_t>(array);
+  }
+  // The model file, copied once, straight to where its weights start on a cache line.
+  static ModelBytes model_bytes(const val& array) {
+    const size_t size = array["length"].as<size_t>();
+    uint8_t head[4] = {};
+    for (size_t i = 0; i < std::min<size_t>(size, 4); ++i) head[i] = array[i].as<uint8_t>();
+    ModelBytes placed = place_model_bytes(size, head, std::min<size_t>(size, 4));
+    val(emscripten::typed_memory_view(size, placed.data())).call<void>("set", array);
+    return placed;
   }
   std::unique_ptr<Playground> playground_;
 };
