@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "kernels/ops.h"
 
@@ -31,17 +32,44 @@ class AlignedFloats {
   size_t floats_, offset_ = 0;
 };
 
-double seconds_of_stream(const float* data, size_t floats, int passes) {
+using Spans = std::vector<std::pair<const float*, size_t>>;
+
+double seconds_of_stream(const Spans& spans, int passes) {
   volatile float sink = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < passes; ++i) sink = sink + stream_sum(data, floats);
+  for (int i = 0; i < passes; ++i)
+    for (const auto& [data, floats] : spans) sink = sink + stream_sum(data, floats);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The bytes a decode step reads (decode_weight_bytes), where they lie: so the bound is a read of
+// the very same bytes, with their alignment and their place in the caches (a separate buffer of
+// the same size evicted the weights between runs). Empty unless every operator is dense: a
+// student's structured parameters live inside its operators.
+Spans dense_decode_spans(const Transformer& model) {
+  const Config& c = model.config();
+  const Weights& w = model.weights();
+  Spans spans = {{w.classifier, size_t(c.vocab_size) * c.dim},
+                 {w.rms_final, size_t(c.dim)},
+                 {w.token_embedding, size_t(c.dim)}};
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerOperators& op = model.layer(l);
+    spans.push_back({w.layers[l].rms_attention, size_t(c.dim)});
+    spans.push_back({w.layers[l].rms_ffn, size_t(c.dim)});
+    for (const auto* o : {op.wq.get(), op.wk.get(), op.wv.get(), op.wo.get(), op.w1.get(),
+                          op.w2.get(), op.w3.get()}) {
+      const auto* dense = dynamic_cast<const DenseLinear*>(o);
+      if (!dense) return {};
+      spans.push_back({dense->weight(), size_t(dense->parameter_count())});
+    }
+  }
+  return spans;
+}
+
 // One prefill of `prompt` then `decode` single-token steps; the tokens fed do not change the cost.
-// With `bound`, then as many streaming reads of `bound_floats` as there were decode steps.
+// With `bound` spans, then as many streaming reads of them as there were decode steps.
 void time_one_run(const Transformer& model, const std::vector<int>& prompt, int decode,
-                  const AlignedFloats* bound, size_t bound_floats, RunTimes& out) {
+                  const Spans& bound, RunTimes& out) {
   RunState state(model.config());
   ForwardTimers prefill_timers, decode_timers;
   state.timers = &prefill_timers;
@@ -56,8 +84,7 @@ void time_one_run(const Transformer& model, const std::vector<int>& prompt, int 
   out.decode_seconds.push_back(decode_timers.total_seconds);
   out.prefill_share.push_back(prefill_timers.mlp_seconds / prefill_timers.total_seconds);
   out.decode_share.push_back(decode ? decode_timers.mlp_seconds / decode_timers.total_seconds : 0);
-  if (bound && decode)
-    out.stream_seconds.push_back(seconds_of_stream(bound->data(), bound_floats, decode));
+  if (!bound.empty() && decode) out.stream_seconds.push_back(seconds_of_stream(bound, decode));
 }
 
 }  // namespace
@@ -71,22 +98,17 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   std::vector<int> prompt(prompt_len);
   for (int i = 0; i < prompt_len; ++i) prompt[i] = (i * 7919 + 1) % c.vocab_size;  // any valid ids
 
-  std::vector<size_t> bound_floats(models.size(), 0);
-  std::unique_ptr<AlignedFloats> bound;
-  if (settings.bound) {
-    for (size_t m = 0; m < models.size(); ++m)
-      bound_floats[m] = size_t(decode_weight_bytes(*models[m])) / sizeof(float);
-    bound = std::make_unique<AlignedFloats>(
-        *std::max_element(bound_floats.begin(), bound_floats.end()));
-  }
+  std::vector<Spans> bounds(models.size());
+  if (settings.bound)
+    for (size_t m = 0; m < models.size(); ++m) bounds[m] = dense_decode_spans(*models[m]);
   std::vector<RunTimes> times(models.size());
   for (size_t m = 0; m < models.size(); ++m) {
     RunTimes warm_up;
-    time_one_run(*models[m], prompt, decode, bound.get(), bound_floats[m], warm_up);
+    time_one_run(*models[m], prompt, decode, bounds[m], warm_up);
   }
   for (int r = 0; r < std::max(1, settings.runs); ++r)
     for (size_t m = 0; m < models.size(); ++m)
-      time_one_run(*models[m], prompt, decode, bound.get(), bound_floats[m], times[m]);
+      time_one_run(*models[m], prompt, decode, bounds[m], times[m]);
 
   std::vector<Throughput> result;
   for (size_t m = 0; m < models.size(); ++m) {
@@ -98,7 +120,7 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
         fractions.push_back(t.stream_seconds[r] / t.decode_seconds[r]);
       th.bound_fraction = median(fractions);
       th.stream_bytes_per_second =
-          double(bound_floats[m] * sizeof(float)) * decode / median(t.stream_seconds);
+          double(decode_weight_bytes(*models[m])) * decode / median(t.stream_seconds);
     }
     th.prefill_tokens_per_second = prompt_len / median(t.prefill_seconds);
     th.decode_tokens_per_second = decode ? decode / median(t.decode_seconds) : 0;
@@ -134,9 +156,10 @@ int64_t decode_weight_bytes(const Transformer& model) {
 
 double streaming_read_bytes_per_second(size_t bytes, int runs) {
   const AlignedFloats buffer(bytes / sizeof(float));
+  const Spans whole = {{buffer.data(), buffer.size()}};
   std::vector<double> seconds;
   for (int r = 0; r <= runs; ++r) {
-    const double s = seconds_of_stream(buffer.data(), buffer.size(), 1);
+    const double s = seconds_of_stream(whole, 1);
     if (r > 0) seconds.push_back(s);
   }
   return double(buffer.size() * sizeof(float)) / median(seconds);

@@ -17,10 +17,10 @@ struct Throughput {
   double decode_mlp_share = 0;
   int prompt_tokens = 0;  // as measured, after clipping to the context
   int decode_tokens = 0;
-  // With ThroughputSettings::bound: the streaming read of the decode step's bytes (one pass a
-  // token) timed right after each run, and the median over runs of its time ÷ the decode time:
-  // the fraction of this machine's memory bandwidth decode reached, each run paired with its own
-  // bound so that the machine's drift (±30 % on shared hosts) cancels.
+  // With ThroughputSettings::bound, for a dense model: a streaming read of the very bytes a decode
+  // step reads (one pass a token) timed right after each run, and the median over runs of its
+  // time ÷ the decode time: the fraction of this machine's memory bandwidth decode reached, each
+  // run paired with its own bound so that the machine's drift (±30 % on shared hosts) cancels.
   double stream_bytes_per_second = 0;
   double bound_fraction = 0;
 };
