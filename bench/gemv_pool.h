@@ -1,9 +1,9 @@
 // The decode step's matrix-vector products at the shipped model's shapes, each cycling through
 // copies that add up to the shipped model's 18.9 MB, beside a plain streaming read of the same
 // bytes (kernels/ops.h stream_sum): the physical limit of a kernel that must read every weight
-// once. The copies start on a cache line, as the model's weights do (model/checkpoint.h). Shared by
-// the Google Benchmark target (native) and the plain-timer one (WebAssembly, where Debian has no
-// Google Benchmark to link).
+// once. The copies start on a cache line, as the weights do in WebAssembly (model/checkpoint.h).
+// Shared by the Google Benchmark target (native) and the plain-timer one (WebAssembly, where Debian
+// has no Google Benchmark to link).
 #pragma once
 
 #include <cstddef>

@@ -14,9 +14,9 @@
 namespace circulant {
 
 // Pointers into the file's bytes, laid out as llama2.c's formats store them (shapes are (rows,
-// cols) row-major). Loaded without copies: the file is read once into place (ModelBytes), natively
-// and in the page (which writes the file into the engine's memory once); bytes handed over as a
-// vector are kept as they are.
+// cols) row-major). Loaded without copies: natively the file is mapped read-only; in WebAssembly
+// and the page it is written into the engine's memory once, into place (ModelBytes); bytes handed
+// over as a vector are kept as they are.
 struct Weights {
   Config config;
   std::shared_ptr<const void> owner;  // keeps the bytes alive
@@ -47,8 +47,8 @@ constexpr uint64_t kDefaultMaxCheckpointBytes = uint64_t(4) << 30;
 constexpr uint64_t kDefaultMaxRunBytes = uint64_t(4) << 30;
 
 // A model file's bytes placed in `storage` at `offset` so that its weights (28 or 256 bytes in)
-// begin on a 64-byte cache line: then no 32-byte load of a row straddles two lines, and decode
-// streamed its weights about 8 % faster (circulant bench, against a file mapped as it lies).
+// begin on a 64-byte cache line: then no load of a row straddles two lines (a GEMV on such rows
+// streamed 5-20 % faster in bench_gemv-like tests). Used where the bytes are copied anyway.
 struct ModelBytes {
   std::vector<uint8_t> storage;
   size_t offset = 0, size = 0;
@@ -59,8 +59,8 @@ struct ModelBytes {
 ModelBytes place_model_bytes(size_t size, const uint8_t* head, size_t head_size);
 
 // `name` is used in messages only (a path, or the file name a user dropped on the page). Header,
-// length and run memory are checked before anything is allocated, the weights for NaN and
-// infinity after (the message names the tensor). The file is read once, straight into place.
+// length and run memory are checked before anything is allocated or mapped, the weights for NaN
+// and infinity after (the message names the tensor). Natively the file is mapped, not copied.
 Result<std::shared_ptr<const Weights>> load_checkpoint(
     const std::string& path, uint64_t max_bytes = kDefaultMaxCheckpointBytes,
     uint64_t max_run_bytes = kDefaultMaxRunBytes);
