@@ -113,7 +113,7 @@ Status run_bench(const Args& args) {
       "decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
       t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
   // Decode reads every weight once per token: its speed is bounded by memory bandwidth. Each
-  // run is paired with a streaming read of as many bytes right after it (measure_throughput).
+  // run is paired with a streaming read of the same bytes right after it (measure_throughput).
   const double bytes = double(decode_weight_bytes(model));
   std::printf(
       "weights  %8.1f MB a token, streamed at %.1f GB/s: %.2f of this machine's streaming read "
