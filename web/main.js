@@ -46,6 +46,7 @@ const page = {
   evalPrompts: (s) => (s.mode === 'all20' ? page.lecturePrompts : [s.prompt]),
   showAnalysis,
   distill: showDistillation,
+  distillReady: showReadyDistilled,
 };
 const parts = displayParts(page);
 const partKey = (name, s) => parts.find((p) => p.name === name).key(s);
@@ -262,6 +263,7 @@ async function refresh() {
 function showDistillation(report) {
   const key = JSON.stringify(planOf(state));
   if (!distilling || distilling.planKey !== key || report.step < distilling.step) {
+    $('#distill-chart').hidden = false;
     distillChart.reset();
     distilling = { planKey: key, firstStep: report.step, firstMs: report.ms };
   }
@@ -273,6 +275,18 @@ function showDistillation(report) {
     (report.heldOutKl !== undefined ? `, held-out KL ${report.heldOutKl.toFixed(3)}` : '') +
     (report.step < report.steps && report.step > distilling.firstStep ? `, about ${left} s left` : '') +
     ` · B = ${state.B}, lr ${state.lr}`;
+}
+
+// A distilled student that arrived without training (the precomputed canonical one, or one
+// distilled earlier in this visit): without this note the panel would show an empty chart.
+function showReadyDistilled(s) {
+  const key = JSON.stringify(planOf(s));
+  if (distilling?.planKey === key) return;  // trained just now: the chart shows it
+  distillChart.reset();
+  $('#distill-chart').hidden = true;
+  $('#distill-note').textContent = `no training to show: this student (B = ${s.B}, ${s.dsteps} steps, lr ${s.lr}) ` +
+    'was ready-made: from models/distilled.students (the canonical distillation, made by ' +
+    'scripts/distill-canonical.sh) or from earlier in this visit. Change steps or lr to train one here.';
 }
 
 // Cancel answers at once. The engine stops at its next granular step (a prompt, a layer, a

@@ -47,9 +47,10 @@ export function displayParts(page) {
         if (p.partial?.distill) page.distill(p.partial.distill);
         if (p.partial?.analysis) page.showAnalysis(p.partial.analysis);
       },
-      render: (result) => {
+      render: (result, s) => {
         renderParameters(document, result.parameters);
         page.showAnalysis(result.analysis);
+        if (s.proj === 'distill') page.distillReady?.(s);
       },
     },
     {
