@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <vector>
 
+#include "kernels/aligned_floats.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 
@@ -26,30 +26,27 @@ inline constexpr GemvShape kGemvShapes[] = {{"attention 256x256", 256, 256},
 
 class GemvPool {
  public:
-  explicit GemvPool(const GemvShape& s) : shape_(s), x_(size_t(s.in), 1.0f), y_(size_t(s.out)) {
-    const size_t one = size_t(s.out) * size_t(s.in);
-    copies_ = int((size_t(19) << 20) / (one * sizeof(float)));
-    storage_.assign(one * size_t(copies_) + 16, 0.01f);
-    const auto address = reinterpret_cast<uintptr_t>(storage_.data());
-    weights_ = storage_.data() + ((64 - address % 64) % 64) / sizeof(float);
-    floats_ = one * size_t(copies_);
-  }
+  explicit GemvPool(const GemvShape& s)
+      : shape_(s),
+        copies_(int((size_t(19) << 20) / (size_t(s.out) * size_t(s.in) * sizeof(float)))),
+        weights_(size_t(s.out) * size_t(s.in) * size_t(copies_), 0.01f),
+        x_(size_t(s.in), 1.0f),
+        y_(size_t(s.out)) {}
   // One pass over every copy; returns a value so the compiler cannot drop the work.
   float gemv() {
     const size_t one = size_t(shape_.out) * size_t(shape_.in);
     for (int c = 0; c < copies_; ++c)
-      matvec(x_.data(), weights_ + c * one, shape_.out, shape_.in, y_.data());
+      matvec(x_.data(), weights_.data() + c * one, shape_.out, shape_.in, y_.data());
     return y_[0];
   }
-  float stream() const { return stream_sum(weights_, floats_); }
-  size_t bytes() const { return floats_ * sizeof(float); }
+  float stream() const { return stream_sum(weights_.data(), weights_.size()); }
+  size_t bytes() const { return weights_.size() * sizeof(float); }
 
  private:
   GemvShape shape_;
-  std::vector<float> storage_, x_, y_;
-  const float* weights_ = nullptr;
-  size_t floats_ = 0;
-  int copies_ = 0;
+  int copies_;
+  AlignedFloats weights_;
+  std::vector<float> x_, y_;
 };
 
 }  // namespace circulant::bench

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 #include <memory>
 #include <utility>
 
+#include "kernels/aligned_floats.h"
 #include "kernels/ops.h"
 
 namespace circulant {
@@ -15,21 +15,6 @@ namespace {
 struct RunTimes {
   std::vector<double> prefill_seconds, decode_seconds, prefill_share, decode_share;
   std::vector<double> stream_seconds;  // paired with decode_seconds, run by run
-};
-
-// `floats` floats from a 64-byte (cache-line) boundary: a streaming read at its best.
-class AlignedFloats {
- public:
-  explicit AlignedFloats(size_t floats) : storage_(floats + 16, 1.0f), floats_(floats) {
-    const auto address = reinterpret_cast<uintptr_t>(storage_.data());
-    offset_ = ((64 - address % 64) % 64) / sizeof(float);
-  }
-  const float* data() const { return storage_.data() + offset_; }
-  size_t size() const { return floats_; }
-
- private:
-  std::vector<float> storage_;
-  size_t floats_, offset_ = 0;
 };
 
 using Spans = std::vector<std::pair<const float*, size_t>>;
@@ -155,7 +140,7 @@ int64_t decode_weight_bytes(const Transformer& model) {
 }
 
 double streaming_read_bytes_per_second(size_t bytes, int runs) {
-  const AlignedFloats buffer(bytes / sizeof(float));
+  const AlignedFloats buffer(bytes / sizeof(float), 1.0f);
   const Spans whole = {{buffer.data(), buffer.size()}};
   std::vector<double> seconds;
   for (int r = 0; r <= runs; ++r) {

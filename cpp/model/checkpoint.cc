@@ -15,6 +15,8 @@
 #include <fstream>
 #include <tuple>
 
+#include "kernels/aligned_floats.h"
+
 namespace circulant {
 namespace {
 
@@ -288,9 +290,8 @@ ModelBytes place_model_bytes(size_t size, const uint8_t* head, size_t head_size)
   const bool version1 = head_size >= 4 && uint32_t(read_i32(head)) == kVersion1Magic;
   const size_t header = version1 ? kVersion1HeaderBytes : kLegacyHeaderBytes;
   ModelBytes b;
-  b.storage.resize(size + 64);
-  const auto weights = reinterpret_cast<uintptr_t>(b.storage.data()) + header;
-  b.offset = (64 - weights % 64) % 64;
+  b.storage.resize(size + kCacheLineBytes);
+  b.offset = bytes_to_cache_line(reinterpret_cast<uintptr_t>(b.storage.data()) + header);
   b.size = size;
   return b;
 }
