@@ -247,6 +247,14 @@ async function main() {
       check(counts.removed === 1, 'no MLP-removed floor');
       await p.screenshot({ path: `${artifacts}/sweep-distilled-1024x768.png`, fullPage: true });
       await p.close();
+      // The canonical student itself: taken from the file, so the panel explains the missing curve.
+      const q = await open('#B=64&layers=all&positions=all&proj=distill&calib=heldout&dsteps=300&lr=0.003');
+      await waitReady(q);
+      const panel = await q.evaluate(() => ({ note: document.querySelector('#distill-note').textContent,
+        chartHidden: document.querySelector('#distill-chart').hidden }));
+      check(/ready-made: from models\/distilled\.students/.test(panel.note), `distillation note: "${panel.note}"`);
+      check(panel.chartHidden, 'an empty training chart is drawn for a ready-made student');
+      await q.close();
     });
 
     await test('picking lecture prompts 1, 6 and 20 shows each one and changes the metrics', async () => {
