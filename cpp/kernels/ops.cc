@@ -34,6 +34,52 @@ void softmax(float* x, int size) {
   for (int k = 0; k < size; ++k) x[k] *= inv;
 }
 
+void attention_scores(const float* q, const float* keys, size_t stride, int n, int size,
+                      float divisor, float* scores) {
+  const int wide = size / 8 * 8;
+  int s = 0;
+  for (; s + 4 <= n; s += 4) {
+    const float* k[4] = {keys + s * stride, keys + (s + 1) * stride, keys + (s + 2) * stride,
+                         keys + (s + 3) * stride};
+    f32x8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (int i = 0; i < wide; i += 8) {
+      const f32x8 qv = load8(q + i);
+      a0 += qv * load8(k[0] + i), a1 += qv * load8(k[1] + i);
+      a2 += qv * load8(k[2] + i), a3 += qv * load8(k[3] + i);
+    }
+    float sums[4] = {sum8(a0), sum8(a1), sum8(a2), sum8(a3)};
+    for (int j = 0; j < 4; ++j) {
+      for (int i = wide; i < size; ++i) sums[j] += q[i] * k[j][i];
+      scores[s + j] = sums[j] / divisor;
+    }
+  }
+  for (; s < n; ++s) scores[s] = dot(q, keys + s * stride, size) / divisor;
+}
+
+void weighted_rows_sum(const float* weights, int n, const float* values, size_t stride, int size,
+                       float* out) {
+  int c = 0;
+  for (; c + 64 <= size; c += 64) {
+    f32x8 acc[8] = {};
+    for (int s = 0; s < n; ++s) {
+      const f32x8 w = splat8(weights[s]);
+      const float* v = values + s * stride + c;
+      for (int k = 0; k < 8; ++k) acc[k] += w * load8(v + 8 * k);
+    }
+    for (int k = 0; k < 8; ++k) store8(out + c + 8 * k, acc[k]);
+  }
+  for (; c + 8 <= size; c += 8) {
+    f32x8 acc = {};
+    for (int s = 0; s < n; ++s) acc += splat8(weights[s]) * load8(values + s * stride + c);
+    store8(out + c, acc);
+  }
+  for (; c < size; ++c) {
+    float acc = 0;
+    for (int s = 0; s < n; ++s) acc += weights[s] * values[s * stride + c];
+    out[c] = acc;
+  }
+}
+
 void rope_angles(int rows, int first_pos, int head_size, float* cos_out, float* sin_out) {
   const int pairs = head_size / 2;
   for (int t = 0; t < rows; ++t) {

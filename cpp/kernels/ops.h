@@ -22,6 +22,17 @@ inline float dot(const float* a, const float* b, int n) {
   return sum;
 }
 
+// scores[s] = dot(q, keys + s·stride, size) / divisor for s < n, bit for bit as dot() gives it,
+// but four keys side by side: one dot's chain of dependent adds left the core waiting, and
+// attention took a quarter of a decode step at 128 positions.
+void attention_scores(const float* q, const float* keys, size_t stride, int n, int size,
+                      float divisor, float* scores);
+
+// out (size) = Σ_s weights[s] · values[s·stride …], summed in order of s from zero (as a plain
+// loop would), with up to 64 of out's floats held in registers across all n rows.
+void weighted_rows_sum(const float* weights, int n, const float* values, size_t stride, int size,
+                       float* out);
+
 // In place, numerically stable (subtracts the max); exp within 3e-7 relative (kernels/simd8.h).
 void softmax(float* x, int size);
 

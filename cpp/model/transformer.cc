@@ -89,16 +89,10 @@ void attention(const Config& c, const float* q, const float* key_cache, const fl
     for (int h = 0; h < c.n_heads; ++h) {
       const float* qh = q + size_t(t) * c.dim + h * head_size;
       const int kv_offset = (h / group) * head_size;
-      for (int s = 0; s <= pos; ++s) {
-        att[s] = dot(qh, key_cache + size_t(s) * kv_dim + kv_offset, head_size) / norm;
-      }
+      attention_scores(qh, key_cache + kv_offset, kv_dim, pos + 1, head_size, norm, att);
       softmax(att, pos + 1);
-      float* o = out + size_t(t) * c.dim + h * head_size;
-      std::memset(o, 0, head_size * sizeof(float));
-      for (int s = 0; s <= pos; ++s) {
-        const float* v = value_cache + size_t(s) * kv_dim + kv_offset;
-        for (int i = 0; i < head_size; ++i) o[i] += att[s] * v[i];
-      }
+      weighted_rows_sum(att, pos + 1, value_cache + kv_offset, kv_dim, head_size,
+                        out + size_t(t) * c.dim + h * head_size);
     }
   }
 }
