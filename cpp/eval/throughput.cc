@@ -15,6 +15,7 @@ namespace {
 struct RunTimes {
   std::vector<double> prefill_seconds, decode_seconds, prefill_share, decode_share;
   std::vector<double> stream_seconds;  // paired with decode_seconds, run by run
+  std::vector<double> memory_seconds;  // one read of the large buffer, run by run
 };
 
 using Spans = std::vector<std::pair<const float*, size_t>>;
@@ -54,7 +55,7 @@ Spans dense_decode_spans(const Transformer& model) {
 // One prefill of `prompt` then `decode` single-token steps; the tokens fed do not change the cost.
 // With `bound` spans, then as many streaming reads of them as there were decode steps.
 void time_one_run(const Transformer& model, const std::vector<int>& prompt, int decode,
-                  const Spans& bound, RunTimes& out) {
+                  const Spans& bound, const Spans& memory, RunTimes& out) {
   RunState state(model.config());
   ForwardTimers prefill_timers, decode_timers;
   state.timers = &prefill_timers;
@@ -70,6 +71,7 @@ void time_one_run(const Transformer& model, const std::vector<int>& prompt, int 
   out.prefill_share.push_back(prefill_timers.mlp_seconds / prefill_timers.total_seconds);
   out.decode_share.push_back(decode ? decode_timers.mlp_seconds / decode_timers.total_seconds : 0);
   if (!bound.empty() && decode) out.stream_seconds.push_back(seconds_of_stream(bound, decode));
+  if (!memory.empty() && decode) out.memory_seconds.push_back(seconds_of_stream(memory, 1));
 }
 
 }  // namespace
@@ -86,14 +88,17 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   std::vector<Spans> bounds(models.size());
   if (settings.bound)
     for (size_t m = 0; m < models.size(); ++m) bounds[m] = dense_decode_spans(*models[m]);
+  const AlignedFloats memory_buffer(settings.memory_read_bytes / sizeof(float), 1.0f);
+  Spans memory;
+  if (memory_buffer.size()) memory = {{memory_buffer.data(), memory_buffer.size()}};
   std::vector<RunTimes> times(models.size());
   for (size_t m = 0; m < models.size(); ++m) {
     RunTimes warm_up;
-    time_one_run(*models[m], prompt, decode, bounds[m], warm_up);
+    time_one_run(*models[m], prompt, decode, bounds[m], memory, warm_up);
   }
   for (int r = 0; r < std::max(1, settings.runs); ++r)
     for (size_t m = 0; m < models.size(); ++m)
-      time_one_run(*models[m], prompt, decode, bounds[m], times[m]);
+      time_one_run(*models[m], prompt, decode, bounds[m], memory, times[m]);
 
   std::vector<Throughput> result;
   for (size_t m = 0; m < models.size(); ++m) {
@@ -106,6 +111,16 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
       th.bound_fraction = median(fractions);
       th.stream_bytes_per_second =
           double(decode_weight_bytes(*models[m])) * decode / median(t.stream_seconds);
+    }
+    if (!t.memory_seconds.empty()) {
+      const double weight_bytes = double(decode_weight_bytes(*models[m])) * decode;
+      const double memory_bytes = double(memory_buffer.size() * sizeof(float));
+      std::vector<double> fractions;
+      for (size_t r = 0; r < t.memory_seconds.size(); ++r)
+        fractions.push_back(weight_bytes / t.decode_seconds[r] /
+                            (memory_bytes / t.memory_seconds[r]));
+      th.memory_fraction = median(fractions);
+      th.memory_bytes_per_second = memory_bytes / median(t.memory_seconds);
     }
     th.prefill_tokens_per_second = prompt_len / median(t.prefill_seconds);
     th.decode_tokens_per_second = decode ? decode / median(t.decode_seconds) : 0;

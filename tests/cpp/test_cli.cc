@@ -235,5 +235,35 @@ TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {
   EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '{'), 4) << "object + 3 rows";
 }
 
+// The speed report names what bounds decode: the paired read of the same bytes and a read from
+// memory beyond the caches, each with decode's share of it (a missing or zero figure would leave
+// the README's speed section unreproducible).
+TEST_F(CliWithFiles, BenchReportsDecodeAgainstBothStreamingReads) {
+  const Outcome o = run_cli("bench --model " + model_ + " --runs 1");
+  ASSERT_EQ(o.status, 0) << o.output;
+  double weights_mb = 0, streamed = 0, share = 0, bound = 0, memory_mb = 0, memory = 0, of = 0;
+  const size_t w = o.output.find("weights ");
+  ASSERT_NE(w, std::string::npos) << o.output;
+  ASSERT_EQ(std::sscanf(o.output.c_str() + w,
+                        "weights %lf MB a token, streamed at %lf GB/s: %lf of this machine's "
+                        "streaming read (%lf GB/s",
+                        &weights_mb, &streamed, &share, &bound),
+            4)
+      << o.output;
+  const size_t m = o.output.find("memory ");
+  ASSERT_NE(m, std::string::npos) << o.output;
+  ASSERT_EQ(std::sscanf(o.output.c_str() + m,
+                        "memory %lf MB read from memory, beyond the caches, at %lf GB/s: decode "
+                        "streamed its weights at %lf of that",
+                        &memory_mb, &memory, &of),
+            3)
+      << o.output;
+  EXPECT_GT(share, 0);
+  EXPECT_GT(bound, 0);
+  EXPECT_EQ(memory_mb, 256);
+  EXPECT_GT(memory, 0);
+  EXPECT_NEAR(of, streamed / memory, 0.5 * of + 1e-9) << "decode's share of the memory read";
+}
+
 }  // namespace
 }  // namespace circulant
