@@ -48,7 +48,7 @@ echo "## one MLP matrix, dense vs block-circulant (Google Benchmark)"
 build/native/bench/bench_mlp_matrix --benchmark_min_time=0.2 2>/dev/null | tail -n +1
 echo
 echo "## the browser beside the native engine (Chromium, one run)"
-[ -f web/engine/engine.wasm ] || bash scripts/build-web.sh --wasm-only >/dev/null
+bash scripts/build-web.sh --wasm-only >/dev/null  # incremental: never a stale engine
 node bench/browser-bench.mjs
 echo
 echo "## decode against llama2.c's run.c (needs run.c: RUNC=path/to/run.c)"
