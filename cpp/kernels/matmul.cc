@@ -27,8 +27,9 @@ void matmul_rows_reference(const float* x, int rows, const float* weight, int ou
 
 namespace {
 
-// One row: four independent accumulators over its 32-float chunks.
-inline float row_dot(const float* row, const float* x, int in) {
+// One row: four independent accumulators over its 32-float chunks, added into one vector; its
+// horizontal sum (sum8) and the floats past the last whole 8 come after.
+inline f32x8 row_partial(const float* row, const float* x, int in) {
   f32x8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
   int i = 0;
   for (; i + 32 <= in; i += 32) {
@@ -38,17 +39,30 @@ inline float row_dot(const float* row, const float* x, int in) {
     a3 += load8(row + i + 24) * load8(x + i + 24);
   }
   for (; i + 8 <= in; i += 8) a0 += load8(row + i) * load8(x + i);
-  float sum = sum8((a0 + a1) + (a2 + a3));
-  for (; i < in; ++i) sum += row[i] * x[i];
+  return (a0 + a1) + (a2 + a3);
+}
+
+inline float row_dot(const float* row, const float* x, int in) {
+  float sum = sum8(row_partial(row, x, in));
+  for (int i = in / 8 * 8; i < in; ++i) sum += row[i] * x[i];
   return sum;
 }
 
 }  // namespace
 
-// Each row streamed once, in order; with 8 accumulators for two rows at once the registers spill
-// and it ran 3× slower (measured with bench/bench_gemv).
+// Each row streamed once, in order. Eight rows' horizontal sums are taken together (sum8_each):
+// alone, each row ended in a chain of dependent scalar adds. Reading two rows at once instead
+// (two streams) ran at a third of the speed, measured with bench/bench_gemv.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
-  for (int o = 0; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
+  int o = 0;
+  if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8
+    for (; o + 8 <= out; o += 8) {
+      f32x8 partial[8];
+      for (int k = 0; k < 8; ++k) partial[k] = row_partial(weight + size_t(o + k) * in, x, in);
+      store8(y + o, sum8_each(partial));
+    }
+  }
+  for (; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
 }
 
 void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out,

@@ -34,23 +34,46 @@ void softmax(float* x, int size) {
   for (int k = 0; k < size; ++k) x[k] *= inv;
 }
 
+namespace {
+
+// acc[j] += q · key j over the 8-float chunks below `wide`, for four keys from keys[0].
+inline void four_key_chunks(const float* q, const float* const* keys, int wide, f32x8* acc) {
+  for (int i = 0; i < wide; i += 8) {
+    const f32x8 qv = load8(q + i);
+    acc[0] += qv * load8(keys[0] + i), acc[1] += qv * load8(keys[1] + i);
+    acc[2] += qv * load8(keys[2] + i), acc[3] += qv * load8(keys[3] + i);
+  }
+}
+
+}  // namespace
+
 void attention_scores(const float* q, const float* keys, size_t stride, int n, int size,
                       float divisor, float* scores) {
   const int wide = size / 8 * 8;
   int s = 0;
+  // Eight keys: two passes of four (more accumulators spill in WebAssembly), one joint reduction.
+  for (; s + 8 <= n; s += 8) {
+    const float* k[8];
+    for (int j = 0; j < 8; ++j) k[j] = keys + (s + j) * stride;
+    f32x8 acc[8] = {};
+    four_key_chunks(q, k, wide, acc);
+    four_key_chunks(q, k + 4, wide, acc + 4);
+    const f32x8 sums = sum8_each(acc);
+    for (int j = 0; j < 8; ++j) {
+      float sum = sums[j];
+      for (int i = wide; i < size; ++i) sum += q[i] * k[j][i];
+      scores[s + j] = sum / divisor;
+    }
+  }
   for (; s + 4 <= n; s += 4) {
     const float* k[4] = {keys + s * stride, keys + (s + 1) * stride, keys + (s + 2) * stride,
                          keys + (s + 3) * stride};
-    f32x8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
-    for (int i = 0; i < wide; i += 8) {
-      const f32x8 qv = load8(q + i);
-      a0 += qv * load8(k[0] + i), a1 += qv * load8(k[1] + i);
-      a2 += qv * load8(k[2] + i), a3 += qv * load8(k[3] + i);
-    }
-    float sums[4] = {sum8(a0), sum8(a1), sum8(a2), sum8(a3)};
+    f32x8 acc[4] = {};
+    four_key_chunks(q, k, wide, acc);
     for (int j = 0; j < 4; ++j) {
-      for (int i = wide; i < size; ++i) sums[j] += q[i] * k[j][i];
-      scores[s + j] = sums[j] / divisor;
+      float sum = sum8(acc[j]);
+      for (int i = wide; i < size; ++i) sum += q[i] * k[j][i];
+      scores[s + j] = sum / divisor;
     }
   }
   for (; s < n; ++s) scores[s] = dot(q, keys + s * stride, size) / divisor;

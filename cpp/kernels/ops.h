@@ -23,7 +23,7 @@ inline float dot(const float* a, const float* b, int n) {
 }
 
 // scores[s] = dot(q, keys + s·stride, size) / divisor for s < n, bit for bit as dot() gives it,
-// but four keys side by side: one dot's chain of dependent adds left the core waiting, and
+// but eight keys side by side: one dot's chain of dependent adds left the core waiting, and
 // attention took a quarter of a decode step at 128 positions.
 void attention_scores(const float* q, const float* keys, size_t stride, int n, int size,
                       float divisor, float* scores);
