@@ -113,17 +113,20 @@ Status run_bench(const Args& args) {
   std::printf(
       "decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
       t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
-  // Decode reads every weight once per token: its speed is bounded by memory bandwidth. Each
-  // run is paired with a streaming read of the same bytes right after it (measure_throughput).
-  const double bytes = double(decode_weight_bytes(model));
+  // Decode reads every weight once per token, and the KV cache: its speed is bounded by memory
+  // bandwidth. Each run is paired with a streaming read of the same bytes right after it.
+  const double weight_bytes = double(decode_weight_bytes(model));
   std::printf(
-      "weights  %8.1f MB a token, streamed at %.1f GB/s: %.2f of this machine's streaming read "
-      "(%.1f GB/s; median of the runs' ratios)\n",
-      bytes / 1e6, bytes * t.decode_tokens_per_second / 1e9, t.bound_fraction,
+      "reads    %8.1f MB a token (weights %.1f MB, KV cache %.1f MB on average), streamed at "
+      "%.1f GB/s: %.2f of this machine's streaming read of the same bytes (%.1f GB/s; median of "
+      "the runs' ratios)\n",
+      t.decode_bytes_per_token / 1e6, weight_bytes / 1e6,
+      (t.decode_bytes_per_token - weight_bytes) / 1e6,
+      t.decode_bytes_per_token * t.decode_tokens_per_second / 1e9, t.bound_fraction,
       t.stream_bytes_per_second / 1e9);
   std::printf(
-      "memory   %8.0f MB read from memory, beyond the caches, at %.1f GB/s: decode streamed its "
-      "weights at %.2f of that\n",
+      "memory   %8.0f MB read from memory, beyond the caches, at %.1f GB/s: decode streamed at "
+      "%.2f of that\n",
       double(settings.memory_read_bytes) / (1 << 20), t.memory_bytes_per_second / 1e9,
       t.memory_fraction);
   std::printf("median of %d runs after a warm-up, one thread\n", settings.runs);

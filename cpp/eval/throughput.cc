@@ -28,34 +28,67 @@ double seconds_of_stream(const Spans& spans, int passes) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The bytes a decode step reads (decode_weight_bytes), where they lie: so the bound is a read of
-// the very same bytes, with their alignment and their place in the caches (a separate buffer of
-// the same size evicted the weights between runs). Empty unless every operator is dense: a
-// student's structured parameters live inside its operators.
-Spans dense_decode_spans(const Transformer& model) {
+// The bytes a decode step reads, where they lie and in the order it reads them: each layer's
+// weights with the KV cache rows attention reads between its projections, then the classifier.
+// So the bound is a read of the very same bytes, with their alignment and their place in the
+// caches (a separate buffer of the same size evicted the weights between runs). Empty unless
+// every operator is dense: a student's structured parameters live inside its operators.
+struct DecodeBytes {
+  std::vector<Spans> before_attention, after_attention;  // per layer
+  Spans last;
+  bool empty() const { return last.empty(); }
+};
+
+DecodeBytes dense_decode_bytes(const Transformer& model) {
   const Config& c = model.config();
   const Weights& w = model.weights();
-  Spans spans = {{w.classifier, size_t(c.vocab_size) * c.dim},
-                 {w.rms_final, size_t(c.dim)},
-                 {w.token_embedding, size_t(c.dim)}};
+  DecodeBytes b;
+  auto dense = [](const LinearOperator* o) -> std::pair<const float*, size_t> {
+    const auto* d = dynamic_cast<const DenseLinear*>(o);
+    return d ? std::pair{d->weight(), size_t(d->parameter_count())} : std::pair{nullptr, 0};
+  };
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerOperators& op = model.layer(l);
-    spans.push_back({w.layers[l].rms_attention, size_t(c.dim)});
-    spans.push_back({w.layers[l].rms_ffn, size_t(c.dim)});
-    for (const auto* o : {op.wq.get(), op.wk.get(), op.wv.get(), op.wo.get(), op.w1.get(),
-                          op.w2.get(), op.w3.get()}) {
-      const auto* dense = dynamic_cast<const DenseLinear*>(o);
-      if (!dense) return {};
-      spans.push_back({dense->weight(), size_t(dense->parameter_count())});
-    }
+    Spans before = {{w.layers[l].rms_attention, size_t(c.dim)}}, after;
+    for (const auto* o : {op.wq.get(), op.wk.get(), op.wv.get()}) before.push_back(dense(o));
+    for (const auto* o : {op.wo.get(), op.w1.get(), op.w3.get(), op.w2.get()})
+      after.push_back(dense(o));
+    after.insert(after.begin() + 1, {w.layers[l].rms_ffn, size_t(c.dim)});
+    for (const Spans* spans : {&before, &after})
+      for (const auto& span : *spans)
+        if (!span.first) return {};
+    b.before_attention.push_back(std::move(before));
+    b.after_attention.push_back(std::move(after));
   }
-  return spans;
+  b.last = {{w.token_embedding, size_t(c.dim)},
+            {w.rms_final, size_t(c.dim)},
+            {w.classifier, size_t(c.vocab_size) * c.dim}};
+  return b;
+}
+
+// Every decode step of a run, from position `first`, read as the steps read it: the weights and
+// the key and value rows 0 … pos of each layer from `state`'s cache.
+double seconds_of_decode_reads(const DecodeBytes& b, const RunState& state, const Config& c,
+                               int first, int steps) {
+  Spans all;
+  for (int pos = first; pos < first + steps; ++pos) {
+    const size_t kv = size_t(pos + 1) * c.kv_dim();
+    for (int l = 0; l < c.n_layers; ++l) {
+      all.insert(all.end(), b.before_attention[l].begin(), b.before_attention[l].end());
+      all.push_back({state.key_cache(l), kv});
+      all.push_back({state.value_cache(l), kv});
+      all.insert(all.end(), b.after_attention[l].begin(), b.after_attention[l].end());
+    }
+    all.insert(all.end(), b.last.begin(), b.last.end());
+  }
+  return seconds_of_stream(all, 1);
 }
 
 // One prefill of `prompt` then `decode` single-token steps; the tokens fed do not change the cost.
-// With `bound` spans, then as many streaming reads of them as there were decode steps.
+// With `bound` bytes, then one streaming read of what those steps read; with `memory`, one read
+// of it.
 void time_one_run(const Transformer& model, const std::vector<int>& prompt, int decode,
-                  const Spans& bound, const Spans& memory, RunTimes& out) {
+                  const DecodeBytes& bound, const Spans& memory, RunTimes& out) {
   RunState state(model.config());
   ForwardTimers prefill_timers, decode_timers;
   state.timers = &prefill_timers;
@@ -70,7 +103,9 @@ void time_one_run(const Transformer& model, const std::vector<int>& prompt, int 
   out.decode_seconds.push_back(decode_timers.total_seconds);
   out.prefill_share.push_back(prefill_timers.mlp_seconds / prefill_timers.total_seconds);
   out.decode_share.push_back(decode ? decode_timers.mlp_seconds / decode_timers.total_seconds : 0);
-  if (!bound.empty() && decode) out.stream_seconds.push_back(seconds_of_stream(bound, decode));
+  if (!bound.empty() && decode)
+    out.stream_seconds.push_back(
+        seconds_of_decode_reads(bound, state, model.config(), int(prompt.size()), decode));
   if (!memory.empty() && decode) out.memory_seconds.push_back(seconds_of_stream(memory, 1));
 }
 
@@ -85,9 +120,9 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   std::vector<int> prompt(prompt_len);
   for (int i = 0; i < prompt_len; ++i) prompt[i] = (i * 7919 + 1) % c.vocab_size;  // any valid ids
 
-  std::vector<Spans> bounds(models.size());
+  std::vector<DecodeBytes> bounds(models.size());
   if (settings.bound)
-    for (size_t m = 0; m < models.size(); ++m) bounds[m] = dense_decode_spans(*models[m]);
+    for (size_t m = 0; m < models.size(); ++m) bounds[m] = dense_decode_bytes(*models[m]);
   const AlignedFloats memory_buffer(settings.memory_read_bytes / sizeof(float), 1.0f);
   Spans memory;
   if (memory_buffer.size()) memory = {{memory_buffer.data(), memory_buffer.size()}};
@@ -104,20 +139,21 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   for (size_t m = 0; m < models.size(); ++m) {
     const RunTimes& t = times[m];
     Throughput th;
+    const double weight_bytes = double(decode_weight_bytes(*models[m]));
+    th.decode_bytes_per_token =
+        decode ? weight_bytes + double(decode_cache_bytes(c, prompt_len, decode)) / decode : 0;
     if (!t.stream_seconds.empty()) {
       std::vector<double> fractions;
       for (size_t r = 0; r < t.stream_seconds.size(); ++r)
         fractions.push_back(t.stream_seconds[r] / t.decode_seconds[r]);
       th.bound_fraction = median(fractions);
-      th.stream_bytes_per_second =
-          double(decode_weight_bytes(*models[m])) * decode / median(t.stream_seconds);
+      th.stream_bytes_per_second = th.decode_bytes_per_token * decode / median(t.stream_seconds);
     }
     if (!t.memory_seconds.empty()) {
-      const double weight_bytes = double(decode_weight_bytes(*models[m])) * decode;
       const double memory_bytes = double(memory_buffer.size() * sizeof(float));
       std::vector<double> fractions;
       for (size_t r = 0; r < t.memory_seconds.size(); ++r)
-        fractions.push_back(weight_bytes / t.decode_seconds[r] /
+        fractions.push_back(th.decode_bytes_per_token * decode / t.decode_seconds[r] /
                             (memory_bytes / t.memory_seconds[r]));
       th.memory_fraction = median(fractions);
       th.memory_bytes_per_second = memory_bytes / median(t.memory_seconds);
@@ -138,6 +174,12 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t mid = v.size() / 2;
   return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+int64_t decode_cache_bytes(const Config& c, int first, int steps) {
+  // Step at position p reads key and value rows 0 … p of every layer.
+  const int64_t rows = int64_t(steps) * first + int64_t(steps) * (steps + 1) / 2;
+  return 2 * int64_t(c.n_layers) * rows * c.kv_dim() * int64_t(sizeof(float));
 }
 
 int64_t decode_weight_bytes(const Transformer& model) {

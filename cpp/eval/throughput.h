@@ -17,10 +17,14 @@ struct Throughput {
   double decode_mlp_share = 0;
   int prompt_tokens = 0;  // as measured, after clipping to the context
   int decode_tokens = 0;
-  // With ThroughputSettings::bound, for a dense model: a streaming read of the very bytes a decode
-  // step reads (one pass a token) timed right after each run, and the median over runs of its
-  // time ÷ the decode time: the fraction of this machine's memory bandwidth decode reached, each
-  // run paired with its own bound so that the machine's drift (±30 % on shared hosts) cancels.
+  // Bytes a decode step reads, on average over the run: the weights (decode_weight_bytes) and the
+  // KV cache rows attention reads (decode_cache_bytes).
+  double decode_bytes_per_token = 0;
+  // With ThroughputSettings::bound, for a dense model: a streaming read of the very bytes the
+  // run's decode steps read, in their order, where they lie, timed right after each run, and the
+  // median over runs of its time ÷ the decode time: the fraction of this machine's memory
+  // bandwidth decode reached, each run paired with its own bound so that the machine's drift
+  // (±30 % on shared hosts) cancels.
   double stream_bytes_per_second = 0;
   double bound_fraction = 0;
   // With ThroughputSettings::memory_read_bytes: a read of a buffer that large, beyond the caches,
@@ -46,6 +50,8 @@ double median(std::vector<double> values);
 // Bytes of weights one decode step reads: every layer's operators as stored, the norms, the
 // classifier, and one embedding row.
 int64_t decode_weight_bytes(const Transformer& model);
+// Bytes of KV cache that `steps` decode steps from position `first` read together.
+int64_t decode_cache_bytes(const Config& config, int first, int steps);
 
 // The physical limit of a memory-bound kernel on this machine: bytes per second of one thread
 // summing a 64-byte-aligned buffer of `bytes` (as many as the kernel reads, so both see the same

@@ -33,11 +33,10 @@ inline f32x8 sum8_each(const f32x8 v[8]) {
     h[k] = __builtin_shufflevector(v[2 * k], v[2 * k + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
            __builtin_shufflevector(v[2 * k], v[2 * k + 1], 4, 5, 6, 7, 12, 13, 14, 15);
   // Lanes 2j, 2j+1 of p[0] (vectors 0-3) and p[1] (4-7): (l0 + l1) and (l2 + l3) of each.
-  const f32x8 p[2] = {
-      __builtin_shufflevector(h[0], h[1], 0, 2, 4, 6, 8, 10, 12, 14) +
-          __builtin_shufflevector(h[0], h[1], 1, 3, 5, 7, 9, 11, 13, 15),
-      __builtin_shufflevector(h[2], h[3], 0, 2, 4, 6, 8, 10, 12, 14) +
-          __builtin_shufflevector(h[2], h[3], 1, 3, 5, 7, 9, 11, 13, 15)};
+  const f32x8 p[2] = {__builtin_shufflevector(h[0], h[1], 0, 2, 4, 6, 8, 10, 12, 14) +
+                          __builtin_shufflevector(h[0], h[1], 1, 3, 5, 7, 9, 11, 13, 15),
+                      __builtin_shufflevector(h[2], h[3], 0, 2, 4, 6, 8, 10, 12, 14) +
+                          __builtin_shufflevector(h[2], h[3], 1, 3, 5, 7, 9, 11, 13, 15)};
   return __builtin_shufflevector(p[0], p[1], 0, 2, 4, 6, 8, 10, 12, 14) +
          __builtin_shufflevector(p[0], p[1], 1, 3, 5, 7, 9, 11, 13, 15);
 }

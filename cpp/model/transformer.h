@@ -57,6 +57,13 @@ class RunState {
   ForwardTimers* timers = nullptr;
   MlpInputHook mlp_input_hook;
   int stop_after_layer = -1;  // ≥ 0: run layers 0..this one only, no logits (calibration)
+  // (seq_len, kv_dim) of one layer: what decode reads besides the weights (the speed bound).
+  const float* key_cache(int layer) const {
+    return key_cache_.data() + size_t(layer) * config_.seq_len * config_.kv_dim();
+  }
+  const float* value_cache(int layer) const {
+    return value_cache_.data() + size_t(layer) * config_.seq_len * config_.kv_dim();
+  }
 
  private:
   friend const float* forward(const Transformer&, RunState&, const int*, int, bool);

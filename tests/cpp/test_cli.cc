@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "eval/throughput.h"
 #include "test_util.h"
 
 namespace circulant {
@@ -235,26 +236,39 @@ TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {
   EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '{'), 4) << "object + 3 rows";
 }
 
+// Steps at positions 3 and 4 read 4 and 5 key rows and as many value rows, of kv_dim floats, in
+// each of two layers.
+TEST(Throughput, DecodeCacheBytesCountEveryRowAttentionReads) {
+  const Config c{32, 64, 2, 4, 2, 40, 16, true};  // kv_dim 16
+  EXPECT_EQ(decode_cache_bytes(c, 3, 2), 2 * 2 * (4 + 5) * 16 * 4);
+  EXPECT_EQ(decode_cache_bytes(c, 3, 0), 0);
+}
+
 // The speed report names what bounds decode: the paired read of the same bytes and a read from
 // memory beyond the caches, each with decode's share of it (a missing or zero figure would leave
 // the README's speed section unreproducible).
 TEST_F(CliWithFiles, BenchReportsDecodeAgainstBothStreamingReads) {
   const Outcome o = run_cli("bench --model " + model_ + " --runs 1");
   ASSERT_EQ(o.status, 0) << o.output;
-  double weights_mb = 0, streamed = 0, share = 0, bound = 0, memory_mb = 0, memory = 0, of = 0;
-  const size_t w = o.output.find("weights ");
+  double read_mb = 0, weights_mb = 0, cache_mb = 0, streamed = 0, share = 0, bound = 0;
+  double memory_mb = 0, memory = 0, of = 0;
+  const size_t w = o.output.find("reads ");
   ASSERT_NE(w, std::string::npos) << o.output;
   ASSERT_EQ(std::sscanf(o.output.c_str() + w,
-                        "weights %lf MB a token, streamed at %lf GB/s: %lf of this machine's "
-                        "streaming read (%lf GB/s",
-                        &weights_mb, &streamed, &share, &bound),
-            4)
+                        "reads %lf MB a token (weights %lf MB, KV cache %lf MB on average), "
+                        "streamed at %lf GB/s: %lf of this machine's streaming read",
+                        &read_mb, &weights_mb, &cache_mb, &streamed, &share),
+            5)
       << o.output;
+  const size_t b = o.output.find("the same bytes (", w);
+  ASSERT_NE(b, std::string::npos) << o.output;
+  ASSERT_EQ(std::sscanf(o.output.c_str() + b, "the same bytes (%lf GB/s", &bound), 1);
+  EXPECT_NEAR(read_mb, weights_mb + cache_mb, 0.11) << "a token reads the weights and the cache";
   const size_t m = o.output.find("memory ");
   ASSERT_NE(m, std::string::npos) << o.output;
   ASSERT_EQ(std::sscanf(o.output.c_str() + m,
                         "memory %lf MB read from memory, beyond the caches, at %lf GB/s: decode "
-                        "streamed its weights at %lf of that",
+                        "streamed at %lf of that",
                         &memory_mb, &memory, &of),
             3)
       << o.output;

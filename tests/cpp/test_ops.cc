@@ -55,5 +55,48 @@ TEST(Ops, SoftmaxSwigluAndRmsnormMatchPlainLoops) {
   }
 }
 
+// The joint horizontal sum must be sum8's, bit for bit, lane by lane: decode's matrix-vector
+// product and attention use it and promise the same numbers as one row at a time.
+TEST(Ops, EightHorizontalSumsAtOnceAreSum8BitForBit) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0, 1);
+  int differing = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    f32x8 v[8];
+    for (auto& vector : v)
+      for (int k = 0; k < 8; ++k) vector[k] = normal(rng) * (k % 3 ? 1e-4f : 1e3f);
+    const f32x8 sums = sum8_each(v);
+    for (int j = 0; j < 8; ++j) differing += sums[j] != sum8(v[j]);
+  }
+  EXPECT_EQ(differing, 0);
+}
+
+// Attention's batched kernels against one key and one row at a time (dot(), a plain loop), for
+// head sizes with and without a tail and key counts around the batch sizes.
+TEST(Ops, AttentionScoresAndWeightedSumMatchOneKeyAtATime) {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> normal(0, 1);
+  for (int size : {8, 12, 64, 70}) {
+    for (int n : {1, 3, 4, 7, 8, 9, 13, 130}) {
+      const size_t stride = size_t(size) * 3;  // three heads; read the middle one
+      std::vector<float> q(size), keys(n * stride), values(n * stride), scores(n), out(size);
+      for (float& x : q) x = normal(rng);
+      for (float& x : keys) x = normal(rng);
+      for (float& x : values) x = normal(rng);
+      attention_scores(q.data(), keys.data() + size, stride, n, size, 8.0f, scores.data());
+      for (int s = 0; s < n; ++s)
+        EXPECT_NEAR(scores[s], dot(q.data(), keys.data() + size + s * stride, size) / 8.0f,
+                    1e-5f * size)
+            << size << " " << n << " " << s;
+      weighted_rows_sum(scores.data(), n, values.data() + size, stride, size, out.data());
+      for (int i = 0; i < size; ++i) {
+        double expected = 0;
+        for (int s = 0; s < n; ++s) expected += double(scores[s]) * values[size + s * stride + i];
+        EXPECT_NEAR(out[i], expected, 1e-4 * n) << size << " " << n << " " << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace circulant
