@@ -50,11 +50,14 @@ inline float row_dot(const float* row, const float* x, int in) {
 
 }  // namespace
 
-// Each row streamed once, in order. Eight rows' horizontal sums are taken together (sum8_each):
-// alone, each row ended in a chain of dependent scalar adds. Reading two rows at once instead
-// (two streams) ran at a third of the speed, measured with bench/bench_gemv.
+// Each row streamed once, in order. Natively eight rows' horizontal sums are taken together
+// (sum8_each): alone, each row ended in a chain of dependent scalar adds. In WebAssembly the
+// shuffles that joins them cost more than it saves (0.82 of the streaming bound against 0.93 for
+// one row at a time, bench_gemv_wasm), so there each row is summed alone. Reading two rows at once
+// instead (two streams) ran at a third of the speed natively, measured with bench/bench_gemv.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
   int o = 0;
+#ifndef __wasm_simd128__
   if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8
     for (; o + 8 <= out; o += 8) {
       f32x8 partial[8];
@@ -62,6 +65,7 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
       store8(y + o, sum8_each(partial));
     }
   }
+#endif
   for (; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
 }
 
