@@ -28,7 +28,7 @@ struct Throughput {
   double stream_bytes_per_second = 0;
   double bound_fraction = 0;
   // With ThroughputSettings::memory_read_bytes: a read of a buffer that large, beyond the caches,
-  // after each run, and the median over runs of decode's weight bytes per second ÷ its rate. Where
+  // after each run, and the median over runs of decode's bytes per second ÷ its rate. Where
   // the last-level cache holds much of the weights, decode and the paired read above are both
   // served partly from it; this says how decode compares with memory's own speed.
   double memory_bytes_per_second = 0;

@@ -52,7 +52,7 @@ inline float row_dot(const float* row, const float* x, int in) {
 
 // Each row streamed once, in order. Natively eight rows' horizontal sums are taken together
 // (sum8_each): alone, each row ended in a chain of dependent scalar adds. In WebAssembly the
-// shuffles that joins them cost more than it saves (0.82 of the streaming bound against 0.93 for
+// shuffles that join them cost more than they save (0.82 of the streaming bound against 0.93 for
 // one row at a time, bench_gemv_wasm), so there each row is summed alone. Reading two rows at once
 // instead (two streams) ran at a third of the speed natively, measured with bench/bench_gemv.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
