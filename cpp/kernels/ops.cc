@@ -51,7 +51,8 @@ void attention_scores(const float* q, const float* keys, size_t stride, int n, i
                       float divisor, float* scores) {
   const int wide = size / 8 * 8;
   int s = 0;
-  // Eight keys: two passes of four (more accumulators spill in WebAssembly), one joint reduction.
+  // Eight keys: two passes of four (four accumulators and a query chunk fit the 16 vector registers
+  // of x86 even as WebAssembly's pairs of halves), then one joint reduction.
   for (; s + 8 <= n; s += 8) {
     const float* k[8];
     for (int j = 0; j < 8; ++j) k[j] = keys + (s + j) * stride;
