@@ -22,9 +22,9 @@ inline float dot(const float* a, const float* b, int n) {
   return sum;
 }
 
-// scores[s] = dot(q, keys + s·stride, size) / divisor for s < n, bit for bit as dot() gives it,
-// but eight keys side by side: one dot's chain of dependent adds left the core waiting, and
-// attention took a quarter of a decode step at 128 positions.
+// scores[s] = dot(q, keys + s·stride, size) / divisor for s < n, each key's adds in dot()'s
+// order, but eight keys side by side: one dot's chain of dependent adds left the core waiting,
+// and attention took a quarter of a decode step at 128 positions.
 void attention_scores(const float* q, const float* keys, size_t stride, int n, int size,
                       float divisor, float* scores);
 
