@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -107,7 +108,12 @@ Status run_bench(const Args& args) {
   settings.runs = int(runs.value());
   settings.bound = true;
   settings.memory_read_bytes = size_t(256) << 20;  // eight times the largest caches we run on
-  const Throughput t = measure_throughput({&model}, settings).front();
+  Throughput t;
+  try {
+    t = measure_throughput({&model}, settings).front();
+  } catch (const std::bad_alloc&) {  // the 256 MB read is the benchmark's one large allocation
+    return Error{"not enough memory for the 256 MB read from memory; free some and retry"};
+  }
   std::printf("prefill  %8.1f tokens/s  (%d-token prompt in one batch; MLP %.0f %% of the time)\n",
               t.prefill_tokens_per_second, t.prompt_tokens, 100 * t.prefill_mlp_share);
   std::printf(
