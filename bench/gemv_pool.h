@@ -6,6 +6,8 @@
 // has no Google Benchmark to link).
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -47,6 +49,44 @@ class GemvPool {
   int copies_;
   AlignedFloats weights_;
   std::vector<float> x_, y_;
+};
+
+// The GEMV's share of the bound from pairs: one GEMV pass and one streaming pass timed back to
+// back, the order swapped every pair, the share the median of the pairs' ratios. On these shared
+// hosts speed drifts by ±30 % from minute to minute; the fastest run of each, taken apart, came
+// from different minutes and put the GEMV at 0.63–0.81 of a bound it reached 0.86–0.90 of when
+// timed side by side (same build, same kernel).
+class PairedTimes {
+ public:
+  template <class Gemv, class Stream>
+  void add_pair(Gemv&& gemv, Stream&& stream, float& sink) {
+    const bool gemv_first = gemv_.size() % 2 == 0;
+    if (gemv_first) gemv_.push_back(seconds_of(gemv, sink));
+    stream_.push_back(seconds_of(stream, sink));
+    if (!gemv_first) gemv_.push_back(seconds_of(gemv, sink));
+  }
+  double share() const {
+    std::vector<double> ratios;
+    for (size_t i = 0; i < gemv_.size(); ++i) ratios.push_back(stream_[i] / gemv_[i]);
+    return median(ratios);
+  }
+  double gemv_bytes_per_second(size_t bytes) const { return double(bytes) / median(gemv_); }
+  double stream_bytes_per_second(size_t bytes) const { return double(bytes) / median(stream_); }
+  size_t pairs() const { return gemv_.size(); }
+
+ private:
+  template <class F>
+  static double seconds_of(F&& pass, float& sink) {
+    const auto start = std::chrono::steady_clock::now();
+    sink += pass();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  static double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  }
+  std::vector<double> gemv_, stream_;
 };
 
 }  // namespace circulant::bench
