@@ -4,6 +4,8 @@
 #include "kernels/matmul.h"
 
 #include <Eigen/Core>
+#include <array>
+#include <utility>
 
 #include "kernels/simd8.h"
 
@@ -48,6 +50,50 @@ inline float row_dot(const float* row, const float* x, int in) {
   return sum;
 }
 
+#ifdef __AVX512F__
+typedef float f32x16 __attribute__((vector_size(64)));
+
+inline f32x16 load16(const float* p) {
+  f32x16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// A row of 16·Chunks floats against x held in registers (Chunks ≤ 16 of AVX-512's 32), so the
+// loop loads weights only. Loading x beside each weight made the speed hang on where the caller's
+// x and y happen to lie: at gate/up's shape 0.75–0.94 of the streaming bound across placements of
+// y against x, and 0.91–0.92 for every placement with x in registers (bench/gemv_pool.h's pairs).
+template <int Chunks>
+inline f32x8 row_partial_x_held(const float* row, const f32x16 (&x)[Chunks]) {
+  f32x16 a[4] = {};
+  for (int k = 0; k < Chunks; ++k) a[k % 4] += load16(row + 16 * k) * x[k];
+  const f32x16 s = (a[0] + a[1]) + (a[2] + a[3]);
+  return __builtin_shufflevector(s, s, 0, 1, 2, 3, 4, 5, 6, 7) +
+         __builtin_shufflevector(s, s, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+template <int Chunks>
+void matvec_x_held(const float* x, const float* weight, int out, float* y) {
+  constexpr int in = 16 * Chunks;
+  f32x16 xr[Chunks];
+  for (int k = 0; k < Chunks; ++k) xr[k] = load16(x + 16 * k);
+  int o = 0;
+  for (; o + 8 <= out; o += 8) {
+    f32x8 partial[8];
+    for (int r = 0; r < 8; ++r) partial[r] = row_partial_x_held(weight + size_t(o + r) * in, xr);
+    store8(y + o, sum8_each(partial));
+  }
+  for (; o < out; ++o) y[o] = sum8(row_partial_x_held(weight + size_t(o) * in, xr));
+}
+
+using HeldKernel = void (*)(const float*, const float*, int, float*);
+template <size_t... C>
+constexpr std::array<HeldKernel, sizeof...(C)> held_kernels(std::index_sequence<C...>) {
+  return {&matvec_x_held<int(C) + 1>...};
+}
+constexpr auto kHeldKernels = held_kernels(std::make_index_sequence<16>());
+#endif
+
 }  // namespace
 
 // Each row streamed once, in order. Natively eight rows' horizontal sums are taken together
@@ -55,7 +101,12 @@ inline float row_dot(const float* row, const float* x, int in) {
 // shuffles that join them cost more than they save (0.82 of the streaming bound against 0.93 for
 // one row at a time, bench_gemv_wasm), so there each row is summed alone. Reading two rows at once
 // instead (two streams) ran at a third of the speed natively, measured with bench/bench_gemv.
+// With AVX-512, rows of up to 256 floats (the shipped model's width) keep x in registers.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
+#ifdef __AVX512F__
+  if (in > 0 && in % 16 == 0 && in / 16 <= int(kHeldKernels.size()))
+    return kHeldKernels[in / 16 - 1](x, weight, out, y);
+#endif
   int o = 0;
 #ifndef __wasm_simd128__
   if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8

@@ -30,6 +30,26 @@ TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
   }
 }
 
+// One row (decode) at every width around the kernels' cases: multiples of 16 up to 256 (AVX-512
+// keeps x in registers there), multiples of 8, scalar tails, and more rows than a group of eight.
+TEST(Matmul, DecodeRowMatchesReferenceAtEveryWidth) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int in = 1; in <= 288; in += (in < 24 ? 1 : 8)) {
+    for (const int out : {3, 13, 24}) {
+      std::vector<float> x(static_cast<size_t>(in)), w(size_t(out) * in);
+      for (float& v : x) v = u(rng);
+      for (float& v : w) v = u(rng);
+      std::vector<float> fast(static_cast<size_t>(out)), reference(fast.size());
+      matmul_rows(x.data(), 1, w.data(), out, in, fast.data());
+      matmul_rows_reference(x.data(), 1, w.data(), out, in, reference.data());
+      for (int o = 0; o < out; ++o)
+        ASSERT_NEAR(fast[o], reference[o], 1e-5f * std::sqrt(float(in)))
+            << "row " << o << " of " << out << "x" << in;
+    }
+  }
+}
+
 // The backward product of distillation, y = x·W, in the same shapes (simd128 in the page).
 TEST(Matmul, TransposedProductMatchesReference) {
   std::mt19937 rng(4);
