@@ -18,7 +18,8 @@ emcc -O3 -msimd128 -ffast-math -o "$work/run.cjs" "$runc" -lm -sNODERAWFS=1 \
   -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sENVIRONMENT=node
 [ -f build/wasm-tests/build.ninja ] ||
   emcmake cmake -S . -B build/wasm-tests -G Ninja -DCIRCULANT_WASM_TESTS=ON >/dev/null
-cmake --build build/wasm-tests --target circulant_cli_wasm >/dev/null
+cmake --build build/wasm-tests --target circulant_cli_wasm >"$work/build.log" 2>&1 ||
+  { tail -30 "$work/build.log"; echo "building our WebAssembly CLI failed (above)" >&2; exit 1; }
 peer=../shared/peer-models
 models=("models/default.bin models/tokenizer.bin" "$peer/stories260K.bin $peer/tok512.bin")
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

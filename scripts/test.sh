@@ -69,6 +69,17 @@ else
   tail -30 build/wasm-tests.log
 fi
 count gtest build/wasm-gtest.json
+# The other WebAssembly targets (bench_gemv_wasm, and the CLI that bench/vs-llama2c.sh races against
+# run.c) are built here too, so code that compiles natively but not for the page's toolchain (it has
+# no exceptions) fails a test instead of the next benchmark run.
+if NODE_PATH=/usr/share/nodejs cmake --build build/wasm-tests -j2 >build/wasm-targets.log 2>&1; then
+  echo "  every WebAssembly target builds"
+  counts_file 1 0 build/wasm-targets.json
+else
+  tail -30 build/wasm-targets.log
+  counts_file 0 1 build/wasm-targets.json
+fi
+count counts build/wasm-targets.json
 
 echo
 echo "== JavaScript (Vitest, in Node against the real wasm engine)"

@@ -123,9 +123,9 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   std::vector<DecodeBytes> bounds(models.size());
   if (settings.bound)
     for (size_t m = 0; m < models.size(); ++m) bounds[m] = dense_decode_bytes(*models[m]);
-  const AlignedFloats memory_buffer(settings.memory_read_bytes / sizeof(float), 1.0f);
   Spans memory;
-  if (memory_buffer.size()) memory = {{memory_buffer.data(), memory_buffer.size()}};
+  if (settings.memory_read && settings.memory_read_floats)
+    memory = {{settings.memory_read, settings.memory_read_floats}};
   std::vector<RunTimes> times(models.size());
   for (size_t m = 0; m < models.size(); ++m) {
     RunTimes warm_up;
@@ -150,7 +150,7 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
       th.stream_bytes_per_second = th.decode_bytes_per_token * decode / median(t.stream_seconds);
     }
     if (!t.memory_seconds.empty()) {
-      const double memory_bytes = double(memory_buffer.size() * sizeof(float));
+      const double memory_bytes = double(settings.memory_read_floats * sizeof(float));
       std::vector<double> fractions;
       for (size_t r = 0; r < t.memory_seconds.size(); ++r)
         fractions.push_back(th.decode_bytes_per_token * decode / t.decode_seconds[r] /

@@ -27,20 +27,24 @@ struct Throughput {
   // (±30 % on shared hosts) cancels.
   double stream_bytes_per_second = 0;
   double bound_fraction = 0;
-  // With ThroughputSettings::memory_read_bytes: a read of a buffer that large, beyond the caches,
-  // after each run, and the median over runs of decode's bytes per second ÷ its rate. Where
-  // the last-level cache holds much of the weights, decode and the paired read above are both
-  // served partly from it; this says how decode compares with memory's own speed.
+  // With ThroughputSettings::memory_read: a read of that buffer, beyond the caches, after each run,
+  // and the median over runs of decode's bytes per second ÷ its rate. Where the last-level cache
+  // holds much of the weights, decode and the paired read above are both served partly from it;
+  // this says how decode compares with memory's own speed.
   double memory_bytes_per_second = 0;
   double memory_fraction = 0;
 };
 
 struct ThroughputSettings {
-  int prompt_tokens = 64;        // prefill batch
-  int decode_tokens = 128;       // new tokens after the prompt
-  int runs = 5;                  // median over these, after one warm-up run
-  bool bound = false;            // also measure stream_bytes_per_second and bound_fraction
-  size_t memory_read_bytes = 0;  // > 0: also memory_bytes_per_second and memory_fraction
+  int prompt_tokens = 64;   // prefill batch
+  int decode_tokens = 128;  // new tokens after the prompt
+  int runs = 5;             // median over these, after one warm-up run
+  bool bound = false;       // also measure stream_bytes_per_second and bound_fraction
+  // A buffer larger than the caches, which the caller allocates and fills (so that a machine
+  // without the memory gets the caller's message: the WebAssembly builds have no exceptions to
+  // report a failed allocation); set: also memory_bytes_per_second and memory_fraction.
+  const float* memory_read = nullptr;
+  size_t memory_read_floats = 0;
 };
 
 // The median (the mean of the middle two for an even count): the one definition, which the page
