@@ -149,12 +149,24 @@ void add_in_place(float* x, const float* delta, int n) {
 }
 
 float stream_sum(const float* x, size_t n) {
+#ifdef __wasm_simd128__
+  // Four 4-wide accumulators: under V8 the 8-wide form below reads at 0.73–0.79 of this speed
+  // (measured in Node, pairs of passes over 19 MB), so it would understate the bound.
+  f32x4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 += load4(x + i), a1 += load4(x + i + 4), a2 += load4(x + i + 8), a3 += load4(x + i + 12);
+  }
+  const f32x4 s = (a0 + a1) + (a2 + a3);
+  float sum = (s[0] + s[2]) + (s[1] + s[3]);
+#else
   f32x8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     a0 += load8(x + i), a1 += load8(x + i + 8), a2 += load8(x + i + 16), a3 += load8(x + i + 24);
   }
   float sum = sum8((a0 + a1) + (a2 + a3));
+#endif
   for (; i < n; ++i) sum += x[i];
   return sum;
 }

@@ -63,8 +63,9 @@ double log_sum_exp(const T* z, int n) {
   return max + std::log(sum);
 }
 
-// Σ x[i] read once, in order, into four 8-wide accumulators: the fastest way to stream n floats,
-// so the bound a memory-bound kernel is measured against.
+// Σ x[i] read once, in order, into four vector accumulators (8-wide natively, 4-wide in
+// WebAssembly): the fastest way we found to stream n floats on each, so the bound a memory-bound
+// kernel is measured against.
 float stream_sum(const float* x, size_t n);
 
 }  // namespace circulant
