@@ -30,9 +30,10 @@ void matmul_rows_reference(const float* x, int rows, const float* weight, int ou
 namespace {
 
 #ifdef __wasm_simd128__
-// Four 4-wide accumulators: under Node 20 (V8 11.3) 1.2–1.3× the speed of four 8-wide ones (eight
-// registers), measured with bench_gemv_wasm's pairs; Chromium 156 runs the two alike.
-inline float row_dot(const float* row, const float* x, int in) {
+// One row through four 4-wide accumulators, added into one vector: under Node 20 (V8 11.3)
+// 1.2–1.3× the speed of four 8-wide ones (eight registers), measured with bench_gemv_wasm's pairs;
+// Chromium 156 runs the two alike. The floats past the last whole 4 come after its sum.
+inline f32x4 row_partial4(const float* row, const float* x, int in) {
   f32x4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
   int i = 0;
   for (; i + 16 <= in; i += 16) {
@@ -42,10 +43,23 @@ inline float row_dot(const float* row, const float* x, int in) {
     a3 += load4(row + i + 12) * load4(x + i + 12);
   }
   for (; i + 4 <= in; i += 4) a0 += load4(row + i) * load4(x + i);
-  const f32x4 s = (a0 + a1) + (a2 + a3);
+  return (a0 + a1) + (a2 + a3);
+}
+
+inline float row_dot(const float* row, const float* x, int in) {
+  const f32x4 s = row_partial4(row, x, in);
   float sum = (s[0] + s[2]) + (s[1] + s[3]);
-  for (; i < in; ++i) sum += row[i] * x[i];
+  for (int i = in / 4 * 4; i < in; ++i) sum += row[i] * x[i];
   return sum;
+}
+
+// Lane k: row_dot's sum of v[k], the same adds in the same order, for four rows at once.
+inline f32x4 sum4_each(const f32x4 v[4]) {
+  const f32x4 h0 = __builtin_shufflevector(v[0], v[1], 0, 4, 1, 5) +
+                   __builtin_shufflevector(v[0], v[1], 2, 6, 3, 7);  // v0: l0+l2, v1: l0+l2, …
+  const f32x4 h1 = __builtin_shufflevector(v[2], v[3], 0, 4, 1, 5) +
+                   __builtin_shufflevector(v[2], v[3], 2, 6, 3, 7);
+  return __builtin_shufflevector(h0, h1, 0, 1, 4, 5) + __builtin_shufflevector(h0, h1, 2, 3, 6, 7);
 }
 #else
 // One row: four independent accumulators over its 32-float chunks, added into one vector; its
@@ -116,11 +130,10 @@ constexpr auto kHeldKernels = held_kernels(std::make_index_sequence<16>());
 
 }  // namespace
 
-// Each row streamed once, in order. Natively eight rows' horizontal sums are taken together
-// (sum8_each): alone, each row ended in a chain of dependent scalar adds. In WebAssembly the
-// shuffles that join them cost more than they saved (measured with bench_gemv_wasm), so there each
-// row is summed alone. Reading two rows at once instead (two streams) ran at a third of the speed,
-// natively and in WebAssembly. With AVX-512, rows of up to 256 floats (the shipped model's width)
+// Each row streamed once, in order. Eight rows' horizontal sums are taken together natively
+// (sum8_each), four in WebAssembly (sum4_each): alone, each row ended in a chain of dependent
+// scalar adds. Reading two rows at once instead (two streams) ran at a third of the speed, natively
+// and in WebAssembly. With AVX-512, rows of up to 256 floats (the shipped model's width)
 // keep x in registers.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
 #ifdef __AVX512F__
@@ -128,7 +141,16 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
     return kHeldKernels[in / 16 - 1](x, weight, out, y);
 #endif
   int o = 0;
-#ifndef __wasm_simd128__
+#ifdef __wasm_simd128__
+  if (in % 4 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum
+    for (; o + 4 <= out; o += 4) {
+      f32x4 partial[4];
+      for (int k = 0; k < 4; ++k) partial[k] = row_partial4(weight + size_t(o + k) * in, x, in);
+      const f32x4 sums = sum4_each(partial);
+      std::memcpy(y + o, &sums, sizeof sums);
+    }
+  }
+#else
   if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8
     for (; o + 8 <= out; o += 8) {
       f32x8 partial[8];
