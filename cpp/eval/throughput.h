@@ -59,7 +59,7 @@ int64_t decode_cache_bytes(const Config& config, int first, int steps);
 
 // The physical limit of a memory-bound kernel on this machine: bytes per second of one thread
 // summing a 64-byte-aligned buffer of `bytes` (as many as the kernel reads, so both see the same
-// caches), the median of `runs` after a warm-up.
+// caches), the median of `runs` after a warm-up, each run at least 5 ms of reads.
 double streaming_read_bytes_per_second(size_t bytes = size_t(64) << 20, int runs = 7);
 
 // Runs are interleaved across models (A, B, A, B, …) so drift in machine speed hits all alike.
