@@ -6,11 +6,11 @@
 // has no Google Benchmark to link).
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <vector>
 
+#include "eval/throughput.h"
 #include "kernels/aligned_floats.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
@@ -54,8 +54,8 @@ class GemvPool {
 // The GEMV's share of the bound from pairs: one GEMV pass and one streaming pass timed back to
 // back, the order swapped every pair, the share the median of the pairs' ratios. On these shared
 // hosts speed drifts by ±30 % from minute to minute; the fastest run of each, taken apart, came
-// from different minutes and put the GEMV at 0.63–0.81 of a bound it reached 0.86–0.90 of when
-// timed side by side (same build, same kernel).
+// from different minutes: the same kernel measured 0.63–0.89 of its bound that way and 0.77–0.93
+// in pairs.
 class PairedTimes {
  public:
   template <class Gemv, class Stream>
@@ -72,7 +72,6 @@ class PairedTimes {
   }
   double gemv_bytes_per_second(size_t bytes) const { return double(bytes) / median(gemv_); }
   double stream_bytes_per_second(size_t bytes) const { return double(bytes) / median(stream_); }
-  size_t pairs() const { return gemv_.size(); }
 
  private:
   template <class F>
@@ -80,11 +79,6 @@ class PairedTimes {
     const auto start = std::chrono::steady_clock::now();
     sink += pass();
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-  static double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
   }
   std::vector<double> gemv_, stream_;
 };
