@@ -7,6 +7,7 @@
 #include <array>
 #include <utility>
 
+#include "kernels/aligned_floats.h"
 #include "kernels/simd8.h"
 
 #ifdef __wasm_simd128__
@@ -128,18 +129,40 @@ constexpr std::array<HeldKernel, sizeof...(C)> held_kernels(std::index_sequence<
 constexpr auto kHeldKernels = held_kernels(std::make_index_sequence<16>());
 #endif
 
+// Room for a copy of x followed by the outputs (see matvec), one per thread.
+float* near_copy_room(size_t floats) {
+  thread_local AlignedFloats room(0);
+  if (room.size() < floats) room = AlignedFloats(floats);
+  return room.data();
+}
+
 }  // namespace
 
 // Each row streamed once, in order. Eight rows' horizontal sums are taken together natively
 // (sum8_each), four in WebAssembly (sum4_each): alone, each row ended in a chain of dependent
 // scalar adds. Reading two rows at once instead (two streams) ran at a third of the speed, natively
 // and in WebAssembly. With AVX-512, rows of up to 256 floats (the shipped model's width)
-// keep x in registers.
+// keep x in registers. Elsewhere x is read beside every weight, and then the speed hung on where
+// the caller's y lay: with y starting up to 256 bytes after x's end, 0.82–0.95 of the streaming
+// bound; 512 bytes or more away, or before x, 0.63–0.73 in WebAssembly and 0.71–0.83 with AVX2
+// (bench/gemv_pool.h's pairs; writing no outputs at all was as slow, so the stores are not the
+// cost). So larger products read a copy of x with their outputs right after it, and copy those
+// out at the end: 0.76–0.86 in WebAssembly and 0.87–0.95 with AVX2 wherever x and y lie, and the
+// down projection with AVX-512 went from 0.85–0.88 to 0.91–0.93. The copies add (in + out) floats
+// to in · out read; below 64 a side, the product is too small for it to matter. (Four rows
+// interleaved in chunks of four, one x load for four weights, reached 0.84–0.87 in WebAssembly,
+// but every other user of the weights reads them row by row: it would take a second copy.)
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
 #ifdef __AVX512F__
   if (in > 0 && in % 16 == 0 && in / 16 <= int(kHeldKernels.size()))
     return kHeldKernels[in / 16 - 1](x, weight, out, y);
 #endif
+  float* const y_out = y;
+  if (in >= 64 && out >= 64) {
+    float* const room = near_copy_room(size_t(in) + size_t(out));
+    std::memcpy(room, x, sizeof(float) * size_t(in));
+    x = room, y = room + in;
+  }
   int o = 0;
 #ifdef __wasm_simd128__
   if (in % 4 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum
@@ -160,6 +183,7 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   }
 #endif
   for (; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
+  if (y != y_out) std::memcpy(y_out, y, sizeof(float) * size_t(out));
 }
 
 void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out,

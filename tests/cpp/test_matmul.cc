@@ -31,12 +31,13 @@ TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
 }
 
 // One row (decode) at every width around the kernels' cases: multiples of 16 up to 256 (AVX-512
-// keeps x in registers there), multiples of 8, scalar tails, and more rows than a group of eight.
+// keeps x in registers there), multiples of 8, scalar tails, and more rows than a group of eight;
+// 64 rows and more go through matvec's copy of x and of the outputs, growing it as widths grow.
 TEST(Matmul, DecodeRowMatchesReferenceAtEveryWidth) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-1, 1);
   for (int in = 1; in <= 288; in += (in < 24 ? 1 : 8)) {
-    for (const int out : {3, 13, 24}) {
+    for (const int out : {3, 13, 24, 64, 77}) {
       std::vector<float> x(static_cast<size_t>(in)), w(size_t(out) * in);
       for (float& v : x) v = u(rng);
       for (float& v : w) v = u(rng);
