@@ -52,12 +52,31 @@ inline f32x4 load4(const float* p) {
 }
 
 inline f32x8 min8(f32x8 a, f32x8 b) { return a < b ? a : b; }
-inline f32x8 max8(f32x8 a, f32x8 b) { return a > b ? a : b; }
+inline f32x8 max8(f32x8 a, f32x8 b) {
+#ifdef __wasm_simd128__
+  // f32x4.pmax(b, a) is `b < a ? a : b`, the same as below for every input, in one instruction
+  // where clang's compare and select take four in V8.
+  const f32x4 lo = __builtin_wasm_pmax_f32x4(__builtin_shufflevector(b, b, 0, 1, 2, 3),
+                                             __builtin_shufflevector(a, a, 0, 1, 2, 3));
+  const f32x4 hi = __builtin_wasm_pmax_f32x4(__builtin_shufflevector(b, b, 4, 5, 6, 7),
+                                             __builtin_shufflevector(a, a, 4, 5, 6, 7));
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+#else
+  return a > b ? a : b;
+#endif
+}
 
-// Largest whole number ≤ x, for |x| < 2^31 (conversion truncates toward zero, then steps down).
+// Largest whole number ≤ x, for |x| < 2^31. WebAssembly has it as one instruction (f32x4.floor);
+// elsewhere conversion truncates toward zero, then steps down.
 inline f32x8 floor8(f32x8 x) {
+#ifdef __wasm_simd128__
+  const f32x4 lo = __builtin_wasm_floor_f32x4(__builtin_shufflevector(x, x, 0, 1, 2, 3));
+  const f32x4 hi = __builtin_wasm_floor_f32x4(__builtin_shufflevector(x, x, 4, 5, 6, 7));
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+#else
   const f32x8 t = __builtin_convertvector(__builtin_convertvector(x, i32x8), f32x8);
   return t > x ? t - splat8(1.0f) : t;
+#endif
 }
 
 // e^x for each lane: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its degree-6 Taylor polynomial
@@ -76,7 +95,13 @@ inline f32x8 exp8(f32x8 x) {
   p = p * r + splat8(0.5f);
   p = p * r + splat8(1.0f);
   p = p * r + splat8(1.0f);
-  const i32x8 bits = (__builtin_convertvector(n, i32x8) + 127) << 23;
+  // 2^n built without a float-to-int conversion (eight instructions a vector in V8): n + 127 +
+  // 2^23 is exact and leaves n + 127 in the low mantissa bits, which the shift moves into the
+  // exponent while pushing out the rest; the same bits the conversion gave.
+  const f32x8 biased = n + splat8(8388608.0f + 127.0f);
+  i32x8 bits;
+  std::memcpy(&bits, &biased, sizeof bits);
+  bits <<= 23;
   f32x8 scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return p * scale;

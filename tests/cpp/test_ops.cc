@@ -30,7 +30,7 @@ TEST(Ops, VectorExpIsWithinOneMillionthOfStdExp) {
 TEST(Ops, SoftmaxSwigluAndRmsnormMatchPlainLoops) {
   std::mt19937 rng(2);
   std::normal_distribution<float> normal(0, 3);
-  for (int n : {1, 7, 8, 64, 257}) {
+  for (int n : {1, 7, 8, 13, 64, 130, 257}) {
     std::vector<float> x(n), up(n), gain(n);
     for (int i = 0; i < n; ++i)
       x[i] = normal(rng), up[i] = normal(rng), gain[i] = 1 + 0.1f * normal(rng);
