@@ -54,6 +54,21 @@ inline float row_dot(const float* row, const float* x, int in) {
   return sum;
 }
 
+// Four rows a quarter of the matrix apart, each through one accumulator, sharing each load of x:
+// one x load serves four weights, where a row alone loads one x per weight. Rows next to each
+// other read this way ran at a third of the speed (two to four streams through one 4 KB page); a
+// quarter apart, bench_gemv_wasm measured 0.77–0.89 of the bound against 0.76–0.84 for one row
+// at a time, and decode ran 1.02–1.15× as fast (three alternating runs, Node 20).
+inline void four_rows_partial4(const float* const row[4], const float* x, int in, f32x4 part[4]) {
+  f32x4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  for (int i = 0; i < in; i += 4) {
+    const f32x4 xi = load4(x + i);
+    a0 += load4(row[0] + i) * xi, a1 += load4(row[1] + i) * xi;
+    a2 += load4(row[2] + i) * xi, a3 += load4(row[3] + i) * xi;
+  }
+  part[0] = a0, part[1] = a1, part[2] = a2, part[3] = a3;
+}
+
 // Lane k: row_dot's sum of v[k], the same adds in the same order, for four rows at once.
 inline f32x4 sum4_each(const f32x4 v[4]) {
   const f32x4 h0 = __builtin_shufflevector(v[0], v[1], 0, 4, 1, 5) +
@@ -138,20 +153,19 @@ float* near_copy_room(size_t floats) {
 
 }  // namespace
 
-// Each row streamed once, in order. Eight rows' horizontal sums are taken together natively
-// (sum8_each), four in WebAssembly (sum4_each): alone, each row ended in a chain of dependent
-// scalar adds. Reading two rows at once instead (two streams) ran at a third of the speed, natively
-// and in WebAssembly. With AVX-512, rows of up to 256 floats (the shipped model's width)
-// keep x in registers. Elsewhere x is read beside every weight, and then the speed hung on where
-// the caller's y lay: with y starting up to 256 bytes after x's end, 0.82–0.95 of the streaming
-// bound; 512 bytes or more away, or before x, 0.63–0.73 in WebAssembly and 0.71–0.83 with AVX2
+// Natively each row is streamed once, in order, and eight rows' horizontal sums are taken
+// together (sum8_each): alone, each row ended in a chain of dependent scalar adds. With AVX-512,
+// rows of up to 256 floats (the shipped model's width) keep x in registers. In WebAssembly four
+// rows a quarter of the matrix apart share each load of x (four_rows_partial4); the rows left over
+// go one at a time, four rows' sums joined by sum4_each.
+// Where x is read beside the weights, the speed hung on where the caller's y lay: with y starting
+// up to 256 bytes after x's end, 0.82–0.95 of the streaming bound; 512 bytes or more away, or
+// before x, 0.63–0.73 in WebAssembly (one row at a time) and 0.71–0.83 with AVX2
 // (bench/gemv_pool.h's pairs; writing no outputs at all was as slow, so the stores are not the
-// cost). So larger products read a copy of x with their outputs right after it, and copy those
-// out at the end: 0.76–0.86 in WebAssembly and 0.87–0.95 with AVX2 wherever x and y lie, and the
-// down projection with AVX-512 went from 0.85–0.88 to 0.91–0.93. The copies add (in + out) floats
-// to in · out read; below 64 a side, the product is too small for it to matter. (Four rows
-// interleaved in chunks of four, one x load for four weights, reached 0.84–0.87 in WebAssembly,
-// but every other user of the weights reads them row by row: it would take a second copy.)
+// cost). So larger products read a copy of x with their outputs right after it, and copy those out
+// at the end: 0.76–0.86 in WebAssembly and 0.87–0.95 with AVX2 wherever x and y lie, and the down
+// projection with AVX-512 went from 0.85–0.88 to 0.91–0.93. The copies move in + out floats
+// beside the in × out read; below 64 a side, the product is too small for them to matter.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
 #ifdef __AVX512F__
   if (in > 0 && in % 16 == 0 && in / 16 <= int(kHeldKernels.size()))
@@ -166,6 +180,23 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   int o = 0;
 #ifdef __wasm_simd128__
   if (in % 4 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum
+    const int quarter = out / 16 * 4;
+    for (; o < quarter; o += 4) {
+      f32x4 part[4][4];  // [quarter][row of the four]
+      for (int k = 0; k < 4; ++k) {
+        const float* const rows[4] = {
+            weight + size_t(o + k) * in, weight + size_t(o + k + quarter) * in,
+            weight + size_t(o + k + 2 * quarter) * in, weight + size_t(o + k + 3 * quarter) * in};
+        f32x4 four[4];
+        four_rows_partial4(rows, x, in, four);
+        for (int g = 0; g < 4; ++g) part[g][k] = four[g];
+      }
+      for (int g = 0; g < 4; ++g) {
+        const f32x4 sums = sum4_each(part[g]);
+        std::memcpy(y + o + g * quarter, &sums, sizeof sums);
+      }
+    }
+    o = 4 * quarter;
     for (; o + 4 <= out; o += 4) {
       f32x4 partial[4];
       for (int k = 0; k < 4; ++k) partial[k] = row_partial4(weight + size_t(o + k) * in, x, in);
