@@ -2,8 +2,7 @@
 // absolute figures move ±30 % on a shared machine): teacher decode in Chromium against
 // `circulant bench` in alternating rounds, the page's first measured decode against a warm one,
 // and one distillation step in Chromium against bench_distill_step natively. Needs the native
-// build and web/engine/
-// (npm run build). Run on a quiet machine: node bench/browser-bench.mjs
+// build and web/engine/ (npm run build). Run on a quiet machine: node bench/browser-bench.mjs
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
