@@ -2,8 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -25,8 +27,21 @@ inline std::string peer_path(const std::string& file) {
 
 inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
+// ctest runs each test in its own process, two at a time: a path shared between processes let one
+// test rewrite a model another was reading (a CI failure). The process id keeps them apart, and the
+// files go at exit, since one of them is 270 MB.
 inline std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "circulant_" + name;
+  struct RemovedAtExit {
+    std::vector<std::string> paths;
+    ~RemovedAtExit() {
+      for (const std::string& p : paths) std::remove(p.c_str());
+    }
+  };
+  static RemovedAtExit files;
+  const std::string path =
+      ::testing::TempDir() + "circulant_" + std::to_string(getpid()) + "_" + name;
+  files.paths.push_back(path);
+  return path;
 }
 
 inline void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
