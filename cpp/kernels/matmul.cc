@@ -54,19 +54,26 @@ inline float row_dot(const float* row, const float* x, int in) {
   return sum;
 }
 
-// Four rows a quarter of the matrix apart, each through one accumulator, sharing each load of x:
-// one x load serves four weights, where a row alone loads one x per weight. Rows next to each
-// other read this way ran at a third of the speed (two to four streams through one 4 KB page); a
-// quarter apart, bench_gemv_wasm measured 0.77–0.89 of the bound against 0.76–0.84 for one row
-// at a time, and decode ran 1.02–1.15× as fast (three alternating runs, Node 20).
-inline void four_rows_partial4(const float* const row[4], const float* x, int in, f32x4 part[4]) {
-  f32x4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
-  for (int i = 0; i < in; i += 4) {
-    const f32x4 xi = load4(x + i);
-    a0 += load4(row[0] + i) * xi, a1 += load4(row[1] + i) * xi;
-    a2 += load4(row[2] + i) * xi, a3 += load4(row[3] + i) * xi;
+// Two rows half the matrix apart, each through two accumulators, sharing each load of x: one x
+// load serves two weights, where a row alone loads one x per weight. Rows next to each other read
+// this way ran at a third of the speed (two streams through one 4 KB page); half the matrix apart
+// they do not. Against four rows a quarter apart, one accumulator each (the previous kernel),
+// bench_gemv_wasm's pairs measured 0.84–0.87 against 0.78–0.83 at the attention shape and 0.89–0.93
+// against 0.84–0.91 at the others, at every placement of y against x (Node 20).
+inline void two_rows_partial4(const float* r0, const float* r1, const float* x, int in, f32x4& p0,
+                              f32x4& p1) {
+  f32x4 a0 = {}, a1 = {}, b0 = {}, b1 = {};
+  int i = 0;
+  for (; i + 8 <= in; i += 8) {
+    const f32x4 x0 = load4(x + i), x1 = load4(x + i + 4);
+    a0 += load4(r0 + i) * x0, b0 += load4(r1 + i) * x0;
+    a1 += load4(r0 + i + 4) * x1, b1 += load4(r1 + i + 4) * x1;
   }
-  part[0] = a0, part[1] = a1, part[2] = a2, part[3] = a3;
+  if (i < in) {  // in % 8 == 4
+    const f32x4 xi = load4(x + i);
+    a0 += load4(r0 + i) * xi, b0 += load4(r1 + i) * xi;
+  }
+  p0 = a0 + a1, p1 = b0 + b1;
 }
 
 // Lane k: row_dot's sum of v[k], the same adds in the same order, for four rows at once.
@@ -144,26 +151,54 @@ constexpr std::array<HeldKernel, sizeof...(C)> held_kernels(std::index_sequence<
 constexpr auto kHeldKernels = held_kernels(std::make_index_sequence<16>());
 #endif
 
+#ifndef __wasm_simd128__
 // Room for a copy of x followed by the outputs (see matvec), one per thread.
 float* near_copy_room(size_t floats) {
   thread_local AlignedFloats room(0);
   if (room.size() < floats) room = AlignedFloats(floats);
   return room.data();
 }
+#endif
 
 }  // namespace
 
-// Natively each row is streamed once, in order, and eight rows' horizontal sums are taken
-// together (sum8_each): alone, each row ended in a chain of dependent scalar adds. With AVX-512,
-// rows of up to 256 floats (the shipped model's width) keep x in registers. In WebAssembly four
-// rows a quarter of the matrix apart share each load of x (four_rows_partial4); the rows left over
-// go one at a time, four rows' sums joined by sum4_each.
+#ifdef __wasm_simd128__
+// Pairs of rows half the matrix apart share each load of x (two_rows_partial4); four such pairs'
+// sums are joined by sum4_each. The rows past the halves go one at a time, and rows with a scalar
+// tail take row_dot, whose tail follows its sum. The speed does not hang on where x and y lie
+// (0.84–0.87 of the bound at the attention shape for y anywhere from 8 KB before x to 4 KB after
+// it), so unlike the native path below this one reads the caller's x in place.
+void matvec(const float* x, const float* weight, int out, int in, float* y) {
+  int o = 0;
+  if (in % 4 == 0) {
+    const int half = out / 8 * 4;
+    for (; o < half; o += 4) {
+      f32x4 first[4], second[4];
+      for (int k = 0; k < 4; ++k)
+        two_rows_partial4(weight + size_t(o + k) * in, weight + size_t(o + k + half) * in, x, in,
+                          first[k], second[k]);
+      const f32x4 sums[2] = {sum4_each(first), sum4_each(second)};
+      std::memcpy(y + o, &sums[0], sizeof sums[0]);
+      std::memcpy(y + o + half, &sums[1], sizeof sums[1]);
+    }
+    for (o = 2 * half; o + 4 <= out; o += 4) {
+      f32x4 partial[4];
+      for (int k = 0; k < 4; ++k) partial[k] = row_partial4(weight + size_t(o + k) * in, x, in);
+      const f32x4 sums = sum4_each(partial);
+      std::memcpy(y + o, &sums, sizeof sums);
+    }
+  }
+  for (; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
+}
+#else
+// Each row is streamed once, in order, and eight rows' horizontal sums are taken together
+// (sum8_each): alone, each row ended in a chain of dependent scalar adds. With AVX-512, rows of up
+// to 256 floats (the shipped model's width) keep x in registers.
 // Where x is read beside the weights, the speed hung on where the caller's y lay: with y starting
 // up to 256 bytes after x's end, 0.82–0.95 of the streaming bound; 512 bytes or more away, or
-// before x, 0.63–0.73 in WebAssembly (one row at a time) and 0.71–0.83 with AVX2
-// (bench/gemv_pool.h's pairs; writing no outputs at all was as slow, so the stores are not the
-// cost). So larger products read a copy of x with their outputs right after it, and copy those out
-// at the end: 0.76–0.86 in WebAssembly and 0.87–0.95 with AVX2 wherever x and y lie, and the down
+// before x, 0.71–0.83 with AVX2 (bench/gemv_pool.h's pairs; writing no outputs at all was as slow,
+// so the stores are not the cost). So larger products read a copy of x with their outputs right
+// after it, and copy those out at the end: 0.87–0.95 with AVX2 wherever x and y lie, and the down
 // projection with AVX-512 went from 0.85–0.88 to 0.91–0.93. The copies move in + out floats
 // beside the in × out read; below 64 a side, the product is too small for them to matter.
 void matvec(const float* x, const float* weight, int out, int in, float* y) {
@@ -178,33 +213,6 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
     x = room, y = room + in;
   }
   int o = 0;
-#ifdef __wasm_simd128__
-  if (in % 4 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum
-    const int quarter = out / 16 * 4;
-    for (; o < quarter; o += 4) {
-      f32x4 part[4][4];  // [quarter][row of the four]
-      for (int k = 0; k < 4; ++k) {
-        const float* const rows[4] = {
-            weight + size_t(o + k) * in, weight + size_t(o + k + quarter) * in,
-            weight + size_t(o + k + 2 * quarter) * in, weight + size_t(o + k + 3 * quarter) * in};
-        f32x4 four[4];
-        four_rows_partial4(rows, x, in, four);
-        for (int g = 0; g < 4; ++g) part[g][k] = four[g];
-      }
-      for (int g = 0; g < 4; ++g) {
-        const f32x4 sums = sum4_each(part[g]);
-        std::memcpy(y + o + g * quarter, &sums, sizeof sums);
-      }
-    }
-    o = 4 * quarter;
-    for (; o + 4 <= out; o += 4) {
-      f32x4 partial[4];
-      for (int k = 0; k < 4; ++k) partial[k] = row_partial4(weight + size_t(o + k) * in, x, in);
-      const f32x4 sums = sum4_each(partial);
-      std::memcpy(y + o, &sums, sizeof sums);
-    }
-  }
-#else
   if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8
     for (; o + 8 <= out; o += 8) {
       f32x8 partial[8];
@@ -212,10 +220,10 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
       store8(y + o, sum8_each(partial));
     }
   }
-#endif
   for (; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
   if (y != y_out) std::memcpy(y_out, y, sizeof(float) * size_t(out));
 }
+#endif
 
 void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out,
                                       int in, float* y) {

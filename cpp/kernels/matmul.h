@@ -8,7 +8,8 @@ namespace circulant {
 void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y);
 
 // y (out) = W (out, in) · x (in), the decode step: bound by reading W, so each row is streamed
-// once, in order, into four independent 8-wide accumulators (natively and in simd128).
+// once, in order, into independent vector accumulators (in simd128, two rows half the matrix
+// apart at a time, sharing each load of x).
 void matvec(const float* x, const float* weight, int out, int in, float* y);
 
 // y (rows, in) = x (rows, out) · W with W (out, in) row-major: the backward pass of matmul_rows
