@@ -31,8 +31,10 @@ TEST(Matmul, FastPathMatchesReferenceOnOddAndLargeShapes) {
 }
 
 // One row (decode) at every width around the kernels' cases: multiples of 16 up to 256 (AVX-512
-// keeps x in registers there), multiples of 8, scalar tails, and more rows than a group of eight;
-// 64 rows and more go through matvec's copy of x and of the outputs, growing it as widths grow.
+// keeps x in registers there), multiples of 8 and of 4 but not 8, scalar tails, and more rows than
+// a group of eight. Natively 64 rows and more go through matvec's copy of x and of the outputs,
+// growing it as widths grow; in WebAssembly rows pair up half the matrix apart, with rows left
+// over past the halves at 13 and 77 outputs.
 TEST(Matmul, DecodeRowMatchesReferenceAtEveryWidth) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-1, 1);
