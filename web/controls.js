@@ -1,14 +1,21 @@
 // Two-way binding between the form controls and the State: write(state) shows a state in the
 // form; each user edit calls onChange(patch). Validation lives in web/state.js, not here.
-import { BLOCK_SIZES, DISTILL, layersOf, layersSpec } from './state.js';
+import { BLOCK_SIZES, layersOf, layersSpec } from './state.js';
 
 const $ = (selector) => document.querySelector(selector);
 
+// One line under the choice, in words a student who knows what a matrix is can follow.
+const HINTS = {
+  frobenius: 'the nearest matrix of that shape, by the sum of squared differences (Frobenius norm)',
+  'loss-aware': 'least squares on real inputs of each layer; λ pulls it towards the nearest matrix',
+  'loss-aware-sequential': 'the same, each layer fitted to the inputs the layers before it now produce',
+  distill: 'trained by gradient descent to match the teacher\'s next-token odds, on the 916 held-out passages',
+};
+
 /**
  * One row per simple control: element, how to read it into the state, how to write it back.
- * `current()` is the state the form shows.
  */
-function simpleBindings(current) {
+function simpleBindings() {
   const number = (id, name, parse = Number) => ({
     element: $(id), event: 'change',
     read: (el) => ({ [name]: parse(el.value) }),
@@ -33,10 +40,7 @@ function simpleBindings(current) {
       } },
     { element: $('#structure'), event: 'change', read: (el) => ({ structure: el.value }),
       write: (el, s) => { el.value = s.structure; } },
-    // Distilling on 32 lines overfits them: choosing distill also chooses all 916 held-out lines.
-    { element: $('#proj'), event: 'change',
-      read: (el) => ({ proj: el.value, ...(el.value === 'distill' && current()?.calib === 'heldout-32' ? { calib: 'heldout' } : {}) }),
-      write: (el, s) => { el.value = s.proj; } },
+    { element: $('#proj'), event: 'change', read: (el) => ({ proj: el.value }), write: (el, s) => { el.value = s.proj; } },
     number('#dsteps', 'dsteps'),
     number('#lr', 'lr'),
     { element: $('#calib'), event: 'change', read: (el) => ({ calib: el.value }), write: (el, s) => { el.value = s.calib; } },
@@ -61,7 +65,7 @@ export class Controls {
     this.layerCount = 0;
     this.presets = [];
     this.state = null;
-    this.bindings = simpleBindings(() => this.state);
+    this.bindings = simpleBindings();
     for (const b of this.bindings) {
       let timer = 0;
       const fire = () => this.onChange(b.read(b.element));
@@ -80,7 +84,6 @@ export class Controls {
     });
     this.setupMatrices();
     this.setupLayers();
-    $('#evaluate-all').addEventListener('click', () => this.onChange({ mode: 'all20' }));
   }
 
   setPresets(presets) {
@@ -142,12 +145,15 @@ export class Controls {
     for (const box of document.querySelectorAll('input[name="matrix"]')) box.checked = state.matrices.includes(box.value);
     const preset = this.presets.indexOf(state.prompt);
     $('#presets').value = preset >= 0 ? String(preset) : '';
-    const lossAware = state.proj === 'loss-aware' || state.proj === 'loss-aware-sequential' ||
-      (state.proj === 'distill' && DISTILL.init !== 'frobenius');
+    const removed = state.structure === 'removed';
+    const lossAware = !removed && (state.proj === 'loss-aware' || state.proj === 'loss-aware-sequential');
+    const distill = !removed && state.proj === 'distill';
+    $('#proj').disabled = removed;
     $('#lambda').disabled = !lossAware;
-    $('#calib').disabled = state.proj === 'frobenius';
-    const distill = state.proj === 'distill';
+    $('#calib').disabled = !lossAware;
     $('#dsteps').disabled = !distill;
     $('#lr').disabled = !distill;
+    $('#proj-hint').textContent = removed ? 'nothing to make: the MLPs are gone'
+      : HINTS[state.proj] + (state.structure === 'low-rank' && state.proj === 'frobenius' ? ' (the SVD)' : '');
   }
 }

@@ -13,6 +13,9 @@ const DISTILL_REPORT = 10;
 
 class Cancelled extends Error {}
 
+/** A sweep's reason for a gap where a distilled student has not been trained. */
+export const NOT_DISTILLED = 'not distilled yet';
+
 // A macrotask boundary, so a cancel message that arrived meanwhile is seen before the next step.
 const nextTask = typeof setImmediate === 'function'
   ? () => new Promise((resolve) => setImmediate(resolve))
@@ -31,6 +34,19 @@ async function toBytes(data, label) {
 }
 
 const sizeOf = (data) => (data && (data.byteLength ?? data.size)) || 0;
+
+// Runs of one benchmark → for teacher and student, each figure's median and range, and the
+// student's speed-up measured run by run (teacher and student of one run ran side by side).
+// `median` is the engine's own (module.median), the one definition the CLI uses too.
+function summariseSpeed(measured, median) {
+  const spread = (values) => ({ median: median(values), low: Math.min(...values), high: Math.max(...values) });
+  const out = { teacher: {}, student: {}, speedup: {} };
+  for (const key of ['prefill', 'decode', 'prefillMlpShare', 'decodeMlpShare'])
+    for (const who of ['teacher', 'student']) out[who][key] = spread(measured.map((m) => m[who][key]));
+  for (const key of ['prefill', 'decode'])
+    out.speedup[key] = spread(measured.map((m) => m.student[key] / m.teacher[key]));
+  return out;
+}
 
 /** `loadModule` resolves to the Emscripten module (see cpp/wasm/engine.d.ts). */
 export function createEngineHost(loadModule) {
@@ -177,50 +193,115 @@ export function createEngineHost(loadModule) {
       return evaluatePrompts(job, prompts, positions, 'evaluating prompts');
     },
 
-    // The plan's own curve, then reference curves (`references`: 'frobenius', 'distilled',
-    // 'removed') of the same layers and matrices. Distilled students are never trained here: a
-    // B without a saved or earlier-distilled student is skipped.
-    async sweep(job, { plan, prompts, positions, blocks, references = [] }) {
-      const series = [{ name: 'plan', plan }];
-      const base = { ...plan, structure: 'circulant', distill: undefined };
-      if (references.includes('frobenius') && (plan.projection !== 'frobenius' || plan.structure !== 'circulant'))
-        series.push({ name: 'frobenius', plan: { ...base, projection: 'frobenius' } });
-      if (references.includes('distilled') && plan.projection !== 'distill')
-        series.push({ name: 'distilled', plan: { ...base, projection: 'distill', calibration: 'heldout',
-          distill: { ...CANONICAL_DISTILL } } });
-      if (references.includes('removed'))
-        series.push({ name: 'removed', plan: { ...base, structure: 'removed', projection: 'frobenius' }, once: true });
-      // The plan's own block last, so the engine ends on the student the page shows.
-      const order = [...blocks.filter((b) => b !== plan.block), plan.block];
+    // Curves over B: `series` [{name, plan, once?, readyOnly?}] (web/series.js), the last one the
+    // page's own, whose block `block` is computed last so the engine ends on the student on screen.
+    // `once`: one row stands for every B (the MLP removed). `readyOnly`: a distilled student is
+    // drawn when it exists (saved, or distilled earlier), never trained by a sweep.
+    async sweep(job, { series, prompts, positions, blocks, block }) {
       const jobs = [];
-      for (const s of series.slice(1)) for (const b of s.once ? [blocks[0]] : blocks) jobs.push({ s, block: b });
-      for (const b of order) jobs.push({ s: series[0], block: b });
+      series.forEach((s, i) => {
+        const own = i === series.length - 1;
+        const order = own && blocks.includes(block) ? [...blocks.filter((b) => b !== block), block] : blocks;
+        for (const b of s.once ? [blocks[0]] : order) jobs.push({ s, block: b });
+      });
       const total = jobs.length * (prompts.length + 1);
       const rows = [];
       const skipped = [];
       for (let i = 0; i < jobs.length; ++i) {
-        const { s, block } = jobs[i];
+        const { s, block: b } = jobs[i];
         const offset = i * (prompts.length + 1);
-        const label = `${s.name === 'plan' ? '' : `${s.name}, `}B = ${block}`;
+        const label = `${s.name}, B = ${b}`;
         await job.step({ done: offset, total, label: `${label}: building the student` });
-        const p = { ...s.plan, block };
+        const p = { ...s.plan, block: b };
         let row;
         try {
-          if (!studentReady(p)) throw new Error('not distilled yet (choose distill at this B, or the canonical plan)');
+          if (s.readyOnly && !studentReady(p)) throw new Error(NOT_DISTILLED);
           await ensurePlan(job, p);
           const summary = await evaluatePrompts(job, prompts, positions, label, offset + 1, total);
-          row = { series: s.name, block, kl: summary.kl, cosine: summary.cosine, top1: summary.top1,
+          row = { series: s.name, block: b, kl: summary.kl, cosine: summary.cosine, top1: summary.top1,
             top5: summary.top5, parameters: engine.parameters() };
           rows.push(row);
         } catch (error) {  // e.g. too few calibration tokens at this B: a gap in the chart, not a failed sweep
           if (error instanceof Cancelled) throw error;
-          row = { series: s.name, block, error: error.message };
+          row = { series: s.name, block: b, error: error.message };
           skipped.push(row);
         }
         job.post({ id: job.id, progress: { done: offset + prompts.length + 1, total, label, partial: row } });
       }
       rows.sort((a, b) => a.block - b.block);
       return { rows, skipped };
+    },
+
+    // Speed against B: for each block size, `runs` interleaved teacher/student measurements of the
+    // plan's structure (its projection changes the numbers, not the work, so the nearest projection
+    // stands in and no student is trained for it), summarised as median and range. Rows arrive as
+    // progress.partial.
+    async speed(job, { plan, blocks, promptTokens, decodeTokens, runs }) {
+      const rows = [];
+      const total = blocks.length * runs;
+      const same = { ...plan, projection: 'frobenius', distill: undefined };
+      for (let i = 0; i < blocks.length; ++i) {
+        const label = `measuring speed, B = ${blocks[i]}`;
+        await job.step({ done: i * runs, total, label });
+        await ensurePlan(job, { ...same, block: blocks[i] });
+        const measured = [];
+        for (let r = 0; r < runs; ++r) {
+          if (r) await job.step({ done: i * runs + r, total, label });
+          measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1 })));
+        }
+        const row = { block: blocks[i], ...summariseSpeed(measured, module.median) };
+        rows.push(row);
+        job.post({ id: job.id, progress: { done: (i + 1) * runs, total, label, partial: row } });
+      }
+      bound ??= needEngine().decodeBound();
+      return { rows, bound };
+    },
+
+    // Every prompt's comparison at every position (the page bins them by prompt length).
+    async analyses(job, { plan, prompts }) {
+      await job.step({ done: 0, total: prompts.length + 1, label: 'building the student' });
+      await ensurePlan(job, plan);
+      const out = [];
+      for (let i = 0; i < prompts.length; ++i) {
+        await job.step({ done: i + 1, total: prompts.length + 1, label: 'comparing every position' });
+        out.push(unwrap(engine.analyze(prompts[i])).positions);
+      }
+      return { positions: out };
+    },
+
+    // Positions of the prompts where the likeliest tokens differ: the one whose top fives overlap
+    // most, and the one whose logits' cosine is highest. Each is checked by analysing the prompt cut
+    // after that position (its own tokenization), and returned with both models' top five there.
+    async disagreement(job, { plan, prompts }) {
+      await job.step({ done: 0, total: prompts.length + 2, label: 'building the student' });
+      await ensurePlan(job, plan);
+      const found = [];
+      for (let i = 0; i < prompts.length; ++i) {
+        await job.step({ done: i + 1, total: prompts.length + 2, label: 'searching every position' });
+        const a = unwrap(engine.analyze(prompts[i]));
+        a.positions.forEach((m, position) => {
+          if (position > 0 && m.top1 === 0) found.push({ prompt: i, position, metrics: m, pieces: a.pieces });
+        });
+      }
+      await job.step({ done: prompts.length + 1, total: prompts.length + 2, label: 'checking what was found' });
+      const confirm = (order) => {
+        for (const f of order.slice(0, 12)) {
+          const context = f.pieces.slice(1, f.position + 1).join('');
+          const cut = unwrap(engine.analyze(context));
+          if (cut.last.top1 === 0)
+            return { prompt: f.prompt + 1, context, metrics: cut.last, teacherTop: cut.teacherTop.slice(0, 5),
+              studentTop: cut.studentTop.slice(0, 5) };
+        }
+        return null;
+      };
+      const byTop5 = [...found].sort((a, b) => b.metrics.top5 - a.metrics.top5 || a.metrics.kl - b.metrics.kl);
+      const byCosine = [...found].sort((a, b) => b.metrics.cosine - a.metrics.cosine);
+      return { top5: confirm(byTop5), cosine: confirm(byCosine), searched: found.length };
+    },
+
+    // Whether a plan's student exists without training (a distilled one saved or made earlier).
+    async ready(job, { plan }) {
+      return { ready: studentReady(plan) };
     },
 
     async generate(job, { plan, prompt, steps, sampler }) {

@@ -1,7 +1,18 @@
-// Number formats shared by the views (plain numbers in test hooks, friendly ones in captions).
+// Number formats shared by the views and the guide's sentences: a sentence quotes a number in the
+// same words as the element that shows it.
 
-/** The plain text a metric element holds, e.g. 0.4821 (tests read it back with Number()). */
-export const metricText = (v) => (Number.isFinite(v) ? v.toFixed(4) : '–');
+/** v with d decimals, or "–" when there is no number (never "NaN"). */
+export const fixed = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+
+/** A metric card's figure: KL and cosine with 3 decimals, shares in percent. */
+export const metricText = (name, v) => (name === 'top1' || name === 'top5' ? percentText(v) : fixed(v, 3));
+
+/** 0.55 → "55 %", 0.2763 → "27.6 %". */
+export function percentText(v) {
+  if (!Number.isFinite(v)) return '–';
+  const p = v * 100;
+  return Math.abs(p - Math.round(p)) < 1e-6 ? `${Math.round(p)} %` : `${p.toFixed(1)} %`;
+}
 
 /** 4718592 → "4.72 M" */
 export function compact(n) {
@@ -13,4 +24,8 @@ export function compact(n) {
 
 export const percent = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)} %` : '–');
 
-export const rate = (v) => (Number.isFinite(v) ? v.toFixed(0) : '–');
+/** Tokens per second, whole, with a thousands separator: "1,368". */
+export const rate = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
+
+/** A speed-up: "3.12×". */
+export const times = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');

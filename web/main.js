@@ -1,23 +1,28 @@
 // The page: loads the default model into the worker, keeps the State in the URL hash, and runs the
 // display parts (web/parts.js) whose inputs changed whenever a control, the hash or the model moves.
-// Also the guided tour's navigation, projector mode, and cancel.
-import { applyPatch, clampLayers, hashKeys, parseHash, planOf, toHash } from './state.js';
+// Also the guide (tour and questions), projector mode, sharing, distillation's offer, and cancel.
+import { applyPatch, clampLayers, hashKeys, isCanonicalDistill, keyName, planOf, readHash, toHash } from './state.js';
 import { Cancelled, EngineClient } from './engine-client.js';
 import { createWorker } from './worker-factory.js';
 import { Controls } from './controls.js';
-import { displayParts } from './parts.js';
+import { displayParts, planKey } from './parts.js';
 import { download } from './assets.js';
-import { TOUR, tourText } from './tour.js';
+import { percentText, times } from './format.js';
+import { fillQuestions, guideOf, guideView, setupGuideNavigation, withGuideState } from './guide-nav.js';
+import { linkOf, setupShare } from './share.js';
+import { DistillPanel } from './distill-panel.js';
 import { renderMetrics, renderParameters } from './views/cards.js';
 import { renderChips } from './views/chips.js';
 import { renderCandidates } from './views/candidates.js';
-import { renderTour } from './views/tour-panel.js';
-import { SweepChart } from './views/sweep-chart.js';
-import { DistillChart } from './views/distill-chart.js';
+import { renderGuide } from './views/guide-panel.js';
+import { renderSpeed } from './views/speed.js';
+import { SweepCharts } from './views/sweep-chart.js';
+import { SpeedChart } from './views/speed-chart.js';
 import { setupModelLoader } from './model-loader.js';
 
 const $ = (selector) => document.querySelector(selector);
 const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const DEFAULT_MODEL = 'default.bin';
 
 // Figures the browser test reads: milestones in ms since navigation (the page's clock), and the
 // duration of each part's last run.
@@ -26,27 +31,35 @@ const timings = { moduleStart: performance.now(), filesFetched: null, modelLoade
 window.__playground = { timings };
 
 const client = new EngineClient(createWorker);
-const sweepChart = new SweepChart($('#sweep-chart'), $('#sweep-table'));
-const distillChart = new DistillChart($('#distill-chart'));
-window.__playground.sweepChart = sweepChart;  // the browser test reads its rows
+const sweep = new SweepCharts({ klChart: $('#sweep-chart'), klLegend: $('#sweep-legend'),
+  agreementChart: $('#agreement-chart'), agreementLegend: $('#agreement-legend'), table: $('#sweep-table') });
+const speedChart = new SpeedChart($('#tradeoff-chart'), $('#tradeoff-legend'), $('#tradeoff-table'));
+const distill = new DistillPanel();
+window.__playground.sweep = sweep;  // the browser test reads its rows
+window.__playground.speedChart = speedChart;
 
-let state = parseHash(location.hash);
+let { state, corrections } = readHash(location.hash);
 let files = null;            // the loaded model's files, kept to restart the engine
-let distilling = null;       // the running distillation's last report and its plan
 const done = {};             // part → the key it was last computed for
 let refreshRun = 0;
 let loading = null;          // the engine's load under way: refresh waits for it, never cancels it
 let modelArriving = false;   // downloading or loading a model: Cancel is not offered (no model, no page)
+let hasSavedStudents = false;
 const page = {
   config: null,
   lecturePrompts: [],
   calibrationSets: {},       // name → lines, for loss-aware projections and distillation
-  results: {},               // analysis, comparison, structure, speed: what cards and tour read
-  sweepChart,
+  results: {},               // analysis, comparison, parameters, structure, bound, experiment
+  sweep,
+  speedChart,
   evalPrompts: (s) => (s.mode === 'all20' ? page.lecturePrompts : [s.prompt]),
+  guideEntry: (s) => guideOf(s)?.entry,
+  partKey: (name, s) => partKey(name, s),
   showAnalysis,
-  distill: showDistillation,
-  distillReady: showReadyDistilled,
+  showParameters,
+  showSpeed,
+  distill: (report) => distill.report(state, report),
+  distillReady: (s) => distill.ready(s, hasSavedStudents && isCanonicalDistill(s, page.config.nLayers) && s.B >= 4),
 };
 const parts = displayParts(page);
 const partKey = (name, s) => parts.find((p) => p.name === name).key(s);
@@ -76,40 +89,54 @@ function progressLabel(p) {
   return `${p.label}: ${Math.min(p.done + 1, p.total)} of ${p.total}`;
 }
 
+// A link's value the page could not use is replaced by what it shows, and said once.
+function showCorrections(list) {
+  const said = list.map((c) => (c.key === 'model'
+    ? `This link was made with ${c.raw}: load that file ("Load your own model…") to see its numbers; showing ${c.used}.`
+    : `The link asked for ${keyName(c.key)} = ${c.raw}, which does not fit: showing ${c.used}.`));
+  $('#notice').textContent = said.join(' ');
+}
+
 // ---- state ---------------------------------------------------------------------------------------
 
+// The state as the loaded model can show it: layers it lacks fall back (and the visitor is told).
 function validForModel(s) {
   if (!page.config) return s;
   const n = page.config.nLayers;
-  return { ...s, layers: clampLayers(s.layers, n), vlayer: Math.min(s.vlayer, n - 1) };
+  const layers = clampLayers(s.layers, n);
+  if (layers !== s.layers) corrections.push({ key: 'layers', raw: s.layers, used: `${layers} (the model has ${n})` });
+  return { ...s, layers, vlayer: Math.min(s.vlayer, n - 1) };
 }
 
-// A tour step's own settings, except those the hash itself names (a link keeps what it says).
-function withTourStep(s, named = new Set()) {
-  if (!s.tour) return s;
-  const step = TOUR[s.tour - 1].state;
-  const fill = Object.fromEntries(Object.entries(step).filter(([k]) => !named.has(k)));
-  return { ...s, ...fill };
-}
-
-/** history: 'replace' (an edit), 'push' (a tour step: Back returns to it) or 'none' (from the hash). */
+/** history: 'replace' (an edit), 'push' (a guide step: Back returns to it) or 'none' (from the hash). */
 function applyState(next, { history: mode = 'replace' } = {}) {
   state = validForModel(next);
   const hash = `#${toHash(state)}`;
   if (mode === 'push' && hash !== location.hash) history.pushState(null, '', hash);
-  else if (mode !== 'none') history.replaceState(null, '', hash);
+  else if (hash !== location.hash || mode !== 'none') history.replaceState(null, '', hash);
+  showCorrections(corrections);
+  corrections = [];
   document.body.classList.toggle('embed', state.embed);
   document.body.classList.toggle('present', state.present);
-  // The display that holds the tour step's numbers; projector mode shows it beside the cards.
-  document.body.dataset.focus = state.tour ? TOUR[state.tour - 1].panel : 'tokens';
+  document.body.classList.toggle('all20', state.mode === 'all20');
+  const g = guideOf(state);
+  // The displays that hold the guide's numbers: projector mode shows them beside the cards.
+  document.body.dataset.focus = g ? g.entry.panels.join(' ') : 'sweep throughput';
+  for (const el of document.querySelectorAll('[data-panel].focus')) el.classList.remove('focus');
+  for (const name of g?.entry.panels ?? []) $(`[data-panel="${name}"]`)?.classList.add('focus');
+  $('#experiment').hidden = !g?.entry.experiment || state.hide.includes('experiment');
   $('#toggle-present').setAttribute('aria-pressed', String(state.present));
   for (const el of document.querySelectorAll('[data-control], [data-panel]'))
-    el.hidden = state.hide.includes(el.dataset.control || el.dataset.panel);
-  $('#distill-panel').hidden = state.proj !== 'distill' || state.hide.includes('distillation');
+    if (el.id !== 'experiment' && el.id !== 'distill-panel') el.hidden = state.hide.includes(el.dataset.control || el.dataset.panel);
+  $('#distill-panel').hidden = planOf(state).projection !== 'distill' || state.hide.includes('distillation');
+  $('#full-page').href = linkOf(applyPatch(state, { embed: false, hide: [] }));
   controls.write(state);
-  sweepChart.resize();
-  sweepChart.mark(state.B);
-  renderTourPanel();
+  sweep.mark(state.B);
+  speedChart.mark(state.B);
+  sweep.resize();
+  speedChart.resize();
+  showSpeed();
+  renderGuidePanel();
   refresh();
 }
 
@@ -122,8 +149,8 @@ function onEdit(patch) {
   const next = applyPatch(state, patch);
   const rejected = Object.keys(patch).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(patch[k]));
   if (rejected.length) {
-    setStatus('error', `${rejected.map((k) => `${k} = ${patch[k]}`).join(', ')} is out of range; kept ` +
-      `${rejected.map((k) => `${k} = ${state[k]}`).join(', ')}.`);
+    setStatus('error', `${rejected.map((k) => `${keyName(k)} = ${patch[k]}`).join(', ')} is out of range; kept ` +
+      `${rejected.map((k) => `${keyName(k)} = ${state[k]}`).join(', ')}.`);
     controls.write(state);
     return;
   }
@@ -135,51 +162,49 @@ const controls = new Controls({ onChange: onEdit });
 // The hash is the history: a pasted link, Back and Forward all land here.
 function followHash() {
   if (`#${toHash(state)}` === location.hash) return;
-  const parsed = parseHash(location.hash);
-  applyState(parsed.tour !== state.tour ? withTourStep(parsed, hashKeys(location.hash)) : parsed, { history: 'none' });
+  const read = readHash(location.hash);
+  corrections = read.corrections;
+  const moved = read.state.tour !== state.tour || read.state.q !== state.q;
+  applyState(moved ? withGuideState(read.state, hashKeys(location.hash)) : read.state, { history: 'none' });
 }
 window.addEventListener('hashchange', followHash);
 window.addEventListener('popstate', followHash);
 
-// ---- the tour and projector mode ------------------------------------------------------------------
+// ---- the guide and projector mode ----------------------------------------------------------------
 
-function goToStep(step) {
-  if (step < 0 || step > TOUR.length) return;
-  applyState(withTourStep({ ...state, tour: step }), { history: 'push' });
-  if (step) $(`[data-panel="${TOUR[step - 1].panel}"]`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+function goTo(kind, n) {
+  const next = withGuideState({ ...state, tour: kind === 'tour' ? n : 0, q: kind === 'q' ? n : 0 });
+  applyState(next, { history: 'push' });
+  const g = guideOf(state);
+  if (!g) return;
+  // The panel that holds the numbers, below the guide (which stays in view: it is sticky).
+  const target = $(`[data-panel="${g.entry.panels[0] ?? 'metrics'}"]`);
+  document.documentElement.style.setProperty('--guide-height', `${$('#guide').offsetHeight}px`);
+  target?.scrollIntoView({ block: 'start', behavior: 'instant' });
 }
 
-function renderTourPanel() {
+// The numbers the guide may quote: only those computed for the state on screen.
+function renderGuidePanel() {
   const r = page.results;
-  const metrics = state.mode === 'all20' && r.comparison
-    ? Object.fromEntries(Object.entries(r.comparison).filter(([k]) => k !== 'prompts').map(([k, v]) => [k, v.mean]))
-    : r.analysis && (state.positions === 'all' ? r.analysis.mean : r.analysis.last);
   const fresh = (part) => done[part] !== undefined && done[part] === partKey(part, state);
-  const sweep = fresh('sweep') ? { plan: sweepChart.rows, ...Object.fromEntries(sweepChart.references) } : null;
-  renderTour($('#tour-panel'), state.tour, state.tour ? tourText(state.tour, {
-    metrics: fresh('analyze') ? metrics : null,
-    speed: fresh('speed') ? r.speed : null,
+  const metrics = state.mode === 'all20'
+    ? fresh('evaluate') && r.comparison && Object.fromEntries(['kl', 'cosine', 'top1', 'top5'].map((k) => [k, r.comparison[k].mean]))
+    : fresh('analyze') && r.analysis && (state.positions === 'all' ? r.analysis.mean : r.analysis.last);
+  renderGuide($('#guide'), guideView(state, {
+    state,
+    metrics: metrics || null,
+    sweep: fresh('sweep') ? sweep : null,
+    speed: speedChart.key === partKey('speed', state) ? speedChart.row(state.B) : null,
+    parameters: fresh('analyze') ? r.parameters : null,
     structure: fresh('structure') ? r.structure : null,
-    sweep,
-    block: state.B,
-  }) : []);
+    experiment: (fresh('experiment') || fresh('experiment-from-sweep')) ? r.experiment : null,
+  }, page.lecturePrompts));
+  document.documentElement.style.setProperty('--guide-height', `${$('#guide').offsetHeight}px`);
 }
 
-$('#start-tour').addEventListener('click', () => goToStep(state.tour || 1));
-$('#tour-next').addEventListener('click', () => goToStep(state.tour + 1));
-$('#tour-prev').addEventListener('click', () => goToStep(state.tour - 1));
-$('#tour-exit').addEventListener('click', () => applyState({ ...state, tour: 0 }));
+setupGuideNavigation({ go: goTo, current: () => state });
 $('#toggle-present').addEventListener('click', () => applyState({ ...state, present: !state.present }));
-// Arrow keys (and a presenter's clicker, which sends Page Up/Down) move through the tour, unless
-// the key is meant for a control.
-document.addEventListener('keydown', (e) => {
-  if (!state.tour || e.altKey || e.ctrlKey || e.metaKey) return;
-  if (e.target.closest?.('input, textarea, select')) return;
-  const delta = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[e.key];
-  if (!delta) return;
-  e.preventDefault();
-  goToStep(Math.min(TOUR.length, Math.max(1, state.tour + delta)));
-});
+setupShare(() => state, DEFAULT_MODEL);
 
 // ---- recomputation -------------------------------------------------------------------------------
 
@@ -191,19 +216,53 @@ function showAnalysis(analysis) {
   renderCards();
 }
 
+function showParameters(parameters) {
+  page.results.parameters = parameters;
+  renderParameters(document, parameters);
+  showSpeed();
+}
+
+// The speed table and the KL legend's head: what this B keeps and how fast it decodes.
+function showSpeed() {
+  const row = speedChart.row(state.B);
+  renderSpeed(document, row, page.results.bound);
+  const p = page.results.parameters;
+  const span = (name, text) => {
+    const el = document.createElement('span');
+    el.dataset.fact = name;
+    el.textContent = text;
+    return el;
+  };
+  const kept = p && p.studentMlp / p.teacherMlp;
+  $('[data-testid="speed-size"]')?.remove();
+  if (p) {
+    const size = document.createElement('p');
+    size.className = 'note';
+    size.dataset.testid = 'speed-size';
+    size.append('The MLP matrices hold ', span('mlp-numbers', percentText(p.teacherMlp / p.teacherTotal)),
+      ' of the teacher\'s numbers', ...(row ? [' and take ', span('mlp-time', percentText(row.teacher.decodeMlpShare.median)),
+        ' of its decode time'] : []), '; the student keeps ', span('kept', percentText(kept)), ' of them.');
+    $('#decode-bound').before(size);
+  }
+  sweep.kl.head = () => [`at B = ${state.B}`, ...(p ? [': keeps ', span('kept', percentText(kept)), ' of the MLP numbers'] : []),
+    ...(row ? [', decodes at ', span('speedup', times(row.speedup.decode.median)), ' the teacher\'s speed'] : [])];
+  sweep.kl.renderLegend();
+}
+
 function renderCards() {
   const r = page.results;
   const evaluated = state.mode === 'all20' && r.comparison && done.evaluate === partKey('evaluate', state);
   let metrics;
   if (evaluated) metrics = r.comparison;
   else if (state.mode === 'prompt' && r.analysis) metrics = state.positions === 'all' ? r.analysis.mean : r.analysis.last;
-  if (metrics) renderMetrics(document, metrics);
+  renderMetrics(document, metrics);
   $('.cards').classList.toggle('stale', !metrics || (state.mode === 'all20' && !evaluated) ||
     (state.mode === 'prompt' && done.analyze !== partKey('analyze', state)));
+  const where = state.positions === 'all' ? 'averaged over every position' : 'at the last token';
   $('#scope').textContent = state.mode === 'all20'
-    ? `Mean over the 20 lecture prompts (${state.positions === 'all' ? 'each averaged over all positions' : 'last token'}), ` +
-      'with 95 % intervals. Chips, bars and generation show the prompt in the box.'
-    : `This prompt, ${state.positions === 'all' ? 'averaged over all positions' : 'at the last token'}.`;
+    ? `Mean over the 20 lecture prompts (each ${where}) ± 95 % interval in brackets. Chips, bars and generation ` +
+      'show the prompt in the box.'
+    : `This prompt, ${where}.`;
 }
 
 // After an error the panels that still show the previous prompt say so.
@@ -211,6 +270,29 @@ function markStale(message) {
   for (const panel of ['tokens', 'candidates', 'generation']) $(`[data-panel="${panel}"]`).classList.add('stale');
   $('#generation-note').textContent = 'showing the previous prompt';
   setStatus('error', message);
+}
+
+// A distillation that would train: shown as an offer until the visitor asks for it.
+async function waitingForTraining(s) {
+  if (planOf(s).projection !== 'distill' || distill.isApproved(s)) return false;
+  const { ready } = await client.request('ready', { plan: planOf(s) });
+  if (ready) return false;
+  const nearest = page.config && hasSavedStudents ? { ...s, layers: 'all', matrices: ['gate', 'up', 'down'],
+    structure: 'circulant', dsteps: 300, lr: 0.003, B: Math.max(4, s.B) } : null;
+  const speedRow = [...speedChart.rows.values()][0];
+  distill.offer(s, { prefillTokensPerSecond: speedRow?.teacher.prefill.median, tokensPerPassage: tokensPerPassage() },
+    nearest, () => { distill.approve(s); refresh(); }, () => applyState(nearest));
+  return true;
+}
+
+// Tokens in a held-out passage, on average: their characters over the characters per token of the
+// last prompt analysed (the engine tokenizes; the page only counts).
+function tokensPerPassage() {
+  const analysis = page.results.analysis;
+  if (!analysis) return null;
+  const held = page.calibrationSets.heldout ?? [];
+  const chars = held.reduce((a, l) => a + l.length, 0) / Math.max(1, held.length);
+  return chars / (analysis.pieces.slice(1).join('').length / Math.max(1, analysis.tokens.length - 1));
 }
 
 /** Runs every part whose inputs changed, most visible first; a newer refresh cancels this one. */
@@ -224,19 +306,32 @@ async function refresh() {
   const stale = () => run !== refreshRun;
   setStatus('computing');
   renderCards();
+  const call = (verb, args, part) => client.request(verb, args, (p) => {
+    if (stale()) return;
+    showProgress(p);
+    part?.progress?.(p, s);
+  });
+  let part = null;
   try {
-    for (const part of parts) {
+    const waiting = await waitingForTraining(s);
+    if (stale()) return;
+    for (part of parts) {
       if (part.when && !part.when(s)) continue;
+      if (waiting && part.needsStudent) continue;
       const key = part.key(s);
       if (done[part.name] === key) continue;
       part.before?.(s);
-      const [verb, args] = part.request(s);
       const t0 = performance.now();
-      const result = await client.request(verb, args, (p) => {
-        if (stale()) return;
-        showProgress(p);
-        part.progress?.(p, s);
-      });
+      let result;
+      try {
+        result = part.run ? await part.run((verb, args) => call(verb, args, part), s)
+          : await call(...part.request(s), part);
+      } catch (error) {
+        if (error instanceof Cancelled || stale() || !(part.optional || part.fail)) throw error;
+        part.fail?.(error, s);
+        done[part.name] = key;
+        continue;
+      }
       if (stale()) return;
       timings.last[part.name] = performance.now() - t0;
       done[part.name] = key;
@@ -246,10 +341,13 @@ async function refresh() {
         timings.firstMetrics ??= performance.now();
       }
       renderCards();
-      renderTourPanel();
+      renderGuidePanel();
     }
     showProgress(null);
     setStatus('ready');
+    if (waiting) $('#scope').textContent = 'No distilled student for these settings yet: see the offer in the ' +
+      'Distillation panel below. The charts show the students that exist.';
+    renderGuidePanel();
     timings.firstReady ??= performance.now();
   } catch (error) {
     if (error instanceof Cancelled || stale()) return;
@@ -257,36 +355,6 @@ async function refresh() {
     if (done.analyze !== partKey('analyze', s)) markStale(error.message);
     else setStatus('error', error.message);
   }
-}
-
-// The distillation chart and its note: steps, KL, time left at the pace so far.
-function showDistillation(report) {
-  const key = JSON.stringify(planOf(state));
-  if (!distilling || distilling.planKey !== key || report.step < distilling.step) {
-    $('#distill-chart').hidden = false;
-    distillChart.reset();
-    distilling = { planKey: key, firstStep: report.step, firstMs: report.ms };
-  }
-  Object.assign(distilling, report);
-  distillChart.add(report);
-  const pace = (report.ms - distilling.firstMs) / Math.max(1, report.step - distilling.firstStep);
-  const left = Math.round(((report.steps - report.step) * pace) / 1000);
-  $('#distill-note').textContent = `step ${report.step} of ${report.steps}, batch KL ${report.batchKl.toFixed(3)}` +
-    (report.heldOutKl !== undefined ? `, held-out KL ${report.heldOutKl.toFixed(3)}` : '') +
-    (report.step < report.steps && report.step > distilling.firstStep ? `, about ${left} s left` : '') +
-    ` · B = ${state.B}, lr ${state.lr}`;
-}
-
-// A distilled student that arrived without training (the precomputed canonical one, or one
-// distilled earlier in this visit): without this note the panel would show an empty chart.
-function showReadyDistilled(s) {
-  const key = JSON.stringify(planOf(s));
-  if (distilling?.planKey === key) return;  // trained just now: the chart shows it
-  distillChart.reset();
-  $('#distill-chart').hidden = true;
-  $('#distill-note').textContent = `no training to show: this student (B = ${s.B}, ${s.dsteps} steps, lr ${s.lr}) ` +
-    'was ready-made: from models/distilled.students (the canonical distillation, made by ' +
-    'scripts/distill-canonical.sh) or from earlier in this visit. Change steps or lr to train one here.';
 }
 
 // Cancel answers at once. The engine stops at its next granular step (a prompt, a layer, a
@@ -298,16 +366,16 @@ $('#cancel').addEventListener('click', () => {
   const cancelled = client.cancelAll();
   ++refreshRun;
   showProgress(null);
-  const inDistillation = distilling && distilling.planKey === JSON.stringify(planOf(state)) &&
-    distilling.step < distilling.steps;
-  const keepsSteps = inDistillation && distilling.step >= 1;
+  const inDistillation = distill.training(state);
+  const keepsSteps = inDistillation && distill.run.step >= 1;
   // Only the requests cancelled here count: a change made meanwhile has its own.
   const before = state;
   setTimeout(() => { if (client.waiting(cancelled)) restartEngine(before); },
     inDistillation ? DISTILL_GRACE_MS : CANCEL_GRACE_MS);
   if (keepsSteps) {
-    setStatus('cancelled', `Distillation stopped at step ${distilling.step}: the student keeps what it learned.`);
-    applyState({ ...state, dsteps: distilling.step });
+    setStatus('cancelled', `Distillation stopped at step ${distill.run.step}: the student keeps what it learned.`);
+    distill.approve({ ...state, dsteps: distill.run.step });
+    applyState({ ...state, dsteps: distill.run.step });
     return;
   }
   setStatus('cancelled', 'Stopped. Move any control to compute again.');
@@ -329,17 +397,6 @@ async function restartEngine(cancelledState) {
   }
 }
 
-$('#copy-link').addEventListener('click', async () => {
-  const button = $('#copy-link');
-  try {
-    await navigator.clipboard.writeText(location.href);
-    button.textContent = 'Link copied';
-  } catch {
-    window.prompt('Copy this link:', location.href);  // clipboard needs a secure context
-  }
-  setTimeout(() => { button.textContent = 'Copy link'; }, 1500);
-});
-
 // ---- the model -----------------------------------------------------------------------------------
 
 async function loadModel(modelFiles, { recompute = true } = {}) {
@@ -351,32 +408,43 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   loading = (async () => {
     const loaded = await client.request('load', { ...engineFiles, calibrationSets: page.calibrationSets }, showProgress);
     const students = await studentsFile;
+    hasSavedStudents = false;
     if (students) {  // precomputed distilled students of the default model (the sweep's reference)
       try {
         await client.request('students', { bytes: students, name: 'distilled.students' }, showProgress);
+        hasSavedStudents = true;
       } catch (error) {
-        setStatus('error', `The precomputed distilled students could not be used: ${error.message}`);
+        setStatus('error', `The ready-made distilled students could not be used: ${error.message}`);
       }
     }
     return loaded;
-  })().finally(() => { modelArriving = false; });
+  })().finally(() => {
+    modelArriving = false;
+    showProgress(null);  // a failed load leaves no progress bar behind: the previous model still works
+  });
   const result = await loading;
   files = modelFiles;
   page.config = result.config;
   timings.modelLoaded ??= performance.now();
   for (const key of Object.keys(done)) delete done[key];
+  for (const key of Object.keys(page.results)) delete page.results[key];
+  // The previous model's figures go: they are not this model's.
+  speedChart.reset([]);
+  sweep.reset([], 'plan');
   $('[data-testid="model-name"]').textContent = `${modelFiles.modelName}: ${page.config.nLayers} layers, ` +
     `dim ${page.config.dim}, hidden ${page.config.hiddenDim}, vocab ${page.config.vocabSize}`;
-  showProgress(null);
+  const own = modelFiles.modelName !== DEFAULT_MODEL;
+  $('#model-badge').hidden = !own;
+  $('#model-badge').textContent = own ? `model: ${modelFiles.modelName}` : '';
   controls.setLayerCount(page.config.nLayers);
-  renderParameters(document, result.parameters);
-  if (recompute) applyState(state);
+  showParameters(result.parameters);
+  if (recompute) applyState({ ...state, model: modelFiles.modelName });
 }
 
 async function boot() {
   setStatus('loading');
   modelArriving = true;
-  const missing = 'run bash cpp/train/pipeline.sh or npm run build again, or load your own model';
+  const missing = 'build the page again (npm run build), or load your own model';
   const bytes = {};
   const report = () => {
     const got = Object.values(bytes).reduce((a, b) => a + b.done, 0);
@@ -398,12 +466,15 @@ async function boot() {
   const held = lines(calibration);
   page.calibrationSets = { 'heldout-32': held.slice(0, 32), heldout: held, lecture: page.lecturePrompts };
   controls.setPresets(page.lecturePrompts);
-  const defaults = { model, modelName: 'default.bin', tokenizer, tokenizerName: 'tokenizer.bin', students };
+  fillQuestions(page.lecturePrompts, goTo);
+  const defaults = { model, modelName: DEFAULT_MODEL, tokenizer, tokenizerName: 'tokenizer.bin', students };
   setupModelLoader({ defaults, load: loadModel, onError: (message) => setStatus('error', message) });
+  if (state.model !== DEFAULT_MODEL) corrections.push({ key: 'model', raw: state.model, used: DEFAULT_MODEL });
   await loadModel(defaults);
 }
 
-state = withTourStep(state, hashKeys(location.hash));
+state = withGuideState(state, hashKeys(location.hash));
 controls.write(state);
-renderTourPanel();
+showCorrections(corrections);
+renderGuidePanel();
 boot().catch((error) => setStatus('error', error.message));

@@ -1,18 +1,23 @@
 // The page's displays as one table: each part says what it depends on (key), what to ask the
-// engine (request) and how to show the answer (render). web/main.js runs them in order whenever
-// the state changes, skipping a part whose key is unchanged, so nothing is wired twice.
+// engine (request, or run for several requests) and how to show the answer (render). web/main.js
+// runs them in order whenever the state changes, skipping a part whose key is unchanged, so
+// nothing is wired twice. `needsStudent`: the part waits while a distillation is not approved.
 import { BLOCK_SIZES, layersOf, planOf } from './state.js';
+import { NOT_DISTILLED } from './engine-host.js';
+import { percentText } from './format.js';
+import { seriesOfState, sweepSeries } from './series.js';
+import { experiment } from './experiments.js';
 import { renderParameters } from './views/cards.js';
-import { renderChips } from './views/chips.js';
-import { renderCandidates } from './views/candidates.js';
-import { renderSpeed } from './views/speed.js';
 import { renderGeneration } from './views/generation.js';
 import { renderHeatmaps } from './views/heatmaps.js';
+import { renderExperiment, renderExperimentPending } from './views/experiment.js';
 
-export const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 3 };
+export const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 5 };
 const $ = (selector) => document.querySelector(selector);
 
 const planKey = (s) => JSON.stringify(planOf(s));
+// Speed depends on the structure, not on how its numbers were found.
+const speedPlan = (s) => ({ ...planOf({ ...s, proj: 'frobenius' }), calibration: undefined });
 
 // Clamps the structure view's block to the chosen matrix (rows, cols) at this B.
 function structureArgs(s, config) {
@@ -21,47 +26,85 @@ function structureArgs(s, config) {
     blockRow: Math.min(s.vrow, Math.ceil(rows / s.B) - 1), blockCol: Math.min(s.vcol, Math.ceil(cols / s.B) - 1) };
 }
 
-function structureNote(s, view, config) {
+// The block view's caption: what is shown and how much of the matrix the student misses.
+function structureNote(note, s, view, config) {
   const patched = s.B > 1 || s.structure !== 'circulant';
   const here = patched && s.matrices.includes(s.vmatrix) && layersOf(s.layers, config.nLayers).includes(s.vlayer);
+  const span = (name, text) => {
+    const el = document.createElement('span');
+    el.dataset.fact = name;
+    el.textContent = text;
+    return el;
+  };
   if (s.B === 1 && s.structure === 'circulant')
-    return 'B = 1: every block is 1×1, so the student equals the teacher (a 32×32 corner shown)';
-  if (!here) return `layer ${s.vlayer} ${s.vmatrix} is not patched: the student keeps the dense matrix`;
-  return `${view.size}×${view.size} of a ${s.B}×${s.B} block; relative error of the whole matrix ` +
-    `${view.relativeError.toFixed(3)}`;
+    return note.replaceChildren('B = 1: no blocks, the student is the teacher (its top-left 32×32 corner shown)');
+  if (!here) return note.replaceChildren(`layer ${s.vlayer}'s ${s.vmatrix} matrix is not replaced: the student keeps it`);
+  const shown = view.size < s.B ? `the top-left ${view.size}×${view.size} corner of one ${s.B}×${s.B} block`
+    : `one ${s.B}×${s.B} block`;
+  const parts = [`${shown}; over the whole matrix the student misses `, span('missed', percentText(view.relativeError)),
+    ' of its size'];
+  if (s.structure === 'circulant' && s.proj === 'frobenius')
+    parts.push(' (random numbers: ', span('random', percentText(Math.sqrt(1 - 1 / s.B))), ')');
+  else if (view.relativeError > 1)
+    parts.push(' (more than all of it: training matches the outputs, not the numbers)');
+  note.replaceChildren(...parts);
 }
 
 /**
- * `page` gives the parts what they share: config, lecturePrompts, evalPrompts(s), results (the
- * latest answers, which the cards and the tour read), sweepChart, distill(report).
+ * `page` gives the parts what they share: config, lecturePrompts, calibrationSets, results (the
+ * latest answers, which the cards and the guide read), sweep and speed charts, guideEntry(s),
+ * distill(report) and showAnalysis.
  */
 export function displayParts(page) {
   const r = page.results;
+  const entryExperiment = (s) => page.guideEntry(s)?.experiment;
   return [
     {
       name: 'analyze',
+      needsStudent: true,
       key: (s) => JSON.stringify([planKey(s), s.prompt]),
       request: (s) => ['analyze', { plan: planOf(s), prompt: s.prompt }],
       // A distillation reports its steps and, every few, the analysis of this prompt.
       progress: (p) => {
         if (p.partial?.distill) page.distill(p.partial.distill);
+        if (p.partial?.parameters) page.showParameters(p.partial.parameters);
         if (p.partial?.analysis) page.showAnalysis(p.partial.analysis);
       },
       render: (result, s) => {
-        renderParameters(document, result.parameters);
+        page.showParameters(result.parameters);
         page.showAnalysis(result.analysis);
         if (s.proj === 'distill') page.distillReady?.(s);
       },
     },
     {
       name: 'evaluate',
+      needsStudent: true,
       when: (s) => s.mode === 'all20',
       key: (s) => JSON.stringify([planKey(s), s.positions]),
       request: (s) => ['evaluate', { plan: planOf(s), prompts: page.lecturePrompts, positions: s.positions }],
       render: (result) => { r.comparison = result; },
     },
     {
+      name: 'experiment',
+      needsStudent: true,
+      when: (s) => entryExperiment(s) && !experiment(entryExperiment(s)).fromSweep,
+      key: (s) => (entryExperiment(s) ? JSON.stringify([entryExperiment(s), experiment(entryExperiment(s)).key?.(s)]) : ''),
+      before: (s) => {
+        r.experiment = null;
+        renderExperimentPending($('#experiment'), experiment(entryExperiment(s)));
+      },
+      run: (call, s) => experiment(entryExperiment(s)).run(call, s, page),
+      render: (result, s) => {
+        const definition = experiment(entryExperiment(s));
+        r.experiment = { name: entryExperiment(s), facts: renderExperiment($('#experiment'), definition,
+          definition.rows(result)) };
+      },
+      fail: (error, s) => renderExperimentPending($('#experiment'), experiment(entryExperiment(s)),
+        `could not be measured for this student: ${error.message}`),
+    },
+    {
       name: 'structure',
+      needsStudent: true,
       key: (s) => JSON.stringify([planKey(s), s.vlayer, s.vmatrix, s.vrow, s.vcol]),
       request: (s) => ['structure', structureArgs(s, page.config)],
       render: (view, s) => {
@@ -69,13 +112,14 @@ export function displayParts(page) {
         const what = `layer ${s.vlayer} ${s.vmatrix}, block (${s.vrow}, ${s.vcol})`;
         const magnified = renderHeatmaps({ dense: $('#heat-dense'), circulant: $('#heat-circulant'),
           difference: $('#heat-difference') }, view, what);
-        $('#circulant-caption').textContent = magnified > 1.05 ? `student's block (colours ×${magnified.toFixed(1)})`
-          : "student's block";
-        $('#structure-note').textContent = structureNote(s, view, page.config);
+        $('#circulant-caption').textContent = magnified > 1.05
+          ? `student (colours ${Math.round(magnified)}× stronger, so its pattern shows)` : 'student';
+        structureNote($('#structure-note'), s, view, page.config);
       },
     },
     {
       name: 'generation',
+      needsStudent: true,
       key: (s) => JSON.stringify([planKey(s), s.prompt, s.steps, s.temp, s.topp, s.penalty, s.seed]),
       // The engine counts positions in total as llama2.c's -n does (BOS and prompt included).
       request: (s) => ['generate', { plan: planOf(s), prompt: s.prompt,
@@ -86,38 +130,64 @@ export function displayParts(page) {
         $('[data-panel="generation"]').classList.remove('stale');
       },
     },
+    // Before the sweep, which ends on the student on screen: this one leaves a projected student behind.
     {
-      name: 'sweep',
-      key: (s) => JSON.stringify([{ ...planOf(s), block: 0 }, page.evalPrompts(s), s.positions]),
+      name: 'speed',
+      key: (s) => JSON.stringify(speedPlan({ ...s, B: 0 })),
       before: (s) => {
-        page.sweepChart.reset(BLOCK_SIZES);
-        $('#sweep-note').textContent = s.mode === 'all20' ? 'mean over the 20 lecture prompts' : 'this prompt';
+        page.speedChart.reset(BLOCK_SIZES);
+        page.speedChart.key = page.partKey('speed', s);
+        page.showSpeed();
       },
-      request: (s) => ['sweep', { plan: planOf(s), prompts: page.evalPrompts(s), positions: s.positions,
-        blocks: BLOCK_SIZES, references: ['frobenius', 'distilled', 'removed'] }],
-      progress: (p) => { if (p.partial && !p.partial.error) page.sweepChart.addRow(p.partial); },
-      render: (swept) => {
-        const gaps = swept.skipped.filter((row) => row.series === 'plan');
-        if (gaps.length)
-          $('#sweep-note').textContent += ` (no point at B = ${gaps.map((row) => row.block).join(', ')}: ${gaps[0].error})`;
+      // The current B first, so the speed table fills in before the chart.
+      request: (s) => ['speed', { plan: speedPlan(s), blocks: [s.B, ...BLOCK_SIZES.filter((b) => b !== s.B)], ...SPEED }],
+      progress: (p) => {
+        if (!p.partial) return;
+        page.speedChart.addRow(p.partial);
+        page.showSpeed();
+      },
+      render: (result) => {
+        r.bound = result.bound;
+        page.showSpeed();
       },
     },
     {
-      name: 'speed',
-      key: (s) => planKey(s),
-      before: () => renderSpeed(document, null),
-      request: (s) => ['benchmark', { plan: planOf(s), ...SPEED }],
-      render: (speed) => {
-        r.speed = speed;
-        renderSpeed(document, speed);
-        $('#speed-note').textContent = `prefill of ${SPEED.promptTokens} tokens, decode of ${SPEED.decodeTokens}; ` +
-          'MLP share: prefill / decode. In this browser, on this machine.';
+      name: 'sweep',
+      key: (s) => JSON.stringify([sweepSeries({ ...s, B: 0 }), page.evalPrompts(s), s.positions]),
+      before: (s) => {
+        page.sweep.reset(BLOCK_SIZES, seriesOfState(s));
+        $('#sweep-note').textContent = s.mode === 'all20' ? 'mean over the 20 lecture prompts' : 'this prompt';
+      },
+      request: (s) => ['sweep', { series: sweepSeries(s), prompts: page.evalPrompts(s), positions: s.positions,
+        blocks: BLOCK_SIZES, block: s.B }],
+      progress: (p) => { if (p.partial && !p.partial.error) page.sweep.addRow(p.partial); },
+      render: (swept, s) => {
+        const own = seriesOfState(s);
+        const gaps = swept.skipped.filter((row) => row.series === own);
+        const at = `B = ${gaps.map((row) => row.block).join(', ')}`;
+        if (gaps.length && gaps.every((row) => row.error === NOT_DISTILLED))
+          $('#sweep-note').textContent += `; no distilled student at ${at} yet (choose that B to train one)`;
+        else if (gaps.length) $('#sweep-note').textContent += `; no point at ${at}: ${gaps[0].error}`;
+      },
+    },
+    {
+      name: 'experiment-from-sweep',
+      when: (s) => entryExperiment(s) && experiment(entryExperiment(s)).fromSweep,
+      key: (s) => (entryExperiment(s) ? JSON.stringify([entryExperiment(s), page.partKey('sweep', s)]) : ''),
+      run: async () => null,
+      render: (result, s) => {
+        const definition = experiment(entryExperiment(s));
+        r.experiment = { name: entryExperiment(s), facts: renderExperiment($('#experiment'), definition,
+          definition.rows(page.sweep)) };
       },
     },
     // Once per model: the 20 lecture prompts through the teacher (the engine caches its logits), so
-    // "evaluate all 20" later costs only the student's half; it counts for the plan it ran with.
+    // "the 20 lecture prompts" later costs only the student's half. Only a head start: a model whose
+    // context cannot hold them simply goes without.
     {
       name: 'warm',
+      optional: true,
+      needsStudent: true,
       key: () => 'once',
       request: (s) => ['evaluate', { plan: planOf(s), prompts: page.lecturePrompts, positions: s.positions }],
       render: (result, s, done) => {
@@ -127,3 +197,5 @@ export function displayParts(page) {
     },
   ];
 }
+
+export { planKey };

@@ -13,7 +13,9 @@ export const CANONICAL_DISTILL = { ...DISTILL, steps: 300, learningRate: 0.003 }
 // solve's time grows with the tokens: about 2 s a layer in the browser), all 916, or the 20 lecture
 // prompts themselves (optimistic: calibrated on what is measured).
 export const CALIBRATION_SETS = ['heldout-32', 'heldout', 'lecture'];
+export const DISTILL_CALIBRATION = 'heldout';
 export const TOUR_STEPS = 10;  // web/tour.js holds them; a test checks the two agree
+export const QUESTION_COUNT = 20;  // web/questions.js: one page state for each lecture prompt
 export const DEFAULT_PROMPT =
   'Explain how a teacher-student comparison using last-token logits can reveal approximation error in a patched model.';
 
@@ -30,17 +32,20 @@ const isNumber = (v) => Number.isFinite(v);
 export const PROPERTIES = [
   { name: 'prompt', type: 'string', fallback: DEFAULT_PROMPT, check: (v) => v.trim().length > 0 && v.length <= 20000 },
   { name: 'mode', type: 'enum', values: ['prompt', 'all20'], fallback: 'prompt' },
+  // The default view is the lesson itself (web/README.md, "The default view"): every MLP of every
+  // layer, measured at every position, as the ready-made distilled student at the published
+  // experiment's B = 64, beside the projected, low-rank and MLP-removed students of the same size.
   { name: 'B', type: 'int', fallback: 64, check: (v) => BLOCK_SIZES.includes(v) },
-  { name: 'layers', type: 'string', fallback: 'first:1', check: (v) => LAYERS_SYNTAX.test(v) },
+  { name: 'layers', type: 'string', fallback: 'all', check: (v) => LAYERS_SYNTAX.test(v) },
   { name: 'matrices', type: 'list', values: MATRICES, fallback: ['gate', 'up', 'down'] },
   { name: 'structure', type: 'enum', values: STRUCTURES, fallback: 'circulant' },
-  { name: 'proj', type: 'enum', values: PROJECTIONS, fallback: 'frobenius' },
+  { name: 'proj', type: 'enum', values: PROJECTIONS, fallback: 'distill' },
   // distillation: steps and learning rate (a cancelled run keeps the steps it finished)
   { name: 'dsteps', type: 'int', fallback: CANONICAL_DISTILL.steps, check: (v) => v >= 1 && v <= 1000 },
   { name: 'lr', type: 'number', fallback: CANONICAL_DISTILL.learningRate, check: (v) => v > 0 && v <= 0.1 },
   { name: 'lambda', type: 'number', fallback: 0.01, check: (v) => v >= 0 && v <= 1e6 },
   { name: 'calib', type: 'enum', values: CALIBRATION_SETS, fallback: 'heldout-32' },
-  { name: 'positions', type: 'enum', values: ['last', 'all'], fallback: 'last' },
+  { name: 'positions', type: 'enum', values: ['last', 'all'], fallback: 'all' },
   // generation
   { name: 'steps', type: 'int', fallback: 48, check: (v) => v >= 1 && v <= 256 },
   // Seeded sampling the model card found most readable; greedy text from so small a model loops.
@@ -58,8 +63,19 @@ export const PROPERTIES = [
   { name: 'embed', type: 'bool', fallback: false },
   { name: 'hide', type: 'list', values: null, fallback: [] },
   { name: 'tour', type: 'int', fallback: 0, check: (v) => v >= 0 && v <= TOUR_STEPS },
+  // one of the 20 lecture questions (web/questions.js; 0 = none)
+  { name: 'q', type: 'int', fallback: 0, check: (v) => v >= 0 && v <= QUESTION_COUNT },
   { name: 'present', type: 'bool', fallback: false },
+  // The model the numbers belong to, by file name: a link made with a model of one's own says so.
+  { name: 'model', type: 'string', fallback: 'default.bin', check: (v) => v.length > 0 && v.length <= 200 },
 ];
+
+// How the page names each key when it tells a visitor that a link's value was replaced.
+const KEY_NAMES = { B: 'block size B', proj: 'projection', dsteps: 'distillation steps', lr: 'learning rate',
+  lambda: 'λ', calib: 'calibration set', steps: 'new tokens', temp: 'temperature', topp: 'top-p',
+  penalty: 'repetition penalty', vlayer: 'layer shown', vmatrix: 'matrix shown', vrow: 'block row shown',
+  vcol: 'block column shown', tour: 'tour step', q: 'question' };
+export const keyName = (key) => KEY_NAMES[key] ?? key;
 
 const BY_NAME = new Map(PROPERTIES.map((p) => [p.name, p]));
 
@@ -101,7 +117,16 @@ export function hashKeys(hash) {
 
 /** "#B=64&prompt=..." → a complete state; unknown keys are ignored, bad values become defaults. */
 export function parseHash(hash) {
+  return readHash(hash).state;
+}
+
+/**
+ * parseHash, and the values it had to replace: [{key, raw, used}] for each known key whose value
+ * did not fit (the page says so, and rewrites the URL to what it shows).
+ */
+export function readHash(hash) {
   const state = defaultState();
+  const corrections = [];
   const text = typeof hash === 'string' ? hash.replace(/^#/, '') : '';
   for (const part of text.split('&')) {
     if (!part) continue;
@@ -117,8 +142,9 @@ export function parseHash(hash) {
     if (!p) continue;
     const v = parseValue(p, raw);
     if (v !== undefined) state[p.name] = v;
+    else corrections.push({ key, raw, used: formatValue(p, state[p.name]) });
   }
-  return state;
+  return { state, corrections };
 }
 
 function formatValue(p, v) {
@@ -164,11 +190,23 @@ export function layersSpec(layers, n) {
   return sorted.join(',');
 }
 
-/** The spec itself when it names at least one existing layer (of n), else the default. */
+// How many layers a spec names, whether the model has them or not.
+function namedCount(spec, n) {
+  const m = /^(first|last):(\d+)$/.exec(spec);
+  if (spec === 'all') return n;
+  if (m) return Number(m[2]);
+  return new Set(spec.split(',')).size;
+}
+
+/**
+ * The spec itself when the model (of n layers) has every layer it names; else the shortest spec
+ * of the layers it does have ("first:99" on 4 layers is "all"), or the default when it names none.
+ */
 export function clampLayers(spec, n) {
-  if (layersOf(spec, n).length === 0) return BY_NAME.get('layers').fallback;
-  if (/^\d/.test(spec)) return layersSpec(layersOf(spec, n), n);  // drop indices the model lacks
-  return spec;
+  const layers = layersOf(spec, n);
+  if (layers.length === 0) return BY_NAME.get('layers').fallback;
+  if (layers.length === namedCount(spec, n)) return spec;
+  return layersSpec(layers, n);
 }
 
 function range(from, to) {
@@ -177,8 +215,14 @@ function range(from, to) {
   return out;
 }
 
-/** The engine's plan for this state (see cpp/wasm/engine.d.ts PlanSpec), plus the calibration set. */
+/**
+ * The engine's plan for this state (see cpp/wasm/engine.d.ts PlanSpec), plus the calibration set.
+ * Distillation always trains on every held-out passage (on 32 it learns them by heart), so the
+ * calibration control speaks only for the loss-aware fits.
+ */
 export function planOf(state) {
+  // A removed MLP is made by no projection: one plan, whatever the projection control says.
+  if (state.structure === 'removed') state = { ...state, proj: 'frobenius' };
   const plan = {
     block: state.B,
     layers: state.layers,
@@ -186,11 +230,16 @@ export function planOf(state) {
     structure: state.structure,
     projection: state.proj,
     lambda: state.lambda,
-    calibration: state.calib,
+    calibration: state.proj === 'distill' ? DISTILL_CALIBRATION : state.calib,
   };
   if (state.proj === 'distill') plan.distill = { ...DISTILL, steps: state.dsteps, learningRate: state.lr };
   return plan;
 }
+
+/** True for the distillation the page has ready-made (models/distilled.students) at B ≥ 4. */
+export const isCanonicalDistill = (state, layerCount) => state.proj === 'distill' && state.structure === 'circulant' &&
+  state.dsteps === CANONICAL_DISTILL.steps && state.lr === CANONICAL_DISTILL.learningRate &&
+  state.matrices.length === MATRICES.length && layersOf(state.layers, layerCount).length === layerCount;
 
 /** The state with `patch` applied; a patched value that fails its property's check is ignored. */
 export function applyPatch(state, patch) {

@@ -1,4 +1,5 @@
 // Metric cards: KL, cosine, top-1, top-5 (with 95 % intervals over prompts) and parameter counts.
+// Each value element holds its figure as text and the plain number in data-value.
 import { compact, metricText } from '../format.js';
 
 const METRICS = ['kl', 'cosine', 'top1', 'top5'];
@@ -10,19 +11,17 @@ export function renderMetrics(root, metrics) {
     const value = root.querySelector(`[data-testid="metric-${name}"]`);
     const interval = root.querySelector(`#interval-${name}`);
     const m = metrics?.[name];
-    if (m === undefined) {
-      value.textContent = '–';
+    const mean = typeof m === 'number' ? m : m?.mean;
+    value.textContent = metricText(name, mean);
+    value.dataset.value = Number.isFinite(mean) ? String(mean) : '';
+    if (m === undefined || typeof m === 'number') {
       interval.textContent = '';
-    } else if (typeof m === 'number') {
-      value.textContent = metricText(m);
-      interval.textContent = '';
-    } else {
-      // The t interval is symmetric; the metric is not: KL ≥ 0, cosine in [−1, 1], shares in [0, 1].
-      const [min, max] = RANGES[name];
-      value.textContent = metricText(m.mean);
-      interval.textContent = `[${Math.max(min, m.low).toFixed(3)}, ${Math.min(max, m.high).toFixed(3)}]`;
-      interval.title = '95 % interval of the mean over the prompts';
+      continue;
     }
+    // The t interval is symmetric; the metric is not: KL ≥ 0, cosine in [−1, 1], shares in [0, 1].
+    const [min, max] = RANGES[name];
+    interval.textContent = `[${metricText(name, Math.max(min, m.low))}, ${metricText(name, Math.min(max, m.high))}]`;
+    interval.title = '95 % interval of the mean over the prompts';
   }
 }
 
@@ -32,10 +31,13 @@ export function renderParameters(root, p) {
     el.textContent = text;
     if (title) el.title = title;
   };
-  set('[data-testid="params-teacher"]', String(p.teacherTotal), compact(p.teacherTotal));
-  set('[data-testid="params-student"]', String(p.studentTotal), compact(p.studentTotal));
+  set('[data-testid="params-teacher"]', compact(p.teacherTotal), String(p.teacherTotal));
+  set('[data-testid="params-student"]', compact(p.studentTotal), String(p.studentTotal));
+  root.querySelector('[data-testid="params-student"]').dataset.value = String(p.studentTotal);
+  root.querySelector('[data-testid="params-teacher"]').dataset.value = String(p.teacherTotal);
   set('#mlp-teacher', compact(p.teacherMlp));
   set('#mlp-student', compact(p.studentMlp));
-  const ratio = p.teacherMlp / p.studentMlp;
-  set('#compression', `${ratio.toFixed(ratio < 10 ? 2 : 1)}× MLP, ${(p.teacherTotal / p.studentTotal).toFixed(2)}× total`);
+  const kept = p.studentMlp / p.teacherMlp;
+  set('#compression', `the student keeps ${(kept * 100).toFixed(kept < 0.1 ? 1 : 0)} % of the MLP numbers, ` +
+    `${((p.studentTotal / p.teacherTotal) * 100).toFixed(0)} % of all`);
 }

@@ -1,27 +1,65 @@
-// Throughput table: prefill and decode tokens/s of teacher and student, speedup, MLP share of time.
-import { percent, rate } from '../format.js';
+// The speed table at the current B: prefill and decode tokens/s of teacher and student (median of
+// the runs, their range beneath), the student's speed as a multiple of the teacher's, the share of
+// time spent in the MLP, and what bounds decode. A figure whose runs spread more than ±25 % around
+// their median is marked noisy.
+import { percent, rate, times } from '../format.js';
 
-export function renderSpeed(root, speed) {
-  const set = (selector, text) => { root.querySelector(selector).textContent = text; };
-  if (!speed) {
-    for (const s of ['[data-testid="prefill-teacher"]', '[data-testid="prefill-student"]', '[data-testid="decode-teacher"]',
-      '[data-testid="decode-student"]', '#prefill-speedup', '#decode-speedup', '#mlp-share-teacher', '#mlp-share-student',
-      '#decode-bound'])
-      set(s, '…');
+const NOISY = 0.25;
+const noisy = (s) => (s.high - s.low) / 2 > NOISY * s.median;
+
+function figure(cell, s, format) {
+  const main = document.createElement('span');
+  main.className = 'figure';
+  main.textContent = format(s.median);
+  const spread = document.createElement('small');
+  spread.className = 'range';
+  spread.textContent = `${format(s.low)}–${format(s.high)}`;
+  cell.replaceChildren(main, document.createElement('br'), spread);
+  cell.classList.toggle('noisy', noisy(s));
+  cell.title = noisy(s) ? 'noisy: the runs differ by more than ±25 %' : 'median of the runs; below it their range';
+}
+
+/** `row` is one block's row of the worker's speed verb (or null while it is measured). */
+export function renderSpeed(root, row, bound) {
+  const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const cells = ['prefill-teacher', 'prefill-student', 'prefill-speedup', 'decode-teacher', 'decode-student',
+    'decode-speedup', 'mlp-share-teacher', 'mlp-share-student'];
+  if (!row) {
+    for (const id of cells) {
+      q(id).textContent = '…';
+      q(id).classList.remove('noisy');
+    }
+    q('decode-bound').textContent = '';
+    q('speed-noisy').hidden = true;
     return;
   }
-  const { teacher, student } = speed;
-  set('[data-testid="prefill-teacher"]', rate(teacher.prefill));
-  set('[data-testid="prefill-student"]', rate(student.prefill));
-  set('[data-testid="decode-teacher"]', rate(teacher.decode));
-  set('[data-testid="decode-student"]', rate(student.decode));
-  set('#prefill-speedup', `${(student.prefill / teacher.prefill).toFixed(2)}×`);
-  set('#decode-speedup', `${(student.decode / teacher.decode).toFixed(2)}×`);
-  set('#mlp-share-teacher', `${percent(teacher.prefillMlpShare)} / ${percent(teacher.decodeMlpShare)}`);
-  set('#mlp-share-student', `${percent(student.prefillMlpShare)} / ${percent(student.decodeMlpShare)}`);
-  // Decode reads every teacher weight once a token: how close it runs to streaming those bytes.
-  const bytesPerSecond = speed.bound.weightBytes * teacher.decode;
-  set('#decode-bound', `The teacher reads ${(speed.bound.weightBytes / 1e6).toFixed(1)} MB of weights a token: ` +
-    `${(bytesPerSecond / 1e9).toFixed(1)} GB/s, ${(bytesPerSecond / speed.bound.streamBytesPerSecond).toFixed(2)} of this browser's ` +
-    `streaming read of as many bytes (${(speed.bound.streamBytesPerSecond / 1e9).toFixed(1)} GB/s).`);
+  const { teacher, student, speedup } = row;
+  figure(q('prefill-teacher'), teacher.prefill, rate);
+  figure(q('prefill-student'), student.prefill, rate);
+  figure(q('decode-teacher'), teacher.decode, rate);
+  figure(q('decode-student'), student.decode, rate);
+  figure(q('prefill-speedup'), speedup.prefill, times);
+  figure(q('decode-speedup'), speedup.decode, times);
+  q('mlp-share-teacher').textContent = `${percent(teacher.prefillMlpShare.median)} / ${percent(teacher.decodeMlpShare.median)}`;
+  q('mlp-share-student').textContent = `${percent(student.prefillMlpShare.median)} / ${percent(student.decodeMlpShare.median)}`;
+  const anyNoisy = [teacher.prefill, student.prefill, teacher.decode, student.decode, speedup.prefill, speedup.decode]
+    .some(noisy);
+  q('speed-noisy').hidden = !anyNoisy;
+  q('speed-noisy').textContent = anyNoisy ? 'noisy: runs differ by more than ±25 %; measure again' : '';
+  q('decode-bound').textContent = bound ? boundNote(bound, teacher.decode.median) : '';
+}
+
+// Decode reads every teacher weight once a token; a plain read of as many bytes is the yardstick.
+function boundNote(bound, decode) {
+  const mb = (bound.weightBytes / 1e6).toFixed(1);
+  const speed = (bound.weightBytes * decode) / 1e9;
+  const read = bound.streamBytesPerSecond / 1e9;
+  const share = speed / read;
+  if (share <= 1)
+    return `Decode reads the teacher's ${mb} MB of weights once a token: ${speed.toFixed(1)} GB/s, ` +
+      `${Math.round(share * 100)} % of the speed at which this browser reads as many bytes (${read.toFixed(1)} GB/s). ` +
+      'Reading the weights is what limits decode, which is why storing fewer numbers makes it faster.';
+  return `Decode reads the teacher's ${mb} MB of weights once a token: ${speed.toFixed(1)} GB/s, faster than a plain ` +
+    `read of as many bytes timed just after it (${read.toFixed(1)} GB/s). Timings in a browser move by a quarter or ` +
+    'more from one moment to the next: read both as rough.';
 }
