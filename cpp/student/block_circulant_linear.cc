@@ -93,20 +93,21 @@ Status BlockCirculantLinear::set_parameters(std::vector<float> c) {
                  " values (p·q·B), got " + std::to_string(c.size())};
   c_ = std::move(c);
   compute_spectra(spectra_re_.data(), spectra_im_.data());
-  if (precision_ == FftPrecision::kFloat16) refresh_half_spectra();
+  if (precision_ == FftPrecision::kFloat16) round_spectra();
   return ok_status();
 }
 
 void BlockCirculantLinear::set_fft_precision(FftPrecision precision) {
   precision_ = precision;
-  if (precision == FftPrecision::kFloat16) return refresh_half_spectra();
-  std::vector<float>().swap(half_re_), std::vector<float>().swap(half_im_);
+  if (precision == FftPrecision::kFloat16) return round_spectra();
+  std::vector<float>().swap(fresh_re_), std::vector<float>().swap(fresh_im_);
 }
 
-void BlockCirculantLinear::refresh_half_spectra() {
-  half_re_ = spectra_re_, half_im_ = spectra_im_;
-  round_to_half(half_re_.data(), half_re_.size());
-  round_to_half(half_im_.data(), half_im_.size());
+// fresh_ ← the cached spectra rounded to float16 (what forward reads in kFloat16 mode).
+void BlockCirculantLinear::round_spectra() {
+  fresh_re_ = spectra_re_, fresh_im_ = spectra_im_;
+  round_to_half(fresh_re_.data(), fresh_re_.size());
+  round_to_half(fresh_im_.data(), fresh_im_.size());
 }
 
 // c (p, q·B) read as p rows of q blocks; lane j·p_stride + i of the slab holds c_ij, so the
@@ -130,15 +131,14 @@ void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
   // computes exactly the same product without B/2+1 = 1 bins of bookkeeping per entry.
   if (block_ == 1) return matmul_rows(x, rows, c_.data(), m_, n_, y);
   const bool half = precision_ == FftPrecision::kFloat16;
-  const float* w_re = (half ? half_re_ : spectra_re_).data();
-  const float* w_im = (half ? half_im_ : spectra_im_).data();
+  const float *w_re = spectra_re_.data(), *w_im = spectra_im_.data();
   if (!cache_enabled_) {  // what an uncached implementation pays: p·q FFTs per call
     grow(fresh_re_, spectra_re_.size()), grow(fresh_im_, spectra_im_.size());
     compute_spectra(fresh_re_.data(), fresh_im_.data());
     store(half, fresh_re_.data(), spectra_re_.size());
     store(half, fresh_im_.data(), spectra_im_.size());
-    w_re = fresh_re_.data(), w_im = fresh_im_.data();
   }
+  if (!cache_enabled_ || half) w_re = fresh_re_.data(), w_im = fresh_im_.data();
   int done = 0;
   for (const int full = rows / kLaneBlock * kLaneBlock; done < full;) {
     const int chunk = std::min(rows_per_chunk_, full - done);

@@ -14,7 +14,7 @@ namespace circulant {
 // What the FFT path keeps between its steps. kFloat16 simulates a float16 FFT: the input x, its
 // spectrum X̂, the weight spectra Ĉ, the product spectrum Ŷ and the output y are each rounded to
 // float16 (kernels/half_float.h), while the arithmetic between those stores stays float32.
-enum class FftPrecision { kFloat32, kFloat16 };
+enum class FftPrecision : uint8_t { kFloat32, kFloat16 };
 
 // Checks a shape before anything is built: B a power of two in 1..256, dimensions positive.
 // The message says what to change (used by the CLI and the page for "a block size that does
@@ -78,7 +78,7 @@ class BlockCirculantLinear final : public LinearOperator {
  private:
   BlockCirculantLinear(int out, int in, int block, std::vector<float> c);
   void compute_spectra(float* re, float* im) const;
-  void refresh_half_spectra();
+  void round_spectra();
   void forward_row_major(const float* x, int rows, float* y, const float* w_re, const float* w_im,
                          bool half) const;
   void forward_block_major(const float* x, int rows, float* y, const float* w_re, const float* w_im,
@@ -94,14 +94,15 @@ class BlockCirculantLinear final : public LinearOperator {
   std::vector<float> spectra_re_;  // (B/2+1, q, p_stride) [freq][j][i], cached FFT(c), float32
   std::vector<float> spectra_im_;  // same layout; i ≥ p is zero
   bool cache_enabled_ = true;
-  FftPrecision precision_ = FftPrecision::kFloat32;
-  std::vector<float> half_re_, half_im_;  // kFloat16: the spectra rounded to float16, same layout
+  FftPrecision precision_ = FftPrecision::kFloat32;  // beside the bool: the object keeps its size
 
   // Scratch that grows once and is reused: forward is const, so these are mutable.
-  mutable std::vector<float> slab_;                 // (B, lanes) time samples [sample][lane]
-  mutable std::vector<float> x_re_, x_im_;          // (B/2+1, lanes) input spectra [freq][lane]
-  mutable std::vector<float> y_re_, y_im_;          // (B/2+1, lanes) output spectra [freq][lane]
-  mutable std::vector<float> fresh_re_, fresh_im_;  // (B/2+1, q, p_stride) when the cache is off
+  mutable std::vector<float> slab_;         // (B, lanes) time samples [sample][lane]
+  mutable std::vector<float> x_re_, x_im_;  // (B/2+1, lanes) input spectra [freq][lane]
+  mutable std::vector<float> y_re_, y_im_;  // (B/2+1, lanes) output spectra [freq][lane]
+  // (B/2+1, q, p_stride) the spectra forward reads when not the cached float32 ones: FFT(c) made
+  // afresh on each call when the cache is off; rounded to float16 in kFloat16 mode.
+  mutable std::vector<float> fresh_re_, fresh_im_;
 };
 
 }  // namespace circulant
