@@ -313,14 +313,15 @@ export function createEngineHost(loadModule) {
       return { teacher, student };
     },
 
-    // One engine call per run (each interleaves teacher and student after a warm-up); the median
-    // over runs is taken here so a cancel can land between runs.
-    async benchmark(job, { plan, promptTokens, decodeTokens, runs }) {
+    // One engine call per run (each interleaves teacher, student and, with uncachedStudent, the
+    // same student recomputing FFT(c) on every call, after a warm-up); the median over runs is
+    // taken here so a cancel can land between runs, and each run comes back too (the page's range).
+    async benchmark(job, { plan, promptTokens, decodeTokens, runs, uncachedStudent = false }) {
       const measured = [];
       for (let r = 0; r < runs; ++r) {
         await job.step({ done: r, total: runs, label: 'measuring speed' });
         if (r === 0) await ensurePlan(job, plan);
-        measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1 })));
+        measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1, uncachedStudent: !!uncachedStudent })));
       }
       const pick = (who) => {
         const out = {};
@@ -328,9 +329,23 @@ export function createEngineHost(loadModule) {
           out[key] = module.median(measured.map((m) => m[who][key]));
         return out;
       };
+      const result = { runs: {} };
+      for (const who of uncachedStudent ? ['teacher', 'student', 'studentUncached'] : ['teacher', 'student']) {
+        result[who] = pick(who);
+        result.runs[who] = measured.map((m) => m[who]);
+      }
       // What bounds decode: the teacher's weights are read once a token.
       bound ??= needEngine().decodeBound();
-      return { teacher: pick('teacher'), student: pick('student'), bound };
+      return { ...result, bound };
+    },
+
+    // float32 against float16 inside the student's FFTs: one engine call over every prompt (the
+    // student runs each prompt in both precisions; about twice an evaluate of the same prompts).
+    async precision(job, { plan, prompts, positions }) {
+      await job.step({ done: 0, total: 2, label: 'building the student' });
+      await ensurePlan(job, plan);
+      await job.step({ done: 1, total: 2, label: 'float32 and float16 inside the FFTs' });
+      return unwrap(engine.precision(prompts, positions));
     },
 
     async structure(job, { plan, layer, matrix, blockRow, blockCol }) {

@@ -20,7 +20,18 @@
 //              progress.partial carries each finished (or skipped) row, so a chart can fill in as it goes
 //   generate   {plan, prompt, steps, sampler}        → {teacher: Generation, student: Generation}
 //              steps: positions in total, BOS and prompt included (llama2.c's -n)
-//   benchmark  {plan, promptTokens, decodeTokens, runs} → {teacher: Throughput, student: Throughput}
+//   benchmark  {plan, promptTokens, decodeTokens, runs, uncachedStudent?}
+//              → {teacher, student, studentUncached?, runs: {teacher: Throughput[], student: Throughput[],
+//                 studentUncached?: Throughput[]}, bound: DecodeBound}
+//              one engine call per run, interleaved after a warm-up; teacher/student/studentUncached
+//              are the medians over runs, `runs` each run's figures. uncachedStudent: also the same
+//              student recomputing FFT(c) on every call (its spectrum cache off, on again after);
+//              an error for a student without FFT operators (B = 1, low-rank, removed)
+//   precision  {plan, prompts, positions}           → PrecisionReport {productError: {float32, float16},
+//              float32: Comparison, float16: Comparison, shift: Interval}: the student's FFTs in
+//              float32 (as it runs) and with float16 stores (x, X̂, Ĉ, product spectrum, y); shift is
+//              KL(student float32 ‖ student float16); the student is float32 again afterwards; an
+//              error for a student without FFT operators
 //   structure  {plan, layer, matrix, blockRow, blockCol} → StructureView
 //   cancel     {ids?}  cancels those requests (all queued and running ones when ids is absent);
 //              each answers {id, error: 'cancelled', cancelled: true} at its next granular step

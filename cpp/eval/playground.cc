@@ -3,7 +3,6 @@
 #include "eval/playground.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -274,27 +273,6 @@ Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts,
         compare_prompt(all ? t.data() : t.data() + size_t(n - 1) * vocab, s, all ? n : 1, vocab));
   }
   return summarize(std::move(results));
-}
-
-std::vector<Throughput> Playground::benchmark(const ThroughputSettings& settings) const {
-  return measure_throughput({teacher_.get(), student_.get()}, settings);
-}
-
-void Playground::warm_up(double milliseconds) const {
-  const auto start = std::chrono::steady_clock::now();
-  ThroughputSettings quick;
-  quick.prompt_tokens = 16, quick.decode_tokens = 16, quick.runs = 1;
-  do measure_throughput({teacher_.get()}, quick);
-  while (
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() <
-      milliseconds);
-}
-
-Playground::DecodeBound Playground::decode_bound() const {
-  DecodeBound b;
-  b.weight_bytes = decode_weight_bytes(*teacher_);
-  b.stream_bytes_per_second = streaming_read_bytes_per_second(size_t(b.weight_bytes), 5);
-  return b;
 }
 
 Result<Generation> Playground::generate(const std::string& prompt, int steps,

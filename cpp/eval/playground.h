@@ -50,6 +50,16 @@ struct BuildProgress {
   double batch_kl = 0;  // distillation: KL of the last step's batch (nats)
 };
 
+// float32 against float16 inside the student's FFTs (BlockCirculantLinear::set_fft_precision).
+struct PrecisionReport {
+  struct ProductError {  // eval/fft_precision.h, the mean over the student's FFT operators
+    double float32 = 0, float16 = 0;
+  };
+  ProductError product_error;
+  Comparison float32, float16;  // teacher vs the student with its FFTs in each precision
+  Interval shift;               // KL(student float32 ‖ student float16) over prompts (nats)
+};
+
 struct StructureView {  // one B×B block (capped at 64×64 for display), row-major
   int size = 0;
   std::vector<float> dense, circulant, difference;
@@ -85,12 +95,20 @@ class Playground {
   Status load_students(const std::vector<uint8_t>& bytes, const std::string& name);
   const std::vector<SavedStudent>& saved_students() const { return saved_; }
   const StudentPlan& plan() const { return plan_; }
+  const Transformer& student() const { return *student_; }  // the current student
   ParameterSummary parameters() const;
 
   Result<PromptAnalysis> analyze(const std::string& prompt) const;
   Result<Comparison> evaluate(const std::vector<std::string>& prompts, Positions positions) const;
-  // Teacher first, then student, measured interleaved.
-  std::vector<Throughput> benchmark(const ThroughputSettings& settings) const;
+  // Teacher first, then student, measured interleaved; with `uncached_student`, third the same
+  // student with every FFT operator recomputing FFT(c) on each call (its cache is back on
+  // afterwards). An error when asked of a student without FFT operators (B = 1, low-rank,
+  // removed): there is no spectrum to uncache.
+  Result<std::vector<Throughput>> benchmark(const ThroughputSettings& settings,
+                                            bool uncached_student = false);
+  // The student's FFTs in float32 (as it runs) and in float16 (PrecisionReport); the student is
+  // back in float32 afterwards. An error for a student without FFT operators.
+  Result<PrecisionReport> precision(const std::vector<std::string>& prompts, Positions positions);
   // Runs the teacher's prefill and decode for about `milliseconds`, so the browser compiles its
   // hot code fully before the first measurement a user sees.
   void warm_up(double milliseconds) const;

@@ -112,7 +112,8 @@ void time_one_run(const Transformer& model, const std::vector<int>& prompt, int 
 }  // namespace
 
 std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>& models,
-                                           const ThroughputSettings& settings) {
+                                           const ThroughputSettings& settings,
+                                           const BeforeRun& before_run) {
   if (models.empty()) return {};
   const Config& c = models.front()->config();
   const int prompt_len = std::max(1, std::min(settings.prompt_tokens, c.seq_len - 1));
@@ -129,11 +130,14 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   std::vector<RunTimes> times(models.size());
   for (size_t m = 0; m < models.size(); ++m) {
     RunTimes warm_up;
+    if (before_run) before_run(m);
     time_one_run(*models[m], prompt, decode, bounds[m], memory, warm_up);
   }
   for (int r = 0; r < std::max(1, settings.runs); ++r)
-    for (size_t m = 0; m < models.size(); ++m)
+    for (size_t m = 0; m < models.size(); ++m) {
+      if (before_run) before_run(m);
       time_one_run(*models[m], prompt, decode, bounds[m], memory, times[m]);
+    }
 
   std::vector<Throughput> result;
   for (size_t m = 0; m < models.size(); ++m) {

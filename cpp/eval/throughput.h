@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "model/transformer.h"
@@ -62,9 +63,14 @@ int64_t decode_cache_bytes(const Config& config, int first, int steps);
 // caches), the median of `runs` after a warm-up, each run at least 5 ms of reads.
 double streaming_read_bytes_per_second(size_t bytes = size_t(64) << 20, int runs = 7);
 
+// Called before every run of models[m], warm-up included: one model measured two ways (its
+// spectrum cache on, then off) appears twice in `models` and is switched here.
+using BeforeRun = std::function<void(size_t model)>;
+
 // Runs are interleaved across models (A, B, A, B, …) so drift in machine speed hits all alike.
 // Lengths are clipped to the context (prompt + decode ≤ seq_len).
 std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>& models,
-                                           const ThroughputSettings& settings);
+                                           const ThroughputSettings& settings,
+                                           const BeforeRun& before_run = nullptr);
 
 }  // namespace circulant

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernels/circulant_product.h"
+#include "kernels/half_float.h"
 #include "kernels/matmul.h"
 #include "student/plan.h"
 
@@ -33,6 +34,11 @@ int slab_lanes(int used) {
 
 void grow(std::vector<float>& buffer, size_t size) {
   if (buffer.size() < size) buffer.resize(size, 0.f);
+}
+
+// A float16 store of `count` floats, in float16 mode only (one test per call site, not per value).
+void store(bool half, float* values, size_t count) {
+  if (half) round_to_half(values, count);
 }
 
 }  // namespace
@@ -87,7 +93,21 @@ Status BlockCirculantLinear::set_parameters(std::vector<float> c) {
                  " values (p·q·B), got " + std::to_string(c.size())};
   c_ = std::move(c);
   compute_spectra(spectra_re_.data(), spectra_im_.data());
+  if (precision_ == FftPrecision::kFloat16) round_spectra();
   return ok_status();
+}
+
+void BlockCirculantLinear::set_fft_precision(FftPrecision precision) {
+  precision_ = precision;
+  if (precision == FftPrecision::kFloat16) return round_spectra();
+  std::vector<float>().swap(fresh_re_), std::vector<float>().swap(fresh_im_);
+}
+
+// fresh_ ← the cached spectra rounded to float16 (what forward reads in kFloat16 mode).
+void BlockCirculantLinear::round_spectra() {
+  fresh_re_ = spectra_re_, fresh_im_ = spectra_im_;
+  round_to_half(fresh_re_.data(), fresh_re_.size());
+  round_to_half(fresh_im_.data(), fresh_im_.size());
 }
 
 // c (p, q·B) read as p rows of q blocks; lane j·p_stride + i of the slab holds c_ij, so the
@@ -110,48 +130,60 @@ void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
   // 1×1 blocks: c is W itself (m, n) and a length-1 FFT is the identity, so the dense kernel
   // computes exactly the same product without B/2+1 = 1 bins of bookkeeping per entry.
   if (block_ == 1) return matmul_rows(x, rows, c_.data(), m_, n_, y);
+  const bool half = precision_ == FftPrecision::kFloat16;
   const float *w_re = spectra_re_.data(), *w_im = spectra_im_.data();
   if (!cache_enabled_) {  // what an uncached implementation pays: p·q FFTs per call
     grow(fresh_re_, spectra_re_.size()), grow(fresh_im_, spectra_im_.size());
     compute_spectra(fresh_re_.data(), fresh_im_.data());
-    w_re = fresh_re_.data(), w_im = fresh_im_.data();
+    store(half, fresh_re_.data(), spectra_re_.size());
+    store(half, fresh_im_.data(), spectra_im_.size());
   }
+  if (!cache_enabled_ || half) w_re = fresh_re_.data(), w_im = fresh_im_.data();
   int done = 0;
   for (const int full = rows / kLaneBlock * kLaneBlock; done < full;) {
     const int chunk = std::min(rows_per_chunk_, full - done);
-    forward_block_major(x + size_t(done) * n_, chunk, y + size_t(done) * m_, w_re, w_im);
+    forward_block_major(x + size_t(done) * n_, chunk, y + size_t(done) * m_, w_re, w_im, half);
     done += chunk;
   }
   if (done < rows)
-    forward_row_major(x + size_t(done) * n_, rows - done, y + size_t(done) * m_, w_re, w_im);
+    forward_row_major(x + size_t(done) * n_, rows - done, y + size_t(done) * m_, w_re, w_im, half);
 }
 
 // rows < 8: lanes t·q + j in, t·p_stride + i out.
 void BlockCirculantLinear::forward_row_major(const float* x, int rows, float* y, const float* w_re,
-                                             const float* w_im) const {
+                                             const float* w_im, bool half) const {
   const int x_lanes = slab_lanes(rows * q_), y_lanes = slab_lanes(rows * p_stride_);
   reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes,
           size_t(bins_) * y_lanes);
   SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
   gather_blocks(x, rows, n_, block_, q_, {q_, 1}, slab_.data(), x_lanes);
+  store(half, slab_.data(), size_t(block_) * x_lanes);
   fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
+  store(half, xs.re, size_t(bins_) * x_lanes), store(half, xs.im, size_t(bins_) * x_lanes);
   product_row_major({w_re, w_im, bins_, q_, p_, p_stride_}, xs, rows, ys);
+  store(half, ys.re, size_t(bins_) * y_lanes), store(half, ys.im, size_t(bins_) * y_lanes);
   fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
   scatter_blocks(slab_.data(), y_lanes, {p_stride_, 1}, rows, m_, block_, p_, y);
+  store(half, y, size_t(rows) * m_);
 }
 
 // rows a multiple of 8: lanes j·rows + t in, i·rows + t out.
 void BlockCirculantLinear::forward_block_major(const float* x, int rows, float* y,
-                                               const float* w_re, const float* w_im) const {
+                                               const float* w_re, const float* w_im,
+                                               bool half) const {
   const int x_lanes = slab_lanes(q_ * rows), y_lanes = slab_lanes(p_ * rows);
   reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes,
           size_t(bins_) * y_lanes);
   SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
   gather_blocks(x, rows, n_, block_, q_, {1, rows}, slab_.data(), x_lanes);
+  store(half, slab_.data(), size_t(block_) * x_lanes);
   fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
+  store(half, xs.re, size_t(bins_) * x_lanes), store(half, xs.im, size_t(bins_) * x_lanes);
   product_block_major({w_re, w_im, bins_, q_, p_, p_stride_}, xs, rows, ys);
+  store(half, ys.re, size_t(bins_) * y_lanes), store(half, ys.im, size_t(bins_) * y_lanes);
   fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
   scatter_blocks(slab_.data(), y_lanes, {1, rows}, rows, m_, block_, p_, y);
+  store(half, y, size_t(rows) * m_);
 }
 
 std::vector<float> BlockCirculantLinear::to_dense() const {

@@ -11,6 +11,11 @@
 
 namespace circulant {
 
+// What the FFT path keeps between its steps. kFloat16 simulates a float16 FFT: the input x, its
+// spectrum X̂, the weight spectra Ĉ, the product spectrum Ŷ and the output y are each rounded to
+// float16 (kernels/half_float.h), while the arithmetic between those stores stays float32.
+enum class FftPrecision : uint8_t { kFloat32, kFloat16 };
+
 // Checks a shape before anything is built: B a power of two in 1..256, dimensions positive.
 // The message says what to change (used by the CLI and the page for "a block size that does
 // not fit").
@@ -61,16 +66,23 @@ class BlockCirculantLinear final : public LinearOperator {
   void set_spectrum_cache(bool enabled) { cache_enabled_ = enabled; }
   bool spectrum_cache() const { return cache_enabled_; }
 
+  // kFloat16: the forward product rounds what a float16 FFT would store (see FftPrecision), to
+  // show what float32 inside the FFT is worth; the float16 copy of the cached spectra is made
+  // here. kFloat32 (the default) frees that copy. B = 1 has no FFT: the mode changes nothing.
+  void set_fft_precision(FftPrecision precision);
+  FftPrecision fft_precision() const { return precision_; }
+
   // W (m, n) row-major, materialised from c by the definition (for heatmaps and tests).
   std::vector<float> to_dense() const;
 
  private:
   BlockCirculantLinear(int out, int in, int block, std::vector<float> c);
   void compute_spectra(float* re, float* im) const;
-  void forward_row_major(const float* x, int rows, float* y, const float* w_re,
-                         const float* w_im) const;
-  void forward_block_major(const float* x, int rows, float* y, const float* w_re,
-                           const float* w_im) const;
+  void round_spectra();
+  void forward_row_major(const float* x, int rows, float* y, const float* w_re, const float* w_im,
+                         bool half) const;
+  void forward_block_major(const float* x, int rows, float* y, const float* w_re, const float* w_im,
+                           bool half) const;
   void reserve(size_t slab, size_t x_spectra, size_t y_spectra) const;
 
   int m_, n_, block_, p_, q_;
@@ -82,12 +94,15 @@ class BlockCirculantLinear final : public LinearOperator {
   std::vector<float> spectra_re_;  // (B/2+1, q, p_stride) [freq][j][i], cached FFT(c), float32
   std::vector<float> spectra_im_;  // same layout; i ≥ p is zero
   bool cache_enabled_ = true;
+  FftPrecision precision_ = FftPrecision::kFloat32;  // beside the bool: the object keeps its size
 
   // Scratch that grows once and is reused: forward is const, so these are mutable.
-  mutable std::vector<float> slab_;                 // (B, lanes) time samples [sample][lane]
-  mutable std::vector<float> x_re_, x_im_;          // (B/2+1, lanes) input spectra [freq][lane]
-  mutable std::vector<float> y_re_, y_im_;          // (B/2+1, lanes) output spectra [freq][lane]
-  mutable std::vector<float> fresh_re_, fresh_im_;  // (B/2+1, q, p_stride) when the cache is off
+  mutable std::vector<float> slab_;         // (B, lanes) time samples [sample][lane]
+  mutable std::vector<float> x_re_, x_im_;  // (B/2+1, lanes) input spectra [freq][lane]
+  mutable std::vector<float> y_re_, y_im_;  // (B/2+1, lanes) output spectra [freq][lane]
+  // (B/2+1, q, p_stride) the spectra forward reads when not the cached float32 ones: FFT(c) made
+  // afresh on each call when the cache is off; rounded to float16 in kFloat16 mode.
+  mutable std::vector<float> fresh_re_, fresh_im_;
 };
 
 }  // namespace circulant

@@ -133,16 +133,24 @@ class Engine {
                                          positions == "all" ? Positions::kAll : Positions::kLast));
   }
 
-  val benchmark(const val& settings) const {
+  val benchmark(const val& settings) {
     ThroughputSettings s;
     s.prompt_tokens = settings["promptTokens"].as<int>();
     s.decode_tokens = settings["decodeTokens"].as<int>();
     s.runs = settings["runs"].as<int>();
-    const std::vector<Throughput> both = playground_->benchmark(s);
+    const val uncached = settings["uncachedStudent"];
+    auto measured = playground_->benchmark(s, !uncached.isUndefined() && uncached.as<bool>());
+    if (!measured.ok()) return outcome(Result<val>(Error{measured.error()}));
     val out = val::object();
-    out.set("teacher", both.at(0));
-    out.set("student", both.at(1));
+    out.set("teacher", measured->at(0));
+    out.set("student", measured->at(1));
+    if (measured->size() > 2) out.set("studentUncached", measured->at(2));
     return outcome(Result<val>(out));
+  }
+
+  val precision(const val& prompts, const std::string& positions) {
+    return outcome(playground_->precision(emscripten::vecFromJSArray<std::string>(prompts),
+                                          positions == "all" ? Positions::kAll : Positions::kLast));
   }
 
   void warmUp(double milliseconds) const { playground_->warm_up(milliseconds); }
@@ -279,6 +287,14 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .field("decode", &Throughput::decode_tokens_per_second)
       .field("prefillMlpShare", &Throughput::prefill_mlp_share)
       .field("decodeMlpShare", &Throughput::decode_mlp_share);
+  value_object<PrecisionReport::ProductError>("ProductError")
+      .field("float32", &PrecisionReport::ProductError::float32)
+      .field("float16", &PrecisionReport::ProductError::float16);
+  value_object<PrecisionReport>("PrecisionReport")
+      .field("productError", &PrecisionReport::product_error)
+      .field("float32", &PrecisionReport::float32)
+      .field("float16", &PrecisionReport::float16)
+      .field("shift", &PrecisionReport::shift);
   value_object<Generation>("Generation")
       .field(
           "tokens", +[](const Generation& g) { return array_of(g.tokens); },
@@ -334,6 +350,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("analyze", &Engine::analyze)
       .function("evaluate", &Engine::evaluate)
       .function("benchmark", &Engine::benchmark)
+      .function("precision", &Engine::precision)
       .function("warmUp", &Engine::warmUp)
       .function("decodeBound", &Engine::decodeBound)
       .function("generate", &Engine::generate)

@@ -65,7 +65,27 @@ export interface Comparison {
 export interface Parameters { teacherMlp: number; teacherTotal: number; studentMlp: number; studentTotal: number }
 
 export interface Throughput { prefill: number; decode: number; prefillMlpShare: number; decodeMlpShare: number }
-export interface ThroughputSettings { promptTokens: number; decodeTokens: number; runs: number }
+export interface ThroughputSettings {
+  promptTokens: number; decodeTokens: number; runs: number;
+  /** Also the student with every block-circulant operator recomputing FFT(c) on each call
+   * (its spectrum cache off), measured interleaved with the other two; the cache is on again
+   * afterwards. An error for a student without FFT operators (B = 1, low-rank, removed). */
+  uncachedStudent?: boolean;
+}
+/** Teacher, student (spectrum cache on) and, when asked, the same student with the cache off. */
+export interface BenchmarkResult { teacher: Throughput; student: Throughput; studentUncached?: Throughput }
+
+/** ‖y − y_exact‖ / ‖y_exact‖ of the student's block-circulant products against the float64 product
+ * of the same parameters (12 fixed Gaussian input rows), averaged over its FFT operators. */
+export interface ProductError { float32: number; float16: number }
+/** float32 against float16 inside the student's FFTs: float16 rounds x, X̂, Ĉ, the product
+ * spectrum and y to float16 (arithmetic between those stores stays float32). */
+export interface PrecisionReport {
+  productError: ProductError;
+  float32: Comparison;   // teacher vs the student as it runs (equal to evaluate())
+  float16: Comparison;   // teacher vs the student with float16 stores inside its FFTs
+  shift: Interval;       // KL(student float32 ‖ student float16) over prompts, nats
+}
 
 export interface SamplerSettings { temperature: number; topP: number; repeatPenalty: number; seed: number }
 export interface Generation {
@@ -102,7 +122,10 @@ export declare class Engine {
   parameters(): Parameters;
   analyze(prompt: string): Outcome<PromptAnalysis>;
   evaluate(prompts: string[], positions: 'last' | 'all'): Outcome<Comparison>;
-  benchmark(settings: ThroughputSettings): Outcome<{ teacher: Throughput; student: Throughput }>;
+  benchmark(settings: ThroughputSettings): Outcome<BenchmarkResult>;
+  /** The student's FFTs in float32 and in float16 over these prompts; the student is back in float32
+   * afterwards. An error for a student without FFT operators (B = 1, low-rank, removed). */
+  precision(prompts: string[], positions: 'last' | 'all'): Outcome<PrecisionReport>;
   /** Runs the teacher for about `milliseconds` so the first measurement is not a cold one. */
   warmUp(milliseconds: number): void;
   decodeBound(): DecodeBound;

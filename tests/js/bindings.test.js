@@ -61,8 +61,15 @@ describe('engine.d.ts matches the bindings', () => {
     const c = engine.evaluate(['Once upon a time', 'The end.'], 'all').value;
     expect(keys(c)).toEqual(fields('Comparison'));
     expect(keys(c.kl)).toEqual(fields('Interval'));
-    const speed = engine.benchmark({ promptTokens: 4, decodeTokens: 2, runs: 1 }).value;
+    const speed = engine.benchmark({ promptTokens: 4, decodeTokens: 2, runs: 1, uncachedStudent: true }).value;
+    expect(keys(speed)).toEqual(fields('BenchmarkResult'));
     expect(keys(speed.teacher)).toEqual(fields('Throughput'));
+    expect(keys(speed.studentUncached)).toEqual(fields('Throughput'));
+    const precision = engine.precision(['Once upon a time'], 'last').value;
+    expect(keys(precision)).toEqual(fields('PrecisionReport'));
+    expect(keys(precision.productError)).toEqual(fields('ProductError'));
+    expect(keys(precision.float16)).toEqual(fields('Comparison'));
+    expect(keys(precision.shift)).toEqual(fields('Interval'));
     expect(keys(engine.decodeBound())).toEqual(fields('DecodeBound'));
     const g = engine.generate('Once', 6, { temperature: 0, topP: 0.9, repeatPenalty: 1, seed: 1 }, true).value;
     expect(keys(g)).toEqual(fields('Generation'));
