@@ -108,7 +108,7 @@ export function createEngineHost(loadModule) {
       pending = progress.total - progress.done;
       if (progress.unit !== 'step') continue;
       const report = { step: progress.done, steps: progress.total, batchKl: progress.batchKl, ms: Date.now() - started };
-      const partial = { distill: report };
+      const partial = { distill: report, parameters: e.parameters() };
       if (progress.done % DISTILL_REPORT === 0 || pending === 0) {
         const heldOut = calibrationSets.lecture;
         if (heldOut?.length) report.heldOutKl = unwrap(e.evaluate(heldOut, 'all')).kl.mean;

@@ -55,7 +55,7 @@ export const QUESTIONS = [
   },
   { // 7
     state: { ...LAST, B: 16 }, panels: ['experiment'], experiment: 'disagreement',
-    text: (x) => ['Cosine compares all 2,048 raw scores at once; top-1 only the largest. At the position the engine ' +
+    text: (x) => ['Cosine compares all the raw scores at once; top-1 only the largest. At the position the engine ' +
       'found, the cosine of the logits is ', x.experiment('cosine'), ' although the likeliest tokens differ: a few ' +
       'close scores swapping places move top-1 and hardly move the direction of the whole vector.'],
   },
@@ -99,8 +99,9 @@ export const QUESTIONS = [
     state: { ...BASE, B: 16 }, panels: ['experiment'], experiment: 'precision',
     text: (x) => ['An FFT adds up many products, and float16 keeps only about three decimal digits. Rounding the ' +
       'input, the spectra and the output to float16 makes the block products\' error ', x.experiment('error16'),
-      ' of their size, against ', x.experiment('error32'), ' in float32, and moves the student\'s own next-token ' +
-      'odds by KL ', x.experiment('shift'), ': the FFT runs in float32 even when weights are stored in float16.'],
+      ' of their size, against ', x.experiment('error32'), ' in float32. This small model\'s next-token odds move ' +
+      'only by KL ', x.experiment('shift'), '; a deep model adds such errors up over many layers and longer ' +
+      'transforms, which is why the FFT runs in float32 even when the weights are stored in float16.'],
   },
   { // 14
     state: { ...BASE, proj: 'frobenius', B: 8 }, panels: ['heatmaps'],

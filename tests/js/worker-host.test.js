@@ -65,15 +65,19 @@ describe('worker message API', () => {
   });
 
   it('sweeps block sizes with a partial row per block', async () => {
-    const answer = await call(host, 'sweep', { plan: PLAN, prompts: ['Once upon a time'], positions: 'last', blocks: [1, 4, 64] });
+    const answer = await call(host, 'sweep', { series: [{ name: 'projected', plan: PLAN }], prompts: ['Once upon a time'],
+      positions: 'last', blocks: [1, 4, 64], block: 4 });
     expect(answer.result.rows.map((r) => r.block)).toEqual([1, 4, 64]);
+    // The page's own block comes last, so the engine ends on the student on screen.
+    expect(answer.progress.filter((p) => p.partial).map((p) => p.partial.block)).toEqual([1, 64, 4]);
     expect(answer.result.rows[0].kl.mean).toBeLessThan(1e-6);
     expect(answer.progress.filter((p) => p.partial)).toHaveLength(3);
   });
 
   it('calibrates a loss-aware student; a block it cannot fit is skipped, not fatal', async () => {
     const plan = { ...PLAN, layers: 'first:1', projection: 'loss-aware' };
-    const answer = await call(host, 'sweep', { plan, prompts: ['Once upon a time'], positions: 'last', blocks: [1, 64] });
+    const answer = await call(host, 'sweep', { series: [{ name: 'plan', plan }], prompts: ['Once upon a time'],
+      positions: 'last', blocks: [1, 64] });
     expect(answer.error).toBeUndefined();
     const blocks = [...answer.result.rows, ...answer.result.skipped].map((r) => r.block).sort((a, b) => a - b);
     expect(blocks).toEqual([1, 64]);
@@ -106,12 +110,21 @@ describe('worker message API', () => {
     const back = await call(host, 'analyze', { plan, prompt: 'Once upon a time' });
     expect(back.progress.some((p) => p.partial?.distill)).toBe(false);
     expect(back.result.analysis.mean.kl).toBe(answer.result.analysis.mean.kl);
-    const swept = await call(host, 'sweep', { plan, prompts: ['Once upon a time'], positions: 'last', blocks: [1, 4, 8, 16],
-      references: ['frobenius', 'removed'] });
+    const series = [
+      { name: 'projected', plan: { ...plan, projection: 'frobenius', distill: undefined } },
+      { name: 'removed', plan: { ...plan, structure: 'removed', projection: 'frobenius', distill: undefined }, once: true },
+      { name: 'plan', plan, readyOnly: true },
+    ];
+    const swept = await call(host, 'sweep', { series, prompts: ['Once upon a time'], positions: 'last', blocks: [1, 4, 8, 16],
+      block: 16 });
     expect(swept.result.rows.filter((r) => r.series === 'plan').map((r) => r.block)).toEqual([1, 8, 16]);
-    expect(swept.result.skipped.map((r) => r.block)).toEqual([4]);
-    expect(swept.result.rows.filter((r) => r.series === 'frobenius')).toHaveLength(4);
+    expect(swept.result.skipped.map((r) => [r.block, r.error])).toEqual([[4, 'not distilled yet']]);
+    expect(swept.result.rows.filter((r) => r.series === 'projected')).toHaveLength(4);
     expect(swept.result.rows.filter((r) => r.series === 'removed')).toHaveLength(1);
+    // Whether a plan's student exists without training: the page asks before it would train.
+    expect((await call(host, 'ready', { plan: { ...plan, block: 8 } })).result.ready).toBe(true);
+    expect((await call(host, 'ready', { plan: { ...plan, block: 4 } })).result.ready).toBe(false);
+    expect((await call(host, 'ready', { plan: PLAN })).result.ready).toBe(true);
   });
 
   it('a cancelled distillation keeps its finished steps, which a plan with that many steps reproduces', async () => {
@@ -134,6 +147,42 @@ describe('worker message API', () => {
     await call(fresh, 'load', { ...files, calibrationSets: SETS });
     const replay = await call(fresh, 'analyze', { plan: { ...plan, distill: { ...plan.distill, steps: 10 } }, prompt: 'Once upon a time' });
     expect(replay.result.analysis.mean.kl).toBe(kept.result.analysis.mean.kl);
+  });
+
+  it('measures speed at every block size, teacher and student side by side, with medians and ranges', async () => {
+    const answer = await call(host, 'speed', { plan: { ...PLAN, projection: 'distill' }, blocks: [64, 2], promptTokens: 16,
+      decodeTokens: 8, runs: 3 });
+    expect(answer.error).toBeUndefined();
+    expect(answer.result.rows.map((r) => r.block)).toEqual([64, 2]);
+    for (const r of answer.result.rows) {
+      for (const s of [r.teacher.decode, r.student.prefill, r.speedup.decode]) {
+        expect(s.low).toBeLessThanOrEqual(s.median);
+        expect(s.median).toBeLessThanOrEqual(s.high);
+        expect(s.low).toBeGreaterThan(0);
+      }
+    }
+    expect(answer.result.bound.weightBytes).toBeGreaterThan(0);
+    // A distill plan is measured through its structure alone: nothing was trained for it.
+    expect(answer.progress.some((p) => p.partial?.distill)).toBe(false);
+    expect(answer.progress.filter((p) => p.partial).map((p) => p.partial.block)).toEqual([64, 2]);
+  });
+
+  it('finds a position where the likeliest tokens differ, checked on the prompt cut there', async () => {
+    const prompts = lines('models/prompts/lecture-20.txt').slice(0, 4);
+    const answer = await call(host, 'disagreement', { plan: { ...PLAN, block: 16 }, prompts });
+    expect(answer.error).toBeUndefined();
+    const { top5, cosine, searched } = answer.result;
+    expect(searched).toBeGreaterThan(0);
+    for (const found of [top5, cosine]) {
+      expect(found.metrics.top1).toBe(0);
+      expect(found.teacherTop[0].token).not.toBe(found.studentTop[0].token);
+      expect(prompts[found.prompt - 1]).toContain(found.context.trim().slice(0, 10));
+      const again = await call(host, 'analyze', { plan: { ...PLAN, block: 16 }, prompt: found.context });
+      expect(again.result.analysis.last).toEqual(found.metrics);
+    }
+    const all = await call(host, 'analyses', { plan: { ...PLAN, block: 16 }, prompts: prompts.slice(0, 2) });
+    expect(all.result.positions).toHaveLength(2);
+    expect(all.result.positions[0][0]).toHaveProperty('kl');
   });
 
   it('cancels a long request between granular calls', async () => {
