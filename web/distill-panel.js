@@ -7,9 +7,10 @@ import { DistillChart } from './views/distill-chart.js';
 
 const $ = (selector) => document.querySelector(selector);
 
-// A step runs the student forward and backward over one batch; measured in Chromium it costs
-// about 1.8 forward passes of the teacher over as many tokens (web/README.md, "Distillation").
-const STEP_IN_FORWARDS = 1.8;
+// A step runs the student forward and backward over one batch, and the teacher over lines whose
+// answers are not cached: in Chromium 50 steps took as long as 3.4 teacher prefills of as many
+// tokens each (web/README.md, "Distillation without a trap").
+const STEP_IN_FORWARDS = 3.4;
 const HELD_OUT_EVERY = 10;  // steps between two held-out measurements (web/engine-host.js)
 
 export class DistillPanel {

@@ -78,6 +78,15 @@ export function createEngineHost(loadModule) {
   const allowSaved = (plan) => plan.calibration === 'heldout';
   const needsCalibration = (plan) => plan.projection !== 'frobenius';
 
+  // Hands the engine a calibration set by name, once.
+  function useCalibration(name) {
+    if (name === currentCalibration) return;
+    const lines = calibrationSets[name];
+    if (!lines) throw new Error(`unknown calibration set "${name}"`);
+    unwrap(needEngine().setCalibration(lines));
+    currentCalibration = name;
+  }
+
   // Rebuilds the student only when the plan (or, when it calibrates, its calibration set) changed.
   // Long builds run in units, with a cancel check between them: a loss-aware calibration one layer
   // at a time; a distillation (neither saved nor distilled earlier) DISTILL_CHUNK steps at a time,
@@ -90,12 +99,7 @@ export function createEngineHost(loadModule) {
     const calibrated = needsCalibration(plan);
     const key = JSON.stringify([specOf(plan), calibrated ? plan.calibration : '']);
     if (key === currentPlanKey) return;
-    if (calibrated && plan.calibration !== currentCalibration) {
-      const lines = calibrationSets[plan.calibration];
-      if (!lines) throw new Error(`unknown calibration set "${plan.calibration}"`);
-      unwrap(e.setCalibration(lines));
-      currentCalibration = plan.calibration;
-    }
+    if (calibrated) useCalibration(plan.calibration);
     currentPlanKey = null;  // a failed or unfinished rebuild leaves the engine's student unknown
     let pending = unwrap(e.setPlan(specOf(plan), allowSaved(plan))).pending;
     const started = Date.now();
@@ -299,9 +303,12 @@ export function createEngineHost(loadModule) {
       return { top5: confirm(byTop5), cosine: confirm(byCosine), searched: found.length };
     },
 
-    // Whether a plan's student exists without training (a distilled one saved or made earlier).
+    // Whether a plan's student exists without training (a distilled one saved or made earlier);
+    // if not, what a training step would read: the mean tokens of a calibration line.
     async ready(job, { plan }) {
-      return { ready: studentReady(plan) };
+      if (studentReady(plan)) return { ready: true };
+      useCalibration(plan.calibration);
+      return { ready: false, tokensPerLine: engine.calibrationTokens() / calibrationSets[plan.calibration].length };
     },
 
     async generate(job, { plan, prompt, steps, sampler }) {

@@ -275,24 +275,14 @@ function markStale(message) {
 // A distillation that would train: shown as an offer until the visitor asks for it.
 async function waitingForTraining(s) {
   if (planOf(s).projection !== 'distill' || distill.isApproved(s)) return false;
-  const { ready } = await client.request('ready', { plan: planOf(s) });
+  const { ready, tokensPerLine } = await client.request('ready', { plan: planOf(s) });
   if (ready) return false;
   const nearest = page.config && hasSavedStudents ? { ...s, layers: 'all', matrices: ['gate', 'up', 'down'],
     structure: 'circulant', dsteps: 300, lr: 0.003, B: Math.max(4, s.B) } : null;
-  const speedRow = [...speedChart.rows.values()][0];
-  distill.offer(s, { prefillTokensPerSecond: speedRow?.teacher.prefill.median, tokensPerPassage: tokensPerPassage() },
-    nearest, () => { distill.approve(s); refresh(); }, () => applyState(nearest));
+  page.offer = () => distill.offer(s, { prefillTokensPerSecond: [...speedChart.rows.values()][0]?.teacher.prefill.median,
+    tokensPerPassage: tokensPerLine }, nearest, () => { distill.approve(s); refresh(); }, () => applyState(nearest));
+  page.offer();
   return true;
-}
-
-// Tokens in a held-out passage, on average: their characters over the characters per token of the
-// last prompt analysed (the engine tokenizes; the page only counts).
-function tokensPerPassage() {
-  const analysis = page.results.analysis;
-  if (!analysis) return null;
-  const held = page.calibrationSets.heldout ?? [];
-  const chars = held.reduce((a, l) => a + l.length, 0) / Math.max(1, held.length);
-  return chars / (analysis.pieces.slice(1).join('').length / Math.max(1, analysis.tokens.length - 1));
 }
 
 /** Runs every part whose inputs changed, most visible first; a newer refresh cancels this one. */
@@ -345,6 +335,7 @@ async function refresh() {
     }
     showProgress(null);
     setStatus('ready');
+    if (waiting) page.offer();  // now with this machine's measured speed
     if (waiting) $('#scope').textContent = 'No distilled student for these settings yet: see the offer in the ' +
       'Distillation panel below. The charts show the students that exist.';
     renderGuidePanel();
@@ -468,7 +459,8 @@ async function boot() {
   controls.setPresets(page.lecturePrompts);
   fillQuestions(page.lecturePrompts, goTo);
   const defaults = { model, modelName: DEFAULT_MODEL, tokenizer, tokenizerName: 'tokenizer.bin', students };
-  setupModelLoader({ defaults, load: loadModel, onError: (message) => setStatus('error', message) });
+  setupModelLoader({ defaults, load: loadModel, onError: (message) =>
+    setStatus('error', `${message}${files ? ` ${files.modelName} is still loaded.` : ''}`) });
   if (state.model !== DEFAULT_MODEL) corrections.push({ key: 'model', raw: state.model, used: DEFAULT_MODEL });
   await loadModel(defaults);
 }

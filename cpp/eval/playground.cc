@@ -110,6 +110,12 @@ Status Playground::install(const StudentPlan& plan, const StudentParameters& par
   return ok_status();
 }
 
+int64_t Playground::calibration_tokens() const {
+  int64_t tokens = 0;
+  for (const auto& line : calibration_) tokens += int64_t(line.size());
+  return tokens;
+}
+
 Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
   Status valid = check_plan(plan);
   RETURN_IF_ERROR(valid);

@@ -79,6 +79,8 @@ class Playground {
   const Config& config() const { return teacher_->config(); }
   // Calibration prompts for loss-aware projections and distillation (lines of text).
   Status set_calibration(const std::vector<std::string>& lines);
+  // Tokens in the calibration set, BOS included (what a distillation step's time grows with).
+  int64_t calibration_tokens() const;
   // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly. Returns the
   // units of work left for advance(): layers of a loss-aware calibration, or steps of a
   // distillation (0 when the student is ready). A distill plan is taken from the saved students

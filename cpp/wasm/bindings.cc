@@ -94,6 +94,8 @@ class Engine {
     return outcome(playground_->set_calibration(emscripten::vecFromJSArray<std::string>(lines)));
   }
 
+  double calibrationTokens() const { return double(playground_->calibration_tokens()); }
+
   val setPlan(const val& spec, bool allow_saved) {
     auto plan = to_plan(spec, playground_->config().n_layers);
     if (!plan.ok()) return outcome(Result<PlanReply>(Error{plan.error()}));
@@ -342,6 +344,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .constructor<>()
       .function("load", &Engine::load)
       .function("setCalibration", &Engine::setCalibration)
+      .function("calibrationTokens", &Engine::calibrationTokens)
       .function("setPlan", &Engine::setPlan)
       .function("studentReady", &Engine::studentReady)
       .function("advance", &Engine::advance)

@@ -107,6 +107,8 @@ export declare class Engine {
   load(model: Uint8Array, modelName: string, tokenizer: Uint8Array, tokenizerName: string,
        maxModelBytes: number): Outcome<ModelConfig>;
   setCalibration(lines: string[]): Outcome<true>;
+  /** Tokens in the calibration set, BOS included (a distillation step's time grows with them). */
+  calibrationTokens(): number;
   /**
    * Rebuilds the student; returns the plan in canonical spelling and the units of work advance()
    * still has to do: layers of a loss-aware calibration, steps of a distillation (0: ready; a

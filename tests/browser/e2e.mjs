@@ -51,7 +51,9 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-const metric = async (page, id) => Number(await page.getByTestId(id).textContent());
+// The plain number an element shows: its data-value, else its main figure, without thousands commas.
+const metric = async (page, id) => Number(await page.getByTestId(id).evaluate((el) =>
+  el.dataset.value || (el.querySelector('.figure') ?? el).textContent.replace(/,/g, '')));
 
 // Waits until the page has finished everything for the last change ("ready").
 // Waits until the page has finished everything for the last change ("ready"); an error fails,
@@ -108,8 +110,8 @@ async function main() {
       const studentBefore = await metric(page, 'params-student');
       const t0 = Date.now();
       await page.getByTestId('block-size').fill('6');
-      await page.waitForFunction((kl) => document.querySelector('[data-testid="metric-kl"]').textContent !== kl,
-        String(before.toFixed(4)), { timeout: READY_TIMEOUT, polling: 'raf' });
+      await page.waitForFunction((kl) => document.querySelector('[data-testid="metric-kl"]').dataset.value !== kl,
+        String(before), { timeout: READY_TIMEOUT, polling: 'raf' });
       figures.sliderUpdateMs = Date.now() - t0;
       figures.sliderUpdateInPageMs = await page.evaluate(() => window.__playground.timings.last.update);
       await waitReady(page);
@@ -123,11 +125,13 @@ async function main() {
     await test('evaluate all 20 shows intervals', async () => {
       await page.getByTestId('block-size').fill('5');  // a plan not evaluated yet (B = 32)
       await waitReady(page);
-      await page.getByTestId('evaluate-all').click();
+      await page.locator('input[name="mode"][value="all20"]').check();
       await waitReady(page);
       figures.evaluateAll20Ms = await page.evaluate(() => window.__playground.timings.last.evaluate);
       figures.sweepMs = await page.evaluate(() => window.__playground.timings.last.sweep);
       check(/^\[[\d.]+, [\d.]+\]$/.test(await page.locator('#interval-kl').textContent()), 'no interval shown');
+      check(/^\[[\d.]+ %, [\d.]+ %\]$/.test(await page.locator('#interval-top1').textContent()), 'top-1 interval not in %');
+      check(/Mean over the 20 lecture prompts/.test(await page.getByTestId('scope').textContent()), 'no "mean over 20" line');
       check(page.url().includes('mode=all20'), 'mode is not in the URL');
       await page.screenshot({ path: `${artifacts}/page-all20-1024x768.png`, fullPage: true });
       await page.close();
@@ -206,21 +210,30 @@ async function main() {
     await test('distillation: progress, a URL that reproduces the student, cancel that keeps the steps done', async () => {
       const hash = `#B=16&layers=all&proj=distill&calib=heldout&dsteps=25&prompt=${encodeURIComponent('The old house stood on a hill.')}`;
       const p = await open(hash);
+      // No ready-made student for 25 steps: the page offers the training instead of starting it.
+      await p.getByTestId('distill-offer').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+      check(/25 steps/.test(await p.getByTestId('distill-offer').textContent()), 'the offer does not say how many steps');
+      await p.getByTestId('distill-start').click();
       await p.waitForFunction(() => /^step \d+ of 25/.test(document.querySelector('#distill-note').textContent), null,
         { timeout: READY_TIMEOUT, polling: 100 });
       check(await p.locator('#distill-panel').isVisible(), 'the distillation panel is hidden');
       check(/distilling: step \d+ of 25/.test(await p.locator('#progress-label').textContent()), 'no step count in the progress bar');
+      // While it trains, the parameter card shows the student, not the teacher.
+      check(await metric(p, 'params-student') < await metric(p, 'params-teacher'), 'the parameters card shows the teacher');
       await waitReady(p);
-      check(/^step 25 of 25, batch KL [\d.]+, held-out KL [\d.]+/.test(await p.locator('#distill-note').textContent()),
+      check(/^step 25 of 25, batch KL [\d.]+, KL on the lecture prompts [\d.]+/.test(await p.locator('#distill-note').textContent()),
         `the note does not show the finished run: ${await p.locator('#distill-note').textContent()}`);
       const kl = await metric(p, 'metric-kl');
       await p.screenshot({ path: `${artifacts}/distill-1024x768.png`, fullPage: true });
       // The same URL in a fresh page distils again and shows the same numbers.
       const again = await open(hash);
+      await again.getByTestId('distill-start').click();
       await waitReady(again);
       check(await metric(again, 'metric-kl') === kl, `the URL gave KL ${await metric(again, 'metric-kl')}, not ${kl}`);
       // A longer run, cancelled: the URL then holds the steps done, and they are what is shown.
       await again.evaluate(() => { location.hash = location.hash.replace('dsteps=25', 'dsteps=200'); });
+      await again.getByTestId('distill-offer').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+      await again.getByTestId('distill-start').click();
       await again.waitForFunction(() => /distilling: step (3\d|[4-9]\d) of 200/.test(document.querySelector('#progress-label').textContent),
         null, { timeout: READY_TIMEOUT, polling: 50 });
       await again.locator('#cancel').click();
@@ -235,12 +248,12 @@ async function main() {
     });
 
     await test('the sweep draws the precomputed distilled students beside the Frobenius curve', async () => {
-      const p = await open('#B=64&layers=all&positions=all');
+      const p = await open('#B=64&proj=frobenius');
       await waitReady(p);
       const counts = await p.evaluate(() => {
-        const chart = window.__playground.sweepChart;
-        return { distilled: chart.references.get('distilled').size, removed: chart.references.get('removed').size,
-          plan: chart.rows.size };
+        const sweep = window.__playground.sweep;
+        return { distilled: sweep.rows('distilled').size, removed: sweep.rows('removed').size,
+          plan: sweep.rows('projected').size };
       });
       check(counts.plan === 9, `${counts.plan} points of the plan`);
       check(counts.distilled >= 7, `${counts.distilled} distilled points (models/distilled.students holds B = 4…256)`);
@@ -248,11 +261,11 @@ async function main() {
       await p.screenshot({ path: `${artifacts}/sweep-distilled-1024x768.png`, fullPage: true });
       await p.close();
       // The canonical student itself: taken from the file, so the panel explains the missing curve.
-      const q = await open('#B=64&layers=all&positions=all&proj=distill&calib=heldout&dsteps=300&lr=0.003');
+      const q = await open('#B=64');
       await waitReady(q);
       const panel = await q.evaluate(() => ({ note: document.querySelector('#distill-note').textContent,
-        chartHidden: document.querySelector('#distill-chart').hidden }));
-      check(/ready-made: from models\/distilled\.students/.test(panel.note), `distillation note: "${panel.note}"`);
+        chartHidden: document.querySelector('#distill-live').hidden }));
+      check(/ready-made: trained beforehand/.test(panel.note), `distillation note: "${panel.note}"`);
       check(panel.chartHidden, 'an empty training chart is drawn for a ready-made student');
       await q.close();
     });
@@ -274,47 +287,83 @@ async function main() {
       await p.close();
     });
 
-    await test('the tour: every step loads and each number it quotes is the one on screen', async () => {
-      const steps = await (async () => {
-        const p = await open('#tour=1');
+    // Every tour step and every lecture question, reached the way a person does (Next, the arrow
+    // keys), at a laptop's size, on a projector and on a phone: the text is on screen, each number
+    // it quotes is the one an element shows, each curve it names is in the chart's legend, and the
+    // projector view fits one screen. The page's text never shows a file name or "NaN".
+    const SIZES = [
+      { name: 'laptop', viewport: { width: 1440, height: 900 }, hash: '' },
+      { name: 'projector', viewport: { width: 1024, height: 768 }, hash: '&present=1' },
+      { name: 'phone', viewport: { width: 390, height: 844 }, hash: '' },
+    ];
+    const SHOTS = { tour: [2, 8, 10], q: [4, 13, 18] };
+    for (const size of SIZES) {
+      await test(`the guide at ${size.viewport.width}×${size.viewport.height} (${size.name}): every tour step and question against the screen`, async () => {
+        const p = await open('', size.viewport);
         await waitReady(p);
-        const n = Number(/of (\d+)/.exec(await p.locator('#tour-step').textContent())[1]);
+        for (const [kind, count] of [['tour', 10], ['q', 20]]) {
+          await p.evaluate(([k, h]) => { location.hash = `#${k}=1${h}`; }, [kind, size.hash]);
+          for (let n = 1; n <= count; ++n) {
+            const where = `${kind} ${n} at ${size.name}`;
+            if (n > 1) await p.keyboard.press('ArrowRight');
+            await p.waitForFunction(([k, m]) => new RegExp(`[?&#]${k}=${m}(&|$)`).test(location.hash), [kind, n]);
+            await waitReady(p, { settle: true });
+            await p.waitForFunction(() => !document.querySelector('#guide-body [data-pending]'), null, { timeout: READY_TIMEOUT })
+              .catch(() => {});
+            const seen = await p.evaluate(() => {
+              const shown = (el) => el && el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) &&
+                el.getClientRects().length > 0;
+              const guide = document.querySelector('#guide').getBoundingClientRect();
+              return {
+                guide: { top: guide.top, bottom: guide.bottom },
+                height: innerHeight,
+                overflow: document.documentElement.scrollHeight - innerHeight,
+                pending: document.querySelectorAll('#guide-body [data-pending]').length,
+                facts: [...document.querySelectorAll('#guide-body [data-source]')].map((el) => {
+                  const source = document.querySelector(el.dataset.source);
+                  return { text: el.textContent, source: el.dataset.source, shown: source?.textContent ?? null,
+                    visible: shown(source) };
+                }),
+                series: [...document.querySelectorAll('#guide-body [data-series-ref]')].map((el) => ({
+                  name: el.dataset.seriesRef,
+                  visible: shown(document.querySelector(`[data-testid="${el.dataset.legend}"] .legend-item[data-series="${el.dataset.seriesRef}"]`)),
+                })),
+                text: document.body.innerText,
+                status: document.querySelector('[data-testid="status"]').textContent,
+              };
+            });
+            check(seen.status === 'ready', `${where}: status ${seen.status}`);
+            check(seen.pending === 0, `${where}: ${seen.pending} numbers never arrived`);
+            check(seen.facts.length >= 1, `${where} quotes no number`);
+            check(seen.guide.top >= 0 && seen.guide.bottom <= seen.height, `${where}: the guide's text is off screen (${seen.guide.top}–${seen.guide.bottom})`);
+            for (const f of seen.facts) {
+              check(f.shown !== null && f.shown.includes(f.text), `${where}: the text says ${f.text}, ${f.source} shows ${f.shown}`);
+              check(f.visible, `${where}: ${f.text} is quoted from ${f.source}, which is not on screen`);
+            }
+            for (const c of seen.series) check(c.visible, `${where} names the ${c.name} curve, which the legend does not show`);
+            if (size.name === 'projector') check(seen.overflow <= 0, `${where}: ${seen.overflow} px below a 768 px screen`);
+            for (const word of ['models/', '.txt', '.sh', 'README', 'NaN'])
+              check(!seen.text.includes(word), `${where}: the page says "${word}"`);
+            if (SHOTS[kind].includes(n))
+              await p.screenshot({ path: `${artifacts}/${kind === 'tour' ? 'tour' : 'question'}-${n}-${size.name}.png` });
+          }
+        }
         await p.close();
-        return n;
-      })();
-      check(steps >= 8, `only ${steps} steps`);
-      for (let step = 1; step <= steps; ++step) {
-        const p = await open(`#tour=${step}&present=1`);
-        await waitReady(p);
-        await p.waitForFunction(() => !document.querySelector('#tour-body [data-pending]'), null, { timeout: 30_000 })
-          .catch(() => {});
-        const facts = await p.$$eval('#tour-body [data-fact]', (els) => els.map((el) => {
-          const source = document.querySelector(el.dataset.source);
-          return { text: el.textContent, source: el.dataset.source, shown: source?.textContent ?? null };
-        }));
-        const pending = await p.locator('#tour-body [data-pending]').count();
-        check(pending === 0, `step ${step}: ${pending} numbers never arrived`);
-        check(facts.length >= 1, `step ${step} quotes no number`);
-        for (const f of facts) check(f.shown !== null && f.shown.includes(f.text),
-          `step ${step}: the tour says ${f.text}, ${f.source} shows ${f.shown}`);
-        check(await p.getByTestId('tour').isVisible(), `step ${step}: the tour panel is hidden`);
-        await p.screenshot({ path: `${artifacts}/tour-${step}-projector-1024x768.png` });
-        await p.close();
-      }
-    });
+      });
+    }
 
     await test('the tour moves with the arrow keys and the browser\'s Back button', async () => {
       const p = await open('#tour=1');
       await waitReady(p);
       await p.keyboard.press('ArrowRight');
-      await p.waitForFunction(() => /^2\./.test(document.querySelector('#tour-title').textContent));
+      await p.waitForFunction(() => /^2\./.test(document.querySelector('#guide-title').textContent));
       check(/tour=2/.test(p.url()) && /B=2(&|$)/.test(p.url()), `step 2's state is not in the URL: ${p.url()}`);
-      await p.getByTestId('tour-next').click();
-      await p.waitForFunction(() => /^3\./.test(document.querySelector('#tour-title').textContent));
+      await p.getByTestId('guide-next').click();
+      await p.waitForFunction(() => /^3\./.test(document.querySelector('#guide-title').textContent));
       await p.goBack();
-      await p.waitForFunction(() => /^2\./.test(document.querySelector('#tour-title').textContent));
+      await p.waitForFunction(() => /^2\./.test(document.querySelector('#guide-title').textContent));
       await p.keyboard.press('ArrowLeft');
-      await p.waitForFunction(() => /^1\./.test(document.querySelector('#tour-title').textContent));
+      await p.waitForFunction(() => /^1\./.test(document.querySelector('#guide-title').textContent));
       await p.close();
     });
 
@@ -345,12 +394,12 @@ async function main() {
     await test('a negative cosine is drawn inside the sweep chart', async () => {
       // Lecture prompt 11: the student's last-token logits point away from the teacher's at every B.
       const prompt = readFileSync(`${root}models/prompts/lecture-20.txt`, 'utf8').split('\n')[10];
-      const p = await open(`#B=64&layers=all&positions=last&prompt=${encodeURIComponent(prompt)}`);
+      const p = await open(`#B=64&proj=frobenius&positions=last&prompt=${encodeURIComponent(prompt)}`);
       await waitReady(p);
       const { lowest, axisMin } = await p.evaluate(() => {
-        const chart = window.__playground.sweepChart;
-        const cosines = [...chart.rows.values()].map((r) => r.cosine.mean);
-        return { lowest: Math.min(...cosines), axisMin: chart.plot.scales.frac.min };
+        const sweep = window.__playground.sweep;
+        const cosines = [...sweep.rows('projected').values()].map((r) => r.cosine.mean);
+        return { lowest: Math.min(...cosines), axisMin: sweep.agreement.plot.scales.y.min };
       });
       check(lowest < 0, `no negative cosine to draw (lowest ${lowest}); choose another state`);
       check(axisMin <= lowest, `the right axis starts at ${axisMin}, above the cosine ${lowest}`);
@@ -383,7 +432,7 @@ async function main() {
       const t1 = Date.now();
       await p.locator('#proj').selectOption('frobenius');
       await p.waitForFunction(() => !document.querySelector('.cards').classList.contains('stale') &&
-        /proj/.test(location.hash) === false, null, { timeout: 10_000, polling: 50 });
+        /proj=frobenius/.test(location.hash), null, { timeout: 10_000, polling: 50 });
       figures.frobeniusAfterCancelMs = Date.now() - t1;
       check(figures.frobeniusAfterCancelMs <= 2000, `the Frobenius view took ${figures.frobeniusAfterCancelMs} ms`);
       await waitReady(p);
@@ -479,6 +528,138 @@ async function main() {
       } finally {
         await parent.close();
       }
+    });
+
+    await test('the default view shows the lesson without a click: projected, distilled, low-rank, removed, speed', async () => {
+      const p = await open('', { width: 1440, height: 900 });
+      await waitReady(p);
+      const view = await p.evaluate(() => {
+        const cells = (series) => [...document.querySelectorAll(`#sweep-table td[data-series="${series}"]`)]
+          .map((td) => Number(td.textContent)).filter(Number.isFinite);
+        const onScreen = (el) => el.getBoundingClientRect().bottom <= innerHeight;
+        return {
+          projected: cells('projected'), distilled: cells('distilled'), lowRank: cells('low-rank'), removed: cells('removed'),
+          legend: [...document.querySelectorAll('[data-testid="sweep-legend"] .legend-item')].map((el) => el.dataset.series),
+          speed: window.__playground.speedChart.rows.size,
+          chartsOnScreen: onScreen(document.querySelector('#sweep-chart')) && onScreen(document.querySelector('#tradeoff-chart')),
+          hash: location.hash,
+        };
+      });
+      check(view.projected.length === 9 && view.removed.length >= 1 && view.lowRank.length === 9,
+        `reference curves missing: ${JSON.stringify(view)}`);
+      check(view.distilled.length >= 8, `${view.distilled.length} distilled points`);
+      for (const name of ['projected', 'distilled', 'low-rank', 'removed']) check(view.legend.includes(name), `no ${name} in the legend`);
+      check(view.speed === 9, `speed measured at ${view.speed} block sizes`);
+      check(view.chartsOnScreen, 'the KL and speed charts are below the first screen at 1440×900');
+      check(view.hash === '', `the default view writes ${view.hash}`);
+      // The lesson in numbers: from B = 8 the projected student is about as far as no MLP at all,
+      // the distilled one much closer; B = 2 is slower than the teacher.
+      const [b8, b2] = [3, 1];
+      check(Math.abs(view.projected[b8] - view.removed[0]) < 0.15 * view.removed[0], 'projected at B = 8 is not near the floor');
+      check(view.distilled[b8] < 0.5 * view.projected[b8], 'the distilled student is not much closer');
+      const speedAt2 = await p.evaluate(() => window.__playground.speedChart.row(2).speedup.decode.median);
+      check(speedAt2 < 1, `B = 2 decodes at ${speedAt2}× the teacher`);
+      await p.screenshot({ path: `${artifacts}/default-1440x900.png` });
+      await p.close();
+    });
+
+    await test('a link with a value the page cannot use ends with a URL that names what is shown, and says so', async () => {
+      const p = await open('#B=3&layers=first:99&tour=42');
+      await waitReady(p);
+      const after = await p.evaluate(() => ({ hash: location.hash, notice: document.querySelector('#notice').textContent,
+        block: document.querySelector('#block-label').textContent }));
+      check(!/B=3|first:99|tour=/.test(after.hash), `the URL still says ${after.hash}`);
+      check(after.block === '64', `B shown is ${after.block}`);
+      check(/B = 3/.test(after.notice) && /first:99/.test(after.notice), `notice: "${after.notice}"`);
+      // The next edit is the visitor's own: the notice goes.
+      await p.getByTestId('block-size').fill('4');
+      await waitReady(p);
+      check(!(await p.locator('#notice').textContent()), 'the notice stays after an edit');
+      await p.close();
+    });
+
+    await test('choosing "distilled" where no student is ready offers the training and the nearest ready plan', async () => {
+      const p = await open('#B=2&layers=first:2');
+      await waitReady(p);
+      const offer = await p.getByTestId('distill-offer').textContent();
+      check(/300 steps/.test(offer) && /about \d+ (s|minutes) on this machine/.test(offer), `offer: "${offer}"`);
+      check(!/distilling/.test(await p.locator('#progress-label').textContent()), 'a training started by itself');
+      check(!/calib/.test(p.url()), 'another control changed by itself');
+      await p.getByTestId('distill-nearest').click();
+      await waitReady(p);
+      check(/B=4/.test(p.url()) && !/layers=/.test(p.url()), `the nearest ready plan is ${p.url()}`);
+      check(await metric(p, 'metric-kl') > 0, 'no metrics for the ready-made student');
+      check(await p.getByTestId('distill-offer').isHidden(), 'the offer stays for a ready student');
+      await p.close();
+    });
+
+    await test('embedded at 600×450: slider, KL card and main chart on the first screen, a link to the full page', async () => {
+      const p = await open('#embed=1', { width: 600, height: 450 });
+      await waitReady(p);
+      const layout = await p.evaluate(() => {
+        const bottom = (selector) => document.querySelector(selector).getBoundingClientRect().bottom;
+        return { slider: bottom('[data-testid="block-size"]'), kl: bottom('[data-testid="metric-kl"]'),
+          chart: bottom('#sweep-chart'), full: document.querySelector('[data-testid="full-page"]').href };
+      });
+      check(layout.slider <= 450 && layout.kl <= 450 && layout.chart <= 450, `below the fold: ${JSON.stringify(layout)}`);
+      check(!/embed=1/.test(layout.full) && await p.getByTestId('full-page').isVisible(), `full page link: ${layout.full}`);
+      await p.screenshot({ path: `${artifacts}/embed-600x450.png` });
+      await p.close();
+    });
+
+    await test('Share / embed gives the link and an iframe of this view; each hide= name hides one thing', async () => {
+      const p = await open('#B=16&proj=frobenius');
+      await waitReady(p);
+      await p.getByTestId('open-share').click();
+      const link = await p.locator('#share-link').inputValue();
+      check(link === p.url(), `the link is ${link}, the page ${p.url()}`);
+      const html = await p.locator('#share-embed').inputValue();
+      check(/^<iframe src="[^"]*#[^"]*B=16[^"]*embed=1[^"]*" width="800" height="600"/.test(html), `iframe: ${html}`);
+      await p.locator('#share-size').selectOption('600x450');
+      check(/width="600" height="450"/.test(await p.locator('#share-embed').inputValue()), 'the size option does nothing');
+      await p.locator('#close-share').click();
+      await p.close();
+      const q = await open('#hide=structure');
+      await waitReady(q);
+      check(!(await q.locator('[data-control="structure"]').isVisible()), 'hide=structure left the control');
+      check(await q.locator('[data-panel="heatmaps"]').isVisible(), 'hide=structure also hid the block view');
+      await q.close();
+    });
+
+    await test('a model whose context cannot hold the lecture prompts still becomes ready, and a failed load leaves no progress bar', async () => {
+      // The shipped model with a context of 16: its header says so, and its rotary tables are cut to match.
+      const bytes = readFileSync(`${root}models/default.bin`);
+      const header = new Int32Array(bytes.buffer, bytes.byteOffset, 7);
+      const [dim, , , heads, , , seqLen] = header;
+      const half = dim / heads / 2;
+      const tables = seqLen * half * 4;
+      const body = bytes.subarray(28, bytes.length - 2 * tables);
+      const real = bytes.subarray(bytes.length - 2 * tables, bytes.length - 2 * tables + 16 * half * 4);
+      const imag = bytes.subarray(bytes.length - tables, bytes.length - tables + 16 * half * 4);
+      const head = Buffer.from(bytes.subarray(0, 28));
+      head.writeInt32LE(16, 24);
+      const short = Buffer.concat([head, body, real, imag]);
+      const p = await open('#prompt=Once%20upon%20a%20time');
+      await waitReady(p);
+      await p.locator('#open-loader').click();
+      await p.locator('#model-file').setInputFiles({ name: 'short16.bin', mimeType: 'application/octet-stream', buffer: short });
+      await p.locator('#load-files').click();
+      await p.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.startsWith('short16.bin'),
+        null, { timeout: READY_TIMEOUT });
+      await waitReady(p, { settle: true });
+      check(/model=short16\.bin/.test(p.url()), `the URL does not name the model: ${p.url()}`);
+      check(/short16\.bin/.test(await p.getByTestId('model-badge').textContent()), 'the loaded model is not named on screen');
+      await p.getByTestId('open-share').click();
+      check(/short16\.bin/.test(await p.locator('#share-warning').textContent()), 'the link does not warn it needs the file');
+      await p.locator('#close-share').click();
+      // A broken file: an error, the previous model keeps working, no progress bar left behind.
+      await p.locator('#open-loader').click();
+      await p.locator('#model-file').setInputFiles({ name: 'broken.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(64, 7) });
+      await p.locator('#load-files').click();
+      await p.waitForFunction(() => /broken\.bin/.test(document.querySelector('#message').textContent), null, { timeout: 30_000 });
+      check(await p.locator('#progress').isHidden(), 'the progress bar stays after a failed load');
+      check(/still loaded/.test(await p.locator('#message').textContent()), 'the message does not say the model still works');
+      await p.close();
     });
 
     await test('no uncaught errors in the page', async () => {

@@ -8,7 +8,7 @@ const mode = () => (document.body.classList.contains('present') ? 'present'
   : document.body.classList.contains('embed') ? 'embed' : 'screen');
 /** Size of a chart's text in px, by page mode. */
 export const chartFontPx = () => (mode() === 'present' ? 20 : 14);
-const HEIGHT = { screen: 250, present: 300, embed: 190 };
+const HEIGHT = { screen: 250, present: 300, embed: 175 };
 
 /**
  * series: [{key, label, colour, dash?, width?, format(v) → text, band?: [lowKey, highKey], hidden?}];
