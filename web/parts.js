@@ -12,7 +12,7 @@ import { renderGeneration } from './views/generation.js';
 import { renderHeatmaps } from './views/heatmaps.js';
 import { renderExperiment, renderExperimentPending } from './views/experiment.js';
 
-export const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 5 };
+export const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 3 };
 const $ = (selector) => document.querySelector(selector);
 
 const planKey = (s) => JSON.stringify(planOf(s));

@@ -128,7 +128,7 @@ Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
   if (plan.projection != Projection::kDistill || teacher_itself) {
     StudentPlan p = plan;
     if (teacher_itself) p.projection = Projection::kFrobenius;
-    auto projector = StudentProjector::create(*teacher_, p, calibration_);
+    auto projector = StudentProjector::create(*teacher_, p, calibration_, &svd_cache_);
     RETURN_IF_ERROR(projector);
     projector_ = std::move(projector.value());
     projected_plan_ = plan;

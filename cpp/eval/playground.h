@@ -138,6 +138,7 @@ class Playground {
   std::vector<std::vector<int>> calibration_;
   StudentPlan plan_;
   std::unique_ptr<StudentProjector> projector_;  // a loss-aware calibration under way
+  SvdCache svd_cache_;                           // each teacher matrix's SVD, for low-rank plans
   StudentPlan projected_plan_;                   // its plan
   std::unique_ptr<Distiller> distiller_;         // the pending or last distillation
   std::vector<SavedStudent> saved_;

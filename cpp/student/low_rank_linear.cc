@@ -39,19 +39,34 @@ std::vector<float> LowRankLinear::to_dense() const {
   return dense;
 }
 
-std::vector<float> truncated_svd(const float* weight, int m, int n, int rank) {
+const SvdCache::Factors& SvdCache::of(const float* weight, int m, int n) {
+  auto found = entries_.find(weight);
+  if (found != entries_.end() && found->second.m == m && found->second.n == n) return found->second;
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Matrix w =
       Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
           weight, m, n)
           .cast<double>();
   Eigen::BDCSVD<Matrix> svd(w, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  Factors f;
+  f.m = m, f.n = n, f.k = std::min(m, n);
+  f.u.resize(size_t(m) * f.k), f.v.resize(size_t(f.k) * n);
+  for (int k = 0; k < f.k; ++k) {
+    const double root = std::sqrt(svd.singularValues()(k));
+    for (int i = 0; i < m; ++i) f.u[size_t(i) * f.k + k] = svd.matrixU()(i, k) * root;
+    for (int j = 0; j < n; ++j) f.v[size_t(k) * n + j] = svd.matrixV()(j, k) * root;
+  }
+  return entries_[weight] = std::move(f);
+}
+
+std::vector<float> truncated_svd(const float* weight, int m, int n, int rank, SvdCache* cache) {
+  SvdCache once;
+  const SvdCache::Factors& f = (cache ? *cache : once).of(weight, m, n);
   std::vector<float> out(size_t(rank) * (m + n));
   for (int k = 0; k < rank; ++k) {
-    const double root = std::sqrt(svd.singularValues()(k));
-    for (int i = 0; i < m; ++i) out[size_t(i) * rank + k] = float(svd.matrixU()(i, k) * root);
+    for (int i = 0; i < m; ++i) out[size_t(i) * rank + k] = float(f.u[size_t(i) * f.k + k]);
     for (int j = 0; j < n; ++j)
-      out[size_t(m) * rank + size_t(k) * n + j] = float(svd.matrixV()(j, k) * root);
+      out[size_t(m) * rank + size_t(k) * n + j] = float(f.v[size_t(k) * n + j]);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "model/linear.h"
@@ -31,9 +32,28 @@ class LowRankLinear final : public LinearOperator {
   mutable std::vector<float> inner_;  // (rows, r) x·Vᵀ, grows once
 };
 
+// The thin SVD of matrices, each decomposed once: a sweep over B asks for the same matrix at every
+// rank, and truncating one decomposition gives exactly what decomposing again would (BDCSVD is
+// deterministic). Keyed by the weights' address: they must outlive the cache, and not change.
+class SvdCache {
+ public:
+  struct Factors {
+    std::vector<double> u;  // (m, k) S·√Σ, k = min(m, n), columns by falling singular value
+    std::vector<double> v;  // (k, n) √Σ·Dᵀ
+    int m = 0, n = 0, k = 0;
+  };
+  const Factors& of(const float* weight, int m, int n);
+  size_t decompositions() const { return entries_.size(); }
+
+ private:
+  std::map<const float*, Factors> entries_;
+};
+
 // The truncated SVD of W (m, n): U = S_r·√Σ_r, V = √Σ_r·D_rᵀ, the nearest rank-r matrix in
-// Frobenius norm (Eckart–Young), computed in float64. Returns [U | V].
-std::vector<float> truncated_svd(const float* weight, int m, int n, int rank);
+// Frobenius norm (Eckart–Young), computed in float64. Returns [U | V]. With a cache, W is
+// decomposed only the first time it is asked for.
+std::vector<float> truncated_svd(const float* weight, int m, int n, int rank,
+                                 SvdCache* cache = nullptr);
 
 // A removed matrix: contributes zero and stores nothing.
 class ZeroLinear final : public LinearOperator {

@@ -54,14 +54,14 @@ std::vector<float> to_float(const std::vector<double>& values) {
 
 // One matrix's starting parameters; `inputs` (tokens, in) only for the loss-aware projections.
 Result<std::vector<float>> project_matrix(const Transformer& teacher, const StudentPlan& plan,
-                                          int layer, MlpMatrix m,
-                                          const std::vector<float>* inputs) {
+                                          int layer, MlpMatrix m, const std::vector<float>* inputs,
+                                          SvdCache* svd_cache = nullptr) {
   const Config& c = teacher.config();
   const MatrixShape s = mlp_shape(c, m);
   const float* w = mlp_weight(teacher.weights().layers[layer], m);
   if (plan.structure == Structure::kRemoved) return std::vector<float>{};
   if (plan.structure == Structure::kLowRank)
-    return truncated_svd(w, s.out, s.in, low_rank_rank(s.out, s.in, plan.block));
+    return truncated_svd(w, s.out, s.in, low_rank_rank(s.out, s.in, plan.block), svd_cache);
   auto c_ij = inputs ? loss_aware_projection(w, s.out, s.in, plan.block, inputs->data(),
                                              int(inputs->size() / s.in), plan.lambda)
                      : frobenius_projection(w, s.out, s.in, plan.block);
@@ -125,11 +125,12 @@ int64_t tokens_needed(const Config& c, const StudentPlan& plan) {
 }
 
 Result<std::unique_ptr<StudentProjector>> StudentProjector::create(
-    const Transformer& teacher, const StudentPlan& plan,
-    std::vector<std::vector<int>> calibration) {
+    const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration,
+    SvdCache* svd_cache) {
   Status valid = check_plan(plan);
   RETURN_IF_ERROR(valid);
-  std::unique_ptr<StudentProjector> p(new StudentProjector(teacher, plan, std::move(calibration)));
+  std::unique_ptr<StudentProjector> p(
+      new StudentProjector(teacher, plan, std::move(calibration), svd_cache));
   // At B = 1 every block is one entry: the Frobenius projection is W itself, which is also the
   // least-squares optimum, so no calibration (and its q = n sized solve) is needed.
   p->loss_aware_ = plan.structure == Structure::kCirculant &&
@@ -147,15 +148,19 @@ Result<std::unique_ptr<StudentProjector>> StudentProjector::create(
 }
 
 StudentProjector::StudentProjector(const Transformer& teacher, const StudentPlan& plan,
-                                   std::vector<std::vector<int>> calibration)
-    : teacher_(teacher), plan_(plan), calibration_(std::move(calibration)), partial_(teacher) {}
+                                   std::vector<std::vector<int>> calibration, SvdCache* svd_cache)
+    : teacher_(teacher),
+      svd_cache_(svd_cache),
+      plan_(plan),
+      calibration_(std::move(calibration)),
+      partial_(teacher) {}
 
 Status StudentProjector::project_next_layer() {
   if (done()) return ok_status();
   const int l = plan_.layers[layers_done_];
   if (!loss_aware_) {
     for (MlpMatrix m : plan_.matrices) {
-      auto values = project_matrix(teacher_, plan_, l, m, nullptr);
+      auto values = project_matrix(teacher_, plan_, l, m, nullptr, svd_cache_);
       RETURN_IF_ERROR(values);
       parameters_.matrices.push_back(std::move(values.value()));
     }
@@ -200,7 +205,15 @@ Result<Transformer> assemble_student(const Transformer& teacher, const StudentPl
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     const int l = plan.layers[i];
     for (MlpMatrix m : plan.matrices) {
-      auto op = make_operator(c, plan, m, parameters.matrices[next++]);
+      const std::vector<float>& values = parameters.matrices[next++];
+      // At B = 1 a circulant matrix holds W's own entries: where they are the teacher's, the
+      // student keeps the teacher's operator and computes exactly what the teacher computes.
+      const float* w = mlp_weight(teacher.weights().layers[l], m);
+      if (plan.structure == Structure::kCirculant && plan.block == 1 &&
+          values.size() == structured_size(c, plan, m) &&
+          std::equal(values.begin(), values.end(), w))
+        continue;
+      auto op = make_operator(c, plan, m, values);
       if (!op.ok()) return Error{"layer " + std::to_string(l) + ": " + op.error()};
       student.layer(l).mlp(m) = op.value();
     }

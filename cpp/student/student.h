@@ -8,6 +8,7 @@
 
 #include "model/transformer.h"
 #include "student/calibration.h"
+#include "student/low_rank_linear.h"
 #include "student/plan.h"
 #include "util/result.h"
 
@@ -39,9 +40,11 @@ using DistillProgress = std::function<void(int step, int steps, double batch_kl)
 // distill plan, its starting point. `teacher` must outlive the projector.
 class StudentProjector {
  public:
-  static Result<std::unique_ptr<StudentProjector>> create(
-      const Transformer& teacher, const StudentPlan& plan,
-      std::vector<std::vector<int>> calibration);
+  // `svd_cache` (may be null) keeps each matrix's SVD for the next low-rank plan.
+  static Result<std::unique_ptr<StudentProjector>> create(const Transformer& teacher,
+                                                          const StudentPlan& plan,
+                                                          std::vector<std::vector<int>> calibration,
+                                                          SvdCache* svd_cache = nullptr);
   int layers_done() const { return layers_done_; }
   int layers_total() const { return int(plan_.layers.size()); }
   bool done() const { return layers_done_ == layers_total(); }
@@ -50,8 +53,9 @@ class StudentProjector {
 
  private:
   StudentProjector(const Transformer& teacher, const StudentPlan& plan,
-                   std::vector<std::vector<int>> calibration);
+                   std::vector<std::vector<int>> calibration, SvdCache* svd_cache);
   const Transformer& teacher_;
+  SvdCache* svd_cache_;
   StudentPlan plan_;
   std::vector<std::vector<int>> calibration_;  // token ids, BOS first
   bool loss_aware_ = false;

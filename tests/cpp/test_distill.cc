@@ -201,6 +201,22 @@ TEST(LowRank, FullRankSvdGivesBackTheMatrixAndTheOperatorMatchesItsDenseForm) {
   EXPECT_FALSE(LowRankLinear::create(m, n, 11, std::vector<float>(11 * (m + n))).ok());
 }
 
+// A sweep over B asks for the same matrix at every rank: the cache decomposes it once and gives
+// every rank bit for bit what a fresh decomposition gives.
+TEST(LowRank, SvdCacheDecomposesOnceAndTruncatesToTheSameBits) {
+  const int m = 40, n = 16;
+  const auto w = testing::random_values(size_t(m) * n, 5);
+  const auto other = testing::random_values(size_t(m) * n, 6);
+  SvdCache cache;
+  for (int rank : {1, 3, 8, 16}) {
+    EXPECT_EQ(truncated_svd(w.data(), m, n, rank, &cache), truncated_svd(w.data(), m, n, rank))
+        << rank;
+    EXPECT_EQ(truncated_svd(other.data(), m, n, rank, &cache),
+              truncated_svd(other.data(), m, n, rank));
+  }
+  EXPECT_EQ(cache.decompositions(), 2u);
+}
+
 // The distillation path runs in float through the batched FFT; the checked gradient is float64
 // through KissFFT. They must compute the same thing.
 TEST(CirculantGradientFloat, MatchesTheFloat64Path) {
