@@ -121,7 +121,8 @@ function applyState(next, { history: mode = 'replace' } = {}) {
   document.body.classList.toggle('all20', state.mode === 'all20');
   const g = guideOf(state);
   // The displays that hold the guide's numbers: projector mode shows them beside the cards.
-  document.body.dataset.focus = g ? g.entry.panels.join(' ') : 'sweep throughput';
+  document.body.dataset.focus = g ? g.entry.panels.join(' ') : 'metrics sweep throughput';
+  document.body.classList.toggle('guided', !!g);
   for (const el of document.querySelectorAll('[data-panel].focus')) el.classList.remove('focus');
   for (const name of g?.entry.panels ?? []) $(`[data-panel="${name}"]`)?.classList.add('focus');
   $('#experiment').hidden = !g?.entry.experiment || state.hide.includes('experiment');

@@ -27,7 +27,7 @@ export const QUESTIONS = [
       '); training recovers much of it (', seriesName('distilled'), ', ', x.curve('distilled'), ').'],
   },
   { // 3
-    state: { ...LAST, B: 16 }, panels: ['candidates'],
+    state: { ...LAST, B: 16 }, panels: ['candidates', 'metrics'],
     text: (x) => ['At the last token of this prompt the student\'s next-token odds are KL ', x.kl, ' from the teacher\'s, ' +
       'their raw scores have cosine ', x.cosine, ', top-1 agreement is ', x.top1, ' and they share ', x.top5,
     ' of their five likeliest tokens. The two top-10 lists show where the odds moved: any error the patch made ' +
@@ -47,7 +47,7 @@ export const QUESTIONS = [
       ' from the teacher here. Move the slider and watch the ', seriesName('distilled'), ' curve against what is kept.'],
   },
   { // 6
-    state: { ...LAST, B: 16 }, panels: ['candidates'],
+    state: { ...LAST, B: 16 }, panels: ['candidates', 'metrics'],
     text: (x) => ['KL(teacher‖student) adds up, over every possible next token, the teacher\'s probability times how ' +
       'much less likely (in log terms) the student finds it: here ', x.kl, ' nats at the last token. It is 0 only ' +
       'when the two distributions are the same, and it weighs most the tokens the teacher finds likely (the long ' +
@@ -88,7 +88,7 @@ export const QUESTIONS = [
       'save more numbers and time.'],
   },
   { // 12
-    state: { ...LAST, mode: 'all20', B: 16 }, panels: [],
+    state: { ...LAST, mode: 'all20', B: 16 }, panels: ['metrics'],
     text: (x) => ['Over the 20 lecture prompts, at the last token, the student picks the teacher\'s likeliest token ' +
       'in ', x.top1, ' of them, and their top fives overlap by ', x.top5, ' on average. ',
     pick(below(x.top1, x.top5), 'Top-5 overlap sees that the student still ranks the teacher\'s likely candidates ' +

@@ -3,6 +3,8 @@
 // sentences whose numbers and curves are read from the screen (web/guide.js).
 import { facts, movedNote, pick, seriesName } from './guide.js';
 
+// `panels`: the displays that hold a step's numbers ('metrics' for the cards), in the order the
+// page scrolls to them; projector mode shows these and no others.
 // Every step starts from these, so a step's numbers do not depend on the step before.
 const BASE = { layers: 'all', matrices: ['gate', 'up', 'down'], structure: 'circulant', proj: 'distill', dsteps: 300,
   lr: 0.003, calib: 'heldout-32', positions: 'all', mode: 'prompt', vlayer: 0, vmatrix: 'gate', vrow: 0, vcol: 0,
@@ -37,8 +39,8 @@ export const TOUR = [
     state: { ...BASE, B: 64 },
     panels: ['throughput'],
     text: (x) => ['At B = ', x.B, ' the student decodes ', x.decodeStudent, ' tokens/s against the teacher\'s ',
-      x.decodeTeacher, ': ', x.decodeRatio, ' as fast. Attention and the output layer stay as they are, and the MLPs ' +
-      'take ', x.mlpTime, ' of the teacher\'s decode time, so the gain cannot pass what removing that share would give.'],
+      x.decodeTeacher, ': ', x.decodeRatio, ' as fast. The MLPs take ', x.mlpTime, ' of the teacher\'s decode time; ' +
+      'attention and the output layer, the rest, stay as they are, and they set how far the gain can go.'],
   },
   {
     title: 'A projection keeps about 1/B of a matrix',
@@ -53,7 +55,7 @@ export const TOUR = [
   {
     title: 'One layer against all layers',
     state: { ...BASE, proj: 'frobenius', B: 64, layers: 'first:1' },
-    panels: ['sweep'],
+    panels: ['sweep', 'metrics'],
     text: (x) => ['Only layer 0 projected at B = ', x.B, ': KL ', x.kl, ' and top-1 agreement ', x.top1,
       ' at every position; deleting layer 0\'s MLP outright gives ', x.curve('removed'), ' (', seriesName('removed'),
       '). Its error passes through every layer above it, so one layer already costs much.'],
@@ -61,7 +63,7 @@ export const TOUR = [
   {
     title: 'The last token, or every position',
     state: { ...BASE, proj: 'frobenius', B: 64, layers: 'first:1', positions: 'last' },
-    panels: ['tokens'],
+    panels: ['tokens', 'metrics'],
     text: (x) => ['The published experiment compared the last token only: here KL ', x.kl, ' and top-1 ', x.top1,
       '. At one position top-1 is all or nothing (0 % or 100 %), over 20 prompts it moves in steps of 5 %, and the ' +
       'chips show how much KL changes from one token to the next: averaging over every position measures much more.'],
@@ -101,7 +103,7 @@ export const TOUR = [
     text: (x) => ['Distilled, every layer at B = ', x.B, ': KL ', x.curve('distilled'), ', keeping ', x.kept,
       ' of the MLP numbers, decoding at ', x.speedup, ' the teacher\'s speed; projected ', x.curve('projected'),
       ', no MLPs ', x.curve('removed'), '. Drag the slider: smaller blocks keep more of the teacher, larger ones ' +
-      'are smaller and faster (the speed chart).'],
+      'store fewer numbers, and the speed chart shows what each B gains or loses in time.'],
   },
 ];
 

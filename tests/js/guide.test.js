@@ -9,7 +9,10 @@ import { SERIES_BY_KEY, seriesOfState, sweepSeries } from '../../web/series.js';
 import { experiment, lengthTable } from '../../web/experiments.js';
 import { movedNote } from '../../web/guide.js';
 
-const PANELS = ['sweep', 'tradeoff', 'agreement', 'tokens', 'candidates', 'throughput', 'heatmaps', 'experiment'];
+const PANELS = ['metrics', 'sweep', 'tradeoff', 'agreement', 'tokens', 'candidates', 'throughput', 'heatmaps', 'experiment'];
+// Where each quoted number lives: projector mode shows only an entry's panels, so they must hold it.
+const PANEL_OF = [[/metric-/, 'metrics'], [/sweep-legend/, 'sweep'], [/decode-|prefill-|speed-size/, 'throughput'],
+  [/structure-note/, 'heatmaps'], [/experiment/, 'experiment'], [/block-label/, null]];
 const ENTRIES = [
   ...TOUR.map((entry, i) => ({ entry, name: `tour step ${i + 1}`, key: 'tour', n: i + 1, text: (x) => tourText(i + 1, x) })),
   ...QUESTIONS.map((entry, i) => ({ entry, name: `question ${i + 1}`, key: 'q', n: i + 1, text: (x) => questionText(i + 1, x) })),
@@ -62,6 +65,17 @@ describe('the guide', () => {
       for (const fact of filled) {
         expect(fact.text, name).toMatch(/\d/);
         expect(fact.source, name).toMatch(/^(#block-label|\[data-testid=)/);
+      }
+    }
+  });
+
+  it('lists among its panels every display it quotes a number from', () => {
+    for (const { entry, name, text } of ENTRIES) {
+      const state = { ...defaultState(), ...entry.state };
+      for (const fact of text(numbers(state, entry)).filter((p) => p && p.source)) {
+        const panel = PANEL_OF.find(([pattern]) => pattern.test(fact.source));
+        expect(panel, `${name}: ${fact.source}`).toBeDefined();
+        if (panel[1]) expect(entry.panels, `${name} quotes ${fact.source}`).toContain(panel[1]);
       }
     }
   });
