@@ -9,6 +9,7 @@
 #include "eval/metrics.h"
 #include "eval/prompt_set.h"
 #include "student/distill.h"
+#include "util/files.h"
 
 namespace circulant {
 namespace {
@@ -30,6 +31,9 @@ Status run_distill(const Args& args) {
   const Config& c = teacher.config();
   if (!args.has("out"))
     return Error{"distill needs --out FILE, where the trained students are saved"};
+  // A folder that is missing or not writable is found now, not after all the training.
+  Status writable = check_writable(args.get("out"));
+  if (!writable.ok()) return Error{"--out " + writable.error()};
   auto plan = parse_student_plan(args, c, /*distill_only=*/true);
   RETURN_IF_ERROR(plan);
   std::vector<int> blocks;

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <tuple>
 
 #include "kernels/aligned_floats.h"
+#include "util/files.h"
 
 namespace circulant {
 namespace {
@@ -131,34 +131,19 @@ ParameterCounts count_parameters(const Config& c) {
   return p;
 }
 
-namespace {
-
-// The size of a regular file: a directory reads as nonsense and a pipe blocks, so both are refused
-// before anything is opened or allocated.
-Result<uint64_t> regular_file_size(const std::string& path) {
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0) return fail(path, "cannot open the file; check the path");
-  if (!S_ISREG(info.st_mode))
-    return fail(path, std::string("is ") +
-                          (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
-                          "; give the path of a file");
-  return uint64_t(info.st_size);
-}
-
-}  // namespace
-
 uint64_t run_state_bytes(const Config& c) {
   return uint64_t(c.n_layers) * uint64_t(c.seq_len) * uint64_t(c.kv_dim()) * 2 * sizeof(float) +
          uint64_t(c.seq_len) * sizeof(float);
 }
 
-Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes) {
-  auto size = regular_file_size(path);
+Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes,
+                                             const std::string& kind) {
+  auto size = regular_file_size(path, kind);
   RETURN_IF_ERROR(size);
   if (size.value() > max_bytes)
     return fail(path, "file is " + std::to_string(size.value()) +
                           " bytes, larger than the limit of " + std::to_string(max_bytes) +
-                          " bytes");
+                          " bytes; use a smaller file");
   std::vector<uint8_t> bytes(static_cast<size_t>(size.value()));
   std::ifstream in(path, std::ios::binary);
   if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size())))
@@ -324,7 +309,7 @@ Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, si
 
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
                                                        uint64_t max_run_bytes) {
-  auto file_size = regular_file_size(path);
+  auto file_size = regular_file_size(path, "a model file");
   RETURN_IF_ERROR(file_size);
   const uint64_t size = file_size.value();
   std::ifstream in(path, std::ios::binary);

@@ -3,7 +3,8 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
+
+#include "util/files.h"
 
 namespace circulant {
 namespace {
@@ -259,12 +260,8 @@ Result<std::vector<SavedStudent>> load_students(const std::string& path, const W
 
 Status save_students(const std::string& path, const Weights& teacher,
                      const std::vector<SavedStudent>& students, bool float16) {
-  const std::vector<uint8_t> bytes = serialize_students(teacher, students, float16);
-  std::ofstream out(path, std::ios::binary);
-  if (!out ||
-      !out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())))
-    return Error{path + ": cannot write the student file; check the folder exists and is writable"};
-  return ok_status();
+  // Replaced whole or not at all: a full disk must not destroy the students a file held.
+  return write_file_atomically(path, serialize_students(teacher, students, float16));
 }
 
 }  // namespace circulant

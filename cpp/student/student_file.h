@@ -43,6 +43,7 @@ std::vector<uint8_t> serialize_students(const Weights& teacher,
 Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
                                                  const std::string& name, const Weights& teacher);
 Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher);
+// Replaces `path` whole or not at all (write_file_atomically): on failure an older file is kept.
 Status save_students(const std::string& path, const Weights& teacher,
                      const std::vector<SavedStudent>& students, bool float16 = false);
 

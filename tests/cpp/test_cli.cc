@@ -11,37 +11,16 @@
 #include <fstream>
 #include <iterator>
 
+#include "cli_runner.h"
 #include "eval/throughput.h"
 #include "test_util.h"
 
 namespace circulant {
 namespace {
 
-struct Outcome {
-  int status = -1;     // exit status, or 128 + signal
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_cli(const std::string& arguments) {
-  const std::string command = std::string(CIRCULANT_CLI_PATH) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  Outcome o;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) o.output.append(buffer.data(), n);
-  const int raw = pclose(pipe);
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return o;
-}
-
-void expect_clear_failure(const std::string& arguments, const std::string& expected_text) {
-  const Outcome o = run_cli(arguments);
-  EXPECT_GE(o.status, 1) << arguments;
-  EXPECT_LT(o.status, 128) << arguments << "\n" << o.output;
-  EXPECT_NE(o.output.find(expected_text), std::string::npos) << arguments << "\n" << o.output;
-  EXPECT_LE(std::count(o.output.begin(), o.output.end(), '\n'), 1) << "one line only:\n"
-                                                                   << o.output;
-}
+using testing::expect_clear_failure;
+using testing::Outcome;
+using testing::run_cli;
 
 class CliWithFiles : public ::testing::Test {
  protected:
@@ -108,6 +87,10 @@ TEST(Cli, LogitsPrintsOneJsonObjectWithTokensAndLastLogits) {
 
 namespace circulant {
 namespace {
+
+using testing::expect_clear_failure;
+using testing::Outcome;
+using testing::run_cli;
 
 std::string peer_flags() {
   return "--model " + testing::peer_path("stories260K.bin") + " --tokenizer " +

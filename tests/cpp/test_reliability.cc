@@ -1,0 +1,109 @@
+// The reliability issue's reproducers (issue 21): no file is lost on a full disk, a failed write of
+// the results is an error, and output files and folders are checked before the work starts.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "cli_runner.h"
+#include "test_util.h"
+#include "util/files.h"
+
+namespace circulant {
+namespace {
+
+using testing::expect_clear_failure;
+using testing::expect_clear_outcome;
+using testing::Outcome;
+using testing::run_cli;
+using testing::run_shell;
+
+std::string peer_flags() {
+  return "--model " + testing::peer_path("stories260K.bin") + " --tokenizer " +
+         testing::peer_path("tok512.bin");
+}
+
+bool have_peer() { return testing::file_exists(testing::peer_path("stories260K.bin")); }
+
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Files in the folder of `path` whose names start with its name and ".tmp-" (left-over temporary
+// files of a write).
+int leftover_temporaries(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string folder = path.substr(0, slash), prefix = path.substr(slash + 1) + ".tmp-";
+  int found = 0;
+  DIR* dir = opendir(folder.c_str());
+  while (dirent* entry = dir ? readdir(dir) : nullptr)
+    if (std::string(entry->d_name).rfind(prefix, 0) == 0) ++found;
+  if (dir) closedir(dir);
+  return found;
+}
+
+TEST(Files, AWriteToAFullDeviceSaysThatNoSpaceIsLeft) {
+  const int fd = open("/dev/full", O_WRONLY);
+  if (fd < 0) GTEST_SKIP() << "/dev/full is absent";
+  const std::vector<uint8_t> bytes(100, 7);
+  Status written = write_all(fd, bytes.data(), bytes.size(), "out.bin");
+  close(fd);
+  ASSERT_FALSE(written.ok());
+  EXPECT_NE(written.error().find("out.bin: cannot write: no space left on the device"),
+            std::string::npos)
+      << written.error();
+}
+
+TEST(Files, AReplacedFileIsWholeAndKeepsNoTemporary) {
+  const std::string path = testing::temp_path("replaced.bin");
+  testing::write_file(path, std::vector<uint8_t>(5000, 1));
+  ASSERT_TRUE(write_file_atomically(path, std::vector<uint8_t>(300, 2)).ok());
+  EXPECT_EQ(file_bytes(path), std::vector<uint8_t>(300, 2));
+  EXPECT_EQ(leftover_temporaries(path), 0);
+  Status device = write_file_atomically("/dev/null", {1, 2, 3});
+  ASSERT_FALSE(device.ok());
+  EXPECT_NE(device.error().find("not a regular file"), std::string::npos) << device.error();
+}
+
+// Issue 21, item 1: the disk filled up while the students were written (here: the process may
+// write no byte, ulimit -f 0). The good file already there must stay as it was.
+TEST(CliReliability, DistillOnAFullDiskKeepsTheOldStudentFile) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string file = testing::temp_path("kept.students");
+  const std::string distill =
+      "distill " + peer_flags() + " --block 16 --layers first:1 --steps 2 --out " + file;
+  const Outcome made = run_cli(distill);
+  ASSERT_EQ(made.status, 0) << made.output;
+  const std::vector<uint8_t> good = file_bytes(file);
+  ASSERT_GT(good.size(), 1000u);
+  // SIGXFSZ ignored: the write fails with EFBIG instead of killing the process.
+  const Outcome full = run_shell("trap '' XFSZ; ulimit -f 0; exec " + testing::cli() + " " +
+                                 distill + " --seed 7 2>&1 >/dev/null");
+  expect_clear_outcome(full, "distill under ulimit -f 0", file + ": cannot write");
+  EXPECT_NE(full.output.find("is unchanged"), std::string::npos) << full.output;
+  EXPECT_EQ(file_bytes(file), good) << "the old student file was damaged";
+  EXPECT_EQ(leftover_temporaries(file), 0);
+  expect_clear_failure(distill.substr(0, distill.size() - file.size()) + "/dev/full",
+                       "/dev/full: is not a regular file");
+}
+
+// Item 2: a bad --out is found before the first step, not after all the training.
+TEST(CliReliability, DistillChecksTheOutputFolderBeforeTraining) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string distill =
+      "distill " + peer_flags() + " --block 16 --layers first:1 --steps 50 --out ";
+  expect_clear_failure(distill + "/nonexistent-folder/s.students",
+                       "/nonexistent-folder/s.students: cannot create a file in the folder "
+                       "/nonexistent-folder: the folder does not exist");
+  const std::string not_a_folder = testing::temp_path("plain_file");
+  testing::write_file(not_a_folder, {1});
+  expect_clear_failure(distill + not_a_folder + "/s.students", "is not a folder");
+  expect_clear_failure(distill + "/tmp", "/tmp: is a directory");
+}
+
+}  // namespace
+}  // namespace circulant
