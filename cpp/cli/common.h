@@ -21,4 +21,12 @@ Result<LoadedModel> load_model_and_tokenizer(const Args& args);
 
 std::string json_number(double v);  // shortest text that reads back to the same double
 
+// The results go to stdout through these, which keep why the first failed write failed: a later
+// flush no longer knows, and main reports it.
+void print(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void print_text(const std::string& text);
+bool flush_output();  // false once any write of the results has failed
+// Flushes stdout; the error says why a write of the results failed, if one did.
+Status finish_output();
+
 }  // namespace circulant

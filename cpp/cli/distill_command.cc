@@ -61,7 +61,7 @@ Status run_distill(const Args& args) {
     RETURN_IF_ERROR(valid);
   }
   std::vector<SavedStudent> saved;
-  std::printf(
+  print(
       "| B | structure | trainable parameters | steps | calibration KL, first 10 → last 10 steps | "
       "held-out KL, start → distilled | seconds per step |\n|---:|---|---:|---:|---|---|---:|\n");
   for (int block : blocks) {
@@ -87,16 +87,16 @@ Status run_distill(const Args& args) {
     const size_t k = std::min<size_t>(10, losses.size());
     const double first = std::accumulate(losses.begin(), losses.begin() + k, 0.0) / k;
     const double last = std::accumulate(losses.end() - k, losses.end(), 0.0) / k;
-    std::printf("| %d | %s | %lld | %d | %.3f → %.3f | %.3f → %.3f | %.3f |\n", block,
-                structure_name(p.structure).c_str(), (long long)d.trainable_parameters(),
-                p.distill.steps, first, last, before, after, seconds / p.distill.steps);
-    std::fflush(stdout);
+    print("| %d | %s | %lld | %d | %.3f → %.3f | %.3f → %.3f | %.3f |\n", block,
+          structure_name(p.structure).c_str(), (long long)d.trainable_parameters(), p.distill.steps,
+          first, last, before, after, seconds / p.distill.steps);
+    flush_output();
     saved.push_back({p, d.parameters()});
   }
   Status written = save_students(args.get("out"), *loaded->weights, saved, args.has("float16"));
   RETURN_IF_ERROR(written);
-  std::printf("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s",
-              args.get("out").c_str());
+  print("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s",
+        args.get("out").c_str());
   return ok_status();
 }
 

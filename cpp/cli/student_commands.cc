@@ -113,7 +113,7 @@ Status run_table(const Args& args, bool sweep) {
   const TableFormat format = args.has("json")  ? TableFormat::kJson
                              : args.has("csv") ? TableFormat::kCsv
                                                : TableFormat::kMarkdown;
-  std::fputs(render_table(rows.value(), c, format).c_str(), stdout);
+  print_text(render_table(rows.value(), c, format));
   return ok_status();
 }
 
@@ -141,8 +141,8 @@ Status run_perplexity(const Args& args) {
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
   const PerplexityResult t = perplexity(teacher, windows);
-  std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n",
-              t.perplexity, t.mean_nll, (long long)t.predicted_tokens);
+  print("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity,
+        t.mean_nll, (long long)t.predicted_tokens);
   if (!args.has("block") && !args.has("student")) return ok_status();
   auto setup = student_setup(args, loaded.value());
   RETURN_IF_ERROR(setup);
@@ -162,11 +162,11 @@ Status run_perplexity(const Args& args) {
   }
   RETURN_IF_ERROR(student);
   const PerplexityResult s = perplexity(student.value(), windows);
-  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n",
-              s.perplexity, s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
-              matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
-              projection_name(plan.projection).c_str());
-  std::printf("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
+  print("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
+        s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
+        matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
+        projection_name(plan.projection).c_str());
+  print("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
   return ok_status();
 }
 

@@ -105,5 +105,21 @@ TEST(CliReliability, DistillChecksTheOutputFolderBeforeTraining) {
   expect_clear_failure(distill + "/tmp", "/tmp: is a directory");
 }
 
+// Item 3: results that could not be written are a failure (exit 1, one line), not exit 0.
+TEST(CliReliability, AFailedWriteOfTheResultsIsAnError) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  for (const std::string& command :
+       {"compare " + peer_flags() + " --block 16 --runs 0 --json",
+        "logits " + peer_flags() + " --prompt 'Once upon a time'",
+        "generate " + peer_flags() + " --prompt Once --steps 20",
+        "info " + peer_flags().substr(0, peer_flags().find(" --tokenizer")),
+        "sweep " + peer_flags() + " --blocks 16,32 --runs 0 --csv"}) {
+    // stderr into the pipe, stdout onto a device that is always full.
+    const Outcome o = run_shell(testing::cli() + " " + command + " 2>&1 >/dev/full");
+    expect_clear_outcome(
+        o, command, "cannot write the results to standard output: no space left on the device");
+  }
+}
+
 }  // namespace
 }  // namespace circulant
