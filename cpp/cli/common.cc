@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 
 #include "util/files.h"
 
@@ -46,6 +47,8 @@ std::string json_number(double v) {
   std::snprintf(buffer, sizeof buffer, "%.9g", v);
   return buffer;
 }
+
+double nine_digits(double v) { return std::strtod(json_number(v).c_str(), nullptr); }
 
 void print(const char* format, ...) {
   va_list values;

@@ -1,9 +1,11 @@
 // Subcommands over the dense model alone: generate, logits, info, bench.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -59,13 +61,14 @@ Status run_logits(const Args& args) {
   RETURN_IF_ERROR(tokens);
   RunState state(model.config());
   const float* logits = forward(model, state, tokens->data(), int(tokens->size()));
-  std::string out = "{\"tokens\": [";
-  for (size_t i = 0; i < tokens->size(); ++i)
-    out += (i ? ", " : "") + std::to_string(tokens.value()[i]);
-  out += "], \"last_logits\": [";
+  nlohmann::ordered_json logits_json = nlohmann::ordered_json::array();
   for (int i = 0; i < model.config().vocab_size; ++i)
-    out += (i ? ", " : "") + json_number(logits[i]);
-  print_text(out + "]}\n");
+    logits_json.push_back(std::isfinite(logits[i]) ? nlohmann::ordered_json(nine_digits(logits[i]))
+                                                   : nlohmann::ordered_json(nullptr));
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["tokens"] = tokens.value();
+  out["last_logits"] = std::move(logits_json);
+  print_text(out.dump() + "\n");
   return ok_status();
 }
 

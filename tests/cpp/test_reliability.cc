@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
 #include "test_util.h"
@@ -119,6 +121,58 @@ TEST(CliReliability, AFailedWriteOfTheResultsIsAnError) {
     expect_clear_outcome(
         o, command, "cannot write the results to standard output: no space left on the device");
   }
+}
+
+// RFC 4180 records: fields split at commas outside quotes, "" inside quotes is one quote.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quoted && ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+      records.back().back() += '"', ++i;
+    } else if (ch == '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch == ',') {
+      records.back().emplace_back();
+    } else if (!quoted &&
+               (ch == '\n' || (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n'))) {
+      if (ch == '\r') ++i;
+      records.emplace_back(1);
+    } else {
+      records.back().back() += ch;
+    }
+  }
+  if (records.back() == std::vector<std::string>(1)) records.pop_back();
+  return records;
+}
+
+// Item 4: "gate,up,down" and "1,3" used to be two and three fields of an unquoted row, so every
+// student row had more fields than the header.
+TEST(CliReliability, CsvAndJsonReadBackWithAParser) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string sweep = "sweep " + peer_flags() + " --blocks 16,32 --layers 1,3 --runs 0";
+  const Outcome csv = run_cli(sweep + " --csv");
+  ASSERT_EQ(csv.status, 0) << csv.output;
+  const auto records = parse_csv(csv.output);
+  ASSERT_EQ(records.size(), 4u) << csv.output;
+  const std::vector<std::string>& header = records[0];
+  for (const auto& record : records) EXPECT_EQ(record.size(), header.size()) << csv.output;
+  const auto column = [&header](const std::string& key) {
+    return size_t(std::find(header.begin(), header.end(), key) - header.begin());
+  };
+  ASSERT_LT(column("matrices"), header.size());
+  ASSERT_LT(column("top5_high"), header.size());
+  EXPECT_EQ(records[2][column("layers")], "1,3");
+  EXPECT_EQ(records[2][column("matrices")], "gate,up,down");
+  EXPECT_EQ(records[3][column("block")], "32");
+  const Outcome json = run_cli(sweep + " --json");
+  ASSERT_EQ(json.status, 0) << json.output;
+  const auto parsed = nlohmann::json::parse(json.output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(parsed.is_object() && parsed.contains("rows")) << json.output;
+  ASSERT_EQ(parsed["rows"].size(), 3u);
+  EXPECT_EQ(parsed["rows"][1]["layers"], "1,3");
+  EXPECT_EQ(parsed["rows"][1]["matrices"], "gate,up,down");
 }
 
 }  // namespace
