@@ -10,9 +10,18 @@ namespace circulant {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'I', 'R', 'C', 'S', 'T', 'U', 'D'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kPreambleBytes = 8 + 4 + 8 + 8;  // magic, version, body length, checksum
 constexpr uint32_t kMaxStudents = 256;
 constexpr uint64_t kMaxFileBytes = uint64_t(1) << 31;
+
+// FNV-1a 64: a change confined to one byte always changes it (each step is a bijection of the
+// state), which is what the checksum is for; the teacher's fingerprint uses it too.
+uint64_t fnv1a(const uint8_t* bytes, size_t size) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i) h = (h ^ bytes[i]) * 0x100000001b3ull;
+  return h;
+}
 
 // IEEE binary16 from float32 with round-to-nearest-even (values here are far from overflow).
 uint16_t to_half(float f) {
@@ -115,6 +124,12 @@ void write_student(Writer& w, const SavedStudent& s, bool half) {
   for (const auto& g : s.parameters.ffn_norms) w.values(g, half);
 }
 
+bool all_finite(const std::vector<float>& values) {
+  for (float v : values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
 std::string describe(const Config& c) {
   return "dim " + std::to_string(c.dim) + ", hidden " + std::to_string(c.hidden_dim) + ", " +
          std::to_string(c.n_layers) + " layers, vocabulary " + std::to_string(c.vocab_size);
@@ -169,21 +184,53 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
     s.parameters.ffn_norms.emplace_back();
     if (!r.values(s.parameters.ffn_norms.back(), size_t(c.dim), half)) return truncated();
   }
-  for (const auto& m : s.parameters.matrices)
-    for (float v : m)
-      if (!std::isfinite(v))
-        return Error{what + ": a parameter is not a finite number (the file is corrupt)"};
+  // Every tensor: a NaN norm gain makes every logit NaN as surely as a NaN matrix value.
+  for (size_t i = 0; i < s.parameters.matrices.size(); ++i)
+    if (!all_finite(s.parameters.matrices[i]))
+      return Error{what + ": layer " + std::to_string(p.layers[i / p.matrices.size()]) + " " +
+                   matrix_names({p.matrices[i % p.matrices.size()]}) +
+                   " holds a value that is not a finite number (the file is corrupt)"};
+  for (size_t i = 0; i < s.parameters.ffn_norms.size(); ++i)
+    if (!all_finite(s.parameters.ffn_norms[i]))
+      return Error{what + ": layer " + std::to_string(p.layers[i]) +
+                   " norm gains hold a value that is not a finite number (the file is corrupt)"};
   return s;
+}
+
+// The body of a student file: magic, version, exact length and checksum checked.
+Result<std::pair<const uint8_t*, size_t>> checked_body(const uint8_t* bytes, size_t size,
+                                                       const std::string& name) {
+  if (size < 8 || std::memcmp(bytes, kMagic, 8) != 0)
+    return Error{
+        name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
+  const Error truncated{name + ": the file ends early (truncated); copy or distill it again"};
+  uint32_t version;
+  if (size < 12) return truncated;
+  std::memcpy(&version, bytes + 8, 4);
+  if (version != kVersion)
+    return Error{name + ": student file version " + std::to_string(version) +
+                 (version == 1 ? " (without a checksum)" : "") + ", this build reads version " +
+                 std::to_string(kVersion) + "; distill it again with this build"};
+  uint64_t length, checksum;
+  if (size < kPreambleBytes) return truncated;
+  std::memcpy(&length, bytes + 12, 8);
+  std::memcpy(&checksum, bytes + 20, 8);
+  const uint64_t held = size - kPreambleBytes;
+  if (held < length) return truncated;
+  if (held > length)
+    return Error{name + ": " + std::to_string(held - length) +
+                 " bytes after the last student (the file is corrupt)"};
+  if (fnv1a(bytes + kPreambleBytes, held) != checksum)
+    return Error{name +
+                 ": the checksum does not match, so some byte has changed (the file is corrupt); "
+                 "copy or distill it again"};
+  return std::pair{bytes + kPreambleBytes, size_t(held)};
 }
 
 }  // namespace
 
 uint64_t model_fingerprint(const Weights& weights) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  const auto* p = reinterpret_cast<const uint8_t*>(weights.data);
-  for (size_t i = 0, n = weights.floats * sizeof(float); i < n; ++i)
-    h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
+  return fnv1a(reinterpret_cast<const uint8_t*>(weights.data), weights.floats * sizeof(float));
 }
 
 std::vector<uint8_t> serialize_students(const Weights& teacher,
@@ -192,31 +239,33 @@ std::vector<uint8_t> serialize_students(const Weights& teacher,
   Writer w;
   w.bytes.assign(kMagic, kMagic + 8);
   w.put(kVersion);
+  w.put(uint64_t(0)), w.put(uint64_t(0));  // body length and checksum, sealed below
   for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len})
     w.put(int32_t(v));
   w.put(model_fingerprint(teacher));
   w.put(uint32_t(students.size()));
   for (const SavedStudent& s : students) write_student(w, s, float16);
+  reseal_student_file(w.bytes);
   return w.bytes;
+}
+
+void reseal_student_file(std::vector<uint8_t>& bytes) {
+  if (bytes.size() < kPreambleBytes) return;
+  const uint64_t length = bytes.size() - kPreambleBytes;
+  const uint64_t checksum = fnv1a(bytes.data() + kPreambleBytes, length);
+  std::memcpy(bytes.data() + 12, &length, 8);
+  std::memcpy(bytes.data() + 20, &checksum, 8);
 }
 
 Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
                                                  const std::string& name, const Weights& teacher) {
   const Config& c = teacher.config;
-  Reader r(bytes, size);
-  char magic[8];
-  uint32_t version, count;
+  auto body = checked_body(bytes, size, name);
+  RETURN_IF_ERROR(body);
+  Reader r(body->first, body->second);
+  uint32_t count;
   int32_t header[7];
   uint64_t fingerprint;
-  if (size < 8 || std::memcmp(bytes, kMagic, 8) != 0)
-    return Error{
-        name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
-  for (char& m : magic) r.get(m);
-  if (!r.get(version)) return Error{name + ": the file ends early (truncated)"};
-  if (version != kVersion)
-    return Error{name + ": student file version " + std::to_string(version) +
-                 ", this build reads version " + std::to_string(kVersion) +
-                 "; distill it again with this build"};
   for (int32_t& v : header)
     if (!r.get(v)) return Error{name + ": the file ends early (truncated)"};
   if (!r.get(fingerprint) || !r.get(count))

@@ -6,11 +6,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "student/student.h"
+#include "student/student_file.h"
 #include "test_util.h"
 #include "util/files.h"
 
@@ -173,6 +177,59 @@ TEST(CliReliability, CsvAndJsonReadBackWithAParser) {
   ASSERT_EQ(parsed["rows"].size(), 3u);
   EXPECT_EQ(parsed["rows"][1]["layers"], "1,3");
   EXPECT_EQ(parsed["rows"][1]["matrices"], "gate,up,down");
+}
+
+// A small teacher and its Frobenius student at B = 8 on every MLP matrix of both layers.
+struct SmallStudent {
+  std::shared_ptr<const Weights> teacher =
+      testing::random_weights(Config{16, 40, 2, 2, 2, 32, 8, true}, 4);
+  SavedStudent student;
+  SmallStudent() {
+    student.plan.layers = {0, 1};
+    student.plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
+    student.plan.block = 8;
+    student.parameters = project_student(Transformer(teacher), student.plan).value();
+  }
+  Result<std::vector<SavedStudent>> parse(const std::vector<uint8_t>& bytes) const {
+    return parse_students(bytes.data(), bytes.size(), "s.students", *teacher);
+  }
+};
+
+// Item 5: one flipped bit in a student's values loaded (exit 0, cosine null, KL 3.999).
+TEST(StudentFile, AFlippedBitAnywhereIsRefusedByTheChecksum) {
+  const SmallStudent s;
+  const std::vector<uint8_t> bytes = serialize_students(*s.teacher, {s.student});
+  ASSERT_TRUE(s.parse(bytes).ok());
+  for (size_t at : {size_t(40), bytes.size() / 2, bytes.size() - 1}) {
+    std::vector<uint8_t> flipped = bytes;
+    flipped[at] ^= 0x10;
+    auto refused = s.parse(flipped);
+    ASSERT_FALSE(refused.ok()) << "byte " << at;
+    EXPECT_NE(refused.error().find("s.students: the checksum does not match"), std::string::npos)
+        << refused.error();
+  }
+}
+
+// Item 5: the loader checked the matrix values only; a NaN norm gain made every metric NaN.
+TEST(StudentFile, EveryTensorIsCheckedForFiniteValues) {
+  SmallStudent s;
+  s.student.plan.projection = Projection::kDistill;
+  s.student.plan.distill.train_norms = true;
+  s.student.parameters.ffn_norms.assign(2, std::vector<float>(16, 1.0f));
+  ASSERT_TRUE(s.parse(serialize_students(*s.teacher, {s.student})).ok());
+  s.student.parameters.ffn_norms[1][3] = NAN;
+  auto refused = s.parse(serialize_students(*s.teacher, {s.student}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("student 1: layer 1 norm gains hold a value that is not a finite"),
+            std::string::npos)
+      << refused.error();
+  s.student.parameters.ffn_norms[1][3] = 1.0f;
+  s.student.parameters.matrices[4][2] = INFINITY;  // layer 1, up
+  refused = s.parse(serialize_students(*s.teacher, {s.student}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("layer 1 up holds a value that is not a finite"),
+            std::string::npos)
+      << refused.error();
 }
 
 }  // namespace
