@@ -1,5 +1,6 @@
 // `circulant distill`: trains students against the teacher and saves them to a student file.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 
@@ -20,6 +21,22 @@ using Clock = std::chrono::steady_clock;
 double held_out_kl(const Transformer& teacher, const Transformer& student,
                    const std::vector<std::vector<int>>& prompts) {
   return compare_models(teacher, student, prompts, Positions::kAll).kl.mean;
+}
+
+// The KL of a diverged run is NaN or infinite: never printed as a number.
+std::string kl_text(double kl) {
+  if (!std::isfinite(kl)) return "undefined";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", kl);
+  return text;
+}
+
+bool all_finite(const StudentParameters& parameters) {
+  for (const auto* tensors : {&parameters.matrices, &parameters.ffn_norms})
+    for (const std::vector<float>& tensor : *tensors)
+      for (float v : tensor)
+        if (!std::isfinite(v)) return false;
+  return true;
 }
 
 }  // namespace
@@ -87,11 +104,21 @@ Status run_distill(const Args& args) {
     const size_t k = std::min<size_t>(10, losses.size());
     const double first = std::accumulate(losses.begin(), losses.begin() + k, 0.0) / k;
     const double last = std::accumulate(losses.end() - k, losses.end(), 0.0) / k;
-    print("| %d | %s | %lld | %d | %.3f → %.3f | %.3f → %.3f | %.3f |\n", block,
+    print("| %d | %s | %lld | %d | %s → %s | %s → %s | %.3f |\n", block,
           structure_name(p.structure).c_str(), (long long)d.trainable_parameters(), p.distill.steps,
-          first, last, before, after, seconds / p.distill.steps);
+          kl_text(first).c_str(), kl_text(last).c_str(), kl_text(before).c_str(),
+          kl_text(after).c_str(), seconds / p.distill.steps);
     flush_output();
     saved.push_back({p, d.parameters()});
+    // A file of such values would be refused on load: say so now, and write nothing.
+    if (!all_finite(saved.back().parameters)) {
+      char lr[32];
+      std::snprintf(lr, sizeof lr, "%g", p.distill.learning_rate);
+      return Error{"the distillation at B = " + std::to_string(block) +
+                   " diverged (a parameter is not finite), so nothing was saved; try a smaller "
+                   "--lr than " +
+                   std::string(lr)};
+    }
   }
   Status written = save_students(args.get("out"), *loaded->weights, saved, args.has("float16"));
   RETURN_IF_ERROR(written);

@@ -141,6 +141,9 @@ Status run_perplexity(const Args& args) {
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
   const PerplexityResult t = perplexity(teacher, windows);
+  if (!t.undefined.empty())
+    return Error{"the teacher's perplexity is undefined: " + t.undefined +
+                 "; check the model's weights"};
   print("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity,
         t.mean_nll, (long long)t.predicted_tokens);
   if (!args.has("block") && !args.has("student")) return ok_status();
@@ -162,6 +165,9 @@ Status run_perplexity(const Args& args) {
   }
   RETURN_IF_ERROR(student);
   const PerplexityResult s = perplexity(student.value(), windows);
+  if (!s.undefined.empty())
+    return Error{"the student's perplexity is undefined: " + s.undefined +
+                 "; check the student's parameters (a smaller --lr, or another student file)"};
   print("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
         s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
         matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),

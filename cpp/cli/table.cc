@@ -3,6 +3,7 @@
 // field). Numbers are numbers; intervals ride along as *_low/*_high keys.
 #include "cli/table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -35,7 +36,34 @@ std::string fixed(double v, int digits) {
 }
 
 std::string with_interval(const Interval& i, int digits) {
+  if (!i.undefined.empty()) return "undefined";
   return fixed(i.mean, digits) + " ± " + fixed((i.high - i.low) / 2, digits);
+}
+
+std::string percent(const Interval& i) {
+  return i.undefined.empty() ? fixed(100 * i.mean, 0) + " %" : "undefined";
+}
+
+// "cosine: why; kl, top1: why" for the metrics of a row that have no value (those with the same
+// reason together), or "".
+std::string undefined_metrics(const Comparison& m) {
+  std::vector<std::pair<std::string, std::string>> reasons;  // (reason, metric names)
+  for (const auto& [name, interval] : {std::pair<const char*, const Interval*>{"cosine", &m.cosine},
+                                       {"kl", &m.kl},
+                                       {"top1", &m.top1},
+                                       {"top5", &m.top5}}) {
+    if (interval->undefined.empty()) continue;
+    auto same = std::find_if(reasons.begin(), reasons.end(),
+                             [&](const auto& r) { return r.first == interval->undefined; });
+    if (same == reasons.end())
+      reasons.push_back({interval->undefined, name});
+    else
+      same->second += std::string(", ") + name;
+  }
+  std::string out;
+  for (const auto& [reason, names] : reasons)
+    out += (out.empty() ? "" : "; ") + names + ": " + reason;
+  return out;
 }
 
 std::vector<Cell> cells(const ExperimentRow& r, const Config& c) {
@@ -64,6 +92,7 @@ std::vector<Cell> cells(const ExperimentRow& r, const Config& c) {
     out.push_back(number(std::string(name) + "_low", interval.low));
     out.push_back(number(std::string(name) + "_high", interval.high));
   }
+  out.push_back(text("undefined", undefined_metrics(r.metrics)));
   return out;
 }
 
@@ -145,12 +174,19 @@ std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
            (t ? "dense" : structure_name(r.plan.structure)) + " | " +
            (t ? "dense" : projection_name(r.plan.projection)) + " | " +
            with_interval(r.metrics.cosine, 3) + " | " + with_interval(r.metrics.kl, 3) + " | " +
-           fixed(100 * r.metrics.top1.mean, 0) + " % | " + fixed(100 * r.metrics.top5.mean, 0) +
-           " % | " + std::to_string(r.params_mlp) + " | " + std::to_string(r.params_total) + " | " +
+           percent(r.metrics.top1) + " | " + percent(r.metrics.top5) + " | " +
+           std::to_string(r.params_mlp) + " | " + std::to_string(r.params_total) + " | " +
            fixed(s.prefill_tokens_per_second, 0) + " | " + fixed(s.decode_tokens_per_second, 0) +
            " | " + fixed(100 * s.decode_mlp_share, 0) + " % |\n";
   }
-  return out;
+  // A metric without a value says why, under the table.
+  std::string notes;
+  for (const ExperimentRow& r : rows) {
+    const std::string why = undefined_metrics(r.metrics);
+    const std::string row = r.teacher ? "teacher" : "student B = " + std::to_string(r.plan.block);
+    if (!why.empty()) notes += row + ", undefined " + why + "\n";
+  }
+  return notes.empty() ? out : out + "\n" + notes;
 }
 
 }  // namespace

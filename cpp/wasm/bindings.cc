@@ -228,7 +228,8 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
   value_object<Interval>("Interval")
       .field("mean", &Interval::mean)
       .field("low", &Interval::low)
-      .field("high", &Interval::high);
+      .field("high", &Interval::high)
+      .field("undefined", &Interval::undefined);
   value_object<Candidate>("Candidate")
       .field("token", &Candidate::token)
       .field("text", &Candidate::text)

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace circulant::testing {
@@ -28,7 +29,12 @@ inline Outcome run_shell(const std::string& command) {
   return o;
 }
 
-inline std::string cli() { return CIRCULANT_CLI_PATH; }
+// The build's CLI, or the binary named by CIRCULANT_CLI (to run these tests against an older
+// build and see which of them it fails).
+inline std::string cli() {
+  const char* other = std::getenv("CIRCULANT_CLI");
+  return other && *other ? other : CIRCULANT_CLI_PATH;
+}
 
 // stdout and stderr together.
 inline Outcome run_cli(const std::string& arguments) {

@@ -179,6 +179,29 @@ TEST(CliReliability, CsvAndJsonReadBackWithAParser) {
   EXPECT_EQ(parsed["rows"][1]["matrices"], "gate,up,down");
 }
 
+// A model of the peer's tokenizer's vocabulary whose weights are all zero.
+std::string zero_model() {
+  const Config c{32, 64, 1, 4, 4, 512, 256, true};
+  const ParameterCounts p = count_parameters(c);
+  const std::string path = testing::temp_path("zero_model.bin");
+  testing::write_file(path, serialize_legacy_checkpoint(
+                                c, std::vector<float>(p.embedding + p.per_layer() + c.dim, 0.0f)));
+  return path;
+}
+
+// A random model whose final norm gains are 3e38: finite weights, but logits that overflow.
+std::string overflowing_model() {
+  const Config c{32, 64, 1, 4, 4, 512, 256, true};
+  std::vector<uint8_t> bytes = testing::random_checkpoint(c, 3);
+  const auto weights = parse_checkpoint(bytes.data(), bytes.size(), "random");
+  const size_t at = 28 + (weights.value()->rms_final - weights.value()->data) * sizeof(float);
+  const float huge = 3e38f;
+  for (int i = 0; i < c.dim; ++i) std::memcpy(bytes.data() + at + 4 * i, &huge, 4);
+  const std::string path = testing::temp_path("overflowing_model.bin");
+  testing::write_file(path, bytes);
+  return path;
+}
+
 // A small teacher and its Frobenius student at B = 8 on every MLP matrix of both layers.
 struct SmallStudent {
   std::shared_ptr<const Weights> teacher =
@@ -230,6 +253,56 @@ TEST(StudentFile, EveryTensorIsCheckedForFiniteValues) {
   EXPECT_NE(refused.error().find("layer 1 up holds a value that is not a finite"),
             std::string::npos)
       << refused.error();
+}
+
+// Item 5: metrics that cannot be computed are "undefined" with a reason, never a number or -nan.
+TEST(CliReliability, MetricsThatCannotBeComputedAreUndefinedWithAReason) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string tokenizer = " --tokenizer " + testing::peer_path("tok512.bin");
+  const std::string zero = zero_model();
+  const Outcome table = run_cli("compare --model " + zero + tokenizer + " --block 16 --runs 0");
+  ASSERT_EQ(table.status, 0) << table.output;
+  EXPECT_EQ(table.output.find("nan"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("| undefined |"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("student B = 16, undefined cosine: the teacher's logits are all "
+                              "zero"),
+            std::string::npos)
+      << table.output;
+  const Outcome json =
+      run_cli("compare --model " + zero + tokenizer + " --block 16 --runs 0 --json");
+  const auto parsed = nlohmann::json::parse(json.output, nullptr, false);
+  ASSERT_TRUE(parsed.is_object() && parsed.contains("rows")) << json.output;
+  const auto& student = parsed["rows"][1];
+  EXPECT_TRUE(student["cosine"].is_null()) << json.output;
+  EXPECT_TRUE(student["cosine_high"].is_null()) << json.output;
+  EXPECT_TRUE(student["kl"].is_number()) << json.output;
+  EXPECT_NE(student["undefined"].get<std::string>().find("cosine: the teacher's logits"),
+            std::string::npos);
+  // One student value of 3e38: finite, so the file loads, but the student's numbers overflow.
+  auto peer = load_checkpoint(testing::peer_path("stories260K.bin"));
+  ASSERT_TRUE(peer.ok()) << peer.error();
+  SavedStudent huge;
+  huge.plan.layers = {0};
+  huge.plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
+  huge.plan.block = 16;
+  huge.parameters = project_student(Transformer(peer.value()), huge.plan).value();
+  huge.parameters.matrices[0][0] = 3e38f;
+  const std::string file = testing::temp_path("huge.students");
+  testing::write_file(file, serialize_students(*peer.value(), {huge}));
+  const Outcome loaded =
+      run_cli("compare " + peer_flags() + " --student " + file + " --runs 0 --json");
+  const auto rows = nlohmann::json::parse(loaded.output, nullptr, false);
+  ASSERT_TRUE(rows.is_object() && rows.contains("rows")) << loaded.output;
+  EXPECT_TRUE(rows["rows"][1]["kl"].is_null()) << loaded.output;
+  EXPECT_TRUE(rows["rows"][1]["top1"].is_null()) << loaded.output;
+  EXPECT_NE(rows["rows"][1]["undefined"].get<std::string>().find(
+                "cosine, kl, top1, top5: the student's logits are not finite"),
+            std::string::npos)
+      << loaded.output;
+  // Weights of 3e38 are finite, but the model's numbers overflow: perplexity is refused.
+  expect_clear_failure("perplexity --model " + overflowing_model() + tokenizer + " --text " +
+                           testing::peer_path("stories260K.once-upon-a-time.greedy.txt"),
+                       "the teacher's perplexity is undefined: the logits at position 1");
 }
 
 }  // namespace
