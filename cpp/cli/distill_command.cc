@@ -59,8 +59,10 @@ Status run_distill(const Args& args) {
     RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
-    auto block = args.get_int("block", 64, -(int64_t{1} << 40), int64_t{1} << 40);
+    auto block = args.get_int("block", 64, INT64_MIN, INT64_MAX);
     RETURN_IF_ERROR(block);
+    Status valid = check_block_size(block.value());  // before it is narrowed to int
+    RETURN_IF_ERROR(valid);
     blocks = {int(block.value())};
   }
   auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);

@@ -1,5 +1,7 @@
 // Subcommands over teacher and student: compare, sweep, perplexity.
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -18,8 +20,10 @@ Result<std::vector<int>> parse_blocks(const std::string& list) {
   std::string item;
   while (std::getline(in, item, ',')) {
     char* end = nullptr;
-    const long b = std::strtol(item.c_str(), &end, 10);
+    errno = 0;
+    const long long b = std::strtoll(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0') return Error{"--blocks: '" + item + "' is not a number"};
+    if (errno == ERANGE) return Error{"--blocks: " + item + " is far out of range"};
     Status ok = check_block_size(b);
     RETURN_IF_ERROR(ok);
     blocks.push_back(int(b));
@@ -58,9 +62,9 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
   if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
-  auto block = args.get_int("block", 64, -(int64_t{1} << 40), int64_t{1} << 40);
+  auto block = args.get_int("block", 64, INT64_MIN, INT64_MAX);
   RETURN_IF_ERROR(block);
-  Status ok = check_block_size(block.value());
+  Status ok = check_block_size(block.value());  // before it is narrowed to int
   RETURN_IF_ERROR(ok);
   return int(block.value());
 }
@@ -134,7 +138,8 @@ Status run_perplexity(const Args& args) {
   RETURN_IF_ERROR(lines);
   auto max_lines = args.get_int("max-lines", 0, 0, int64_t{1} << 40);
   RETURN_IF_ERROR(max_lines);
-  if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size())
+  // Compared in 64 bits: size_t is 32 bits in WebAssembly.
+  if (max_lines.value() > 0 && uint64_t(max_lines.value()) < uint64_t(lines->size()))
     lines->resize(size_t(max_lines.value()));
   auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, LongLines::kKeep);
   RETURN_IF_ERROR(lines_tokens);

@@ -305,5 +305,47 @@ TEST(CliReliability, MetricsThatCannotBeComputedAreUndefinedWithAReason) {
                        "the teacher's perplexity is undefined: the logits at position 1");
 }
 
+// Item 6: distill --block 4294967300 trained and saved a B = 4 student (an int cast), -4294967292
+// too. Every integer flag of every command is range-checked as a 64-bit number.
+TEST(CliReliability, IntegerFlagsAreRangeCheckedBeforeTheyAreNarrowed) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string out = testing::temp_path("narrowed.students"), peer = " " + peer_flags();
+  for (const std::string big : {"4294967300", "-4294967292"}) {
+    const std::string not_a_block = "block size " + big + " is not a power of two";
+    expect_clear_failure(
+        "distill" + peer + " --layers first:1 --steps 1 --out " + out + " --block " + big,
+        not_a_block);
+    expect_clear_failure(
+        "distill" + peer + " --layers first:1 --steps 1 --out " + out + " --blocks 16," + big,
+        not_a_block);
+    expect_clear_failure("compare" + peer + " --runs 0 --block " + big, not_a_block);
+    expect_clear_failure("sweep" + peer + " --runs 0 --blocks 16," + big, not_a_block);
+    for (const std::string& flagged :
+         {"generate" + peer + " --prompt Once --steps ", "bench" + peer + " --runs ",
+          "compare" + peer + " --block 16 --runs ",
+          "compare" + peer + " --block 16 --runs 0 --projection distill --steps ",
+          "compare" + peer + " --block 16 --runs 0 --projection distill --batch ",
+          "distill" + peer + " --block 16 --out " + out + " --steps ",
+          "distill" + peer + " --block 16 --out " + out + " --batch "}) {
+      const std::string flag = flagged.substr(flagged.rfind(" --") + 1);
+      expect_clear_failure(flagged + big, flag.substr(0, flag.size() - 1) + " must be an integer");
+    }
+  }
+  for (const std::string& seeded : {"generate" + peer + " --prompt Once --seed ",
+                                    "distill" + peer + " --block 16 --out " + out + " --seed "})
+    expect_clear_failure(seeded + "-4294967292", "--seed must be an integer from 0");
+  EXPECT_FALSE(testing::file_exists(out)) << "nothing may be trained or saved";
+  const Outcome huge = run_cli("generate" + peer + " --prompt Once --steps 99999999999999999999");
+  EXPECT_EQ(huge.status, 2) << huge.output;
+  EXPECT_NE(huge.output.find("--steps 99999999999999999999 is far out of range"), std::string::npos)
+      << huge.output;
+  // Beyond 32 bits, --max-lines still means every line (size_t is 32 bits in WebAssembly).
+  const std::string text = " --text " + testing::source_path("models/prompts/lecture-20.txt");
+  const Outcome all = run_cli("perplexity" + peer + text);
+  const Outcome capped = run_cli("perplexity" + peer + text + " --max-lines 4294967297");
+  ASSERT_EQ(all.status, 0) << all.output;
+  EXPECT_EQ(capped.output, all.output);
+}
+
 }  // namespace
 }  // namespace circulant
