@@ -347,5 +347,27 @@ TEST(CliReliability, IntegerFlagsAreRangeCheckedBeforeTheyAreNarrowed) {
   EXPECT_EQ(capped.output, all.output);
 }
 
+// Item 7: --prompts /dev/zero read until memory ran out (600 MB in 6 s), and --calibration and
+// --text share the reader; a directory was "has no text". `timeout` bounds an older build's run.
+TEST(CliReliability, TextInputsAreRegularFilesOfBoundedSize) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string big = testing::temp_path("big.txt");
+  testing::write_file(big, {'a', '\n'});
+  ASSERT_EQ(truncate(big.c_str(), off_t(65) << 20), 0);  // sparse: no disk space taken
+  const std::string compare = "compare " + peer_flags() + " --block 16 --runs 0";
+  for (const std::string& command :
+       {compare + " --prompts ", compare + " --projection loss-aware --calibration ",
+        "perplexity " + peer_flags() + " --text "}) {
+    const auto run = [&command](const std::string& file) {
+      return run_shell("timeout 10 " + testing::cli() + " " + command + file + " 2>&1");
+    };
+    expect_clear_outcome(run("/dev/zero"), command + "/dev/zero",
+                         "/dev/zero: is not a regular file but a device, pipe or socket");
+    expect_clear_outcome(run("/tmp"), command + "/tmp", "/tmp: is a directory, not a text file");
+    expect_clear_outcome(run(big), command + big,
+                         "is 68157440 bytes, more than the limit of 67108864 bytes (64 MiB)");
+  }
+}
+
 }  // namespace
 }  // namespace circulant
