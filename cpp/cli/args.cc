@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace circulant {
@@ -32,6 +33,13 @@ bool is_number(const std::string& text) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   return !text.empty() && *end == '\0' && std::isfinite(v);
+}
+
+// 1e-09 and 0.001 as a user types them (std::to_string wrote 0.000000).
+std::string shortest(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
 }
 
 }  // namespace
@@ -88,8 +96,8 @@ Result<double> Args::get_double(const std::string& name, double fallback, double
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(v) || v < min || v > max)
-    return Error{"--" + name + " must be a number from " + std::to_string(min) + " to " +
-                 std::to_string(max) + ", got '" + text + "'"};
+    return Error{"--" + name + " must be a number from " + shortest(min) + " to " + shortest(max) +
+                 ", got '" + text + "'"};
   return v;
 }
 

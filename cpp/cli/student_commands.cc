@@ -143,6 +143,27 @@ Status run_perplexity(const Args& args) {
     lines->resize(size_t(max_lines.value()));
   auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, LongLines::kKeep);
   RETURN_IF_ERROR(lines_tokens);
+  // The student's plan, file and block size are checked before the teacher's pass, which is long.
+  const bool with_student = args.has("block") || args.has("student");
+  Result<StudentSetup> setup = Error{"no student"};
+  StudentPlan plan;
+  const SavedStudent* saved = nullptr;
+  if (with_student) {
+    setup = student_setup(args, loaded.value());
+    RETURN_IF_ERROR(setup);
+    auto block = block_flag(args, setup.value());
+    RETURN_IF_ERROR(block);
+    plan = setup->plan;
+    plan.block = block.value();
+    if (!setup->saved.empty()) {
+      auto found = saved_at_block(setup->saved, plan.block, args.get("student"));
+      RETURN_IF_ERROR(found);
+      saved = found.value();
+      plan = saved->plan;
+    }
+    Status valid = check_plan(plan);
+    RETURN_IF_ERROR(valid);
+  }
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
   const PerplexityResult t = perplexity(teacher, windows);
@@ -151,23 +172,11 @@ Status run_perplexity(const Args& args) {
                  "; check the model's weights"};
   print("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity,
         t.mean_nll, (long long)t.predicted_tokens);
-  if (!args.has("block") && !args.has("student")) return ok_status();
-  auto setup = student_setup(args, loaded.value());
-  RETURN_IF_ERROR(setup);
-  auto block = block_flag(args, setup.value());
-  RETURN_IF_ERROR(block);
-  StudentPlan plan = setup->plan;
-  plan.block = block.value();
-  Result<Transformer> student = Error{"no student"};
-  if (!setup->saved.empty()) {
-    auto saved = saved_at_block(setup->saved, plan.block, args.get("student"));
-    RETURN_IF_ERROR(saved);
-    plan = saved.value()->plan;
-    student = assemble_student(teacher, plan, saved.value()->parameters);
-  } else {
-    student = build_student(teacher, plan, setup->calibration,
+  if (!with_student) return ok_status();
+  Result<Transformer> student =
+      saved ? assemble_student(teacher, plan, saved->parameters)
+            : build_student(teacher, plan, setup->calibration,
                             terminal_progress("distill B=" + std::to_string(plan.block)));
-  }
   RETURN_IF_ERROR(student);
   const PerplexityResult s = perplexity(student.value(), windows);
   if (!s.undefined.empty())

@@ -81,10 +81,12 @@ std::vector<Cell> cells(const ExperimentRow& r, const Config& c) {
       number("top5", r.metrics.top5.mean),
       integer("params_mlp", r.params_mlp),
       integer("params_total", r.params_total),
-      number("prefill_tps", r.throughput.prefill_tokens_per_second),
-      number("decode_tps", r.throughput.decode_tokens_per_second),
-      number("mlp_share_decode", r.throughput.decode_mlp_share),
   };
+  // Untimed (--runs 0): no speed columns, rather than speeds of 0.
+  if (r.timed)
+    out.insert(out.end(), {number("prefill_tps", r.throughput.prefill_tokens_per_second),
+                           number("decode_tps", r.throughput.decode_tokens_per_second),
+                           number("mlp_share_decode", r.throughput.decode_mlp_share)});
   for (const auto& [name, interval] : {std::pair<const char*, Interval>{"cosine", r.metrics.cosine},
                                        {"kl", r.metrics.kl},
                                        {"top1", r.metrics.top1},
@@ -159,11 +161,13 @@ std::string json(const std::vector<ExperimentRow>& rows, const Config& c) {
 }
 
 std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
+  const bool timed = rows.front().timed;
   std::string out =
       "| model | layers | B | matrices | structure | projection | cosine | KL (nats) | top-1 | "
-      "top-5 | MLP params "
-      "| total params | prefill tok/s | decode tok/s | MLP share of decode |\n"
-      "|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "top-5 | MLP params | total params |" +
+      std::string(timed ? " prefill tok/s | decode tok/s | MLP share of decode |" : "") +
+      "\n|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|" +
+      std::string(timed ? "---:|---:|---:|" : "") + "\n";
   for (const ExperimentRow& r : rows) {
     const Throughput& s = r.throughput;
     const bool t = r.teacher;
@@ -175,9 +179,12 @@ std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
            (t ? "dense" : projection_name(r.plan.projection)) + " | " +
            with_interval(r.metrics.cosine, 3) + " | " + with_interval(r.metrics.kl, 3) + " | " +
            percent(r.metrics.top1) + " | " + percent(r.metrics.top5) + " | " +
-           std::to_string(r.params_mlp) + " | " + std::to_string(r.params_total) + " | " +
-           fixed(s.prefill_tokens_per_second, 0) + " | " + fixed(s.decode_tokens_per_second, 0) +
-           " | " + fixed(100 * s.decode_mlp_share, 0) + " % |\n";
+           std::to_string(r.params_mlp) + " | " + std::to_string(r.params_total) + " |";
+    if (timed)
+      out += " " + fixed(s.prefill_tokens_per_second, 0) + " | " +
+             fixed(s.decode_tokens_per_second, 0) + " | " + fixed(100 * s.decode_mlp_share, 0) +
+             " % |";
+    out += "\n";
   }
   // A metric without a value says why, under the table.
   std::string notes;

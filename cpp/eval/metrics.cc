@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 #include <utility>
 
 #include "kernels/ops.h"
@@ -108,6 +109,13 @@ Interval mean_interval(const std::vector<double>& values) {
   return r;
 }
 
+Interval metric_interval(const std::vector<double>& values, const std::string& metric) {
+  Interval r = mean_interval(values);
+  if ((metric == "top1" || metric == "top5") && r.undefined.empty())
+    r.low = std::max(r.low, 0.0), r.high = std::min(r.high, 1.0);
+  return r;
+}
+
 PromptResult compare_prompt(const float* teacher, const float* student, int rows, int vocab) {
   PromptResult prompt;
   for (int row = 0; row < rows; ++row) {
@@ -132,15 +140,15 @@ PromptResult compare_prompt(const float* teacher, const float* student, int rows
 
 Comparison summarize(std::vector<PromptResult> prompts) {
   Comparison out;
-  const std::pair<Interval*, double PositionMetrics::*> metrics[] = {
-      {&out.kl, &PositionMetrics::kl},
-      {&out.cosine, &PositionMetrics::cosine},
-      {&out.top1, &PositionMetrics::top1},
-      {&out.top5, &PositionMetrics::top5}};
-  for (const auto& [interval, field] : metrics) {
+  const std::tuple<const char*, Interval*, double PositionMetrics::*> metrics[] = {
+      {"kl", &out.kl, &PositionMetrics::kl},
+      {"cosine", &out.cosine, &PositionMetrics::cosine},
+      {"top1", &out.top1, &PositionMetrics::top1},
+      {"top5", &out.top5, &PositionMetrics::top5}};
+  for (const auto& [name, interval, field] : metrics) {
     std::vector<double> values;
     for (const PromptResult& p : prompts) values.push_back(p.mean.*field);
-    *interval = mean_interval(values);
+    *interval = metric_interval(values, name);
     // The first prompt whose value is NaN says why.
     for (size_t i = 0; i < prompts.size() && !interval->undefined.empty(); ++i)
       if (std::isnan(prompts[i].mean.*field) && !prompts[i].undefined.empty()) {

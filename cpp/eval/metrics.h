@@ -28,6 +28,9 @@ struct Interval {
 };
 // NaN and a generic reason when a value is not finite (summarize gives the specific one).
 Interval mean_interval(const std::vector<double>& values);
+// The interval of one metric ("kl", "cosine", "top1", "top5"): mean_interval, with the bounds of
+// the fractions top1 and top5 clipped to [0, 1] (a t interval of values near 1 reaches past 1).
+Interval metric_interval(const std::vector<double>& values, const std::string& metric);
 
 enum class Positions { kLast, kAll };
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <tuple>
+#include <utility>
 
 #include "kernels/aligned_floats.h"
 #include "util/files.h"
@@ -159,10 +160,25 @@ struct Header {
   bool legacy = true;
 };
 
-std::string gib(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f GiB", double(bytes) / double(uint64_t(1) << 30));
+// Bytes in the unit that suits them (KiB, MiB, GiB), with `decimals` decimals.
+std::string amount(uint64_t bytes, int decimals) {
+  static const char* units[] = {"bytes", "KiB", "MiB", "GiB"};
+  int unit = 0;
+  double value = double(bytes);
+  while (unit < 3 && value >= 1024) value /= 1024, ++unit;
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f %s", unit == 0 ? 0 : decimals, value, units[unit]);
   return text;
+}
+
+// A need and a limit it exceeds, written so that they differ (0.001 GiB once read "needs 0.00
+// GiB … limit of 0.00 GiB"): more decimals until they do.
+std::pair<std::string, std::string> need_and_limit(uint64_t need, uint64_t limit) {
+  for (int decimals = 2; decimals <= 9; ++decimals) {
+    std::pair<std::string, std::string> texts{amount(need, decimals), amount(limit, decimals)};
+    if (texts.first != texts.second) return texts;
+  }
+  return {std::to_string(need) + " bytes", std::to_string(limit) + " bytes"};
 }
 
 // `head` holds the first bytes of a file of `file_size` bytes; checks every value and the length.
@@ -211,13 +227,14 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
                           std::to_string(file_size) +
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
-  if (run_state_bytes(c) > max_run_bytes)
-    return fail(name, "running this model needs " + gib(run_state_bytes(c)) +
-                          " for its KV cache (" + std::to_string(c.n_layers) +
-                          " layers × seq_len " + std::to_string(c.seq_len) + " × kv_dim " +
-                          std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
-                          gib(max_run_bytes) +
+  if (run_state_bytes(c) > max_run_bytes) {
+    const auto [need, limit] = need_and_limit(run_state_bytes(c), max_run_bytes);
+    return fail(name, "running this model needs " + need + " for its KV cache (" +
+                          std::to_string(c.n_layers) + " layers × seq_len " +
+                          std::to_string(c.seq_len) + " × kv_dim " + std::to_string(c.kv_dim()) +
+                          " × 2), more than the limit of " + limit +
                           "; use a model with a shorter context (or raise --max-memory)");
+  }
   return h;
 }
 

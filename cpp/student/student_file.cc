@@ -130,9 +130,49 @@ bool all_finite(const std::vector<float>& values) {
   return true;
 }
 
-std::string describe(const Config& c) {
-  return "dim " + std::to_string(c.dim) + ", hidden " + std::to_string(c.hidden_dim) + ", " +
-         std::to_string(c.n_layers) + " layers, vocabulary " + std::to_string(c.vocab_size);
+// The header values where a file's model and the loaded one differ: "n_heads 8, seq_len 512".
+std::string differing(const int32_t (&theirs)[7], const int32_t (&ours)[7], bool their_side) {
+  static const char* names[7] = {"dim",        "hidden_dim", "n_layers", "n_heads",
+                                 "n_kv_heads", "vocab_size", "seq_len"};
+  std::string out;
+  for (int i = 0; i < 7; ++i)
+    if (theirs[i] != ours[i])
+      out += (out.empty() ? "" : ", ") + std::string(names[i]) + " " +
+             std::to_string(their_side ? theirs[i] : ours[i]);
+  return out;
+}
+
+// A saved plan checked with messages about the file: check_plan's own name the flags that make a
+// plan, which a user loading a file never gave.
+Status check_saved_plan(const StudentPlan& p, const std::string& what) {
+  const std::string corrupt = " (the file is corrupt, or was not made by circulant distill)";
+  const Projection start = p.projection == Projection::kDistill ? p.distill.init : p.projection;
+  const bool loss_aware =
+      start == Projection::kLossAware || start == Projection::kLossAwareSequential;
+  if (!check_block_size(p.block).ok())
+    return Error{what + ": block size " + std::to_string(p.block) +
+                 " is not a power of two from 1 to 256" + corrupt};
+  if (p.structure == Structure::kRemoved && p.projection == Projection::kDistill)
+    return Error{what + ": a removed MLP saved as distilled, though it has nothing to train" +
+                 corrupt};
+  if (p.structure == Structure::kLowRank && loss_aware)
+    return Error{what + ": a low-rank student with a loss-aware projection, which fits circulant " +
+                 "blocks only" + corrupt};
+  if (!(p.lambda >= 0 && p.lambda <= 1e12))
+    return Error{what + ": ridge lambda " + std::to_string(p.lambda) + ", expected 0 to 1e12" +
+                 corrupt};
+  if (p.projection != Projection::kDistill) return ok_status();
+  const DistillSettings& d = p.distill;
+  if (d.steps < 1 || d.steps > 100000)
+    return Error{what + ": " + std::to_string(d.steps) +
+                 " distillation steps, expected 1 to 100000" + corrupt};
+  if (d.batch < 1 || d.batch > 4096)
+    return Error{what + ": batches of " + std::to_string(d.batch) + " lines, expected 1 to 4096" +
+                 corrupt};
+  if (!(d.learning_rate > 0 && d.learning_rate <= 1))
+    return Error{what + ": learning rate " + std::to_string(d.learning_rate) +
+                 ", expected above 0 and at most 1" + corrupt};
+  return ok_status();
 }
 
 // One student's header and values; `what` prefixes every message.
@@ -147,8 +187,10 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   };
   if (!r.get(structure) || !r.get(projection) || !r.get(init) || !r.get(block) || !r.get(count))
     return truncated();
-  if (structure > 2) return Error{what + ": unknown structure code " + std::to_string(structure)};
-  if (projection > 3 || init > 2) return Error{what + ": unknown projection code"};
+  const std::string corrupt = " (the file is corrupt)";
+  if (structure > 2)
+    return Error{what + ": unknown structure code " + std::to_string(structure) + corrupt};
+  if (projection > 3 || init > 2) return Error{what + ": unknown projection code" + corrupt};
   if (count < 1 || count > uint32_t(c.n_layers))
     return Error{what + ": " + std::to_string(count) + " patched layers, the model has " +
                  std::to_string(c.n_layers)};
@@ -166,14 +208,16 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   if (!r.get(bits) || !r.get(p.lambda) || !r.get(steps) || !r.get(p.distill.learning_rate) ||
       !r.get(batch) || !r.get(seed) || !r.get(train_norms) || !r.get(half))
     return truncated();
-  if (bits < 1 || bits > 7) return Error{what + ": no valid MLP matrices named"};
+  if (bits < 1 || bits > 7) return Error{what + ": no valid MLP matrices named" + corrupt};
   for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown})
     if (bits & matrix_bits({m})) p.matrices.push_back(m);
-  if (train_norms > 1 || half > 1) return Error{what + ": bad flag values"};
+  if (train_norms > 1 || half > 1) return Error{what + ": bad flag values" + corrupt};
   p.distill.steps = steps, p.distill.batch = batch, p.distill.seed = seed;
   p.distill.train_norms = train_norms == 1;
-  Status valid = check_plan(p);
-  if (!valid.ok()) return Error{what + ": " + valid.error()};
+  Status saved = check_saved_plan(p, what);
+  RETURN_IF_ERROR(saved);
+  Status valid = check_plan(p);  // the rules themselves, should check_saved_plan miss one
+  if (!valid.ok()) return Error{what + ": its plan cannot be built: " + valid.error()};
   for (size_t i = 0; i < p.layers.size() * p.matrices.size(); ++i) {
     s.parameters.matrices.emplace_back();
     if (!r.values(s.parameters.matrices.back(),
@@ -270,18 +314,12 @@ Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t si
     if (!r.get(v)) return Error{name + ": the file ends early (truncated)"};
   if (!r.get(fingerprint) || !r.get(count))
     return Error{name + ": the file ends early (truncated)"};
-  Config saved = c;
-  saved.dim = header[0], saved.hidden_dim = header[1], saved.n_layers = header[2],
-  saved.n_heads = header[3];
-  saved.n_kv_heads = header[4], saved.vocab_size = header[5], saved.seq_len = header[6];
-  if (std::memcmp(header,
-                  std::vector<int32_t>{c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-                                       c.vocab_size, c.seq_len}
-                      .data(),
-                  sizeof header) != 0)
-    return Error{name + ": made for another model (" + describe(saved) +
-                 "), the loaded model has " + describe(c) +
-                 "; load the model it was distilled from, or distill again"};
+  const int32_t ours[7] = {c.dim,        c.hidden_dim, c.n_layers, c.n_heads,
+                           c.n_kv_heads, c.vocab_size, c.seq_len};
+  if (std::memcmp(header, ours, sizeof header) != 0)
+    return Error{name + ": made for another model (its " + differing(header, ours, true) +
+                 "; the loaded model's " + differing(header, ours, false) +
+                 "); load the model it was distilled from, or distill again"};
   if (fingerprint != model_fingerprint(teacher))
     return Error{name +
                  ": made for a model of the same shape but other weights; load the model it was "

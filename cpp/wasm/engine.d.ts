@@ -117,8 +117,9 @@ export declare class Engine {
 
 export interface EngineModule {
   Engine: typeof Engine;
-  /** Mean and 95 % Student-t interval of per-prompt values (as Comparison computes it). */
-  meanInterval(values: number[]): Interval;
+  /** Mean and 95 % Student-t interval of per-prompt values; with the metric's name, exactly as
+   *  Comparison computes it (top1 and top5 bounds clipped to [0, 1]). */
+  meanInterval(values: number[], metric?: 'kl' | 'cosine' | 'top1' | 'top5'): Interval;
   /** The median (mean of the middle two for an even count), as the engine's benchmarks take it. */
   median(values: number[]): number;
   /** The block sizes the engine accepts (1, 2, 4, …, 256): the page's slider offers these. */

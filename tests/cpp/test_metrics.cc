@@ -86,5 +86,24 @@ TEST(Metrics, AllZeroLogitsLeaveOnlyTheCosineUndefined) {
   EXPECT_FALSE(mean_interval({1.0, NAN}).undefined.empty());
 }
 
+// Issue 21, item 9: top1_high reached 1.05 (19 prompts agree, one does not).
+TEST(Metrics, IntervalsOfFractionsStayWithinZeroAndOne) {
+  std::vector<PromptResult> prompts(20);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const double agree = i == 0 ? 0.0 : 1.0;
+    prompts[i].mean = {0.1 * double(i), 0.9, agree, i == 1 ? 0.0 : 1.0};
+  }
+  const Comparison c = summarize(prompts);
+  for (const Interval* i : {&c.top1, &c.top5}) {
+    EXPECT_DOUBLE_EQ(i->mean, 0.95);
+    EXPECT_EQ(i->high, 1.0);
+    EXPECT_GE(i->low, 0.0);
+    EXPECT_LT(i->low, 0.95);
+  }
+  EXPECT_GT(c.kl.high - c.kl.mean, 0.0) << "other metrics keep their t interval";
+  EXPECT_EQ(metric_interval({0.0, 0.0, 1.0}, "top5").low, 0.0);
+  EXPECT_LT(metric_interval({0.0, 0.0, 1.0}, "kl").low, 0.0) << "only fractions are clipped";
+}
+
 }  // namespace
 }  // namespace circulant

@@ -369,5 +369,100 @@ TEST(CliReliability, TextInputsAreRegularFilesOfBoundedSize) {
   }
 }
 
+// Item 9: a student file's impossible plan was described with the flags that make a plan
+// ("--steps must be from 1 to 100000", "--structure removed"), which the user never gave; a model
+// of the same dims but another context or head count was described with identical numbers.
+TEST(StudentFile, MessagesDescribeTheFileNotFlags) {
+  const SmallStudent s;
+  const auto refused = [&s](SavedStudent student, const std::string& expected) {
+    auto r = s.parse(serialize_students(*s.teacher, {student}));
+    ASSERT_FALSE(r.ok()) << expected;
+    EXPECT_NE(r.error().find(expected), std::string::npos) << r.error();
+    EXPECT_EQ(r.error().find("--"), std::string::npos) << "names a flag: " << r.error();
+  };
+  SavedStudent distilled = s.student;
+  distilled.plan.projection = Projection::kDistill;
+  ASSERT_TRUE(s.parse(serialize_students(*s.teacher, {distilled})).ok());
+  SavedStudent steps = distilled;
+  steps.plan.distill.steps = 0;
+  refused(steps, "student 1: 0 distillation steps, expected 1 to 100000 (the file is corrupt");
+  SavedStudent removed = distilled;
+  removed.plan.structure = Structure::kRemoved;
+  removed.parameters.matrices.assign(6, {});
+  refused(removed, "student 1: a removed MLP saved as distilled");
+  SavedStudent low_rank = s.student;
+  low_rank.plan.structure = Structure::kLowRank;
+  low_rank.plan.projection = Projection::kLossAware;
+  refused(low_rank, "a low-rank student with a loss-aware projection");
+  const auto other = testing::random_weights(Config{16, 40, 2, 1, 1, 32, 16, true}, 4);
+  const auto bytes = serialize_students(*s.teacher, {s.student});
+  auto foreign = parse_students(bytes.data(), bytes.size(), "s.students", *other);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_NE(foreign.error().find("made for another model (its n_heads 2, n_kv_heads 2, seq_len 8; "
+                                 "the loaded model's n_heads 1, n_kv_heads 1, seq_len 16)"),
+            std::string::npos)
+      << foreign.error();
+}
+
+// Item 9: a memory need and its limit were both "0.00 GiB" (--max-memory 0.001).
+TEST(CliReliability, MemoryAndNumberMessagesShowNumbersThatDiffer) {
+  expect_clear_failure("info --max-memory 0.001",
+                       "needs 2.00 MiB for its KV cache (4 layers × seq_len 256 × kv_dim 256 × "
+                       "2), more than the limit of 1.02 MiB");
+  const Config c{64, 128, 2, 4, 4, 64, 512, true};
+  const auto bytes = testing::random_checkpoint(c, 1);
+  for (uint64_t limit : {run_state_bytes(c) - 1, run_state_bytes(c) - 700}) {
+    auto refused = parse_checkpoint(bytes.data(), bytes.size(), "m.bin", bytes.size(), limit);
+    ASSERT_FALSE(refused.ok());
+    const std::string& e = refused.error();
+    const size_t need = e.find("needs ") + 6, limit_at = e.find("the limit of ") + 13;
+    ASSERT_NE(need, std::string::npos + 6) << e;
+    ASSERT_NE(limit_at, std::string::npos + 13) << e;
+    EXPECT_NE(e.substr(need, e.find(" for its") - need), e.substr(limit_at, e.find(';') - limit_at))
+        << e;
+  }
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  expect_clear_failure("compare " + peer_flags() + " --block 16 --projection distill --lr 1e-10",
+                       "--lr must be a number from 1e-09 to 1, got '1e-10'");
+}
+
+// Item 9: perplexity --student with a block size the file lacks failed only after the whole
+// teacher pass (the teacher's line came first).
+TEST(CliReliability, PerplexityChecksTheStudentBeforeTheTeacherPass) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string file = testing::temp_path("two.students");
+  const Outcome made = run_cli("distill " + peer_flags() +
+                               " --blocks 8,16 --layers first:1 --steps 1 --out " + file);
+  ASSERT_EQ(made.status, 0) << made.output;
+  const std::string perplexity = "perplexity " + peer_flags() + " --text " +
+                                 testing::source_path("models/prompts/lecture-20.txt");
+  expect_clear_failure(perplexity + " --student " + file + " --block 32",
+                       "holds students at B = 8,16, none at B = 32");
+  expect_clear_failure(perplexity + " --block 48", "block size 48 is not a power of two");
+  expect_clear_failure(perplexity + " --block 4294967300", "block size 4294967300 is not");
+  const Outcome fine = run_cli(perplexity + " --student " + file + " --block 16");
+  EXPECT_EQ(fine.status, 0) << fine.output;
+  EXPECT_NE(fine.output.find("student  perplexity"), std::string::npos) << fine.output;
+}
+
+// Item 9: --runs 0 printed speeds of 0 instead of leaving the speed columns out.
+TEST(CliReliability, UntimedTablesHaveNoSpeedColumns) {
+  if (!have_peer()) GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string compare = "compare " + peer_flags() + " --block 16 --layers first:1";
+  const Outcome untimed = run_cli(compare + " --runs 0");
+  ASSERT_EQ(untimed.status, 0) << untimed.output;
+  EXPECT_EQ(untimed.output.find("tok/s"), std::string::npos) << untimed.output;
+  EXPECT_EQ(untimed.output.find("MLP share"), std::string::npos) << untimed.output;
+  EXPECT_NE(untimed.output.find("| total params |\n"), std::string::npos) << untimed.output;
+  const Outcome json = run_cli(compare + " --runs 0 --json");
+  EXPECT_EQ(json.output.find("_tps"), std::string::npos) << json.output;
+  const Outcome csv = run_cli(compare + " --runs 0 --csv");
+  EXPECT_EQ(csv.output.find("_tps"), std::string::npos) << csv.output;
+  const Outcome timed = run_cli(compare + " --runs 1");
+  EXPECT_NE(timed.output.find("| prefill tok/s | decode tok/s | MLP share of decode |"),
+            std::string::npos)
+      << timed.output;
+}
+
 }  // namespace
 }  // namespace circulant
