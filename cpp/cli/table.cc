@@ -52,11 +52,12 @@ std::string undefined_metrics(const Comparison& m) {
                                        {"kl", &m.kl},
                                        {"top1", &m.top1},
                                        {"top5", &m.top5}}) {
-    if (interval->undefined.empty()) continue;
+    const std::string& why = interval->undefined;
+    if (why.empty()) continue;
     auto same = std::find_if(reasons.begin(), reasons.end(),
-                             [&](const auto& r) { return r.first == interval->undefined; });
+                             [&why](const auto& r) { return r.first == why; });
     if (same == reasons.end())
-      reasons.push_back({interval->undefined, name});
+      reasons.push_back({why, name});
     else
       same->second += std::string(", ") + name;
   }
