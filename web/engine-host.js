@@ -136,7 +136,7 @@ export function createEngineHost(loadModule) {
     }
     const summary = { prompts: perPrompt };
     for (const metric of ['kl', 'cosine', 'top1', 'top5'])
-      summary[metric] = module.meanInterval(perPrompt.map((p) => p[metric]));
+      summary[metric] = module.meanInterval(perPrompt.map((p) => p[metric]), metric);
     return summary;
   }
 

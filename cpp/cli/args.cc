@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace circulant {
@@ -14,17 +15,31 @@ const std::set<std::string> kIntegerFlags = {"steps", "block",     "runs",
 const std::set<std::string> kNumberFlags = {"temperature", "top-p", "repeat-penalty",
                                             "lambda",      "lr",    "max-memory"};
 
+// Whole numbers are read as 64-bit (long is 32 bits in WebAssembly) and range-checked by get_int
+// before a command narrows them.
 bool is_integer(const std::string& text) {
   char* end = nullptr;
+  std::strtoll(text.c_str(), &end, 10);
+  return !text.empty() && *end == '\0';
+}
+
+bool fits_64_bits(const std::string& text) {
   errno = 0;
-  std::strtol(text.c_str(), &end, 10);
-  return !text.empty() && *end == '\0' && errno == 0;
+  std::strtoll(text.c_str(), nullptr, 10);
+  return errno != ERANGE;
 }
 
 bool is_number(const std::string& text) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   return !text.empty() && *end == '\0' && std::isfinite(v);
+}
+
+// 1e-09 and 0.001 as a user types them (std::to_string wrote 0.000000).
+std::string shortest(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
 }
 
 }  // namespace
@@ -47,6 +62,8 @@ Result<Args> Args::parse(int argc, char** argv, const std::set<std::string>& kno
     const std::string value = argv[++i];
     if (kIntegerFlags.count(name) && !is_integer(value))
       return Error{"--" + name + " must be a whole number, got '" + value + "'"};
+    if (kIntegerFlags.count(name) && !fits_64_bits(value))
+      return Error{"--" + name + " " + value + " is far out of range; give a smaller number"};
     if (kNumberFlags.count(name) && !is_number(value))
       return Error{"--" + name + " must be a number, got '" + value + "'"};
     args.values_[name] = value;
@@ -79,8 +96,8 @@ Result<double> Args::get_double(const std::string& name, double fallback, double
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(v) || v < min || v > max)
-    return Error{"--" + name + " must be a number from " + std::to_string(min) + " to " +
-                 std::to_string(max) + ", got '" + text + "'"};
+    return Error{"--" + name + " must be a number from " + shortest(min) + " to " + shortest(max) +
+                 ", got '" + text + "'"};
   return v;
 }
 

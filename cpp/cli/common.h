@@ -19,6 +19,15 @@ struct LoadedModel {
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args);
 Result<LoadedModel> load_model_and_tokenizer(const Args& args);
 
-std::string json_number(double v);  // shortest text that reads back to the same double
+std::string json_number(double v);  // "%.9g", or null when not finite
+double nine_digits(double v);       // the double json_number prints: JSON shows ≤ 9 digits
+
+// The results go to stdout through these, which keep why the first failed write failed: a later
+// flush no longer knows, and main reports it.
+void print(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void print_text(const std::string& text);
+bool flush_output();  // false once any write of the results has failed
+// Flushes stdout; the error says why a write of the results failed, if one did.
+Status finish_output();
 
 }  // namespace circulant

@@ -1,5 +1,6 @@
 // `circulant distill`: trains students against the teacher and saves them to a student file.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 
@@ -9,6 +10,7 @@
 #include "eval/metrics.h"
 #include "eval/prompt_set.h"
 #include "student/distill.h"
+#include "util/files.h"
 
 namespace circulant {
 namespace {
@@ -21,6 +23,22 @@ double held_out_kl(const Transformer& teacher, const Transformer& student,
   return compare_models(teacher, student, prompts, Positions::kAll).kl.mean;
 }
 
+// The KL of a diverged run is NaN or infinite: never printed as a number.
+std::string kl_text(double kl) {
+  if (!std::isfinite(kl)) return "undefined";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", kl);
+  return text;
+}
+
+bool all_finite(const StudentParameters& parameters) {
+  for (const auto* tensors : {&parameters.matrices, &parameters.ffn_norms})
+    for (const std::vector<float>& tensor : *tensors)
+      for (float v : tensor)
+        if (!std::isfinite(v)) return false;
+  return true;
+}
+
 }  // namespace
 
 Status run_distill(const Args& args) {
@@ -30,6 +48,9 @@ Status run_distill(const Args& args) {
   const Config& c = teacher.config();
   if (!args.has("out"))
     return Error{"distill needs --out FILE, where the trained students are saved"};
+  // A folder that is missing or not writable is found now, not after all the training.
+  Status writable = check_writable(args.get("out"));
+  if (!writable.ok()) return Error{"--out " + writable.error()};
   auto plan = parse_student_plan(args, c, /*distill_only=*/true);
   RETURN_IF_ERROR(plan);
   std::vector<int> blocks;
@@ -38,8 +59,10 @@ Status run_distill(const Args& args) {
     RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
-    auto block = args.get_int("block", 64, -(int64_t{1} << 40), int64_t{1} << 40);
+    auto block = args.get_int("block", 64, INT64_MIN, INT64_MAX);
     RETURN_IF_ERROR(block);
+    Status valid = check_block_size(block.value());  // before it is narrowed to int
+    RETURN_IF_ERROR(valid);
     blocks = {int(block.value())};
   }
   auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
@@ -57,7 +80,7 @@ Status run_distill(const Args& args) {
     RETURN_IF_ERROR(valid);
   }
   std::vector<SavedStudent> saved;
-  std::printf(
+  print(
       "| B | structure | trainable parameters | steps | calibration KL, first 10 → last 10 steps | "
       "held-out KL, start → distilled | seconds per step |\n|---:|---|---:|---:|---|---|---:|\n");
   for (int block : blocks) {
@@ -83,16 +106,26 @@ Status run_distill(const Args& args) {
     const size_t k = std::min<size_t>(10, losses.size());
     const double first = std::accumulate(losses.begin(), losses.begin() + k, 0.0) / k;
     const double last = std::accumulate(losses.end() - k, losses.end(), 0.0) / k;
-    std::printf("| %d | %s | %lld | %d | %.3f → %.3f | %.3f → %.3f | %.3f |\n", block,
-                structure_name(p.structure).c_str(), (long long)d.trainable_parameters(),
-                p.distill.steps, first, last, before, after, seconds / p.distill.steps);
-    std::fflush(stdout);
+    print("| %d | %s | %lld | %d | %s → %s | %s → %s | %.3f |\n", block,
+          structure_name(p.structure).c_str(), (long long)d.trainable_parameters(), p.distill.steps,
+          kl_text(first).c_str(), kl_text(last).c_str(), kl_text(before).c_str(),
+          kl_text(after).c_str(), seconds / p.distill.steps);
+    flush_output();
     saved.push_back({p, d.parameters()});
+    // A file of such values would be refused on load: say so now, and write nothing.
+    if (!all_finite(saved.back().parameters)) {
+      char lr[32];
+      std::snprintf(lr, sizeof lr, "%g", p.distill.learning_rate);
+      return Error{"the distillation at B = " + std::to_string(block) +
+                   " diverged (a parameter is not finite), so nothing was saved; try a smaller "
+                   "--lr than " +
+                   std::string(lr)};
+    }
   }
   Status written = save_students(args.get("out"), *loaded->weights, saved, args.has("float16"));
   RETURN_IF_ERROR(written);
-  std::printf("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s",
-              args.get("out").c_str());
+  print("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s",
+        args.get("out").c_str());
   return ok_status();
 }
 

@@ -1,10 +1,11 @@
 // Subcommands over the dense model alone: generate, logits, info, bench.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -36,13 +37,12 @@ Status run_generate(const Args& args) {
   std::vector<std::chrono::steady_clock::time_point> printed;
   auto generation = generate(model, loaded->tokenizer, args.get("prompt"), int(steps.value()),
                              settings, [&printed](const std::string& piece) {
-                               std::fwrite(piece.data(), 1, piece.size(), stdout);
-                               std::fflush(stdout);
+                               print_text(piece);
                                printed.push_back(std::chrono::steady_clock::now());
-                               return true;
+                               return flush_output();  // nowhere to write: stop (main says why)
                              });
   RETURN_IF_ERROR(generation);
-  std::printf("\n");
+  print("\n");
   const size_t prompt = size_t(generation->prompt_tokens) - 1,
                made = printed.size() - std::min(printed.size(), prompt);
   if (args.has("speed") && made >= 2) {
@@ -61,13 +61,14 @@ Status run_logits(const Args& args) {
   RETURN_IF_ERROR(tokens);
   RunState state(model.config());
   const float* logits = forward(model, state, tokens->data(), int(tokens->size()));
-  std::string out = "{\"tokens\": [";
-  for (size_t i = 0; i < tokens->size(); ++i)
-    out += (i ? ", " : "") + std::to_string(tokens.value()[i]);
-  out += "], \"last_logits\": [";
+  nlohmann::ordered_json logits_json = nlohmann::ordered_json::array();
   for (int i = 0; i < model.config().vocab_size; ++i)
-    out += (i ? ", " : "") + json_number(logits[i]);
-  std::cout << out << "]}\n";
+    logits_json.push_back(std::isfinite(logits[i]) ? nlohmann::ordered_json(nine_digits(logits[i]))
+                                                   : nlohmann::ordered_json(nullptr));
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["tokens"] = tokens.value();
+  out["last_logits"] = std::move(logits_json);
+  print_text(out.dump() + "\n");
   return ok_status();
 }
 
@@ -77,21 +78,20 @@ Status run_info(const Args& args) {
   const Config& c = weights.value()->config;
   const ParameterCounts p = count_parameters(c);
   const int64_t total = p.embedding + p.classifier + c.dim + c.n_layers * p.per_layer();
-  std::printf("model            %s\n", args.get("model", "models/default.bin").c_str());
-  std::printf("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim,
-              c.hidden_dim, c.n_layers);
-  std::printf("n_heads          %d\nn_kv_heads       %d\nhead_size        %d\n", c.n_heads,
-              c.n_kv_heads, c.head_size());
-  std::printf("vocab_size       %d\nseq_len          %d\nclassifier       %s\n", c.vocab_size,
-              c.seq_len, c.shared_classifier ? "shared with the embedding" : "separate");
-  std::printf("parameters       %lld total\n", (long long)total);
-  std::printf("  embedding      %lld\n", (long long)p.embedding);
-  if (!c.shared_classifier) std::printf("  classifier     %lld\n", (long long)p.classifier);
-  std::printf("  per layer      %lld (attention %lld, mlp %lld, norms %lld)\n",
-              (long long)p.per_layer(), (long long)p.attention, (long long)p.mlp,
-              (long long)p.norms);
-  std::printf("  mlp, all layers %lld (%.1f %% of the total)\n", (long long)(p.mlp * c.n_layers),
-              100.0 * p.mlp * c.n_layers / total);
+  print("model            %s\n", args.get("model", "models/default.bin").c_str());
+  print("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim, c.hidden_dim,
+        c.n_layers);
+  print("n_heads          %d\nn_kv_heads       %d\nhead_size        %d\n", c.n_heads, c.n_kv_heads,
+        c.head_size());
+  print("vocab_size       %d\nseq_len          %d\nclassifier       %s\n", c.vocab_size, c.seq_len,
+        c.shared_classifier ? "shared with the embedding" : "separate");
+  print("parameters       %lld total\n", (long long)total);
+  print("  embedding      %lld\n", (long long)p.embedding);
+  if (!c.shared_classifier) print("  classifier     %lld\n", (long long)p.classifier);
+  print("  per layer      %lld (attention %lld, mlp %lld, norms %lld)\n", (long long)p.per_layer(),
+        (long long)p.attention, (long long)p.mlp, (long long)p.norms);
+  print("  mlp, all layers %lld (%.1f %% of the total)\n", (long long)(p.mlp * c.n_layers),
+        100.0 * p.mlp * c.n_layers / total);
   return ok_status();
 }
 
@@ -119,15 +119,14 @@ Status run_bench(const Args& args) {
   settings.memory_read = memory.get();
   settings.memory_read_floats = memory_bytes / sizeof(float);
   const Throughput t = measure_throughput({&model}, settings).front();
-  std::printf("prefill  %8.1f tokens/s  (%d-token prompt in one batch; MLP %.0f %% of the time)\n",
-              t.prefill_tokens_per_second, t.prompt_tokens, 100 * t.prefill_mlp_share);
-  std::printf(
-      "decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
-      t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
+  print("prefill  %8.1f tokens/s  (%d-token prompt in one batch; MLP %.0f %% of the time)\n",
+        t.prefill_tokens_per_second, t.prompt_tokens, 100 * t.prefill_mlp_share);
+  print("decode   %8.1f tokens/s  (%d new tokens with the KV cache; MLP %.0f %% of the time)\n",
+        t.decode_tokens_per_second, t.decode_tokens, 100 * t.decode_mlp_share);
   // Decode reads every weight once per token, and the KV cache: its speed is bounded by memory
   // bandwidth. Each run is paired with a streaming read of the same bytes right after it.
   const double weight_bytes = double(decode_weight_bytes(model));
-  std::printf(
+  print(
       "reads    %8.1f MB a token (weights %.1f MB, KV cache %.1f MB on average), streamed at "
       "%.1f GB/s: %.2f of this machine's streaming read of the same bytes (%.1f GB/s; median of "
       "the runs' ratios)\n",
@@ -135,11 +134,11 @@ Status run_bench(const Args& args) {
       (t.decode_bytes_per_token - weight_bytes) / 1e6,
       t.decode_bytes_per_token * t.decode_tokens_per_second / 1e9, t.bound_fraction,
       t.stream_bytes_per_second / 1e9);
-  std::printf(
+  print(
       "memory   %8.0f MB read from memory, beyond the caches, at %.1f GB/s: decode streamed at "
       "%.2f of that\n",
       double(memory_bytes) / (1 << 20), t.memory_bytes_per_second / 1e9, t.memory_fraction);
-  std::printf("median of %d runs after a warm-up, one thread\n", settings.runs);
+  print("median of %d runs after a warm-up, one thread\n", settings.runs);
   return ok_status();
 }
 

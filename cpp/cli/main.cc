@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/student_options.h"
 
 namespace {
@@ -139,6 +140,13 @@ int main(int argc, char** argv) {
     const Status status = c.run(args.value());
     if (!status.ok()) {
       std::fprintf(stderr, "circulant %s: %s\n", c.name, status.error().c_str());
+      return 1;
+    }
+    // The results are the point of a run: one that could not write them (a full disk, a closed
+    // stdout) failed, however well the rest went.
+    const Status written = circulant::finish_output();
+    if (!written.ok()) {
+      std::fprintf(stderr, "circulant %s: %s\n", c.name, written.error().c_str());
       return 1;
     }
     return 0;

@@ -1,5 +1,7 @@
 // Subcommands over teacher and student: compare, sweep, perplexity.
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -18,8 +20,10 @@ Result<std::vector<int>> parse_blocks(const std::string& list) {
   std::string item;
   while (std::getline(in, item, ',')) {
     char* end = nullptr;
-    const long b = std::strtol(item.c_str(), &end, 10);
+    errno = 0;
+    const long long b = std::strtoll(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0') return Error{"--blocks: '" + item + "' is not a number"};
+    if (errno == ERANGE) return Error{"--blocks: " + item + " is far out of range"};
     Status ok = check_block_size(b);
     RETURN_IF_ERROR(ok);
     blocks.push_back(int(b));
@@ -58,9 +62,9 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
   if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
-  auto block = args.get_int("block", 64, -(int64_t{1} << 40), int64_t{1} << 40);
+  auto block = args.get_int("block", 64, INT64_MIN, INT64_MAX);
   RETURN_IF_ERROR(block);
-  Status ok = check_block_size(block.value());
+  Status ok = check_block_size(block.value());  // before it is narrowed to int
   RETURN_IF_ERROR(ok);
   return int(block.value());
 }
@@ -113,7 +117,7 @@ Status run_table(const Args& args, bool sweep) {
   const TableFormat format = args.has("json")  ? TableFormat::kJson
                              : args.has("csv") ? TableFormat::kCsv
                                                : TableFormat::kMarkdown;
-  std::fputs(render_table(rows.value(), c, format).c_str(), stdout);
+  print_text(render_table(rows.value(), c, format));
   return ok_status();
 }
 
@@ -134,39 +138,55 @@ Status run_perplexity(const Args& args) {
   RETURN_IF_ERROR(lines);
   auto max_lines = args.get_int("max-lines", 0, 0, int64_t{1} << 40);
   RETURN_IF_ERROR(max_lines);
-  if (max_lines.value() > 0 && size_t(max_lines.value()) < lines->size())
+  // Compared in 64 bits: size_t is 32 bits in WebAssembly.
+  if (max_lines.value() > 0 && uint64_t(max_lines.value()) < uint64_t(lines->size()))
     lines->resize(size_t(max_lines.value()));
   auto lines_tokens = encode_lines(lines.value(), loaded->tokenizer, c, LongLines::kKeep);
   RETURN_IF_ERROR(lines_tokens);
+  // The student's plan, file and block size are checked before the teacher's pass, which is long.
+  const bool with_student = args.has("block") || args.has("student");
+  Result<StudentSetup> setup = Error{"no student"};
+  StudentPlan plan;
+  const SavedStudent* saved = nullptr;
+  if (with_student) {
+    setup = student_setup(args, loaded.value());
+    RETURN_IF_ERROR(setup);
+    auto block = block_flag(args, setup.value());
+    RETURN_IF_ERROR(block);
+    plan = setup->plan;
+    plan.block = block.value();
+    if (!setup->saved.empty()) {
+      auto found = saved_at_block(setup->saved, plan.block, args.get("student"));
+      RETURN_IF_ERROR(found);
+      saved = found.value();
+      plan = saved->plan;
+    }
+    Status valid = check_plan(plan);
+    RETURN_IF_ERROR(valid);
+  }
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
   const PerplexityResult t = perplexity(teacher, windows);
-  std::printf("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n",
-              t.perplexity, t.mean_nll, (long long)t.predicted_tokens);
-  if (!args.has("block") && !args.has("student")) return ok_status();
-  auto setup = student_setup(args, loaded.value());
-  RETURN_IF_ERROR(setup);
-  auto block = block_flag(args, setup.value());
-  RETURN_IF_ERROR(block);
-  StudentPlan plan = setup->plan;
-  plan.block = block.value();
-  Result<Transformer> student = Error{"no student"};
-  if (!setup->saved.empty()) {
-    auto saved = saved_at_block(setup->saved, plan.block, args.get("student"));
-    RETURN_IF_ERROR(saved);
-    plan = saved.value()->plan;
-    student = assemble_student(teacher, plan, saved.value()->parameters);
-  } else {
-    student = build_student(teacher, plan, setup->calibration,
+  if (!t.undefined.empty())
+    return Error{"the teacher's perplexity is undefined: " + t.undefined +
+                 "; check the model's weights"};
+  print("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity,
+        t.mean_nll, (long long)t.predicted_tokens);
+  if (!with_student) return ok_status();
+  Result<Transformer> student =
+      saved ? assemble_student(teacher, plan, saved->parameters)
+            : build_student(teacher, plan, setup->calibration,
                             terminal_progress("distill B=" + std::to_string(plan.block)));
-  }
   RETURN_IF_ERROR(student);
   const PerplexityResult s = perplexity(student.value(), windows);
-  std::printf("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n",
-              s.perplexity, s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
-              matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
-              projection_name(plan.projection).c_str());
-  std::printf("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
+  if (!s.undefined.empty())
+    return Error{"the student's perplexity is undefined: " + s.undefined +
+                 "; check the student's parameters (a smaller --lr, or another student file)"};
+  print("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
+        s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
+        matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
+        projection_name(plan.projection).c_str());
+  print("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
   return ok_status();
 }
 

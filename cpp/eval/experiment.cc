@@ -54,7 +54,7 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
     std::vector<const Transformer*> models = {&teacher};
     for (const Transformer& s : students) models.push_back(&s);
     const std::vector<Throughput> speed = measure_throughput(models, settings.speed);
-    for (size_t i = 0; i < rows.size(); ++i) rows[i].throughput = speed[i];
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].throughput = speed[i], rows[i].timed = true;
   }
   return rows;
 }

@@ -18,7 +18,8 @@ struct ExperimentRow {
   Comparison metrics;        // against the teacher (identity for the teacher row)
   int64_t params_mlp = 0;    // stored MLP parameters, all layers
   int64_t params_total = 0;  // every stored parameter
-  Throughput throughput;     // zeros when speed was not measured
+  bool timed = false;        // speed measured (ExperimentSettings::measure_speed)
+  Throughput throughput;     // zeros when not timed
 };
 
 struct ExperimentSettings {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
+#include <utility>
 
 #include "kernels/ops.h"
 
@@ -28,6 +30,30 @@ std::vector<int> top_k(const float* logits, int n, int k) {
   return index;
 }
 
+bool all_finite(const float* values, int n) {
+  for (int i = 0; i < n; ++i)
+    if (!std::isfinite(values[i])) return false;
+  return true;
+}
+
+bool all_zero(const float* values, int n) {
+  for (int i = 0; i < n; ++i)
+    if (values[i] != 0) return false;
+  return true;
+}
+
+// Why compare_logits leaves metrics of this position NaN, or "" when it leaves none.
+std::string undefined_reason(const float* teacher, const float* student, int vocab) {
+  for (const auto& [logits, model] : {std::pair{teacher, "teacher"}, {student, "student"}})
+    if (!all_finite(logits, vocab))
+      return std::string("the ") + model + "'s logits are not finite (its numbers overflow)";
+  for (const auto& [logits, model] : {std::pair{teacher, "teacher"}, {student, "student"}})
+    if (all_zero(logits, vocab))
+      return std::string("the ") + model +
+             "'s logits are all zero, which gives a cosine no direction";
+  return "";
+}
+
 // Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
 double t_quantile(int df) {
   static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
@@ -41,6 +67,8 @@ double t_quantile(int df) {
 
 PositionMetrics compare_logits(const float* teacher, const float* student, int vocab) {
   PositionMetrics m;
+  const double nan = std::nan("");
+  if (!all_finite(teacher, vocab) || !all_finite(student, vocab)) return {nan, nan, nan, nan};
   const auto log_p = log_softmax(teacher, vocab), log_q = log_softmax(student, vocab);
   double dot = 0, norm_t = 0, norm_s = 0;
   for (int i = 0; i < vocab; ++i) {
@@ -49,8 +77,9 @@ PositionMetrics compare_logits(const float* teacher, const float* student, int v
     norm_t += double(teacher[i]) * teacher[i];
     norm_s += double(student[i]) * student[i];
   }
-  m.kl = std::max(0.0, m.kl);  // rounding can leave -1e-17 for identical distributions
-  m.cosine = dot / std::sqrt(norm_t * norm_s);
+  if (m.kl < 0) m.kl = 0;  // rounding can leave -1e-17 for identical distributions
+  // All-zero logits have no direction: 0/0, left NaN on purpose.
+  m.cosine = norm_t > 0 && norm_s > 0 ? dot / std::sqrt(norm_t * norm_s) : nan;
   const auto top_t = top_k(teacher, vocab, 5), top_s = top_k(student, vocab, 5);
   m.top1 = top_t[0] == top_s[0] ? 1.0 : 0.0;
   int shared = 0;
@@ -63,6 +92,12 @@ Interval mean_interval(const std::vector<double>& values) {
   Interval r;
   const size_t n = values.size();
   if (n == 0) return r;
+  for (double v : values)
+    if (!std::isfinite(v)) {
+      r.mean = r.low = r.high = std::nan("");
+      r.undefined = "a value it averages is not a number";
+      return r;
+    }
   r.mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
   r.low = r.high = r.mean;
   if (n < 2) return r;
@@ -74,11 +109,25 @@ Interval mean_interval(const std::vector<double>& values) {
   return r;
 }
 
+Interval metric_interval(const std::vector<double>& values, const std::string& metric) {
+  Interval r = mean_interval(values);
+  if ((metric == "top1" || metric == "top5") && r.undefined.empty())
+    r.low = std::max(r.low, 0.0), r.high = std::min(r.high, 1.0);
+  return r;
+}
+
 PromptResult compare_prompt(const float* teacher, const float* student, int rows, int vocab) {
   PromptResult prompt;
-  for (int row = 0; row < rows; ++row)
-    prompt.positions.push_back(
-        compare_logits(teacher + size_t(row) * vocab, student + size_t(row) * vocab, vocab));
+  for (int row = 0; row < rows; ++row) {
+    const float* t = teacher + size_t(row) * vocab;
+    const float* s = student + size_t(row) * vocab;
+    prompt.positions.push_back(compare_logits(t, s, vocab));
+    // Overflow makes every metric NaN and outranks all-zero logits, which make only the cosine.
+    if (prompt.undefined.empty() || prompt.undefined.find("not finite") == std::string::npos) {
+      const std::string why = undefined_reason(t, s, vocab);
+      if (!why.empty()) prompt.undefined = why;
+    }
+  }
   const double n = double(rows);
   for (const PositionMetrics& p : prompt.positions) {
     prompt.mean.kl += p.kl / n;
@@ -91,14 +140,23 @@ PromptResult compare_prompt(const float* teacher, const float* student, int rows
 
 Comparison summarize(std::vector<PromptResult> prompts) {
   Comparison out;
-  std::vector<double> kl, cosine, top1, top5;
-  for (const PromptResult& p : prompts) {
-    kl.push_back(p.mean.kl), cosine.push_back(p.mean.cosine);
-    top1.push_back(p.mean.top1), top5.push_back(p.mean.top5);
+  const std::tuple<const char*, Interval*, double PositionMetrics::*> metrics[] = {
+      {"kl", &out.kl, &PositionMetrics::kl},
+      {"cosine", &out.cosine, &PositionMetrics::cosine},
+      {"top1", &out.top1, &PositionMetrics::top1},
+      {"top5", &out.top5, &PositionMetrics::top5}};
+  for (const auto& [name, interval, field] : metrics) {
+    std::vector<double> values;
+    for (const PromptResult& p : prompts) values.push_back(p.mean.*field);
+    *interval = metric_interval(values, name);
+    // The first prompt whose value is NaN says why.
+    for (size_t i = 0; i < prompts.size() && !interval->undefined.empty(); ++i)
+      if (std::isnan(prompts[i].mean.*field) && !prompts[i].undefined.empty()) {
+        interval->undefined = prompts[i].undefined + " (prompt " + std::to_string(i + 1) + ")";
+        break;
+      }
   }
   out.prompts = std::move(prompts);
-  out.kl = mean_interval(kl), out.cosine = mean_interval(cosine);
-  out.top1 = mean_interval(top1), out.top5 = mean_interval(top5);
   return out;
 }
 

@@ -1,18 +1,32 @@
 // Prompt files: one prompt per line, blank lines ignored.
 #include "eval/prompt_set.h"
 
-#include <fstream>
+#include <algorithm>
+#include <string_view>
+
+#include "model/checkpoint.h"
+#include "util/files.h"
 
 namespace circulant {
 
 Result<std::vector<std::string>> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{path + ": cannot open the file; check the path"};
+  // A regular file of known size only: /dev/zero or a pipe would be read until memory runs out.
+  auto size = regular_file_size(path, "a text file");
+  RETURN_IF_ERROR(size);
+  if (size.value() > kMaxTextBytes)
+    return Error{path + ": is " + std::to_string(size.value()) + " bytes, more than the limit of " +
+                 std::to_string(kMaxTextBytes) + " bytes (" + std::to_string(kMaxTextBytes >> 20) +
+                 " MiB) for a text file; use a shorter file"};
+  auto bytes = read_file_bytes(path, kMaxTextBytes, "a text file");
+  RETURN_IF_ERROR(bytes);
   std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
+  const std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos) lines.emplace_back(line);
+    start = end + 1;
   }
   if (lines.empty()) return Error{path + ": the file has no text; put one prompt per line"};
   return lines;

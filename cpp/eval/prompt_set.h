@@ -1,6 +1,7 @@
 // Prompt sets and text files: lines of text turned into token sequences for the model.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,11 @@
 
 namespace circulant {
 
-// Non-empty lines of a text file; an error for a missing file or one without any text.
+// Text files larger than this are refused before reading (the shipped calibration set is 172 KB).
+constexpr uint64_t kMaxTextBytes = uint64_t(64) << 20;
+
+// Non-empty lines of a text file; an error for a missing file, a directory, a device or pipe, a
+// file over kMaxTextBytes, or one without any text.
 Result<std::vector<std::string>> read_lines(const std::string& path);
 
 // What to do with a line longer than the context: an error naming it (evaluation prompts must be

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,8 +13,10 @@
 #include <cstring>
 #include <fstream>
 #include <tuple>
+#include <utility>
 
 #include "kernels/aligned_floats.h"
+#include "util/files.h"
 
 namespace circulant {
 namespace {
@@ -131,34 +132,19 @@ ParameterCounts count_parameters(const Config& c) {
   return p;
 }
 
-namespace {
-
-// The size of a regular file: a directory reads as nonsense and a pipe blocks, so both are refused
-// before anything is opened or allocated.
-Result<uint64_t> regular_file_size(const std::string& path) {
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0) return fail(path, "cannot open the file; check the path");
-  if (!S_ISREG(info.st_mode))
-    return fail(path, std::string("is ") +
-                          (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
-                          "; give the path of a file");
-  return uint64_t(info.st_size);
-}
-
-}  // namespace
-
 uint64_t run_state_bytes(const Config& c) {
   return uint64_t(c.n_layers) * uint64_t(c.seq_len) * uint64_t(c.kv_dim()) * 2 * sizeof(float) +
          uint64_t(c.seq_len) * sizeof(float);
 }
 
-Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes) {
-  auto size = regular_file_size(path);
+Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes,
+                                             const std::string& kind) {
+  auto size = regular_file_size(path, kind);
   RETURN_IF_ERROR(size);
   if (size.value() > max_bytes)
     return fail(path, "file is " + std::to_string(size.value()) +
                           " bytes, larger than the limit of " + std::to_string(max_bytes) +
-                          " bytes");
+                          " bytes; use a smaller file");
   std::vector<uint8_t> bytes(static_cast<size_t>(size.value()));
   std::ifstream in(path, std::ios::binary);
   if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size())))
@@ -174,10 +160,25 @@ struct Header {
   bool legacy = true;
 };
 
-std::string gib(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f GiB", double(bytes) / double(uint64_t(1) << 30));
+// Bytes in the unit that suits them (KiB, MiB, GiB), with `decimals` decimals.
+std::string amount(uint64_t bytes, int decimals) {
+  static const char* units[] = {"bytes", "KiB", "MiB", "GiB"};
+  int unit = 0;
+  double value = double(bytes);
+  while (unit < 3 && value >= 1024) value /= 1024, ++unit;
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f %s", unit == 0 ? 0 : decimals, value, units[unit]);
   return text;
+}
+
+// A need and a limit it exceeds, written so that they differ (0.001 GiB once read "needs 0.00
+// GiB … limit of 0.00 GiB"): more decimals until they do.
+std::pair<std::string, std::string> need_and_limit(uint64_t need, uint64_t limit) {
+  for (int decimals = 2; decimals <= 9; ++decimals) {
+    std::pair<std::string, std::string> texts{amount(need, decimals), amount(limit, decimals)};
+    if (texts.first != texts.second) return texts;
+  }
+  return {std::to_string(need) + " bytes", std::to_string(limit) + " bytes"};
 }
 
 // `head` holds the first bytes of a file of `file_size` bytes; checks every value and the length.
@@ -226,13 +227,14 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
                           std::to_string(file_size) +
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
-  if (run_state_bytes(c) > max_run_bytes)
-    return fail(name, "running this model needs " + gib(run_state_bytes(c)) +
-                          " for its KV cache (" + std::to_string(c.n_layers) +
-                          " layers × seq_len " + std::to_string(c.seq_len) + " × kv_dim " +
-                          std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
-                          gib(max_run_bytes) +
+  if (run_state_bytes(c) > max_run_bytes) {
+    const auto [need, limit] = need_and_limit(run_state_bytes(c), max_run_bytes);
+    return fail(name, "running this model needs " + need + " for its KV cache (" +
+                          std::to_string(c.n_layers) + " layers × seq_len " +
+                          std::to_string(c.seq_len) + " × kv_dim " + std::to_string(c.kv_dim()) +
+                          " × 2), more than the limit of " + limit +
                           "; use a model with a shorter context (or raise --max-memory)");
+  }
   return h;
 }
 
@@ -324,7 +326,7 @@ Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, si
 
 Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
                                                        uint64_t max_run_bytes) {
-  auto file_size = regular_file_size(path);
+  auto file_size = regular_file_size(path, "a model file");
   RETURN_IF_ERROR(file_size);
   const uint64_t size = file_size.value();
   std::ifstream in(path, std::ios::binary);

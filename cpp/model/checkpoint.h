@@ -89,7 +89,9 @@ std::vector<uint8_t> serialize_legacy_checkpoint(const Config& config,
                                                  const std::vector<float>& payload);
 
 // Reads a whole regular file, refusing before allocating when it is larger than max_bytes (and
-// refusing directories, pipes and devices, whose size says nothing).
-Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes);
+// refusing directories, pipes and devices, whose size says nothing); `kind` names what was
+// expected in the messages ("a text file").
+Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes,
+                                             const std::string& kind = "a file");
 
 }  // namespace circulant

@@ -119,7 +119,7 @@ Result<Structure> parse_structure(const std::string& name) {
   return parse_name(kStructureNames, name, "structure");
 }
 
-Status check_block_size(long block) {
+Status check_block_size(int64_t block) {
   // The rule itself is the FFT's: the lengths it has plans for.
   if (block < 1 || block > RealFft<float>::kMaxLength ||
       !RealFft<float>::supports_length(int(block)))

@@ -47,7 +47,8 @@ Result<std::vector<int>> parse_layers(const std::string& spec, int n_layers);
 Result<std::vector<MlpMatrix>> parse_matrices(const std::string& spec);
 Result<Projection> parse_projection(const std::string& name);
 Result<Structure> parse_structure(const std::string& name);
-Status check_block_size(long block);
+// 64-bit, so that a flag is checked before it is narrowed to int (4294967300 is not 4).
+Status check_block_size(int64_t block);
 
 std::string projection_name(Projection p);
 std::string structure_name(Structure s);

@@ -3,15 +3,25 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
+
+#include "util/files.h"
 
 namespace circulant {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'I', 'R', 'C', 'S', 'T', 'U', 'D'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kPreambleBytes = 8 + 4 + 8 + 8;  // magic, version, body length, checksum
 constexpr uint32_t kMaxStudents = 256;
 constexpr uint64_t kMaxFileBytes = uint64_t(1) << 31;
+
+// FNV-1a 64: a change confined to one byte always changes it (each step is a bijection of the
+// state), which is what the checksum is for; the teacher's fingerprint uses it too.
+uint64_t fnv1a(const uint8_t* bytes, size_t size) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i) h = (h ^ bytes[i]) * 0x100000001b3ull;
+  return h;
+}
 
 // IEEE binary16 from float32 with round-to-nearest-even (values here are far from overflow).
 uint16_t to_half(float f) {
@@ -114,9 +124,55 @@ void write_student(Writer& w, const SavedStudent& s, bool half) {
   for (const auto& g : s.parameters.ffn_norms) w.values(g, half);
 }
 
-std::string describe(const Config& c) {
-  return "dim " + std::to_string(c.dim) + ", hidden " + std::to_string(c.hidden_dim) + ", " +
-         std::to_string(c.n_layers) + " layers, vocabulary " + std::to_string(c.vocab_size);
+bool all_finite(const std::vector<float>& values) {
+  for (float v : values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+// The header values where a file's model and the loaded one differ: "n_heads 8, seq_len 512".
+std::string differing(const int32_t (&theirs)[7], const int32_t (&ours)[7], bool their_side) {
+  static const char* names[7] = {"dim",        "hidden_dim", "n_layers", "n_heads",
+                                 "n_kv_heads", "vocab_size", "seq_len"};
+  std::string out;
+  for (int i = 0; i < 7; ++i)
+    if (theirs[i] != ours[i])
+      out += (out.empty() ? "" : ", ") + std::string(names[i]) + " " +
+             std::to_string(their_side ? theirs[i] : ours[i]);
+  return out;
+}
+
+// A saved plan checked with messages about the file: check_plan's own name the flags that make a
+// plan, which a user loading a file never gave.
+Status check_saved_plan(const StudentPlan& p, const std::string& what) {
+  const std::string corrupt = " (the file is corrupt, or was not made by circulant distill)";
+  const Projection start = p.projection == Projection::kDistill ? p.distill.init : p.projection;
+  const bool loss_aware =
+      start == Projection::kLossAware || start == Projection::kLossAwareSequential;
+  if (!check_block_size(p.block).ok())
+    return Error{what + ": block size " + std::to_string(p.block) +
+                 " is not a power of two from 1 to 256" + corrupt};
+  if (p.structure == Structure::kRemoved && p.projection == Projection::kDistill)
+    return Error{what + ": a removed MLP saved as distilled, though it has nothing to train" +
+                 corrupt};
+  if (p.structure == Structure::kLowRank && loss_aware)
+    return Error{what + ": a low-rank student with a loss-aware projection, which fits circulant " +
+                 "blocks only" + corrupt};
+  if (!(p.lambda >= 0 && p.lambda <= 1e12))
+    return Error{what + ": ridge lambda " + std::to_string(p.lambda) + ", expected 0 to 1e12" +
+                 corrupt};
+  if (p.projection != Projection::kDistill) return ok_status();
+  const DistillSettings& d = p.distill;
+  if (d.steps < 1 || d.steps > 100000)
+    return Error{what + ": " + std::to_string(d.steps) +
+                 " distillation steps, expected 1 to 100000" + corrupt};
+  if (d.batch < 1 || d.batch > 4096)
+    return Error{what + ": batches of " + std::to_string(d.batch) + " lines, expected 1 to 4096" +
+                 corrupt};
+  if (!(d.learning_rate > 0 && d.learning_rate <= 1))
+    return Error{what + ": learning rate " + std::to_string(d.learning_rate) +
+                 ", expected above 0 and at most 1" + corrupt};
+  return ok_status();
 }
 
 // One student's header and values; `what` prefixes every message.
@@ -131,8 +187,10 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   };
   if (!r.get(structure) || !r.get(projection) || !r.get(init) || !r.get(block) || !r.get(count))
     return truncated();
-  if (structure > 2) return Error{what + ": unknown structure code " + std::to_string(structure)};
-  if (projection > 3 || init > 2) return Error{what + ": unknown projection code"};
+  const std::string corrupt = " (the file is corrupt)";
+  if (structure > 2)
+    return Error{what + ": unknown structure code " + std::to_string(structure) + corrupt};
+  if (projection > 3 || init > 2) return Error{what + ": unknown projection code" + corrupt};
   if (count < 1 || count > uint32_t(c.n_layers))
     return Error{what + ": " + std::to_string(count) + " patched layers, the model has " +
                  std::to_string(c.n_layers)};
@@ -150,14 +208,16 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   if (!r.get(bits) || !r.get(p.lambda) || !r.get(steps) || !r.get(p.distill.learning_rate) ||
       !r.get(batch) || !r.get(seed) || !r.get(train_norms) || !r.get(half))
     return truncated();
-  if (bits < 1 || bits > 7) return Error{what + ": no valid MLP matrices named"};
+  if (bits < 1 || bits > 7) return Error{what + ": no valid MLP matrices named" + corrupt};
   for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown})
     if (bits & matrix_bits({m})) p.matrices.push_back(m);
-  if (train_norms > 1 || half > 1) return Error{what + ": bad flag values"};
+  if (train_norms > 1 || half > 1) return Error{what + ": bad flag values" + corrupt};
   p.distill.steps = steps, p.distill.batch = batch, p.distill.seed = seed;
   p.distill.train_norms = train_norms == 1;
-  Status valid = check_plan(p);
-  if (!valid.ok()) return Error{what + ": " + valid.error()};
+  Status saved = check_saved_plan(p, what);
+  RETURN_IF_ERROR(saved);
+  Status valid = check_plan(p);  // the rules themselves, should check_saved_plan miss one
+  if (!valid.ok()) return Error{what + ": its plan cannot be built: " + valid.error()};
   for (size_t i = 0; i < p.layers.size() * p.matrices.size(); ++i) {
     s.parameters.matrices.emplace_back();
     if (!r.values(s.parameters.matrices.back(),
@@ -168,21 +228,53 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
     s.parameters.ffn_norms.emplace_back();
     if (!r.values(s.parameters.ffn_norms.back(), size_t(c.dim), half)) return truncated();
   }
-  for (const auto& m : s.parameters.matrices)
-    for (float v : m)
-      if (!std::isfinite(v))
-        return Error{what + ": a parameter is not a finite number (the file is corrupt)"};
+  // Every tensor: a NaN norm gain makes every logit NaN as surely as a NaN matrix value.
+  for (size_t i = 0; i < s.parameters.matrices.size(); ++i)
+    if (!all_finite(s.parameters.matrices[i]))
+      return Error{what + ": layer " + std::to_string(p.layers[i / p.matrices.size()]) + " " +
+                   matrix_names({p.matrices[i % p.matrices.size()]}) +
+                   " holds a value that is not a finite number (the file is corrupt)"};
+  for (size_t i = 0; i < s.parameters.ffn_norms.size(); ++i)
+    if (!all_finite(s.parameters.ffn_norms[i]))
+      return Error{what + ": layer " + std::to_string(p.layers[i]) +
+                   " norm gains hold a value that is not a finite number (the file is corrupt)"};
   return s;
+}
+
+// The body of a student file: magic, version, exact length and checksum checked.
+Result<std::pair<const uint8_t*, size_t>> checked_body(const uint8_t* bytes, size_t size,
+                                                       const std::string& name) {
+  if (size < 8 || std::memcmp(bytes, kMagic, 8) != 0)
+    return Error{
+        name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
+  const Error truncated{name + ": the file ends early (truncated); copy or distill it again"};
+  uint32_t version;
+  if (size < 12) return truncated;
+  std::memcpy(&version, bytes + 8, 4);
+  if (version != kVersion)
+    return Error{name + ": student file version " + std::to_string(version) +
+                 (version == 1 ? " (without a checksum)" : "") + ", this build reads version " +
+                 std::to_string(kVersion) + "; distill it again with this build"};
+  uint64_t length, checksum;
+  if (size < kPreambleBytes) return truncated;
+  std::memcpy(&length, bytes + 12, 8);
+  std::memcpy(&checksum, bytes + 20, 8);
+  const uint64_t held = size - kPreambleBytes;
+  if (held < length) return truncated;
+  if (held > length)
+    return Error{name + ": " + std::to_string(held - length) +
+                 " bytes after the last student (the file is corrupt)"};
+  if (fnv1a(bytes + kPreambleBytes, held) != checksum)
+    return Error{name +
+                 ": the checksum does not match, so some byte has changed (the file is corrupt); "
+                 "copy or distill it again"};
+  return std::pair{bytes + kPreambleBytes, size_t(held)};
 }
 
 }  // namespace
 
 uint64_t model_fingerprint(const Weights& weights) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  const auto* p = reinterpret_cast<const uint8_t*>(weights.data);
-  for (size_t i = 0, n = weights.floats * sizeof(float); i < n; ++i)
-    h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
+  return fnv1a(reinterpret_cast<const uint8_t*>(weights.data), weights.floats * sizeof(float));
 }
 
 std::vector<uint8_t> serialize_students(const Weights& teacher,
@@ -191,47 +283,43 @@ std::vector<uint8_t> serialize_students(const Weights& teacher,
   Writer w;
   w.bytes.assign(kMagic, kMagic + 8);
   w.put(kVersion);
+  w.put(uint64_t(0)), w.put(uint64_t(0));  // body length and checksum, sealed below
   for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len})
     w.put(int32_t(v));
   w.put(model_fingerprint(teacher));
   w.put(uint32_t(students.size()));
   for (const SavedStudent& s : students) write_student(w, s, float16);
+  reseal_student_file(w.bytes);
   return w.bytes;
+}
+
+void reseal_student_file(std::vector<uint8_t>& bytes) {
+  if (bytes.size() < kPreambleBytes) return;
+  const uint64_t length = bytes.size() - kPreambleBytes;
+  const uint64_t checksum = fnv1a(bytes.data() + kPreambleBytes, length);
+  std::memcpy(bytes.data() + 12, &length, 8);
+  std::memcpy(bytes.data() + 20, &checksum, 8);
 }
 
 Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
                                                  const std::string& name, const Weights& teacher) {
   const Config& c = teacher.config;
-  Reader r(bytes, size);
-  char magic[8];
-  uint32_t version, count;
+  auto body = checked_body(bytes, size, name);
+  RETURN_IF_ERROR(body);
+  Reader r(body->first, body->second);
+  uint32_t count;
   int32_t header[7];
   uint64_t fingerprint;
-  if (size < 8 || std::memcmp(bytes, kMagic, 8) != 0)
-    return Error{
-        name + ": not a student file (no CIRCSTUD magic); make one with `circulant distill --out`"};
-  for (char& m : magic) r.get(m);
-  if (!r.get(version)) return Error{name + ": the file ends early (truncated)"};
-  if (version != kVersion)
-    return Error{name + ": student file version " + std::to_string(version) +
-                 ", this build reads version " + std::to_string(kVersion) +
-                 "; distill it again with this build"};
   for (int32_t& v : header)
     if (!r.get(v)) return Error{name + ": the file ends early (truncated)"};
   if (!r.get(fingerprint) || !r.get(count))
     return Error{name + ": the file ends early (truncated)"};
-  Config saved = c;
-  saved.dim = header[0], saved.hidden_dim = header[1], saved.n_layers = header[2],
-  saved.n_heads = header[3];
-  saved.n_kv_heads = header[4], saved.vocab_size = header[5], saved.seq_len = header[6];
-  if (std::memcmp(header,
-                  std::vector<int32_t>{c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-                                       c.vocab_size, c.seq_len}
-                      .data(),
-                  sizeof header) != 0)
-    return Error{name + ": made for another model (" + describe(saved) +
-                 "), the loaded model has " + describe(c) +
-                 "; load the model it was distilled from, or distill again"};
+  const int32_t ours[7] = {c.dim,        c.hidden_dim, c.n_layers, c.n_heads,
+                           c.n_kv_heads, c.vocab_size, c.seq_len};
+  if (std::memcmp(header, ours, sizeof header) != 0)
+    return Error{name + ": made for another model (its " + differing(header, ours, true) +
+                 "; the loaded model's " + differing(header, ours, false) +
+                 "); load the model it was distilled from, or distill again"};
   if (fingerprint != model_fingerprint(teacher))
     return Error{name +
                  ": made for a model of the same shape but other weights; load the model it was "
@@ -259,12 +347,8 @@ Result<std::vector<SavedStudent>> load_students(const std::string& path, const W
 
 Status save_students(const std::string& path, const Weights& teacher,
                      const std::vector<SavedStudent>& students, bool float16) {
-  const std::vector<uint8_t> bytes = serialize_students(teacher, students, float16);
-  std::ofstream out(path, std::ios::binary);
-  if (!out ||
-      !out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())))
-    return Error{path + ": cannot write the student file; check the folder exists and is writable"};
-  return ok_status();
+  // Replaced whole or not at all: a full disk must not destroy the students a file held.
+  return write_file_atomically(path, serialize_students(teacher, students, float16));
 }
 
 }  // namespace circulant

@@ -3,7 +3,9 @@
 // teacher (the page's precomputed sweep holds one per block size).
 //
 // Layout (little-endian):
-//   "CIRCSTUD" (8 bytes), uint32 version (1)
+//   "CIRCSTUD" (8 bytes), uint32 version (2)
+//   uint64 body bytes, uint64 checksum (FNV-1a 64 of the body): a flipped bit is refused
+//   body:
 //   int32 dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len   the teacher's
 //   uint64 fingerprint (FNV-1a 64 of the teacher's weights)                     model_fingerprint
 //   uint32 count (1..256), then per student:
@@ -14,6 +16,8 @@
 //     uint32 train_norms (0/1), uint32 value type (0 float32, 1 float16)
 //     values: each matrix of the plan in order (sizes follow from the plan, student.h), then
 //     L·dim norm gains when train_norms
+// Version 1 was the body alone after the version, without length and checksum; it is refused
+// (models/distilled.students was rewritten as version 2 from its own body, bit for bit).
 #pragma once
 
 #include <cstdint>
@@ -38,11 +42,16 @@ uint64_t model_fingerprint(const Weights& weights);
 std::vector<uint8_t> serialize_students(const Weights& teacher,
                                         const std::vector<SavedStudent>& students,
                                         bool float16 = false);
-// `name` is used in messages. Every header value and the exact length are checked before any
-// allocation; a file for another model or with an impossible plan is refused with the reason.
+// `name` is used in messages. The exact length and the checksum are checked first, then every
+// header value before any allocation, then every value (finite); a file for another model or with
+// an impossible plan is refused with the reason.
 Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
                                                  const std::string& name, const Weights& teacher);
 Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher);
+// Recomputes the body length and checksum of a student file's bytes in place, for tests and the
+// fuzzer, which change files on purpose; bytes too short to hold them are left as they are.
+void reseal_student_file(std::vector<uint8_t>& bytes);
+// Replaces `path` whole or not at all (write_file_atomically): on failure an older file is kept.
 Status save_students(const std::string& path, const Weights& teacher,
                      const std::vector<SavedStudent>& students, bool float16 = false);
 

@@ -201,9 +201,13 @@ val blockSizes() {
   return array_of(sizes);
 }
 
-// 95 % interval of the mean over prompts (the page evaluates prompts one call at a time).
+// 95 % interval of the mean over prompts (the page evaluates prompts one call at a time); with a
+// metric's name, as Comparison has it (the fractions' bounds clipped to [0, 1]).
 Interval meanInterval(const val& values) {
   return mean_interval(emscripten::vecFromJSArray<double>(values));
+}
+Interval metricInterval(const val& values, const std::string& metric) {
+  return metric_interval(emscripten::vecFromJSArray<double>(values), metric);
 }
 double medianOf(const val& values) { return median(emscripten::vecFromJSArray<double>(values)); }
 
@@ -238,7 +242,8 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
   value_object<Interval>("Interval")
       .field("mean", &Interval::mean)
       .field("low", &Interval::low)
-      .field("high", &Interval::high);
+      .field("high", &Interval::high)
+      .field("undefined", &Interval::undefined);
   value_object<Candidate>("Candidate")
       .field("token", &Candidate::token)
       .field("text", &Candidate::text)
@@ -337,7 +342,8 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .field("lambda", &PlanReply::lambda)
       .field("pending", &PlanReply::pending);
 
-  emscripten::function("meanInterval", &meanInterval);
+  emscripten::function("meanInterval", &meanInterval);  // (values) and (values, metric)
+  emscripten::function("meanInterval", &metricInterval);
   emscripten::function("median", &medianOf);
   emscripten::function("blockSizes", &blockSizes);
   emscripten::class_<Engine>("Engine")

@@ -40,10 +40,13 @@ export interface PlanReply {
 /** Bytes of teacher weights a decode step reads, and how fast this machine streams as many bytes. */
 export interface DecodeBound { weightBytes: number; streamBytesPerSecond: number }
 
-/** Teacher vs student at one position (KL in nats; top1 0/1; top5 a fraction). */
+/** Teacher vs student at one position (KL in nats; top1 0/1; top5 a fraction); NaN where a metric
+ *  cannot be computed (Interval.undefined says why). */
 export interface PositionMetrics { kl: number; cosine: number; top1: number; top5: number }
-/** Mean and 95 % Student-t interval over prompts. */
-export interface Interval { mean: number; low: number; high: number }
+/** Mean and 95 % Student-t interval over prompts. `undefined`: why there is no value (mean, low
+ *  and high are then NaN: a model's logits were not finite, or all zero for the cosine); '' when
+ *  there is one. */
+export interface Interval { mean: number; low: number; high: number; undefined: string }
 
 export interface Candidate { token: number; text: string; teacher: number; student: number }
 
@@ -139,8 +142,9 @@ export declare class Engine {
 
 export interface EngineModule {
   Engine: typeof Engine;
-  /** Mean and 95 % Student-t interval of per-prompt values (as Comparison computes it). */
-  meanInterval(values: number[]): Interval;
+  /** Mean and 95 % Student-t interval of per-prompt values; with the metric's name, exactly as
+   *  Comparison computes it (top1 and top5 bounds clipped to [0, 1]). */
+  meanInterval(values: number[], metric?: 'kl' | 'cosine' | 'top1' | 'top5'): Interval;
   /** The median (mean of the middle two for an even count), as the engine's benchmarks take it. */
   median(values: number[]): number;
   /** The block sizes the engine accepts (1, 2, 4, …, 256): the page's slider offers these. */

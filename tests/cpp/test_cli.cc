@@ -10,38 +10,18 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "eval/throughput.h"
 #include "test_util.h"
 
 namespace circulant {
 namespace {
 
-struct Outcome {
-  int status = -1;     // exit status, or 128 + signal
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_cli(const std::string& arguments) {
-  const std::string command = std::string(CIRCULANT_CLI_PATH) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  Outcome o;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) o.output.append(buffer.data(), n);
-  const int raw = pclose(pipe);
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return o;
-}
-
-void expect_clear_failure(const std::string& arguments, const std::string& expected_text) {
-  const Outcome o = run_cli(arguments);
-  EXPECT_GE(o.status, 1) << arguments;
-  EXPECT_LT(o.status, 128) << arguments << "\n" << o.output;
-  EXPECT_NE(o.output.find(expected_text), std::string::npos) << arguments << "\n" << o.output;
-  EXPECT_LE(std::count(o.output.begin(), o.output.end(), '\n'), 1) << "one line only:\n"
-                                                                   << o.output;
-}
+using testing::expect_clear_failure;
+using testing::Outcome;
+using testing::run_cli;
 
 class CliWithFiles : public ::testing::Test {
  protected:
@@ -96,11 +76,14 @@ TEST(Cli, LogitsPrintsOneJsonObjectWithTokensAndLastLogits) {
   const Outcome o = run_cli("logits --model " + model + " --tokenizer " +
                             testing::peer_path("tok512.bin") + " --prompt 'Once upon a time'");
   ASSERT_EQ(o.status, 0) << o.output;
-  EXPECT_EQ(o.output.rfind("{\"tokens\": [1, ", 0), 0u) << o.output.substr(0, 80);
-  const size_t logits = o.output.find("\"last_logits\": [");
-  ASSERT_NE(logits, std::string::npos);
-  EXPECT_EQ(std::count(o.output.begin() + logits, o.output.end(), ','), 511)
-      << "one logit per token of 512";
+  const auto json = nlohmann::json::parse(o.output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_object() && json.contains("tokens") && json.contains("last_logits"))
+      << o.output.substr(0, 80);
+  ASSERT_TRUE(json["tokens"].is_array());
+  EXPECT_EQ(json["tokens"][0], 1) << "BOS first";
+  ASSERT_TRUE(json["last_logits"].is_array());
+  EXPECT_EQ(json["last_logits"].size(), 512u) << "one logit per token of 512";
+  EXPECT_TRUE(json["last_logits"][0].is_number());
 }
 
 }  // namespace
@@ -108,6 +91,10 @@ TEST(Cli, LogitsPrintsOneJsonObjectWithTokensAndLastLogits) {
 
 namespace circulant {
 namespace {
+
+using testing::expect_clear_failure;
+using testing::Outcome;
+using testing::run_cli;
 
 std::string peer_flags() {
   return "--model " + testing::peer_path("stories260K.bin") + " --tokenizer " +
@@ -148,9 +135,14 @@ TEST(CliStudent, DistillSavesAStudentThatCompareLoadsAndBadFilesGiveOneLine) {
   const Outcome loaded =
       run_cli("compare " + peer_flags() + " --student " + file + " --block 16 --runs 0 --json");
   ASSERT_EQ(loaded.status, 0) << loaded.output;
-  for (const char* key : {"\"projection\": \"distill\"", "\"block\": 16", "\"layers\": \"first:2\"",
-                          "\"structure\": \"circulant\""})
-    EXPECT_NE(loaded.output.find(key), std::string::npos) << key << "\n" << loaded.output;
+  const auto json = nlohmann::json::parse(loaded.output, nullptr, false);
+  ASSERT_TRUE(json.is_object() && json.contains("rows")) << loaded.output;
+  const auto& rows = json["rows"];
+  ASSERT_EQ(rows.size(), 2u) << loaded.output;
+  EXPECT_EQ(rows[1]["projection"], "distill");
+  EXPECT_EQ(rows[1]["block"], 16);
+  EXPECT_EQ(rows[1]["layers"], "first:2");
+  EXPECT_EQ(rows[1]["structure"], "circulant");
   const Outcome swept = run_cli("sweep " + peer_flags() + " --student " + file + " --runs 0 --csv");
   EXPECT_EQ(swept.status, 0) << swept.output;
   EXPECT_EQ(std::count(swept.output.begin(), swept.output.end(), '\n'), 4)
@@ -225,15 +217,20 @@ TEST(CliStudent, JsonRowsCarryThePublishedColumnsTeacherFirst) {
   const Outcome o =
       run_cli("sweep " + peer_flags() + " --blocks 1,64 --layers first:2 --runs 1 --json");
   ASSERT_EQ(o.status, 0) << o.output;
-  EXPECT_EQ(o.output.rfind("{\"rows\": [", 0), 0u) << o.output;
-  for (const char* key :
-       {"\"model\": \"teacher\"", "\"model\": \"student\"", "\"layers\": \"first:2\"",
-        "\"block\": 64", "\"matrices\": \"gate,up,down\"", "\"projection\": \"frobenius\"",
-        "\"cosine\": ", "\"kl\": ", "\"top1\": ", "\"top5\": ", "\"params_mlp\": ",
-        "\"params_total\": ", "\"prefill_tps\": ", "\"decode_tps\": "})
-    EXPECT_NE(o.output.find(key), std::string::npos) << key;
-  EXPECT_LT(o.output.find("teacher"), o.output.find("student"));
-  EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '{'), 4) << "object + 3 rows";
+  const auto json = nlohmann::json::parse(o.output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_object() && json.contains("rows")) << o.output;
+  const auto& rows = json["rows"];
+  ASSERT_EQ(rows.size(), 3u) << "teacher, B=1, B=64";
+  EXPECT_EQ(rows[0]["model"], "teacher");
+  EXPECT_TRUE(rows[0]["block"].is_null());
+  EXPECT_EQ(rows[2]["model"], "student");
+  EXPECT_EQ(rows[2]["layers"], "first:2");
+  EXPECT_EQ(rows[2]["block"], 64);
+  EXPECT_EQ(rows[2]["matrices"], "gate,up,down");
+  EXPECT_EQ(rows[2]["projection"], "frobenius");
+  for (const char* key : {"cosine", "kl", "top1", "top5", "params_mlp", "params_total",
+                          "prefill_tps", "decode_tps", "mlp_share_decode", "kl_low", "kl_high"})
+    EXPECT_TRUE(rows[2].contains(key) && rows[2][key].is_number()) << key;
 }
 
 // Steps at positions 3 and 4 read 4 and 5 key rows and as many value rows, of kv_dim floats, in

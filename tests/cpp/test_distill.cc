@@ -143,9 +143,11 @@ TEST_F(PeerDistill, BrokenAndForeignStudentFilesAreRefusedWithTheReason) {
   refused(bytes, *other, "made for another model");
   // A block size the plan cannot have.
   auto block = bytes;
-  const size_t block_at =
-      8 + 4 + 28 + 8 + 4 + 12;  // magic, version, config, fingerprint, count, codes
+  // magic, version, length and checksum, config, fingerprint, count, codes
+  const size_t block_at = 8 + 4 + 16 + 28 + 8 + 4 + 12;
   block[block_at] = 48;
+  refused(block, w, "checksum does not match");
+  reseal_student_file(block);
   refused(block, w, "not a power of two");
 }
 

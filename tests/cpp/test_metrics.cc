@@ -46,5 +46,64 @@ TEST(Metrics, IntervalUsesStudentTOverPrompts) {
   EXPECT_EQ(single.high, 0.4);
 }
 
+// Issue 21, item 5: std::max(0.0, NaN) turned an overflowed student's KL into 0.000.
+TEST(Metrics, NonFiniteLogitsLeaveEveryMetricUndefinedNeverZero) {
+  const float t[3] = {1, 2, 3}, s[3] = {1, NAN, 3}, big[3] = {1, INFINITY, 3};
+  for (const float* student : {s, big}) {
+    const PositionMetrics m = compare_logits(t, student, 3);
+    EXPECT_TRUE(std::isnan(m.kl));
+    EXPECT_TRUE(std::isnan(m.cosine));
+    EXPECT_TRUE(std::isnan(m.top1));
+    EXPECT_TRUE(std::isnan(m.top5));
+  }
+  const float rows_t[6] = {1, 2, 3, 1, 2, 3}, rows_s[6] = {1, 2, 3, 1, NAN, 3};
+  PromptResult fine = compare_prompt(rows_t, rows_t, 2, 3);
+  PromptResult broken = compare_prompt(rows_t, rows_s, 2, 3);
+  EXPECT_TRUE(fine.undefined.empty());
+  EXPECT_NE(broken.undefined.find("the student's logits are not finite"), std::string::npos)
+      << broken.undefined;
+  const Comparison c = summarize({fine, broken});
+  for (const Interval* i : {&c.kl, &c.cosine, &c.top1, &c.top5}) {
+    EXPECT_TRUE(std::isnan(i->mean) && std::isnan(i->low) && std::isnan(i->high));
+    EXPECT_NE(i->undefined.find("not finite (its numbers overflow) (prompt 2)"), std::string::npos)
+        << i->undefined;
+  }
+}
+
+// The shipped model's weights all zero: its logits are zero, whose cosine has no direction; the
+// KL of two uniform distributions is still 0.
+TEST(Metrics, AllZeroLogitsLeaveOnlyTheCosineUndefined) {
+  const float zero[4] = {0, 0, 0, 0}, other[4] = {1, 0, 0, 0};
+  const PositionMetrics m = compare_logits(zero, other, 4);
+  EXPECT_TRUE(std::isnan(m.cosine));
+  EXPECT_TRUE(std::isfinite(m.kl));
+  const Comparison c = summarize({compare_prompt(zero, zero, 1, 4)});
+  EXPECT_EQ(c.kl.mean, 0.0);
+  EXPECT_TRUE(c.kl.undefined.empty());
+  EXPECT_TRUE(std::isnan(c.cosine.mean));
+  EXPECT_NE(c.cosine.undefined.find("the teacher's logits are all zero"), std::string::npos)
+      << c.cosine.undefined;
+  EXPECT_FALSE(mean_interval({1.0, NAN}).undefined.empty());
+}
+
+// Issue 21, item 9: top1_high reached 1.05 (19 prompts agree, one does not).
+TEST(Metrics, IntervalsOfFractionsStayWithinZeroAndOne) {
+  std::vector<PromptResult> prompts(20);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const double agree = i == 0 ? 0.0 : 1.0;
+    prompts[i].mean = {0.1 * double(i), 0.9, agree, i == 1 ? 0.0 : 1.0};
+  }
+  const Comparison c = summarize(prompts);
+  for (const Interval* i : {&c.top1, &c.top5}) {
+    EXPECT_DOUBLE_EQ(i->mean, 0.95);
+    EXPECT_EQ(i->high, 1.0);
+    EXPECT_GE(i->low, 0.0);
+    EXPECT_LT(i->low, 0.95);
+  }
+  EXPECT_GT(c.kl.high - c.kl.mean, 0.0) << "other metrics keep their t interval";
+  EXPECT_EQ(metric_interval({0.0, 0.0, 1.0}, "top5").low, 0.0);
+  EXPECT_LT(metric_interval({0.0, 0.0, 1.0}, "kl").low, 0.0) << "only fractions are clipped";
+}
+
 }  // namespace
 }  // namespace circulant

@@ -12,6 +12,7 @@
 
 #include "eval/prompt_set.h"
 #include "model/generate.h"
+#include "student/student_file.h"
 #include "test_util.h"
 
 namespace circulant {
@@ -160,6 +161,29 @@ TEST_F(ShippedModel, RarelyEndsTheTextAtAFullStopInsideAPassage) {
   std::printf("mean P(end of text) at a full stop inside %zu held-out passages: %.4f\n", cut.size(),
               p);
   EXPECT_LT(p, 0.2);
+}
+
+// The precomputed students the page draws (models/distilled.students, version 2 since issue 21:
+// rewritten from its own version-1 body, not distilled again) load onto the shipped teacher: the
+// canonical plan at B = 4…256, every tensor finite, and one changed byte is refused.
+TEST_F(ShippedModel, DistilledStudentsLoadAndTheirChecksumHolds) {
+  auto bytes = read_file_bytes(testing::source_path("models/distilled.students"), 1 << 24);
+  ASSERT_TRUE(bytes.ok()) << bytes.error();
+  auto students = parse_students(bytes->data(), bytes->size(), "distilled.students", *weights_);
+  ASSERT_TRUE(students.ok()) << students.error();
+  std::vector<int> blocks;
+  for (const SavedStudent& s : students.value()) {
+    blocks.push_back(s.plan.block);
+    EXPECT_EQ(s.plan.projection, Projection::kDistill);
+    EXPECT_EQ(s.plan.distill.steps, 300);
+    EXPECT_EQ(s.plan.layers.size(), 4u);
+    EXPECT_EQ(s.plan.matrices.size(), 3u);
+  }
+  EXPECT_EQ(blocks, (std::vector<int>{4, 8, 16, 32, 64, 128, 256}));
+  bytes.value()[bytes->size() / 2] ^= 1;
+  auto refused = parse_students(bytes->data(), bytes->size(), "distilled.students", *weights_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("checksum does not match"), std::string::npos) << refused.error();
 }
 
 }  // namespace

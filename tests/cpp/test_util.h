@@ -1,12 +1,14 @@
 // Fixtures shared by the C++ tests: paths, random models, temporary files.
 #pragma once
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -89,6 +91,24 @@ inline std::shared_ptr<const Weights> random_weights(const Config& c, uint32_t s
   const auto bytes = random_checkpoint(c, seed, scale);
   auto w = parse_checkpoint(bytes.data(), bytes.size(), "random model");
   return w.ok() ? w.value() : nullptr;
+}
+
+inline std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Files in the folder of `path` whose names start with its name and ".tmp-" (left-over temporary
+// files of a write).
+inline int leftover_temporaries(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string folder = path.substr(0, slash), prefix = path.substr(slash + 1) + ".tmp-";
+  int found = 0;
+  DIR* dir = opendir(folder.c_str());
+  while (dirent* entry = dir ? readdir(dir) : nullptr)
+    if (std::string(entry->d_name).rfind(prefix, 0) == 0) ++found;
+  if (dir) closedir(dir);
+  return found;
 }
 
 }  // namespace circulant::testing
