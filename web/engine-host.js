@@ -251,7 +251,8 @@ export function createEngineHost(loadModule) {
         const measured = [];
         for (let r = 0; r < runs; ++r) {
           if (r) await job.step({ done: i * runs + r, total, label });
-          measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1 })));
+          // One warm-up a block size, before its first run: the engine itself is warm since load.
+          measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1, warmUp: r === 0 })));
         }
         const row = { block: blocks[i], ...summariseSpeed(measured, module.median) };
         rows.push(row);

@@ -91,7 +91,7 @@ function progressLabel(p) {
 
 // A link's value the page could not use is replaced by what it shows, and said once.
 function showCorrections(list) {
-  const said = list.map((c) => (c.key === 'model'
+  const said = list.map((c) => c.text ?? (c.key === 'model'
     ? `This link was made with ${c.raw}: load that file ("Load your own model…") to see its numbers; showing ${c.used}.`
     : `The link asked for ${keyName(c.key)} = ${c.raw}, which does not fit: showing ${c.used}.`));
   $('#notice').textContent = said.join(' ');
@@ -430,7 +430,16 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   $('#model-badge').textContent = own ? `model: ${modelFiles.modelName}` : '';
   controls.setLayerCount(page.config.nLayers);
   showParameters(result.parameters);
-  if (recompute) applyState({ ...state, model: modelFiles.modelName });
+  if (!recompute) return;
+  // A model of one's own has no ready-made distilled students: it opens on the projected one,
+  // and says so, rather than on an empty page waiting for a training.
+  if (own && !hasSavedStudents && state.proj === 'distill') {
+    corrections.push({ text: `${modelFiles.modelName} has no ready-made distilled students: showing the projected ` +
+      'student. Choose "distilled" to train one.' });
+    applyState({ ...state, model: modelFiles.modelName, proj: 'frobenius' });
+  } else {
+    applyState({ ...state, model: modelFiles.modelName });
+  }
 }
 
 async function boot() {

@@ -166,7 +166,7 @@ export function displayParts(page) {
         const gaps = swept.skipped.filter((row) => row.series === own);
         const at = `B = ${gaps.map((row) => row.block).join(', ')}`;
         if (gaps.length && gaps.every((row) => row.error === NOT_DISTILLED))
-          $('#sweep-note').textContent += `; no distilled student at ${at} yet (choose that B to train one)`;
+          $('#sweep-note').textContent += `; ${at}: not distilled yet`;
         else if (gaps.length) $('#sweep-note').textContent += `; no point at ${at}: ${gaps[0].error}`;
       },
     },

@@ -128,7 +128,7 @@ std::vector<Throughput> measure_throughput(const std::vector<const Transformer*>
   if (settings.memory_read && settings.memory_read_floats)
     memory = {{settings.memory_read, settings.memory_read_floats}};
   std::vector<RunTimes> times(models.size());
-  for (size_t m = 0; m < models.size(); ++m) {
+  for (size_t m = 0; settings.warm_up && m < models.size(); ++m) {
     RunTimes warm_up;
     if (before_run) before_run(m);
     time_one_run(*models[m], prompt, decode, bounds[m], memory, warm_up);

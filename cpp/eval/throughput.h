@@ -40,6 +40,7 @@ struct ThroughputSettings {
   int prompt_tokens = 64;   // prefill batch
   int decode_tokens = 128;  // new tokens after the prompt
   int runs = 5;             // median over these, after one warm-up run
+  bool warm_up = true;      // off: a caller measuring the same models again skips the warm-up
   bool bound = false;       // also measure stream_bytes_per_second and bound_fraction
   // A buffer larger than the caches, which the caller allocates and fills (so that a machine
   // without the memory gets the caller's message: the WebAssembly builds have no exceptions to

@@ -140,6 +140,8 @@ class Engine {
     s.prompt_tokens = settings["promptTokens"].as<int>();
     s.decode_tokens = settings["decodeTokens"].as<int>();
     s.runs = settings["runs"].as<int>();
+    const val warm_up = settings["warmUp"];
+    s.warm_up = warm_up.isUndefined() || warm_up.as<bool>();
     const val uncached = settings["uncachedStudent"];
     auto measured = playground_->benchmark(s, !uncached.isUndefined() && uncached.as<bool>());
     if (!measured.ok()) return outcome(Result<val>(Error{measured.error()}));

@@ -74,6 +74,8 @@ export interface ThroughputSettings {
    * (its spectrum cache off), measured interleaved with the other two; the cache is on again
    * afterwards. An error for a student without FFT operators (B = 1, low-rank, removed). */
   uncachedStudent?: boolean;
+  /** false: no warm-up run before the measured ones (the same models were just measured). */
+  warmUp?: boolean;
 }
 /** Teacher, student (spectrum cache on) and, when asked, the same student with the cache off. */
 export interface BenchmarkResult { teacher: Throughput; student: Throughput; studentUncached?: Throughput }

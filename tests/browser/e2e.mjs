@@ -501,6 +501,8 @@ async function main() {
       await p.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.startsWith('stories260K.bin'), null, { timeout: READY_TIMEOUT });
       await waitReady(p, { settle: true });
       check(await p.locator('#layer-toggles input').count() === 5, 'the layer toggles do not show 5 layers');
+      check(/no ready-made distilled students: showing the projected/.test(await p.getByTestId('notice').textContent()),
+        'the switch to the projected student is not said');
       check(await metric(p, 'metric-kl') > 0, 'no metrics for the loaded model');
       await p.close();
     });
@@ -521,7 +523,7 @@ async function main() {
       try {
         const p = await browser.newPage();
         p.on('pageerror', (e) => errors.push(String(e)));
-        await p.goto(`http://127.0.0.1:${parent.port}/dist/#B=2`);
+        await p.goto(`http://127.0.0.1:${parent.port}/dist/#B=2&proj=frobenius`);
         await waitReady(p);
         check(Number.isFinite(await metric(p, 'metric-kl')), 'no metrics under /dist/');
         await p.close();

@@ -12,7 +12,16 @@ export function renderMetrics(root, metrics) {
     const interval = root.querySelector(`#interval-${name}`);
     const m = metrics?.[name];
     const mean = typeof m === 'number' ? m : m?.mean;
-    value.textContent = metricText(name, mean);
+    // A share's "%" is set smaller, so four cards of 48 px figures fit a projector's width.
+    const text = metricText(name, mean);
+    const unit = text.endsWith(' %') ? document.createElement('span') : null;
+    if (unit) {
+      unit.className = 'unit';
+      unit.textContent = ' %';
+      value.replaceChildren(text.slice(0, -2), unit);
+    } else {
+      value.textContent = text;
+    }
     value.dataset.value = Number.isFinite(mean) ? String(mean) : '';
     if (m === undefined || typeof m === 'number') {
       interval.textContent = '';
