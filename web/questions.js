@@ -135,11 +135,12 @@ export const QUESTIONS = [
   { // 18
     state: { ...BASE, proj: 'loss-aware', B: 16, layers: 'first:1' }, panels: ['experiment'],
     experiment: 'calibration',
-    text: (x) => ['Fit on the 20 lecture prompts themselves, layer 0 at B = ', x.B, ' reaches KL ',
-      x.experiment('lecture-on-lecture'), ' on them but ', x.experiment('lecture-on-other'), ' on 20 passages it never ' +
-      'saw; fit on 32 held-out passages it reaches ', x.experiment('heldout-on-lecture'), ' and ',
-    x.experiment('heldout-on-other'), '. Calibrate on plenty of text like what will be asked, never on the test ' +
-      'prompts, and judge it on text neither saw.'],
+    text: (x) => ['Layer 0 at B = ', x.B, ', fitted on the 20 lecture prompts themselves, reaches KL ',
+      x.experiment('lecture-on-lecture'), ' on them; fitted on 32 held-out passages, ', x.experiment('heldout-on-lecture'),
+      '. On 20 passages neither fit saw: ', x.experiment('lecture-on-other'), ' and ', x.experiment('heldout-on-other'),
+      '. ', pick(below(x.experiment('lecture-on-lecture'), x.experiment('heldout-on-lecture')), 'Judged on the text ' +
+        'it was fitted on, a fit looks better than it is:', 'Here fitting on the test prompts did not even help on them:'),
+      ' calibrate on plenty of text like what will be asked, never on the test prompts, and judge on text neither saw.'],
   },
   { // 19
     state: { ...BASE, B: 256 }, panels: ['experiment'], experiment: 'blocks',

@@ -65,8 +65,11 @@ export class SweepCharts {
   }
 
   redraw() {
+    // B = 1 is the teacher for every student: a series with nothing beyond it is not drawn (a
+    // distilled reference before anything was distilled for these layers).
+    const beyondTeacher = (series) => series === 'removed' || [...this.series.get(series).keys()].some((b) => b > 1);
     const column = (series, of) => this.blocks.map((b) => {
-      const r = this.row(series, b);
+      const r = beyondTeacher(series) ? this.row(series, b) : null;
       return r ? of(r) : null;
     });
     const notes = new Map([[this.own, this.own === 'plan' ? '' : 'this student']]);
