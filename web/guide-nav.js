@@ -28,6 +28,7 @@ export function guideView(state, numbers, lecturePrompts) {
   const tour = g.kind === 'tour';
   const question = lecturePrompts[g.n - 1] ?? '';
   return {
+    kind: g.kind,
     title: tour ? `${g.n}. ${g.entry.title}` : `Question ${g.n}: ${question}`,
     counter: tour ? `step ${g.n} of ${g.count}` : `question ${g.n} of ${g.count}`,
     first: g.n === 1,

@@ -368,7 +368,7 @@ async function main() {
     });
 
     await test('projector mode fits 1024×768 with numbers of 48 px and labels and chips of 20 px', async () => {
-      for (const hash of ['#present=1', '#present=1&tour=4']) {
+      for (const hash of ['#present=1', '#present=1&tour=5']) {
         const p = await open(hash);
         await waitReady(p);
         const sizes = await p.evaluate(() => {
@@ -386,7 +386,7 @@ async function main() {
         check(sizes.values.length === 4 && Math.min(...sizes.values) >= 48, `${hash}: metric values ${sizes.values}`);
         check(Math.min(...sizes.labels) >= 20, `${hash}: labels of ${Math.min(...sizes.labels)} px`);
         check(sizes.chips.every((v) => v >= 20), `${hash}: chips of ${Math.min(...sizes.chips)} px`);
-        await p.screenshot({ path: `${artifacts}/projector-${hash.includes('tour') ? 'tour-4' : 'main'}-1024x768.png` });
+        await p.screenshot({ path: `${artifacts}/projector-${hash.includes('tour') ? 'tour-5' : 'main'}-1024x768.png` });
         await p.close();
       }
     });
@@ -461,9 +461,9 @@ async function main() {
       await p.close();
     });
 
-    await test('axe-core finds no serious or critical accessibility problem on the main view and the tour', async () => {
+    await test('axe-core finds no serious or critical accessibility problem on the main view, the tour and a question', async () => {
       const axe = readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8');
-      for (const hash of ['#B=64', '#tour=2']) {
+      for (const hash of ['#B=64', '#tour=2', '#q=4']) {
         const p = await open(hash);
         await waitReady(p);
         await p.addScriptTag({ content: axe });

@@ -1,9 +1,10 @@
 // The guide's panel (a tour step or a lecture question): title, a note when the visitor moved one
 // of its settings, sentences whose numbers carry the element that shows them (data-source) and
 // whose curves carry their legend entry (data-series-ref); numbers still computing show as "…".
-export function renderGuide(panel, { title, counter, first, last, moved, parts }) {
+export function renderGuide(panel, { title, counter, first, last, moved, parts, kind }) {
   panel.hidden = !title;
   if (!title) return;
+  panel.classList.toggle('question', kind === 'q');
   panel.querySelector('#guide-title').textContent = title;
   const note = panel.querySelector('#guide-moved');
   note.hidden = !moved;
