@@ -3,7 +3,7 @@
 # matrix of every layer, B = 4…256, the shipped 916-line calibration set, 300 steps at lr 3e-3,
 # seed 1), stored as float16, which the page's sweep draws as its "distilled" curve at once.
 # B = 2 is left out to keep the download small (it alone would double it); the page distils it
-# on request. Prints the distillation table (README). About 15 minutes on one core.
+# on request. Prints the distillation table (docs/results.md). About 15 minutes on one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/native/circulant ] || bash scripts/build.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's distillation tables: all-positions KL on the 20 lecture prompts of every student
+# The distillation tables of docs/results.md: all-positions KL on the 20 lecture prompts of every student
 # kind over B (every MLP matrix of every layer), on the shipped model and on stories260K.
 # Distilled = 300 steps of the canonical distillation (lr 3e-3, batches of 16 calibration lines,
 # seed 1). The shipped model's circulant row reads models/distilled.students (B >= 4) and distils

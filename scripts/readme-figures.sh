@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates every figure the README quotes, side by side in one run each; paste the output into
-# README.md. Run on a quiet machine (no training run): throughput columns are wall-clock.
+# Regenerates every figure the docs quote, side by side in one run each; paste the output into
+# docs/results.md and docs/speed.md. Run on a quiet machine (no training run): throughput columns are wall-clock.
 # The distillation tables are scripts/distill-table.sh (about 60 minutes), not repeated here.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
-// Teacher-vs-student measurements of DESIGN §3: KL(p‖q), cosine of logits, top-1 agreement, top-5
-// overlap, per position, then the mean and a 95 % interval over prompts.
+// Teacher-vs-student measurements of docs/design.md §3: KL(p‖q), cosine of logits, top-1 agreement,
+// top-5 overlap, per position, then the mean and a 95 % interval over prompts.
 #pragma once
 
 #include <string>

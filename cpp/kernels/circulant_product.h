@@ -1,5 +1,5 @@
-// Frequency-domain kernels of the block-circulant product (DESIGN §2): moving B-blocks between
-// row-major activations and BatchedRealFft slabs, and the per-frequency complex products
+// Frequency-domain kernels of the block-circulant product (docs/design.md §2): moving B-blocks
+// between row-major activations and BatchedRealFft slabs, and the per-frequency complex products
 //   Ŷ_k (rows × p) = X̂_k (rows × q) · Ĉ_kᵀ,   k = 0..B/2,
 // accumulated in the frequency domain so only p inverse FFTs per row are needed.
 #pragma once

@@ -5,7 +5,7 @@
 //   X[k] = Σ_{s<B} x[s]·e^{−2πi·k·s/B},   k = 0..B/2,
 // unnormalised forward; the inverse carries the whole 1/B, so inverse(forward(x)) == x.
 // Bins B/2+1..B−1 are the conjugates X[B−k] = conj(X[k]) and are never stored.
-// With this convention the circulant product of DESIGN §2, C[r][s] = c[(r−s) mod B], is
+// With this convention the circulant product of docs/design.md §2, C[r][s] = c[(r−s) mod B], is
 // C·x = inverse(forward(c) ⊙ forward(x)), with no conjugation anywhere.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Distillation (DESIGN §2, projection 3): AdamW on the student's structured parameters (and
+// Distillation (docs/design.md §2, projection 3): AdamW on the student's structured parameters (and
 // optionally its MLP norm gains) against KL(teacher ‖ student) averaged over every position of
 // batches of calibration lines. The teacher stays frozen; its log-probabilities for a line are
 // computed the first time the line is used and kept while they fit in kTeacherCacheBytes (the

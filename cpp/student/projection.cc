@@ -1,7 +1,7 @@
 // Frobenius and loss-aware projections in float64: block spectra through RealFft<double>,
 // per-frequency Gram and cross-covariance matrices, one Hermitian LDLT solve per frequency.
 //
-// Convention check (DESIGN §2): C·x = irfft(ĉ ⊙ x̂), so output block i at bin k is
+// Convention check (docs/design.md §2): C·x = irfft(ĉ ⊙ x̂), so output block i at bin k is
 // ŷ_i = Σ_j ĉ_ij x̂_j = (Ĉ_k x̂)_i with no conjugate on ĉ. Minimising Σ_t |t̂_i − Ĉ_k[i,:] x̂_t|²
 // over the row Ĉ_k[i,:] (Wirtinger derivative in its conjugate) gives Ĉ_k[i,:]·G_k = R_k[i,:]
 // with G_k = Σ x̂ x̂ᴴ and R_k = Σ t̂ x̂ᴴ; the ridge adds λ(Ĉ_k − Ĉ_k^frob). Bins k and B−k are

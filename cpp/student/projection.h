@@ -1,4 +1,4 @@
-// Projections of a dense W (m×n) onto block-circulant parameters c (p, q, B) (DESIGN §2):
+// Projections of a dense W (m×n) onto block-circulant parameters c (p, q, B) (docs/design.md §2):
 // Frobenius (average along wrapped diagonals) and loss-aware (activation-weighted least
 // squares, closed form per frequency). Both compute in float64 and return time-domain c,
 // [i][j][s] with C_ij[r][s] = c_ij[(r−s) mod B], ready for BlockCirculantLinear::create.
