@@ -47,7 +47,7 @@ class GemvPool {
  private:
   // y starts 4 KB after x ends, as the model's buffers lie apart. A kernel that reads x beside
   // the weights ran at 0.82–0.95 of the bound with y right after x and at 0.63–0.83 with y 512 B
-  // or more away (README, Speed), so an adjacent pair would measure a case decode never sees.
+  // or more away (docs/speed.md), so an adjacent pair would measure a case decode never sees.
   static constexpr size_t kGapFloats = 1024;
   GemvShape shape_;
   int copies_;

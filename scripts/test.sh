@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, builds, checks the C++ formatting, runs the C++ suite (CTest), the same C++ cases in
-# WebAssembly, the JavaScript suite (Vitest), the browser suite (Chromium), the C++ suite and CLI
+# npm test (the functional suites): installs what is missing, builds, checks the C++ formatting,
+# runs the C++ suite (CTest), the same C++ cases in WebAssembly, the JavaScript suite (Vitest) and
+# the browser suite (Chromium). npm run test:deep (this script with --deep): the C++ suite and CLI
 # runs under AddressSanitizer + UBSan, and each fuzzer for 20 s over its seed corpus. Counts come
 # from each suite's machine-readable report (scripts/count-tests.mjs), never from its text; a skip
 # is a skip. The last line is "N passed, N failed[, N skipped (why)]".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+deep=0
+[ "${1:-}" = "--deep" ] && deep=1
 bash scripts/setup.sh || exit 1
-bash scripts/build.sh || exit 1
+[ "$deep" -eq 1 ] || bash scripts/build.sh || exit 1
 mkdir -p build
 
 passed=0
@@ -32,6 +35,7 @@ counts_file() {  # passed failed file: a suite of our own that prints counts
   printf '{"passed": %d, "failed": %d, "skipped": []}\n' "$1" "$2" >"$3"
 }
 
+if [ "$deep" -eq 0 ]; then
 echo "== C++ formatting (.clang-format; bash scripts/check-format.sh --fix formats)"
 rm -f build/format-counts.json
 bash scripts/check-format.sh | tee build/format.log | tail -5
@@ -93,6 +97,9 @@ rm -f test-artifacts/browser-results.json
 [ "$web_built" -eq 1 ] && node tests/browser/e2e.mjs 2>&1 | tee build/browser.log
 count counts test-artifacts/browser-results.json
 
+fi
+
+if [ "$deep" -eq 1 ]; then
 echo
 echo "== C++ and CLI under AddressSanitizer and UBSan (scripts/test-sanitize.sh)"
 rm -f build/sanitize/ctest.xml build/sanitize/cli-counts.txt
@@ -112,6 +119,7 @@ summary=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" build/fuzz.log | tail -1
 [ -n "$summary" ] && counts_file "$(sed -E 's/fuzz: ([0-9]+) passed.*/\1/' <<<"$summary")" \
   "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" build/fuzz-counts.json
 count counts build/fuzz-counts.json
+fi
 
 echo
 if [ "$skipped" -gt 0 ]; then
