@@ -6,8 +6,8 @@ import { Cancelled, EngineClient } from './engine-client.js';
 import { createWorker } from './worker-factory.js';
 import { Controls } from './controls.js';
 import { displayParts, planKey } from './parts.js';
-import { download } from './assets.js';
-import { percentText, times } from './format.js';
+import { fetchDefaultFiles } from './default-files.js';
+import { setStatus, showCorrections, showProgress as renderProgress } from './status-bar.js';
 import { fillQuestions, guideOf, guideView, setupGuideNavigation, withGuideState } from './guide-nav.js';
 import { linkOf, setupShare } from './share.js';
 import { DistillPanel } from './distill-panel.js';
@@ -15,13 +15,12 @@ import { renderMetrics, renderParameters } from './views/cards.js';
 import { renderChips } from './views/chips.js';
 import { renderCandidates } from './views/candidates.js';
 import { renderGuide } from './views/guide-panel.js';
-import { renderSpeed } from './views/speed.js';
+import { legendHead, renderSizeNote, renderSpeed } from './views/speed.js';
 import { SweepCharts } from './views/sweep-chart.js';
 import { SpeedChart } from './views/speed-chart.js';
 import { setupModelLoader } from './model-loader.js';
 
 const $ = (selector) => document.querySelector(selector);
-const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const DEFAULT_MODEL = 'default.bin';
 
 // Figures the browser test reads: milestones in ms since navigation (the page's clock), and the
@@ -62,40 +61,8 @@ const page = {
   distillReady: (s) => distill.ready(s, hasSavedStudents && isCanonicalDistill(s, page.config.nLayers) && s.B >= 4),
 };
 const parts = displayParts(page);
+const showProgress = (progress) => renderProgress(progress, !modelArriving);
 const partKey = (name, s) => parts.find((p) => p.name === name).key(s);
-
-// ---- status line ---------------------------------------------------------------------------------
-
-function setStatus(text, message = '') {
-  $('#status').textContent = text;
-  $('#status').dataset.state = text.split(' ')[0];
-  $('#message').textContent = message;
-}
-
-function showProgress(progress) {
-  const bar = $('#progress');
-  bar.hidden = !progress;
-  $('#cancel').hidden = !progress || modelArriving;
-  $('#progress-label').textContent = progress ? progressLabel(progress) : '';
-  if (progress) {
-    bar.max = progress.total || 1;
-    bar.value = progress.done;
-  }
-}
-
-// Every long action says how far it is: "evaluating prompts: 7 of 20".
-function progressLabel(p) {
-  if (/\d+ of \d+/.test(p.label) || !(p.total > 1)) return p.label;
-  return `${p.label}: ${Math.min(p.done + 1, p.total)} of ${p.total}`;
-}
-
-// A link's value the page could not use is replaced by what it shows, and said once.
-function showCorrections(list) {
-  const said = list.map((c) => c.text ?? (c.key === 'model'
-    ? `This link was made with ${c.raw}: load that file ("Load your own model…") to see its numbers; showing ${c.used}.`
-    : `The link asked for ${keyName(c.key)} = ${c.raw}, which does not fit: showing ${c.used}.`));
-  $('#notice').textContent = said.join(' ');
-}
 
 // ---- state ---------------------------------------------------------------------------------------
 
@@ -227,26 +194,8 @@ function showParameters(parameters) {
 function showSpeed() {
   const row = speedChart.row(state.B);
   renderSpeed(document, row, page.results.bound);
-  const p = page.results.parameters;
-  const span = (name, text) => {
-    const el = document.createElement('span');
-    el.dataset.fact = name;
-    el.textContent = text;
-    return el;
-  };
-  const kept = p && p.studentMlp / p.teacherMlp;
-  $('[data-testid="speed-size"]')?.remove();
-  if (p) {
-    const size = document.createElement('p');
-    size.className = 'note';
-    size.dataset.testid = 'speed-size';
-    size.append('The MLP matrices hold ', span('mlp-numbers', percentText(p.teacherMlp / p.teacherTotal)),
-      ' of the teacher\'s numbers', ...(row ? [' and take ', span('mlp-time', percentText(row.teacher.decodeMlpShare.median)),
-        ' of its decode time'] : []), '; the student keeps ', span('kept', percentText(kept)), ' of them.');
-    $('#decode-bound').before(size);
-  }
-  sweep.kl.head = () => [`at B = ${state.B}`, ...(p ? [': keeps ', span('kept', percentText(kept)), ' of the MLP numbers'] : []),
-    ...(row ? [', decodes at ', span('speedup', times(row.speedup.decode.median)), ' the teacher\'s speed'] : [])];
+  renderSizeNote(document, page.results.parameters, row);
+  sweep.kl.head = () => legendHead(state.B, page.results.parameters, row);
   sweep.kl.renderLegend();
 }
 
@@ -445,30 +394,15 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
 async function boot() {
   setStatus('loading');
   modelArriving = true;
-  const missing = 'build the page again (npm run build), or load your own model';
-  const bytes = {};
-  const report = () => {
-    const got = Object.values(bytes).reduce((a, b) => a + b.done, 0);
-    const total = Object.values(bytes).reduce((a, b) => a + b.total, 0);
-    // A server that sends no Content-Length leaves the total unknown: then only what has arrived.
-    showProgress({ done: got, total, label: `downloading the model: ${total ? `${MB(got)} of ${MB(total)}` : MB(got)} MB` });
-  };
-  const fetchBlob = (path) => download(path, missing, (d, t) => { bytes[path] = { done: d, total: t }; report(); });
-  const text = (path) => download(path, missing).then((b) => b.text());
-  // Optional: without it the sweep's distilled curve shows only students distilled in this page.
-  const students = fetchBlob('models/distilled.students').catch(() => null);
-  const [lecture, calibration, model, tokenizer] = await Promise.all([
-    text('models/prompts/lecture-20.txt'), text('models/prompts/calibration.txt'),
-    fetchBlob('models/default.bin'), fetchBlob('models/tokenizer.bin'),
-  ]);
+  const fetched = await fetchDefaultFiles(showProgress);
   timings.filesFetched ??= performance.now();
-  const lines = (t) => t.split('\n').map((l) => l.trim()).filter(Boolean);
-  page.lecturePrompts = lines(lecture);
-  const held = lines(calibration);
-  page.calibrationSets = { 'heldout-32': held.slice(0, 32), heldout: held, lecture: page.lecturePrompts };
+  page.lecturePrompts = fetched.lecturePrompts;
+  page.calibrationSets = { 'heldout-32': fetched.heldOut.slice(0, 32), heldout: fetched.heldOut,
+    lecture: page.lecturePrompts };
   controls.setPresets(page.lecturePrompts);
   fillQuestions(page.lecturePrompts, goTo);
-  const defaults = { model, modelName: DEFAULT_MODEL, tokenizer, tokenizerName: 'tokenizer.bin', students };
+  const defaults = { model: fetched.model, modelName: DEFAULT_MODEL, tokenizer: fetched.tokenizer,
+    tokenizerName: 'tokenizer.bin', students: fetched.students };
   setupModelLoader({ defaults, load: loadModel, onError: (message) =>
     setStatus('error', `${message}${files ? ` ${files.modelName} is still loaded.` : ''}`) });
   if (state.model !== DEFAULT_MODEL) corrections.push({ key: 'model', raw: state.model, used: DEFAULT_MODEL });

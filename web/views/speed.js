@@ -2,7 +2,7 @@
 // the runs, their range beneath), the student's speed as a multiple of the teacher's, the share of
 // time spent in the MLP, and what bounds decode. A figure whose runs spread more than ±25 % around
 // their median is marked noisy.
-import { percent, rate, times } from '../format.js';
+import { percent, percentText, rate, times } from '../format.js';
 
 const NOISY = 0.25;
 const noisy = (s) => (s.high - s.low) / 2 > NOISY * s.median;
@@ -62,4 +62,31 @@ function boundNote(bound, decode) {
   return `Decode reads the teacher's ${mb} MB of weights once a token: ${speed.toFixed(1)} GB/s, faster than a plain ` +
     `read of as many bytes timed just after it (${read.toFixed(1)} GB/s). Timings in a browser move by a quarter or ` +
     'more from one moment to the next: read both as rough.';
+}
+
+// A number a sentence may quote (web/guide.js reads it by data-fact).
+function fact(name, text) {
+  const el = document.createElement('span');
+  el.dataset.fact = name;
+  el.textContent = text;
+  return el;
+}
+
+/** Under the speed table: the MLPs' share of the teacher's numbers and time, and what the student keeps. */
+export function renderSizeNote(root, p, row) {
+  root.querySelector('[data-testid="speed-size"]')?.remove();
+  if (!p) return;
+  const size = document.createElement('p');
+  size.className = 'note';
+  size.dataset.testid = 'speed-size';
+  size.append('The MLP matrices hold ', fact('mlp-numbers', percentText(p.teacherMlp / p.teacherTotal)),
+    ' of the teacher\'s numbers', ...(row ? [' and take ', fact('mlp-time', percentText(row.teacher.decodeMlpShare.median)),
+      ' of its decode time'] : []), '; the student keeps ', fact('kept', percentText(p.studentMlp / p.teacherMlp)), ' of them.');
+  root.querySelector('#decode-bound').before(size);
+}
+
+/** The KL legend's first line: what the student at B keeps and how fast it decodes. */
+export function legendHead(block, p, row) {
+  return [`at B = ${block}`, ...(p ? [': keeps ', fact('kept', percentText(p.studentMlp / p.teacherMlp)), ' of the MLP numbers'] : []),
+    ...(row ? [', decodes at ', fact('speedup', times(row.speedup.decode.median)), ' the teacher\'s speed'] : [])];
 }
