@@ -1,23 +1,17 @@
-// Flag parsing with messages that name the flag and the accepted range.
+// Flag parsing and checking by the table, with messages that name the flag and the fix.
 #include "cli/args.h"
 
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 namespace circulant {
 namespace {
 
-// Flags whose values must be numbers: a malformed one is a malformed command line (exit 2).
-const std::set<std::string> kIntegerFlags = {"steps", "block",     "runs",
-                                             "seed",  "max-lines", "batch"};
-const std::set<std::string> kNumberFlags = {"temperature", "top-p", "repeat-penalty",
-                                            "lambda",      "lr",    "max-memory"};
-
-// Whole numbers are read as 64-bit (long is 32 bits in WebAssembly) and range-checked by get_int
-// before a command narrows them.
-bool is_integer(const std::string& text) {
+// Whole numbers are read as 64-bit (long is 32 bits in WebAssembly) and range-checked by
+// Args::whole before a command narrows them.
+bool is_whole(const std::string& text) {
   char* end = nullptr;
   std::strtoll(text.c_str(), &end, 10);
   return !text.empty() && *end == '\0';
@@ -35,69 +29,153 @@ bool is_number(const std::string& text) {
   return !text.empty() && *end == '\0' && std::isfinite(v);
 }
 
-// 1e-09 and 0.001 as a user types them (std::to_string wrote 0.000000).
-std::string shortest(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
+Status check_type(const Flag& flag, const std::string& value) {
+  const std::string name = "--" + flag.name;
+  if (flag.kind == Kind::kWhole && !is_whole(value))
+    return Error{name + " must be a whole number, got '" + value + "'"};
+  if (flag.kind == Kind::kWhole && !fits_64_bits(value))
+    return Error{name + " " + value + " is far out of range; give a smaller number"};
+  if (flag.kind == Kind::kNumber && !is_number(value))
+    return Error{name + " must be a number, got '" + value + "'"};
+  return ok_status();
+}
+
+// A flag this command refuses with a reason (a Conflict without `other`).
+bool refused(Command command, const std::string& name) {
+  for (const Conflict& c : conflict_table())
+    if ((c.commands & command) && c.other.empty())
+      for (const std::string& f : c.flags)
+        if (f == name) return true;
+  return false;
+}
+
+const Flag* any_entry(const std::string& name) {
+  for (const Flag& f : flag_table())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string replaced(std::string message, const std::string& key, const std::string& value) {
+  const size_t at = message.find(key);
+  return at == std::string::npos ? message : message.replace(at, key.size(), value);
+}
+
+// "--steps, --lr and --seed"; "last or all"
+std::string listed(const std::vector<std::string>& names, const char* last = " and ") {
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == names.size() ? last : ", ") + names[i];
+  return list;
 }
 
 }  // namespace
 
-Result<Args> Args::parse(int argc, char** argv, const std::set<std::string>& known,
-                         const std::set<std::string>& switches) {
-  Args args;
+Result<Args> Args::parse(Command command, int argc, char** argv) {
+  Args args(command);
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0)
       return Error{"unexpected argument '" + arg + "'; flags look like --name value"};
     const std::string name = arg.substr(2);
-    if (switches.count(name)) {
+    const Flag* flag = args.flag(name);
+    if (!flag && refused(command, name)) flag = any_entry(name);  // read, to be refused by check
+    if (!flag) return Error{"unknown flag --" + name + "; run with --help to see the flags"};
+    if (flag->kind == Kind::kSwitch) {
       args.values_[name] = "1";
       continue;
     }
-    if (!known.count(name))
-      return Error{"unknown flag --" + name + "; run with --help to see the flags"};
     if (i + 1 >= argc) return Error{"flag --" + name + " needs a value"};
     const std::string value = argv[++i];
-    if (kIntegerFlags.count(name) && !is_integer(value))
-      return Error{"--" + name + " must be a whole number, got '" + value + "'"};
-    if (kIntegerFlags.count(name) && !fits_64_bits(value))
-      return Error{"--" + name + " " + value + " is far out of range; give a smaller number"};
-    if (kNumberFlags.count(name) && !is_number(value))
-      return Error{"--" + name + " must be a number, got '" + value + "'"};
+    Status readable = check_type(*flag, value);
+    RETURN_IF_ERROR(readable);
     args.values_[name] = value;
   }
   return args;
 }
 
-std::string Args::get(const std::string& name, const std::string& fallback) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? fallback : it->second;
+Status Args::check() const {
+  for (const Conflict& c : conflict_table()) {
+    if (!(c.commands & command_) || (!c.other.empty() && !has(c.other))) continue;
+    for (const std::string& f : c.flags)
+      if (has(f))
+        return Error{
+            replaced(replaced(c.message, "{flag}", "--" + f), "{other}", as_given(c.other))};
+  }
+  for (const Flag& f : flag_table())
+    if ((f.required & command_) && !has(f.name))
+      return Error{std::string(command_name(command_)) + " needs --" + f.name + " " + f.value +
+                   " (" + f.help + ")"};
+  for (const GroupInfo& g : group_table()) {
+    if (!g.needs_flag || !flag(g.needs_flag) || text(g.needs_flag) == g.needs_value) continue;
+    std::vector<std::string> group_flags;
+    bool given = false;
+    for (const Flag& f : flag_table())
+      if (f.group == g.group && (f.commands & command_)) {
+        group_flags.push_back("--" + f.name);
+        given = given || has(f.name);
+      }
+    if (given)
+      return Error{listed(group_flags) + " set up " + g.heading + "; add --" + g.needs_flag + " " +
+                   g.needs_value};
+  }
+  return ok_status();
 }
 
-Result<int64_t> Args::get_int(const std::string& name, int64_t fallback, int64_t min,
-                              int64_t max) const {
-  if (!has(name)) return fallback;
-  const std::string text = get(name);
+std::string Args::text(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it != values_.end()) return it->second;
+  const Flag* f = flag(name);
+  return f ? f->fallback : "";
+}
+
+std::string Args::file(const std::string& name) const {
+  const Flag* f = flag(name);
+  const std::string shipped = "models/";
+  if (has(name) || !f || f->kind != Kind::kFile || f->fallback.rfind(shipped, 0) != 0)
+    return text(name);
+  return std::string(CIRCULANT_MODELS_DIR) + "/" + f->fallback.substr(shipped.size());
+}
+
+std::string Args::as_given(const std::string& name) const {
+  const Flag* f = flag(name);
+  return "--" + name + (f && f->kind == Kind::kSwitch ? "" : " " + text(name));
+}
+
+Result<std::string> Args::choice(const std::string& name) const {
+  const Flag* f = flag(name);
+  if (!f || f->kind != Kind::kChoice) return Error{"--" + name + " is not a choice here"};
+  const std::string value = text(name);
+  std::vector<std::string> names;
+  for (size_t start = 0, end = 0; end != std::string::npos; start = end + 1) {
+    end = f->value.find('|', start);
+    names.push_back(f->value.substr(start, end == std::string::npos ? end : end - start));
+    if (names.back() == value) return value;
+  }
+  return Error{"--" + name + " must be " + listed(names, " or ")};
+}
+
+Result<int64_t> Args::whole(const std::string& name) const {
+  const Flag* f = flag(name);
+  if (!f || f->kind != Kind::kWhole) return Error{"--" + name + " is not a whole-number flag here"};
+  const std::string value = text(name);
   char* end = nullptr;
   errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max)
-    return Error{"--" + name + " must be an integer from " + std::to_string(min) + " to " +
-                 std::to_string(max) + ", got '" + text + "'"};
-  return v;
+  const long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno != 0 || v < f->whole_min || v > f->whole_max)
+    return Error{"--" + name + " must be an integer from " + std::to_string(f->whole_min) + " to " +
+                 std::to_string(f->whole_max) + ", got '" + value + "'"};
+  return int64_t(v);
 }
 
-Result<double> Args::get_double(const std::string& name, double fallback, double min,
-                                double max) const {
-  if (!has(name)) return fallback;
-  const std::string text = get(name);
+Result<double> Args::number(const std::string& name) const {
+  const Flag* f = flag(name);
+  if (!f || f->kind != Kind::kNumber) return Error{"--" + name + " is not a number flag here"};
+  const std::string value = text(name);
   char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(v) || v < min || v > max)
-    return Error{"--" + name + " must be a number from " + shortest(min) + " to " + shortest(max) +
-                 ", got '" + text + "'"};
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !std::isfinite(v) || v < f->number_min || v > f->number_max)
+    return Error{"--" + name + " must be a number from " + number_text(f->number_min) + " to " +
+                 number_text(f->number_max) + ", got '" + value + "'"};
   return v;
 }
 

@@ -1,27 +1,42 @@
-// Command-line flags: `--name value` pairs, checked against the names a subcommand accepts.
+// A command line read against the flag table (cli/flag_table.h): values are looked up by name,
+// and their defaults and ranges come from the table, never from the caller.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
 
+#include "cli/flag_table.h"
 #include "util/result.h"
 
 namespace circulant {
 
 class Args {
  public:
-  // Flags listed in `switches` take no value (e.g. --json).
-  static Result<Args> parse(int argc, char** argv, const std::set<std::string>& known,
-                            const std::set<std::string>& switches = {});
+  // `--name value` pairs and switches. An error here is a command line that cannot be read: a flag
+  // the command does not take, a value missing, or a number that is not one (exit 2).
+  static Result<Args> parse(Command command, int argc, char** argv);
+  // What the table says of flags together: refused flags, required ones, conflicts, and a group's
+  // need (--steps needs --projection distill). An error is a command line refused (exit 1).
+  Status check() const;
+
   bool has(const std::string& name) const { return values_.count(name) > 0; }
-  std::string get(const std::string& name, const std::string& fallback = "") const;
-  Result<int64_t> get_int(const std::string& name, int64_t fallback, int64_t min,
-                          int64_t max) const;
-  Result<double> get_double(const std::string& name, double fallback, double min, double max) const;
+  // The value given, or the table's default ("" when it has none).
+  std::string text(const std::string& name) const;
+  // As text, but a default names the shipped file by its full path.
+  std::string file(const std::string& name) const;
+  // The value or the default, checked against the table's names ("last|all").
+  Result<std::string> choice(const std::string& name) const;
+  // The value or the default, read as 64 bits and checked against the table's range.
+  Result<int64_t> whole(const std::string& name) const;
+  Result<double> number(const std::string& name) const;
 
  private:
+  explicit Args(Command command) : command_(command) {}
+  const Flag* flag(const std::string& name) const { return find_flag(command_, name); }
+  std::string as_given(const std::string& name) const;  // "--student FILE", "--json"
+
+  Command command_;
   std::map<std::string, std::string> values_;
 };
 

@@ -18,25 +18,20 @@ void note_output_error() {
   if (first_output_error == 0) first_output_error = errno != 0 ? errno : EIO;
 }
 
-std::string default_path(const char* file) {
-  return std::string(CIRCULANT_MODELS_DIR) + "/" + file;
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
   // --max-memory GiB: the most a run of the model may take (its KV cache), checked before loading.
-  auto gib = args.get_double("max-memory", double(kDefaultMaxRunBytes >> 30), 0.001, 1024);
+  auto gib = args.number("max-memory");
   RETURN_IF_ERROR(gib);
-  return load_checkpoint(args.get("model", default_path("default.bin")), kDefaultMaxCheckpointBytes,
+  return load_checkpoint(args.file("model"), kDefaultMaxCheckpointBytes,
                          uint64_t(gib.value() * double(uint64_t(1) << 30)));
 }
 
 Result<LoadedModel> load_model_and_tokenizer(const Args& args) {
   auto weights = load_model_flag(args);
   RETURN_IF_ERROR(weights);
-  auto tokenizer = Tokenizer::load(args.get("tokenizer", default_path("tokenizer.bin")),
-                                   weights.value()->config.vocab_size);
+  auto tokenizer = Tokenizer::load(args.file("tokenizer"), weights.value()->config.vocab_size);
   RETURN_IF_ERROR(tokenizer);
   return LoadedModel{weights.value(), std::move(tokenizer.value())};
 }

@@ -15,7 +15,7 @@ struct LoadedModel {
   Tokenizer tokenizer;
 };
 
-// --model and --tokenizer, defaulting to the shipped models/default.bin and models/tokenizer.bin.
+// --model and --tokenizer (the shipped models/default.bin and models/tokenizer.bin by default).
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args);
 Result<LoadedModel> load_model_and_tokenizer(const Args& args);
 

@@ -46,20 +46,18 @@ Status run_distill(const Args& args) {
   RETURN_IF_ERROR(loaded);
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
-  if (!args.has("out"))
-    return Error{"distill needs --out FILE, where the trained students are saved"};
   // A folder that is missing or not writable is found now, not after all the training.
-  Status writable = check_writable(args.get("out"));
+  Status writable = check_writable(args.text("out"));
   if (!writable.ok()) return Error{"--out " + writable.error()};
   auto plan = parse_student_plan(args, c, /*distill_only=*/true);
   RETURN_IF_ERROR(plan);
   std::vector<int> blocks;
   if (args.has("blocks")) {
-    auto list = parse_blocks(args.get("blocks"));
+    auto list = parse_blocks(args.text("blocks"));
     RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
-    auto block = args.get_int("block", 64, INT64_MIN, INT64_MAX);
+    auto block = args.whole("block");
     RETURN_IF_ERROR(block);
     Status valid = check_block_size(block.value());  // before it is narrowed to int
     RETURN_IF_ERROR(valid);
@@ -67,8 +65,7 @@ Status run_distill(const Args& args) {
   }
   auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
   RETURN_IF_ERROR(calibration);
-  auto lines = read_lines(
-      args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
+  auto lines = read_lines(args.file("prompts"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
   auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
@@ -122,10 +119,10 @@ Status run_distill(const Args& args) {
                    std::string(lr)};
     }
   }
-  Status written = save_students(args.get("out"), *loaded->weights, saved, args.has("float16"));
+  Status written = save_students(args.text("out"), *loaded->weights, saved, args.has("float16"));
   RETURN_IF_ERROR(written);
   print("\nsaved %zu student%s to %s\n", saved.size(), saved.size() == 1 ? "" : "s",
-        args.get("out").c_str());
+        args.text("out").c_str());
   return ok_status();
 }
 

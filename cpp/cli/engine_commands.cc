@@ -17,15 +17,14 @@ namespace circulant {
 Status run_generate(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
   RETURN_IF_ERROR(loaded);
-  auto steps = args.get_int("steps", 256, 0, 1 << 20);
-  auto temperature = args.get_double("temperature", 0.0, 0.0, 100.0);
-  auto top_p = args.get_double("top-p", 0.9, 0.0, 1.0);
-  auto penalty = args.get_double("repeat-penalty", 1.0, 0.01, 100.0);
-  auto seed = args.get_int("seed", 42, 0, int64_t{1} << 62);
+  auto steps = args.whole("steps");
+  auto temperature = args.number("temperature");
+  auto top_p = args.number("top-p");
+  auto penalty = args.number("repeat-penalty");
+  auto seed = args.whole("seed");
   for (const std::string* e :
        {&steps.error(), &temperature.error(), &top_p.error(), &penalty.error(), &seed.error()})
     if (!e->empty()) return Error{*e};
-  if (!args.has("prompt")) return Error{"generate needs --prompt TEXT"};
   SamplerSettings settings;
   settings.temperature = float(temperature.value());
   settings.top_p = float(top_p.value());
@@ -35,7 +34,7 @@ Status run_generate(const Args& args) {
   // --speed: tokens/s of the generated tokens as llama2.c's run.c reports it (the clock starts at
   // the first one), on stderr, so the two can be compared on the same text.
   std::vector<std::chrono::steady_clock::time_point> printed;
-  auto generation = generate(model, loaded->tokenizer, args.get("prompt"), int(steps.value()),
+  auto generation = generate(model, loaded->tokenizer, args.text("prompt"), int(steps.value()),
                              settings, [&printed](const std::string& piece) {
                                print_text(piece);
                                printed.push_back(std::chrono::steady_clock::now());
@@ -57,7 +56,7 @@ Status run_logits(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
   RETURN_IF_ERROR(loaded);
   const Transformer model(loaded->weights);
-  auto tokens = encode_prompt(loaded->tokenizer, model.config(), args.get("prompt"));
+  auto tokens = encode_prompt(loaded->tokenizer, model.config(), args.text("prompt"));
   RETURN_IF_ERROR(tokens);
   RunState state(model.config());
   const float* logits = forward(model, state, tokens->data(), int(tokens->size()));
@@ -78,7 +77,7 @@ Status run_info(const Args& args) {
   const Config& c = weights.value()->config;
   const ParameterCounts p = count_parameters(c);
   const int64_t total = p.embedding + p.classifier + c.dim + c.n_layers * p.per_layer();
-  print("model            %s\n", args.get("model", "models/default.bin").c_str());
+  print("model            %s\n", args.text("model").c_str());
   print("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim, c.hidden_dim,
         c.n_layers);
   print("n_heads          %d\nn_kv_heads       %d\nhead_size        %d\n", c.n_heads, c.n_kv_heads,
@@ -99,10 +98,10 @@ Status run_bench(const Args& args) {
   auto weights = load_model_flag(args);
   RETURN_IF_ERROR(weights);
   if (args.has("tokenizer")) {  // not needed for timing, but a wrong one should still be reported
-    auto tokenizer = Tokenizer::load(args.get("tokenizer"), weights.value()->config.vocab_size);
+    auto tokenizer = Tokenizer::load(args.file("tokenizer"), weights.value()->config.vocab_size);
     RETURN_IF_ERROR(tokenizer);
   }
-  auto runs = args.get_int("runs", 5, 1, 1000);
+  auto runs = args.whole("runs");
   RETURN_IF_ERROR(runs);
   const Transformer model(weights.value());
   ThroughputSettings settings;

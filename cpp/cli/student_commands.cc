@@ -62,7 +62,7 @@ Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) 
 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
   if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
-  auto block = args.get_int("block", 64, INT64_MIN, INT64_MAX);
+  auto block = args.whole("block");
   RETURN_IF_ERROR(block);
   Status ok = check_block_size(block.value());  // before it is narrowed to int
   RETURN_IF_ERROR(ok);
@@ -80,7 +80,7 @@ Status run_table(const Args& args, bool sweep) {
   if (sweep && !args.has("blocks") && !setup->saved.empty()) {
     for (const SavedStudent& s : setup->saved) blocks.push_back(s.plan.block);
   } else if (sweep) {
-    auto list = parse_blocks(args.get("blocks", "1,2,4,8,16,32,64,128,256"));
+    auto list = parse_blocks(args.text("blocks"));
     RETURN_IF_ERROR(list);
     blocks = list.value();
   } else {
@@ -90,21 +90,20 @@ Status run_table(const Args& args, bool sweep) {
   }
   for (int b : blocks)
     if (!setup->saved.empty()) {
-      auto found = saved_at_block(setup->saved, b, args.get("student"));
+      auto found = saved_at_block(setup->saved, b, args.text("student"));
       RETURN_IF_ERROR(found);
     }
-  auto lines = read_lines(
-      args.get("prompts", std::string(CIRCULANT_MODELS_DIR) + "/prompts/lecture-20.txt"));
+  auto lines = read_lines(args.file("prompts"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
   auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
-  const std::string positions = args.get("positions", "last");
-  if (positions != "last" && positions != "all") return Error{"--positions must be last or all"};
-  auto runs = args.get_int("runs", 5, 0, 1000);
+  auto positions = args.choice("positions");
+  RETURN_IF_ERROR(positions);
+  auto runs = args.whole("runs");
   RETURN_IF_ERROR(runs);
 
   ExperimentSettings settings;
-  settings.positions = positions == "all" ? Positions::kAll : Positions::kLast;
+  settings.positions = positions.value() == "all" ? Positions::kAll : Positions::kLast;
   settings.measure_speed = runs.value() > 0;
   settings.speed.runs = int(runs.value());
   if (!setup->saved.empty()) settings.saved = &setup->saved;
@@ -132,11 +131,9 @@ Status run_perplexity(const Args& args) {
   RETURN_IF_ERROR(loaded);
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
-  if (!args.has("text"))
-    return Error{"perplexity needs --text FILE (held-out text, one passage per line)"};
-  auto lines = read_lines(args.get("text"));
+  auto lines = read_lines(args.text("text"));
   RETURN_IF_ERROR(lines);
-  auto max_lines = args.get_int("max-lines", 0, 0, int64_t{1} << 40);
+  auto max_lines = args.whole("max-lines");
   RETURN_IF_ERROR(max_lines);
   // Compared in 64 bits: size_t is 32 bits in WebAssembly.
   if (max_lines.value() > 0 && uint64_t(max_lines.value()) < uint64_t(lines->size()))
@@ -156,7 +153,7 @@ Status run_perplexity(const Args& args) {
     plan = setup->plan;
     plan.block = block.value();
     if (!setup->saved.empty()) {
-      auto found = saved_at_block(setup->saved, plan.block, args.get("student"));
+      auto found = saved_at_block(setup->saved, plan.block, args.text("student"));
       RETURN_IF_ERROR(found);
       saved = found.value();
       plan = saved->plan;

@@ -11,26 +11,22 @@
 
 namespace circulant {
 
-const std::set<std::string> kStudentFlags = {"layers",      "matrices",  "projection", "lambda",
-                                             "calibration", "structure", "steps",      "lr",
-                                             "batch",       "init",      "seed",       "student"};
-const std::set<std::string> kStudentSwitches = {"train-norms", "no-cache"};
-
 namespace {
 
 Result<DistillSettings> parse_distill(const Args& args) {
   DistillSettings d;
-  auto steps = args.get_int("steps", d.steps, 1, 100000);
+  auto steps = args.whole("steps");
   RETURN_IF_ERROR(steps);
-  auto lr = args.get_double("lr", d.learning_rate, 1e-9, 1.0);
+  auto lr = args.number("lr");
   RETURN_IF_ERROR(lr);
-  auto batch = args.get_int("batch", d.batch, 1, 4096);
+  auto batch = args.whole("batch");
   RETURN_IF_ERROR(batch);
-  auto seed = args.get_int("seed", int64_t(d.seed), 0, int64_t{1} << 40);
+  auto seed = args.whole("seed");
   RETURN_IF_ERROR(seed);
-  auto init = parse_projection(args.get("init", "frobenius"));
-  if (!init.ok() || init.value() == Projection::kDistill)
-    return Error{"--init must be frobenius, loss-aware or loss-aware-sequential"};
+  auto init_name = args.choice("init");
+  RETURN_IF_ERROR(init_name);
+  auto init = parse_projection(init_name.value());
+  RETURN_IF_ERROR(init);
   d.steps = int(steps.value()), d.learning_rate = lr.value(), d.batch = int(batch.value());
   d.seed = uint64_t(seed.value()), d.init = init.value(), d.train_norms = args.has("train-norms");
   return d;
@@ -40,19 +36,15 @@ Result<DistillSettings> parse_distill(const Args& args) {
 
 Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, bool distill_only) {
   StudentPlan plan;
-  auto layers = parse_layers(args.get("layers", "all"), config.n_layers);
+  auto layers = parse_layers(args.text("layers"), config.n_layers);
   RETURN_IF_ERROR(layers);
-  auto matrices = parse_matrices(args.get("matrices", "gate,up,down"));
+  auto matrices = parse_matrices(args.text("matrices"));
   RETURN_IF_ERROR(matrices);
-  auto structure = parse_structure(args.get("structure", "circulant"));
+  auto structure = parse_structure(args.text("structure"));
   RETURN_IF_ERROR(structure);
-  if (distill_only && args.has("projection"))
-    return Error{
-        "distill always distills; drop --projection (--init chooses the starting projection)"};
-  auto projection =
-      parse_projection(distill_only ? "distill" : args.get("projection", "frobenius"));
+  auto projection = parse_projection(distill_only ? "distill" : args.text("projection"));
   RETURN_IF_ERROR(projection);
-  auto lambda = args.get_double("lambda", 0.01, 0.0, 1e12);
+  auto lambda = args.number("lambda");
   RETURN_IF_ERROR(lambda);
   auto distill = parse_distill(args);
   RETURN_IF_ERROR(distill);
@@ -63,12 +55,6 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
   plan.lambda = lambda.value();
   plan.distill = distill.value();
   plan.spectrum_cache = !args.has("no-cache");
-  const bool distill_flags = args.has("steps") || args.has("lr") || args.has("batch") ||
-                             args.has("init") || args.has("seed") || args.has("train-norms");
-  if (distill_flags && plan.projection != Projection::kDistill)
-    return Error{
-        "--steps, --lr, --batch, --init, --seed and --train-norms set up distillation; add "
-        "--projection distill"};
   return plan;
 }
 
@@ -76,23 +62,17 @@ Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const S
                                                        const Tokenizer& tokenizer,
                                                        const Config& config) {
   if (plan.projection == Projection::kFrobenius) return std::vector<std::vector<int>>{};
-  auto lines = read_lines(
-      args.get("calibration", std::string(CIRCULANT_MODELS_DIR) + "/prompts/calibration.txt"));
+  auto lines = read_lines(args.file("calibration"));
   if (!lines.ok()) return Error{"calibration set: " + lines.error()};
   return encode_lines(lines.value(), tokenizer, config, LongLines::kTruncate);
 }
 
 Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weights& teacher,
                                                     const StudentPlan& flags) {
-  const std::string file = args.get("student");
+  const std::string file = args.text("student");
   auto saved = load_students(file, teacher);
   RETURN_IF_ERROR(saved);
   const Config& c = teacher.config;
-  for (const char* flag :
-       {"projection", "lambda", "calibration", "steps", "lr", "batch", "init", "seed"})
-    if (args.has(flag))
-      return Error{"--" + std::string(flag) + " makes a student; --student " + file +
-                   " loads one: give one or the other"};
   for (const SavedStudent& s : saved.value()) {
     const StudentPlan& p = s.plan;
     auto differs = [&](const char* flag, const std::string& theirs,

@@ -1,8 +1,6 @@
-// Flags that describe a student (--layers, --matrices, --block, --structure, --projection,
-// --lambda, --calibration, the distillation settings, --student, --no-cache) and what they imply.
+// What the student flags (cli/flag_table.cc: the student and distillation groups) describe.
 #pragma once
 
-#include <set>
 #include <string>
 #include <vector>
 
@@ -14,11 +12,8 @@
 
 namespace circulant {
 
-extern const std::set<std::string> kStudentFlags;     // take a value
-extern const std::set<std::string> kStudentSwitches;  // take none
-
 // Everything but the block size, which compare and sweep take differently. `distill_only`
-// (the distill command): the projection is distill and --projection is refused.
+// (the distill command, which refuses --projection): the projection is distill.
 Result<StudentPlan> parse_student_plan(const Args& args, const Config& config,
                                        bool distill_only = false);
 
@@ -29,7 +24,8 @@ Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const S
                                                        const Config& config);
 
 // --student FILE: the saved students, checked against the teacher. Their plans replace the plan
-// flags; a flag given explicitly that disagrees with the file is an error naming both.
+// flags; a flag given explicitly that disagrees with the file is an error naming both (the flags
+// that make a student are refused with --student by the flag table).
 Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weights& teacher,
                                                     const StudentPlan& flags);
 // The saved student at block size B, or an error listing the block sizes the file holds.
