@@ -26,10 +26,11 @@ std::string default_path(const char* file) {
 
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
   // --max-memory GiB: the most a run of the model may take (its KV cache), checked before loading.
-  auto gib = args.get_double("max-memory", double(kDefaultMaxRunBytes >> 30), 0.001, 1024);
+  LoadLimits limits;
+  auto gib = args.get_double("max-memory", double(limits.max_run_bytes >> 30), 0.001, 1024);
   RETURN_IF_ERROR(gib);
-  return load_checkpoint(args.get("model", default_path("default.bin")), kDefaultMaxCheckpointBytes,
-                         uint64_t(gib.value() * double(uint64_t(1) << 30)));
+  limits.max_run_bytes = uint64_t(gib.value() * double(uint64_t(1) << 30));
+  return load_checkpoint(args.get("model", default_path("default.bin")), limits);
 }
 
 Result<LoadedModel> load_model_and_tokenizer(const Args& args) {
