@@ -22,10 +22,11 @@ void note_output_error() {
 
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
   // --max-memory GiB: the most a run of the model may take (its KV cache), checked before loading.
+  LoadLimits limits;
   auto gib = args.number("max-memory");
   RETURN_IF_ERROR(gib);
-  return load_checkpoint(args.file("model"), kDefaultMaxCheckpointBytes,
-                         uint64_t(gib.value() * double(uint64_t(1) << 30)));
+  limits.max_run_bytes = uint64_t(gib.value() * double(uint64_t(1) << 30));
+  return load_checkpoint(args.file("model"), limits);
 }
 
 Result<LoadedModel> load_model_and_tokenizer(const Args& args) {

@@ -76,7 +76,7 @@ Status run_info(const Args& args) {
   RETURN_IF_ERROR(weights);
   const Config& c = weights.value()->config;
   const ParameterCounts p = count_parameters(c);
-  const int64_t total = p.embedding + p.classifier + c.dim + c.n_layers * p.per_layer();
+  const int64_t total = p.embedding + p.classifier + p.final_norm + c.n_layers * p.per_layer();
   print("model            %s\n", args.text("model").c_str());
   print("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim, c.hidden_dim,
         c.n_layers);

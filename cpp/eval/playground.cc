@@ -59,7 +59,7 @@ Result<std::unique_ptr<Playground>> Playground::create(ModelBytes model_bytes,
   // The page's heap holds the file (whose bytes become the weights, no copy) and the run: one
   // budget bounds both.
   auto weights =
-      parse_checkpoint(std::move(model_bytes), model_name, max_model_bytes, max_model_bytes);
+      parse_checkpoint(std::move(model_bytes), model_name, {max_model_bytes, max_model_bytes});
   RETURN_IF_ERROR(weights);
   auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(), tokenizer_name,
                                     weights.value()->config.vocab_size);

@@ -1,4 +1,5 @@
-// Checkpoint parsing: header validation first, exact file-length check, then one allocation.
+// llama2.c checkpoints: each format is a header and a table of its tensors' order; loading checks
+// the header, the exact length and the run's memory first, then points the weights into the bytes.
 #include "model/checkpoint.h"
 
 #include <fcntl.h>
@@ -7,12 +8,11 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <tuple>
+#include <iterator>
 #include <utility>
 
 #include "kernels/aligned_floats.h"
@@ -44,54 +44,61 @@ std::string range_error(const char* field, long value, long max) {
          std::to_string(max);
 }
 
-// Floats in the file after the header, in llama2.c's order (legacy adds the unused RoPE tables).
-uint64_t payload_floats(const Config& c, bool legacy) {
-  const uint64_t dim = c.dim, hidden = c.hidden_dim, layers = c.n_layers, kv = c.kv_dim();
-  uint64_t n = uint64_t(c.vocab_size) * dim;                    // token embedding
-  n += layers * (2 * dim + dim * dim * 2 + kv * dim * 2);       // norms, wq, wo, wk, wv
-  n += layers * 3 * hidden * dim;                               // w1, w2, w3
-  n += dim;                                                     // final norm
-  if (legacy) n += uint64_t(c.seq_len) * c.head_size();         // freq_cis real + imag
-  if (!c.shared_classifier) n += uint64_t(c.vocab_size) * dim;  // separate classifier
-  return n;
+// ----------------------------------------------------------------------------
+// The two llama2.c formats: a header, then the tensors one after another in the order below (a
+// per-layer tensor once for each layer in turn). The tensors themselves (names, shapes, where they
+// point) are model/weights.h's; a format with a tensor directory (GGUF) would add its own table,
+// names to those tensors, and reuse point_tensor, check_finite and count_parameters.
+
+// Legacy exports still carry run.c's RoPE tables, (seq_len, head_size / 2) each: recomputed, never
+// read.
+constexpr TensorSpec kRopeReal{"freq_cis_real", Extent::kSeqLen, Extent::kHalfHead, {}, nullptr};
+constexpr TensorSpec kRopeImag{"freq_cis_imag", Extent::kSeqLen, Extent::kHalfHead, {}, nullptr};
+
+// clang-format off
+// llama2.c's legacy export (run.c's order).
+constexpr const TensorSpec* kLegacyOrder[] = {
+    &tensor::kTokenEmbedding, &tensor::kRmsAttention,
+    &tensor::kWq, &tensor::kWk, &tensor::kWv, &tensor::kWo, &tensor::kRmsFfn,
+    &tensor::kW1, &tensor::kW2, &tensor::kW3, &tensor::kRmsFinal,
+    &kRopeReal, &kRopeImag, &tensor::kClassifier};
+// export.py's version 1: the norms first.
+constexpr const TensorSpec* kVersion1Order[] = {
+    &tensor::kRmsAttention, &tensor::kRmsFfn, &tensor::kRmsFinal, &tensor::kTokenEmbedding,
+    &tensor::kWq, &tensor::kWk, &tensor::kWv, &tensor::kWo,
+    &tensor::kW1, &tensor::kW2, &tensor::kW3, &tensor::kClassifier};
+// clang-format on
+
+struct Format {
+  size_t header_bytes;
+  const TensorSpec* const* order;  // the tensors in the file's order
+  size_t tensors;
+};
+constexpr Format kLegacy{kLegacyHeaderBytes, kLegacyOrder, std::size(kLegacyOrder)};
+constexpr Format kVersion1{kVersion1HeaderBytes, kVersion1Order, std::size(kVersion1Order)};
+
+// The format a file is in, from its first bytes: version 1 begins with its magic.
+const Format& format_of(const uint8_t* head, size_t head_size) {
+  return head_size >= 4 && uint32_t(read_i32(head)) == kVersion1Magic ? kVersion1 : kLegacy;
 }
 
-// Points every field into storage; `order` lists the tensor groups as the format stores them.
-void assign_pointers(Weights& w, bool legacy) {
-  const Config& c = w.config;
-  const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), L = c.n_layers;
-  const float* p = w.data;
-  auto take = [&p](size_t n) {
-    const float* t = p;
-    p += n;
-    return t;
-  };
-  w.layers.assign(L, Weights::Layer{});
-  auto per_layer = [&](const float* Weights::Layer::*field, size_t n) {
-    for (auto& layer : w.layers) layer.*field = take(n);
-  };
-  if (legacy) {
-    w.token_embedding = take(c.vocab_size * dim);
-    per_layer(&Weights::Layer::rms_attention, dim);
-  } else {
-    per_layer(&Weights::Layer::rms_attention, dim);
-    per_layer(&Weights::Layer::rms_ffn, dim);
-    w.rms_final = take(dim);
-    w.token_embedding = take(c.vocab_size * dim);
+// Calls visit(tensor, layer, first float, floats) for every tensor of format `f` in file order,
+// counting floats from the end of the header; returns the floats after the header.
+template <class Visit>
+uint64_t for_each_stored(const Format& f, const Config& c, Visit&& visit) {
+  uint64_t at = 0;
+  for (size_t i = 0; i < f.tensors; ++i) {
+    const TensorSpec& t = *f.order[i];
+    if (!t.stored(c)) continue;
+    const uint64_t floats = t.floats(c);
+    for (int l = 0; l < (t.per_layer() ? c.n_layers : 1); ++l, at += floats)
+      visit(t, l, at, floats);
   }
-  per_layer(&Weights::Layer::wq, dim * dim);
-  per_layer(&Weights::Layer::wk, kv * dim);
-  per_layer(&Weights::Layer::wv, kv * dim);
-  per_layer(&Weights::Layer::wo, dim * dim);
-  if (legacy) per_layer(&Weights::Layer::rms_ffn, dim);
-  per_layer(&Weights::Layer::w1, hidden * dim);
-  per_layer(&Weights::Layer::w2, dim * hidden);
-  per_layer(&Weights::Layer::w3, hidden * dim);
-  if (legacy) {
-    w.rms_final = take(dim);
-    take(size_t(c.seq_len) * c.head_size());  // RoPE tables: recomputed, never read
-  }
-  w.classifier = c.shared_classifier ? w.token_embedding : take(c.vocab_size * dim);
+  return at;
+}
+
+uint64_t payload_floats(const Format& f, const Config& c) {
+  return for_each_stored(f, c, [](const TensorSpec&, int, uint64_t, uint64_t) {});
 }
 
 }  // namespace
@@ -121,17 +128,6 @@ Status validate_config(const Config& c) {
   return ok_status();
 }
 
-ParameterCounts count_parameters(const Config& c) {
-  ParameterCounts p;
-  const int64_t dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
-  p.embedding = int64_t(c.vocab_size) * dim;
-  p.attention = 2 * dim * dim + 2 * kv * dim;
-  p.mlp = 3 * hidden * dim;
-  p.norms = 2 * dim;
-  p.classifier = c.shared_classifier ? 0 : int64_t(c.vocab_size) * dim;
-  return p;
-}
-
 uint64_t run_state_bytes(const Config& c) {
   return uint64_t(c.n_layers) * uint64_t(c.seq_len) * uint64_t(c.kv_dim()) * 2 * sizeof(float) +
          uint64_t(c.seq_len) * sizeof(float);
@@ -156,8 +152,7 @@ namespace {
 
 struct Header {
   Config config;
-  size_t bytes = 0;  // header length: 28 (legacy) or 256 (version 1)
-  bool legacy = true;
+  const Format* format = &kLegacy;
 };
 
 // Bytes in the unit that suits them (KiB, MiB, GiB), with `decimals` decimals.
@@ -181,31 +176,9 @@ std::pair<std::string, std::string> need_and_limit(uint64_t need, uint64_t limit
   return {std::to_string(need) + " bytes", std::to_string(limit) + " bytes"};
 }
 
-// `head` holds the first bytes of a file of `file_size` bytes; checks every value and the length.
-Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file_size,
-                            const std::string& name, uint64_t max_bytes, uint64_t max_run_bytes) {
-  if (file_size > max_bytes)
-    return fail(name, "file is " + std::to_string(file_size) + " bytes, more than the limit of " +
-                          std::to_string(max_bytes) + " bytes");
-  if (head_size < kLegacyHeaderBytes)
-    return fail(name, "file is " + std::to_string(file_size) +
-                          " bytes, too short for a llama2.c checkpoint header (28 bytes)");
-  Header h;
-  Config& c = h.config;
-  h.legacy = uint32_t(read_i32(head)) != kVersion1Magic;
-  const uint8_t* fields = head;
-  h.bytes = kLegacyHeaderBytes;
-  if (!h.legacy) {
-    if (head_size < kVersion1HeaderBytes)
-      return fail(name, "file is too short for a version-1 header (256 bytes)");
-    const int32_t version = read_i32(head + 4);
-    if (version != 1)
-      return fail(name, "export version " + std::to_string(version) +
-                            " is not supported; export with llama2.c's version 1 (float32)");
-    h.bytes = kVersion1HeaderBytes;
-    fields = head + 8;
-    c.shared_classifier = head[8 + 7 * 4] != 0;
-  }
+// The seven int32 fields both formats share, from `fields`; legacy's sign convention applied.
+Config read_fields(const uint8_t* fields, bool legacy, bool shared_classifier) {
+  Config c;
   c.dim = read_i32(fields);
   c.hidden_dim = read_i32(fields + 4);
   c.n_layers = read_i32(fields + 8);
@@ -213,22 +186,50 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
   c.n_kv_heads = read_i32(fields + 16);
   c.vocab_size = read_i32(fields + 20);
   c.seq_len = read_i32(fields + 24);
-  if (h.legacy) {
+  c.shared_classifier = shared_classifier;
+  if (legacy) {
     // llama2.c's convention: a negative vocab_size means a separate classifier follows.
     c.shared_classifier = c.vocab_size > 0;
     if (c.vocab_size < 0 && c.vocab_size != INT32_MIN) c.vocab_size = -c.vocab_size;
   }
+  return c;
+}
+
+// `head` holds the first bytes of a file of `file_size` bytes; checks every value, the length and
+// the run's memory.
+Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file_size,
+                            const std::string& name, const LoadLimits& limits) {
+  if (file_size > limits.max_file_bytes)
+    return fail(name, "file is " + std::to_string(file_size) + " bytes, more than the limit of " +
+                          std::to_string(limits.max_file_bytes) + " bytes");
+  if (head_size < kLegacyHeaderBytes)
+    return fail(name, "file is " + std::to_string(file_size) +
+                          " bytes, too short for a llama2.c checkpoint header (28 bytes)");
+  Header h;
+  h.format = &format_of(head, head_size);
+  if (h.format == &kVersion1) {
+    if (head_size < kVersion1HeaderBytes)
+      return fail(name, "file is too short for a version-1 header (256 bytes)");
+    const int32_t version = read_i32(head + 4);
+    if (version != 1)
+      return fail(name, "export version " + std::to_string(version) +
+                            " is not supported; export with llama2.c's version 1 (float32)");
+    h.config = read_fields(head + 8, false, head[8 + 7 * 4] != 0);
+  } else {
+    h.config = read_fields(head, true, true);
+  }
+  const Config& c = h.config;
   Status valid = validate_config(c);
   if (!valid.ok())
     return fail(name, "invalid header: " + valid.error() + "; is this a llama2.c checkpoint?");
-  const uint64_t expected = h.bytes + payload_floats(c, h.legacy) * sizeof(float);
+  const uint64_t expected = h.format->header_bytes + payload_floats(*h.format, c) * sizeof(float);
   if (expected != file_size)
     return fail(name, "header implies " + std::to_string(expected) + " bytes but the file has " +
                           std::to_string(file_size) +
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
-  if (run_state_bytes(c) > max_run_bytes) {
-    const auto [need, limit] = need_and_limit(run_state_bytes(c), max_run_bytes);
+  if (run_state_bytes(c) > limits.max_run_bytes) {
+    const auto [need, limit] = need_and_limit(run_state_bytes(c), limits.max_run_bytes);
     return fail(name, "running this model needs " + need + " for its KV cache (" +
                           std::to_string(c.n_layers) + " layers × seq_len " +
                           std::to_string(c.seq_len) + " × kv_dim " + std::to_string(c.kv_dim()) +
@@ -238,59 +239,31 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
   return h;
 }
 
-// A NaN or an infinity in the weights makes every logit NaN: refuse it, naming the tensor.
-Status check_finite(const Weights& w, const std::string& name) {
-  const Config& c = w.config;
-  const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim();
-  std::vector<std::pair<std::string, std::pair<const float*, size_t>>> tensors = {
-      {"token_embedding", {w.token_embedding, size_t(c.vocab_size) * dim}},
-      {"rms_final", {w.rms_final, dim}},
-      {"classifier", {w.classifier, size_t(c.vocab_size) * dim}}};
-  for (size_t l = 0; l < w.layers.size(); ++l) {
-    const Weights::Layer& L = w.layers[l];
-    const std::string at = "layer " + std::to_string(l) + " ";
-    for (auto [field, pointer, count] : {std::tuple{"rms_attention", L.rms_attention, dim},
-                                         {"wq", L.wq, dim * dim},
-                                         {"wk", L.wk, kv * dim},
-                                         {"wv", L.wv, kv * dim},
-                                         {"wo", L.wo, dim * dim},
-                                         {"rms_ffn", L.rms_ffn, dim},
-                                         {"w1", L.w1, hidden * dim},
-                                         {"w2", L.w2, dim * hidden},
-                                         {"w3", L.w3, hidden * dim}})
-      tensors.push_back({at + field, {pointer, count}});
-  }
-  for (const auto& [tensor, span] : tensors)
-    for (size_t i = 0; i < span.second; ++i)
-      if (!std::isfinite(span.first[i]))
-        return fail(name, "weight " + std::to_string(i) + " of " + tensor + " is " +
-                              (std::isnan(span.first[i]) ? "NaN" : "infinite") +
-                              "; the file is corrupt or was exported from a diverged training run");
-  return ok_status();
-}
-
 // Weights over bytes that hold a whole file whose header was checked; `owner` keeps them. The
 // weights start 28 or 256 bytes in, so they are float-aligned wherever the bytes are.
 Result<std::shared_ptr<const Weights>> weights_over(const Header& h, const uint8_t* bytes,
                                                     uint64_t file_size,
                                                     std::shared_ptr<const void> owner,
                                                     const std::string& name) {
-  auto weights = std::make_shared<Weights>();
-  weights->config = h.config;
-  weights->owner = std::move(owner);
-  weights->data = reinterpret_cast<const float*>(bytes + h.bytes);
-  weights->floats = (file_size - h.bytes) / sizeof(float);
-  assign_pointers(*weights, h.legacy);
-  Status finite = check_finite(*weights, name);
+  auto w = std::make_shared<Weights>();
+  w->config = h.config;
+  w->owner = std::move(owner);
+  w->data = reinterpret_cast<const float*>(bytes + h.format->header_bytes);
+  w->floats = (file_size - h.format->header_bytes) / sizeof(float);
+  w->layers.assign(size_t(h.config.n_layers), Weights::Layer{});
+  for_each_stored(*h.format, h.config, [&](const TensorSpec& t, int layer, uint64_t at, uint64_t) {
+    point_tensor(*w, t, layer, w->data + at);
+  });
+  tie_shared_classifier(*w);
+  Status finite = check_finite(*w, name);
   RETURN_IF_ERROR(finite);
-  return std::shared_ptr<const Weights>(std::move(weights));
+  return std::shared_ptr<const Weights>(std::move(w));
 }
 
 }  // namespace
 
-ModelBytes place_model_bytes(size_t size, const uint8_t* head, size_t head_size) {
-  const bool version1 = head_size >= 4 && uint32_t(read_i32(head)) == kVersion1Magic;
-  const size_t header = version1 ? kVersion1HeaderBytes : kLegacyHeaderBytes;
+ModelBytes ModelBytes::room_for(size_t size, const uint8_t* head, size_t head_size) {
+  const size_t header = format_of(head, head_size).header_bytes;
   ModelBytes b;
   b.storage.resize(size + kCacheLineBytes);
   b.offset = bytes_to_cache_line(reinterpret_cast<uintptr_t>(b.storage.data()) + header);
@@ -298,34 +271,27 @@ ModelBytes place_model_bytes(size_t size, const uint8_t* head, size_t head_size)
   return b;
 }
 
+ModelBytes ModelBytes::copy_of(const uint8_t* bytes, size_t size) {
+  ModelBytes b = room_for(size, bytes, size);
+  if (size > 0) std::memcpy(b.data(), bytes, size);
+  return b;
+}
+
+ModelBytes ModelBytes::adopt(std::vector<uint8_t> bytes) {
+  const size_t size = bytes.size();
+  return ModelBytes{std::move(bytes), 0, size};
+}
+
 Result<std::shared_ptr<const Weights>> parse_checkpoint(ModelBytes bytes, const std::string& name,
-                                                        uint64_t max_bytes,
-                                                        uint64_t max_run_bytes) {
-  auto header = parse_header(bytes.data(), bytes.size, bytes.size, name, max_bytes, max_run_bytes);
+                                                        const LoadLimits& limits) {
+  auto header = parse_header(bytes.data(), bytes.size, bytes.size, name, limits);
   RETURN_IF_ERROR(header);
   auto kept = std::make_shared<ModelBytes>(std::move(bytes));
   return weights_over(header.value(), kept->data(), kept->size, kept, name);
 }
 
-Result<std::shared_ptr<const Weights>> parse_checkpoint(std::vector<uint8_t> bytes,
-                                                        const std::string& name, uint64_t max_bytes,
-                                                        uint64_t max_run_bytes) {
-  const size_t size = bytes.size();
-  return parse_checkpoint(ModelBytes{std::move(bytes), 0, size}, name, max_bytes, max_run_bytes);
-}
-
-Result<std::shared_ptr<const Weights>> parse_checkpoint(const uint8_t* bytes, size_t size,
-                                                        const std::string& name, uint64_t max_bytes,
-                                                        uint64_t max_run_bytes) {
-  auto header = parse_header(bytes, size, size, name, max_bytes, max_run_bytes);
-  RETURN_IF_ERROR(header);
-  ModelBytes placed = place_model_bytes(size, bytes, size);
-  std::memcpy(placed.data(), bytes, size);
-  return parse_checkpoint(std::move(placed), name, max_bytes, max_run_bytes);
-}
-
-Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, uint64_t max_bytes,
-                                                       uint64_t max_run_bytes) {
+Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path,
+                                                       const LoadLimits& limits) {
   auto file_size = regular_file_size(path, "a model file");
   RETURN_IF_ERROR(file_size);
   const uint64_t size = file_size.value();
@@ -335,19 +301,19 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path, 
   const size_t head_size = size_t(std::min<uint64_t>(size, sizeof head));
   in.read(reinterpret_cast<char*>(head), std::streamsize(head_size));
   // Header and length are checked before anything is allocated.
-  auto header = parse_header(head, head_size, size, path, max_bytes, max_run_bytes);
+  auto header = parse_header(head, head_size, size, path, limits);
   RETURN_IF_ERROR(header);
 #ifdef __EMSCRIPTEN__
   // Read once, straight into place: the weights start on a cache line.
-  ModelBytes placed = place_model_bytes(size_t(size), head, head_size);
+  auto placed = std::make_shared<ModelBytes>(ModelBytes::room_for(size_t(size), head, head_size));
   in.seekg(0);
-  in.read(reinterpret_cast<char*>(placed.data()), std::streamsize(size));
+  in.read(reinterpret_cast<char*>(placed->data()), std::streamsize(size));
   if (uint64_t(in.gcount()) != size) return fail(path, "the file changed or could not be read");
-  return parse_checkpoint(std::move(placed), path, max_bytes, max_run_bytes);
+  return weights_over(header.value(), placed->data(), size, placed, path);
 #else
   // Mapped read-only, as llama2.c's run.c does: the weights are the file's pages, not a copy.
-  // (Read into place with the weights on a cache line instead, native decode measured no faster,
-  // and on this machine's noisy host 5-10 % slower in generation: tested side by side.)
+  // (Reading into place on a cache line, as WebAssembly does, measured no faster natively and
+  // slower in generation: docs/speed.md.)
   (void)in;
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return fail(path, "cannot open the model file; check the path");
@@ -366,16 +332,17 @@ std::vector<uint8_t> serialize_legacy_checkpoint(const Config& c,
                              c.n_layers,   c.n_heads,
                              c.n_kv_heads, c.shared_classifier ? c.vocab_size : -c.vocab_size,
                              c.seq_len};
-  const size_t rope_floats = size_t(c.seq_len) * c.head_size();
-  const size_t classifier_floats = c.shared_classifier ? 0 : size_t(c.vocab_size) * c.dim;
-  const size_t before_rope = payload.size() - classifier_floats;
-  std::vector<uint8_t> out(sizeof header + (payload.size() + rope_floats) * sizeof(float), 0);
-  uint8_t* p = out.data();
-  std::memcpy(p, header, sizeof header);
-  p += sizeof header;
-  std::memcpy(p, payload.data(), before_rope * sizeof(float));
-  p += (before_rope + rope_floats) * sizeof(float);
-  std::memcpy(p, payload.data() + before_rope, classifier_floats * sizeof(float));
+  std::vector<uint8_t> out(sizeof header + payload_floats(kLegacy, c) * sizeof(float), 0);
+  std::memcpy(out.data(), header, sizeof header);
+  // The payload holds the tensors the model reads, in the file's order; the RoPE tables stay 0.
+  size_t from = 0;
+  for_each_stored(kLegacy, c, [&](const TensorSpec& t, int, uint64_t at, uint64_t floats) {
+    if (!t.read_by_model() || from >= payload.size()) return;
+    const size_t n = std::min<size_t>(floats, payload.size() - from);
+    std::memcpy(out.data() + sizeof header + at * sizeof(float), payload.data() + from,
+                n * sizeof(float));
+    from += n;
+  });
   return out;
 }
 

@@ -35,6 +35,7 @@ struct ParameterCounts {
   int64_t attention = 0;   // per layer: wq, wk, wv, wo
   int64_t mlp = 0;         // per layer: w1, w2, w3
   int64_t norms = 0;       // per layer: two RMSNorm gains
+  int64_t final_norm = 0;  // the RMSNorm gain before the classifier
   int64_t classifier = 0;  // 0 when shared
   int64_t per_layer() const { return attention + mlp + norms; }
 };

@@ -40,7 +40,7 @@ int64_t Transformer::mlp_parameters() const {
 
 int64_t Transformer::total_parameters() const {
   const ParameterCounts dense = count_parameters(config());
-  int64_t n = dense.embedding + dense.classifier + config().dim;  // + final norm
+  int64_t n = dense.embedding + dense.classifier + dense.final_norm;
   for (const LayerOperators& l : layers_)
     n += dense.norms + l.wq->parameter_count() + l.wk->parameter_count() + l.wv->parameter_count() +
          l.wo->parameter_count();

@@ -187,7 +187,7 @@ class Engine {
     const size_t size = array["length"].as<size_t>();
     uint8_t head[4] = {};
     for (size_t i = 0; i < std::min<size_t>(size, 4); ++i) head[i] = array[i].as<uint8_t>();
-    ModelBytes placed = place_model_bytes(size, head, std::min<size_t>(size, 4));
+    ModelBytes placed = ModelBytes::room_for(size, head, std::min<size_t>(size, 4));
     val(emscripten::typed_memory_view(size, placed.data())).call<void>("set", array);
     return placed;
   }

@@ -12,7 +12,7 @@ namespace {
 const Config kSmall{32, 64, 2, 4, 2, 40, 16, true};
 
 std::string error_of(const std::vector<uint8_t>& bytes) {
-  auto w = parse_checkpoint(bytes.data(), bytes.size(), "model.bin");
+  auto w = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "model.bin");
   return w.ok() ? "" : w.error();
 }
 
@@ -57,7 +57,7 @@ TEST(Checkpoint, Version1ExportLoadsTheSameWeightsAsLegacy) {
     auto legacy = testing::random_weights(c, 7);
     ASSERT_NE(legacy, nullptr);
     const auto v1_bytes = to_version1(*legacy);
-    auto v1 = parse_checkpoint(v1_bytes.data(), v1_bytes.size(), "v1.bin");
+    auto v1 = parse_checkpoint(ModelBytes::copy_of(v1_bytes.data(), v1_bytes.size()), "v1.bin");
     ASSERT_TRUE(v1.ok()) << v1.error();
     EXPECT_EQ(v1.value()->config.shared_classifier, shared);
     const size_t dim = c.dim, hidden = c.hidden_dim;
@@ -136,7 +136,7 @@ TEST(Checkpoint, FileErrorsNameThePathAndRespectTheSizeLimit) {
   const std::string path = testing::temp_path("limit.bin");
   testing::write_file(path, testing::random_checkpoint(kSmall, 3));
   EXPECT_TRUE(load_checkpoint(path).ok());
-  auto limited = load_checkpoint(path, 1000);
+  auto limited = load_checkpoint(path, LoadLimits{1000});
   ASSERT_FALSE(limited.ok());
   EXPECT_NE(limited.error().find("limit"), std::string::npos) << limited.error();
 }

@@ -136,7 +136,7 @@ TEST_F(PeerDistill, BrokenAndForeignStudentFilesAreRefusedWithTheReason) {
   auto file = read_file_bytes(testing::peer_path("stories260K.bin"), 1 << 22);
   ASSERT_TRUE(file.ok());
   file.value()[28 + 4 * 100] ^= 1;  // one bit of one weight
-  auto changed = parse_checkpoint(std::move(file.value()), "changed.bin");
+  auto changed = parse_checkpoint(ModelBytes::adopt(std::move(file.value())), "changed.bin");
   ASSERT_TRUE(changed.ok()) << changed.error();
   refused(bytes, *changed.value(), "other weights");
   auto other = testing::random_weights(Config{32, 64, 1, 4, 4, 512, 16, true}, 5);

@@ -168,32 +168,33 @@ TEST(Hardening, RunMemoryIsCheckedBeforeAllocating) {
   // D3: seq_len costs no bytes in the file, but 2^20 positions × 64 layers of KV cache is 32 GiB.
   Config c{64, 1, 64, 1, 1, 32, 1 << 20, true};
   const std::vector<uint8_t> bytes = testing::random_checkpoint(c, 1);
-  auto refused = parse_checkpoint(bytes.data(), bytes.size(), "huge.bin", uint64_t(1) << 34);
+  auto refused = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "huge.bin",
+                                  {uint64_t(1) << 34});
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("needs 32.00 GiB for its KV cache"), std::string::npos)
       << refused.error();
   EXPECT_NE(refused.error().find("huge.bin"), std::string::npos);
   c.seq_len = 16;  // the same model with a short context runs
   const std::vector<uint8_t> small = testing::random_checkpoint(c, 1);
-  EXPECT_TRUE(parse_checkpoint(small.data(), small.size(), "small.bin").ok());
+  EXPECT_TRUE(parse_checkpoint(ModelBytes::copy_of(small.data(), small.size()), "small.bin").ok());
 }
 
 TEST(Hardening, NanAndInfiniteWeightsAreRefusedNamingTheTensor) {
   // D5: such a model printed null for every logit and <unk> for every token.
   const Config c{16, 32, 2, 2, 2, 32, 8, true};
   std::vector<uint8_t> bytes = testing::random_checkpoint(c, 3);
-  const auto weights = parse_checkpoint(bytes.data(), bytes.size(), "ok.bin");
+  const auto weights = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "ok.bin");
   ASSERT_TRUE(weights.ok());
   const size_t offset =
       28 + (weights.value()->layers[1].w2 - weights.value()->data) * sizeof(float);
   const float nan = NAN, inf = INFINITY;
   std::memcpy(bytes.data() + offset + 4 * 5, &nan, 4);
-  auto refused = parse_checkpoint(bytes.data(), bytes.size(), "nan.bin");
+  auto refused = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "nan.bin");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("weight 5 of layer 1 w2 is NaN"), std::string::npos)
       << refused.error();
   std::memcpy(bytes.data() + offset + 4 * 5, &inf, 4);
-  refused = parse_checkpoint(bytes.data(), bytes.size(), "inf.bin");
+  refused = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "inf.bin");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("is infinite"), std::string::npos) << refused.error();
 }

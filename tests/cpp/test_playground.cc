@@ -24,7 +24,7 @@ class PlaygroundTest : public ::testing::Test {
     ASSERT_TRUE(model.ok()) << model.error();
     auto tokenizer = read_file_bytes(testing::source_path("models/tokenizer.bin"), 1 << 20);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.error();
-    ModelBytes bytes = place_model_bytes(model->size(), model->data(), 4);
+    ModelBytes bytes = ModelBytes::room_for(model->size(), model->data(), 4);
     std::copy(model->begin(), model->end(), bytes.data());
     auto created = Playground::create(std::move(bytes), "default.bin", tokenizer.value(),
                                       "tokenizer.bin", uint64_t(512) << 20);

@@ -151,7 +151,7 @@ std::string zero_model() {
 std::string overflowing_model() {
   const Config c{32, 64, 1, 4, 4, 512, 256, true};
   std::vector<uint8_t> bytes = testing::random_checkpoint(c, 3);
-  const auto weights = parse_checkpoint(bytes.data(), bytes.size(), "random");
+  const auto weights = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "random");
   const size_t at = 28 + (weights.value()->rms_final - weights.value()->data) * sizeof(float);
   const float huge = 3e38f;
   for (int i = 0; i < c.dim; ++i) std::memcpy(bytes.data() + at + 4 * i, &huge, 4);
@@ -282,7 +282,8 @@ TEST(CliReliability, MemoryAndNumberMessagesShowNumbersThatDiffer) {
   const Config c{64, 128, 2, 4, 4, 64, 512, true};
   const auto bytes = testing::random_checkpoint(c, 1);
   for (uint64_t limit : {run_state_bytes(c) - 1, run_state_bytes(c) - 700}) {
-    auto refused = parse_checkpoint(bytes.data(), bytes.size(), "m.bin", bytes.size(), limit);
+    auto refused = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "m.bin",
+                                    {bytes.size(), limit});
     ASSERT_FALSE(refused.ok());
     const std::string& e = refused.error();
     const size_t need = e.find("needs ") + 6, limit_at = e.find("the limit of ") + 13;

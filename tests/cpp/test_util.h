@@ -89,7 +89,7 @@ inline std::vector<uint8_t> random_checkpoint(const Config& c, uint32_t seed, fl
 inline std::shared_ptr<const Weights> random_weights(const Config& c, uint32_t seed,
                                                      float scale = 0.1f) {
   const auto bytes = random_checkpoint(c, seed, scale);
-  auto w = parse_checkpoint(bytes.data(), bytes.size(), "random model");
+  auto w = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "random model");
   return w.ok() ? w.value() : nullptr;
 }
 

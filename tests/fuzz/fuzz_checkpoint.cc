@@ -8,7 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   constexpr uint64_t kLimit = uint64_t(64) << 20;
-  auto weights = circulant::parse_checkpoint(data, size, "fuzz.bin", kLimit, kLimit);
+  auto weights = circulant::parse_checkpoint(circulant::ModelBytes::copy_of(data, size), "fuzz.bin",
+                                             {kLimit, kLimit});
   if (!weights.ok()) return 0;
   const circulant::Transformer model(weights.value());
   circulant::RunState state(model.config());

@@ -20,7 +20,9 @@ const circulant::Transformer& teacher() {
     for (float& v : payload) v = u(rng);
     const auto bytes = circulant::serialize_legacy_checkpoint(c, payload);
     return circulant::Transformer(
-        circulant::parse_checkpoint(bytes.data(), bytes.size(), "teacher").value());
+        circulant::parse_checkpoint(circulant::ModelBytes::copy_of(bytes.data(), bytes.size()),
+                                    "teacher")
+            .value());
   }();
   return model;
 }

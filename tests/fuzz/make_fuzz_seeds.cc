@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
     for (float& x : v) x = u(rng);
     return v;
   }());
-  const Transformer teacher(parse_checkpoint(bytes.data(), bytes.size(), "teacher").value());
+  const Transformer teacher(
+      parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "teacher").value());
   std::vector<SavedStudent> students;
   for (auto [structure, block] :
        {std::pair{Structure::kCirculant, 8}, {Structure::kLowRank, 4}, {Structure::kRemoved, 16}}) {
