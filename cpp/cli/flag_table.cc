@@ -118,7 +118,7 @@ const std::vector<Flag>& flag_table() {
       file("tokenizer", kAllCommands & ~kInfo, G::kModel, "T", "models/tokenizer.bin",
            "its tokenizer"),
       number("max-memory", kAllCommands, G::kModel, "GiB", 0.001, 1024,
-             double(kDefaultMaxRunBytes >> 30),
+             double(LoadLimits().max_run_bytes >> 30),
              "the most memory a run of the model may take, checked before it is loaded"),
 
       text("prompt", kGenerate | kLogits, G::kGeneration, "TEXT", "", "the text to continue")
