@@ -5,9 +5,9 @@
 import { fixed, percentText, rate, times } from './format.js';
 import { planOf } from './state.js';
 
-const cell = (text, fact, value, format) => ({ text, fact, value, format });
+const cell = (text, fact, value, format, className) => ({ text, fact, value, format, className });
 // Spaces and line breaks made visible, as the next-token bars show them (" the" is not "the").
-const visible = (text) => text.replace(/ /g, '·').replace(/\n/g, '⏎');
+const visible = (text) => text.replace(/ /g, '·\u200b').replace(/\n/g, '⏎');
 const num = (value, format, name) => cell(format(value), name, value, format);
 const spread = (s, format) => `${format(s.low)}–${format(s.high)}`;
 // 3.2e-8 → "3.2 × 10⁻⁸": small errors a student can read.
@@ -26,17 +26,21 @@ const EXPERIMENTS = {
       'whose raw scores point most the same way (cosine), each with both models\' five likeliest next tokens.',
     key: (s) => JSON.stringify(planOf(s)),
     run: (call, s, page) => call('disagreement', { plan: planOf(s), prompts: page.lecturePrompts }),
-    columns: ['found', 'text before it', 'top-5 overlap', 'cosine', 'KL', 'teacher\'s five', 'student\'s five'],
+    columns: ['', 'highest top-5 overlap', 'highest cosine'],
     rows(r) {
-      const row = (label, f, prefix) => (f ? {
-        label, cells: [cell(`prompt ${f.prompt}`), cell(`…${visible(f.context.slice(-40))}`),
-          num(f.metrics.top5, percentText, prefix === 'top5' ? 'top5' : undefined),
-          num(f.metrics.cosine, (v) => fixed(v, 3), prefix === 'cosine' ? 'cosine' : undefined),
-          num(f.metrics.kl, (v) => fixed(v, 3), `${prefix}-kl`),
-          cell(f.teacherTop.map((c) => visible(c.text)).join('  ')),
-          cell(f.studentTop.map((c) => visible(c.text)).join('  '))],
-      } : { label, cells: [cell('no position where top-1 differs')] });
-      return [row('highest top-5 overlap', r.top5, 'top5'), row('highest cosine', r.cosine, 'cosine')];
+      const finds = [r.top5, r.cosine];
+      const none = cell('no position where top-1 differs');
+      const row = (label, of) => ({ label, cells: finds.map((f, i) => (f ? of(f, i) : none)) });
+      const tokens = (list) => cell(list.map((c) => visible(c.text)).join('  '), undefined, undefined, undefined, 'tokens');
+      return [
+        row('lecture prompt', (f) => cell(String(f.prompt))),
+        row('text before it', (f) => cell(`…${visible(f.context.slice(-40))}`, undefined, undefined, undefined, 'tokens')),
+        row('top-5 overlap', (f, i) => num(f.metrics.top5, percentText, i === 0 ? 'top5' : undefined)),
+        row('cosine', (f, i) => num(f.metrics.cosine, (v) => fixed(v, 3), i === 1 ? 'cosine' : undefined)),
+        row('KL', (f, i) => num(f.metrics.kl, (v) => fixed(v, 3), i === 0 ? 'top5-kl' : 'cosine-kl')),
+        row('teacher\'s five', (f) => tokens(f.teacherTop)),
+        row('student\'s five', (f) => tokens(f.studentTop)),
+      ];
     },
   },
 

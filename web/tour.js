@@ -103,7 +103,7 @@ export const TOUR = [
     text: (x) => ['Distilled, every layer at B = ', x.B, ': KL ', x.curve('distilled'), ', keeping ', x.kept,
       ' of the MLP numbers, decoding at ', x.speedup, ' the teacher\'s speed; projected ', x.curve('projected'),
       ', no MLPs ', x.curve('removed'), '. Drag the slider: smaller blocks keep more of the teacher, larger ones ' +
-      'store fewer numbers, and the speed chart shows what each B gains or loses in time.'],
+      'store fewer numbers, and the line above the legend says what each B keeps and how fast it decodes.'],
   },
 ];
 

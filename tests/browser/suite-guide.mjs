@@ -36,8 +36,10 @@ export async function guideSuite({ open }) {
               pending: document.querySelectorAll('#guide-body [data-pending]').length,
               facts: [...document.querySelectorAll('#guide-body [data-source]')].map((el) => {
                 const source = document.querySelector(el.dataset.source);
+                const box = source?.getBoundingClientRect();
+                // On screen: rendered, and not cut off at the side (a table wider than its panel).
                 return { text: el.textContent, source: el.dataset.source, shown: source?.textContent ?? null,
-                  visible: shown(source) };
+                  visible: shown(source) && box.left >= 0 && box.right <= innerWidth + 1 };
               }),
               series: [...document.querySelectorAll('#guide-body [data-series-ref]')].map((el) => ({
                 name: el.dataset.seriesRef,

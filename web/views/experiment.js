@@ -23,6 +23,7 @@ export function renderExperiment(panel, definition, rows) {
     for (const c of row.cells) {
       const td = document.createElement('td');
       td.textContent = c.text;
+      if (c.className) td.className = c.className;
       if (c.fact && Number.isFinite(c.value)) {
         td.dataset.fact = c.fact;
         facts[c.fact] = { value: c.value, format: c.format };
