@@ -96,7 +96,7 @@ void Distiller::wire() {
     }
     if (!parameters_.ffn_norms.empty()) {
       layer.rms_ffn = parameters_.ffn_norms[i].data();
-      layer.rms_ffn_grad = gradients_.ffn_norms[i].data();
+      layer.d_rms_ffn = gradients_.ffn_norms[i].data();
     }
   }
   backprop_ = std::make_unique<KlBackprop<float>>(model);
