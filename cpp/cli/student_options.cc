@@ -18,8 +18,9 @@ const std::set<std::string> kStudentSwitches = {"train-norms", "no-cache"};
 
 namespace {
 
-Result<DistillSettings> parse_distill(const Args& args) {
-  DistillSettings d;
+// plan.distill, and for a distill plan its starting projection (--init).
+Status parse_distill(const Args& args, StudentPlan& plan) {
+  DistillSettings& d = plan.distill;
   auto steps = args.get_int("steps", d.steps, 1, 100000);
   RETURN_IF_ERROR(steps);
   auto lr = args.get_double("lr", d.learning_rate, 1e-9, 1.0);
@@ -29,11 +30,11 @@ Result<DistillSettings> parse_distill(const Args& args) {
   auto seed = args.get_int("seed", int64_t(d.seed), 0, int64_t{1} << 40);
   RETURN_IF_ERROR(seed);
   auto init = parse_projection(args.get("init", "frobenius"));
-  if (!init.ok() || init.value() == Projection::kDistill)
-    return Error{"--init must be frobenius, loss-aware or loss-aware-sequential"};
+  if (!init.ok()) return Error{"--init must be frobenius, loss-aware or loss-aware-sequential"};
   d.steps = int(steps.value()), d.learning_rate = lr.value(), d.batch = int(batch.value());
-  d.seed = uint64_t(seed.value()), d.init = init.value(), d.train_norms = args.has("train-norms");
-  return d;
+  d.seed = uint64_t(seed.value()), d.train_norms = args.has("train-norms");
+  if (plan.method == Method::kDistill) plan.projection = init.value();
+  return ok_status();
 }
 
 }  // namespace
@@ -49,23 +50,21 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
   if (distill_only && args.has("projection"))
     return Error{
         "distill always distills; drop --projection (--init chooses the starting projection)"};
-  auto projection =
-      parse_projection(distill_only ? "distill" : args.get("projection", "frobenius"));
-  RETURN_IF_ERROR(projection);
+  Status method =
+      parse_method(distill_only ? "distill" : args.get("projection", "frobenius"), plan);
+  RETURN_IF_ERROR(method);
   auto lambda = args.get_double("lambda", 0.01, 0.0, 1e12);
   RETURN_IF_ERROR(lambda);
-  auto distill = parse_distill(args);
+  Status distill = parse_distill(args, plan);
   RETURN_IF_ERROR(distill);
   plan.layers = layers.value();
   plan.matrices = matrices.value();
   plan.structure = structure.value();
-  plan.projection = projection.value();
   plan.lambda = lambda.value();
-  plan.distill = distill.value();
   plan.spectrum_cache = !args.has("no-cache");
   const bool distill_flags = args.has("steps") || args.has("lr") || args.has("batch") ||
                              args.has("init") || args.has("seed") || args.has("train-norms");
-  if (distill_flags && plan.projection != Projection::kDistill)
+  if (distill_flags && plan.method != Method::kDistill)
     return Error{
         "--steps, --lr, --batch, --init, --seed and --train-norms set up distillation; add "
         "--projection distill"};
@@ -75,7 +74,8 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
 Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const StudentPlan& plan,
                                                        const Tokenizer& tokenizer,
                                                        const Config& config) {
-  if (plan.projection == Projection::kFrobenius) return std::vector<std::vector<int>>{};
+  if (plan.method == Method::kProject && plan.projection == Projection::kFrobenius)
+    return std::vector<std::vector<int>>{};
   auto lines = read_lines(
       args.get("calibration", std::string(CIRCULANT_MODELS_DIR) + "/prompts/calibration.txt"));
   if (!lines.ok()) return Error{"calibration set: " + lines.error()};

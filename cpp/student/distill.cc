@@ -33,8 +33,8 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
                                                      const StudentPlan& plan,
                                                      std::vector<std::vector<int>> calibration,
                                                      size_t cache_bytes) {
-  if (plan.projection != Projection::kDistill)
-    return Error{"distillation needs a plan whose projection is distill"};
+  if (plan.method != Method::kDistill)
+    return Error{"distillation needs a plan whose method is distill"};
   Status valid = check_plan(plan);
   RETURN_IF_ERROR(valid);
   calibration.erase(std::remove_if(calibration.begin(), calibration.end(),

@@ -27,8 +27,8 @@ class Distiller {
  public:
   static constexpr size_t kTeacherCacheBytes = size_t(128) << 20;
 
-  // Checks the plan (projection kDistill) and the calibration set, projects the starting
-  // parameters (plan.distill.init) and builds the differentiable student. `teacher` must
+  // Checks the plan (method kDistill) and the calibration set, projects the starting
+  // parameters (plan.projection) and builds the differentiable student. `teacher` must
   // outlive the distiller. `cache_bytes` bounds the teacher targets kept between steps.
   static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher,
                                                    const StudentPlan& plan,
