@@ -327,7 +327,7 @@ Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int blo
       const bool inside = r0 + r < m && c0 + c < n;
       const size_t at = size_t(r0 + r) * n + (c0 + c);
       const float d = inside ? w[at] : 0.0f, a = inside ? approx[at] : 0.0f;
-      v.dense.push_back(d), v.circulant.push_back(a), v.difference.push_back(d - a);
+      v.dense.push_back(d), v.student.push_back(a), v.difference.push_back(d - a);
     }
   return v;
 }

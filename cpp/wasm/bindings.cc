@@ -318,7 +318,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
           "dense", +[](const StructureView& v) { return float32_array(v.dense); },
           +[](StructureView&, val) {})
       .field(
-          "circulant", +[](const StructureView& v) { return float32_array(v.circulant); },
+          "student", +[](const StructureView& v) { return float32_array(v.student); },
           +[](StructureView&, val) {})
       .field(
           "difference", +[](const StructureView& v) { return float32_array(v.difference); },
