@@ -25,7 +25,8 @@ enum class Projection { kFrobenius, kLossAware, kLossAwareSequential };
 // projection and trains the parameters against the teacher's outputs (DistillSettings).
 enum class Method { kProject, kDistill };
 
-// Gradient KL calibration (student/distill.h): AdamW on the structured parameters only.
+// Gradient KL calibration (student/distill.h): Adam, without weight decay, on the structured
+// parameters only.
 struct DistillSettings {
   int steps = 300;
   double learning_rate = 3e-3;  // peak, after a linear warm-up of kDistillWarmupSteps
