@@ -74,7 +74,7 @@ void distill_step(benchmark::State& state) {
   plan.layers = parse_layers("all", f.teacher->config().n_layers).value();
   plan.matrices = parse_matrices("all").value();
   plan.block = int(state.range(0));
-  plan.projection = Projection::kDistill;
+  plan.method = Method::kDistill;
   const bool cached = state.range(1) != 0;
   auto d = Distiller::create(*f.teacher, plan, f.batch, cached ? Distiller::kTeacherCacheBytes : 0);
   d.value()->step();  // cached: the teacher's targets are computed on first use, outside the timing

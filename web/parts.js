@@ -110,9 +110,9 @@ export function displayParts(page) {
       render: (view, s) => {
         r.structure = view;
         const what = `layer ${s.vlayer} ${s.vmatrix}, block (${s.vrow}, ${s.vcol})`;
-        const magnified = renderHeatmaps({ dense: $('#heat-dense'), circulant: $('#heat-circulant'),
+        const magnified = renderHeatmaps({ dense: $('#heat-dense'), student: $('#heat-student'),
           difference: $('#heat-difference') }, view, what);
-        $('#circulant-caption').textContent = magnified > 1.05
+        $('#student-caption').textContent = magnified > 1.05
           ? `student (colours ${Math.round(magnified)}× stronger, so its pattern shows)` : 'student';
         structureNote($('#structure-note'), s, view, page.config);
       },

@@ -170,7 +170,7 @@ const std::vector<Flag>& flag_table() {
       whole("batch", kMakesStudents, G::kDistillation, "N", 1, 4096, distill.batch,
             "calibration lines a step"),
       choice("init", kMakesStudents, G::kDistillation, "frobenius|loss-aware|loss-aware-sequential",
-             projection_name(distill.init), "the projection training starts from"),
+             projection_name(plan.projection), "the projection training starts from"),
       whole("seed", kMakesStudents, G::kDistillation, "N", 0, int64_t{1} << 40,
             int64_t(distill.seed),
             "the order of the batches; the same flags give the same student"),

@@ -182,7 +182,7 @@ Status run_perplexity(const Args& args) {
   print("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
         s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
         matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
-        projection_name(plan.projection).c_str());
+        method_name(plan).c_str());
   print("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
   return ok_status();
 }

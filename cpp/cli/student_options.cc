@@ -13,8 +13,9 @@ namespace circulant {
 
 namespace {
 
-Result<DistillSettings> parse_distill(const Args& args) {
-  DistillSettings d;
+// plan.distill, and for a distill plan its starting projection (--init).
+Status parse_distill(const Args& args, StudentPlan& plan) {
+  DistillSettings& d = plan.distill;
   auto steps = args.whole("steps");
   RETURN_IF_ERROR(steps);
   auto lr = args.number("lr");
@@ -28,8 +29,9 @@ Result<DistillSettings> parse_distill(const Args& args) {
   auto init = parse_projection(init_name.value());
   RETURN_IF_ERROR(init);
   d.steps = int(steps.value()), d.learning_rate = lr.value(), d.batch = int(batch.value());
-  d.seed = uint64_t(seed.value()), d.init = init.value(), d.train_norms = args.has("train-norms");
-  return d;
+  d.seed = uint64_t(seed.value()), d.train_norms = args.has("train-norms");
+  if (plan.method == Method::kDistill) plan.projection = init.value();
+  return ok_status();
 }
 
 }  // namespace
@@ -42,18 +44,16 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
   RETURN_IF_ERROR(matrices);
   auto structure = parse_structure(args.text("structure"));
   RETURN_IF_ERROR(structure);
-  auto projection = parse_projection(distill_only ? "distill" : args.text("projection"));
-  RETURN_IF_ERROR(projection);
+  Status method = parse_method(distill_only ? "distill" : args.text("projection"), plan);
+  RETURN_IF_ERROR(method);
   auto lambda = args.number("lambda");
   RETURN_IF_ERROR(lambda);
-  auto distill = parse_distill(args);
+  Status distill = parse_distill(args, plan);
   RETURN_IF_ERROR(distill);
   plan.layers = layers.value();
   plan.matrices = matrices.value();
   plan.structure = structure.value();
-  plan.projection = projection.value();
   plan.lambda = lambda.value();
-  plan.distill = distill.value();
   plan.spectrum_cache = !args.has("no-cache");
   return plan;
 }
@@ -61,7 +61,8 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
 Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const StudentPlan& plan,
                                                        const Tokenizer& tokenizer,
                                                        const Config& config) {
-  if (plan.projection == Projection::kFrobenius) return std::vector<std::vector<int>>{};
+  if (plan.method == Method::kProject && plan.projection == Projection::kFrobenius)
+    return std::vector<std::vector<int>>{};
   auto lines = read_lines(args.file("calibration"));
   if (!lines.ok()) return Error{"calibration set: " + lines.error()};
   return encode_lines(lines.value(), tokenizer, config, LongLines::kTruncate);

@@ -75,7 +75,7 @@ std::vector<Cell> cells(const ExperimentRow& r, const Config& c) {
       t ? null("block") : integer("block", r.plan.block),
       text("matrices", t ? "-" : matrix_names(r.plan.matrices)),
       text("structure", t ? "dense" : structure_name(r.plan.structure)),
-      text("projection", t ? "dense" : projection_name(r.plan.projection)),
+      text("projection", t ? "dense" : method_name(r.plan)),
       number("cosine", r.metrics.cosine.mean),
       number("kl", r.metrics.kl.mean),
       number("top1", r.metrics.top1.mean),
@@ -177,10 +177,10 @@ std::string markdown(const std::vector<ExperimentRow>& rows, const Config& c) {
            (t ? "-" : std::to_string(r.plan.block)) + " | " +
            (t ? "-" : matrix_names(r.plan.matrices)) + " | " +
            (t ? "dense" : structure_name(r.plan.structure)) + " | " +
-           (t ? "dense" : projection_name(r.plan.projection)) + " | " +
-           with_interval(r.metrics.cosine, 3) + " | " + with_interval(r.metrics.kl, 3) + " | " +
-           percent(r.metrics.top1) + " | " + percent(r.metrics.top5) + " | " +
-           std::to_string(r.params_mlp) + " | " + std::to_string(r.params_total) + " |";
+           (t ? "dense" : method_name(r.plan)) + " | " + with_interval(r.metrics.cosine, 3) +
+           " | " + with_interval(r.metrics.kl, 3) + " | " + percent(r.metrics.top1) + " | " +
+           percent(r.metrics.top5) + " | " + std::to_string(r.params_mlp) + " | " +
+           std::to_string(r.params_total) + " |";
     if (timed)
       out += " " + fixed(s.prefill_tokens_per_second, 0) + " | " +
              fixed(s.decode_tokens_per_second, 0) + " | " + fixed(100 * s.decode_mlp_share, 0) +

@@ -88,7 +88,7 @@ namespace {
 // Everything that decides a distilled student but the number of steps.
 std::string distill_run_key(const StudentPlan& p) {
   std::string key = structure_name(p.structure) + "|" + std::to_string(p.block) + "|" +
-                    matrix_names(p.matrices) + "|" + projection_name(p.distill.init) + "|" +
+                    matrix_names(p.matrices) + "|" + projection_name(p.projection) + "|" +
                     std::to_string(p.lambda) + "|" + std::to_string(p.distill.learning_rate) + "|" +
                     std::to_string(p.distill.batch) + "|" + std::to_string(p.distill.seed) + "|" +
                     std::to_string(p.distill.train_norms) + "|";
@@ -125,9 +125,9 @@ Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
   projector_.reset();
   // At B = 1 a circulant student is the teacher itself: nothing to distill.
   const bool teacher_itself = plan.block == 1 && plan.structure == Structure::kCirculant;
-  if (plan.projection != Projection::kDistill || teacher_itself) {
+  if (plan.method != Method::kDistill || teacher_itself) {
     StudentPlan p = plan;
-    if (teacher_itself) p.projection = Projection::kFrobenius;
+    if (teacher_itself) p.method = Method::kProject, p.projection = Projection::kFrobenius;
     auto projector = StudentProjector::create(*teacher_, p, calibration_, &svd_cache_);
     RETURN_IF_ERROR(projector);
     projector_ = std::move(projector.value());
@@ -167,7 +167,7 @@ Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
 }
 
 bool Playground::student_ready(const StudentPlan& plan, bool allow_saved) const {
-  if (plan.projection != Projection::kDistill ||
+  if (plan.method != Method::kDistill ||
       (plan.block == 1 && plan.structure == Structure::kCirculant))
     return true;
   if (distilled_.count(plan_key(plan))) return true;
@@ -327,7 +327,7 @@ Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int blo
       const bool inside = r0 + r < m && c0 + c < n;
       const size_t at = size_t(r0 + r) * n + (c0 + c);
       const float d = inside ? w[at] : 0.0f, a = inside ? approx[at] : 0.0f;
-      v.dense.push_back(d), v.circulant.push_back(a), v.difference.push_back(d - a);
+      v.dense.push_back(d), v.student.push_back(a), v.difference.push_back(d - a);
     }
   return v;
 }

@@ -62,8 +62,10 @@ struct PrecisionReport {
 
 struct StructureView {  // one B×B block (capped at 64×64 for display), row-major
   int size = 0;
-  std::vector<float> dense, circulant, difference;
-  double relative_error = 0;  // ‖dense − circulant‖ / ‖dense‖ over the whole matrix
+  std::vector<float> dense;       // (size, size) the teacher's
+  std::vector<float> student;     // (size, size) the student's: circulant, low-rank, zero or dense
+  std::vector<float> difference;  // (size, size) dense − student
+  double relative_error = 0;      // ‖dense − student‖ / ‖dense‖ over the whole matrix
 };
 
 class Playground {
@@ -123,8 +125,8 @@ class Playground {
   DecodeBound decode_bound() const;
   Result<Generation> generate(const std::string& prompt, int steps, const SamplerSettings& sampler,
                               bool use_student) const;
-  // The (block_row, block_col) block of an MLP matrix: dense, its circulant projection, the
-  // difference.
+  // The (block_row, block_col) block of an MLP matrix: the teacher's, the student's (whatever
+  // its structure) and the difference.
   Result<StructureView> structure(int layer, MlpMatrix matrix, int block_row, int block_col) const;
 
  private:

@@ -5,13 +5,11 @@
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <limits>
 #include <type_traits>
 
 #include "kernels/matmul.h"
-#include "kernels/ops.h"
+#include "model/backward_blocks.h"
 
 namespace circulant {
 namespace {
@@ -30,63 +28,6 @@ ConstView<T> view(const T* data, int rows, int cols, int stride) {
 template <class T>
 View<T> view(T* data, int rows, int cols, int stride) {
   return View<T>(data, rows, cols, Eigen::OuterStride<>(stride));
-}
-
-constexpr double kNormEpsilon = 1e-5;
-
-// out (rows, n) = x / sqrt(mean(x²) + eps) · gain
-template <class T>
-void rmsnorm(const T* x, const T* gain, int rows, int n, T* out) {
-  for (int t = 0; t < rows; ++t) {
-    const T* xr = x + size_t(t) * n;
-    T ss = 0;
-    for (int i = 0; i < n; ++i) ss += xr[i] * xr[i];
-    const T scale = T(1) / std::sqrt(ss / T(n) + T(kNormEpsilon));
-    for (int i = 0; i < n; ++i) out[size_t(t) * n + i] = gain[i] * (scale * xr[i]);
-  }
-}
-
-// dx (rows, n) += ∂/∂x of rmsnorm given dy; gain_grad (n) += ∂/∂gain when not null.
-//   y_i = g_i x_i r,  r = (mean x² + eps)^−½:  dx_i = r g_i dy_i − (r³/n) x_i Σ_j dy_j g_j x_j
-template <class T>
-void rmsnorm_backward(const T* x, const T* gain, const T* dy, int rows, int n, T* dx,
-                      T* gain_grad) {
-  for (int t = 0; t < rows; ++t) {
-    const T *xr = x + size_t(t) * n, *dyr = dy + size_t(t) * n;
-    T ss = 0, projection = 0;
-    for (int i = 0; i < n; ++i) ss += xr[i] * xr[i], projection += dyr[i] * gain[i] * xr[i];
-    const T r = T(1) / std::sqrt(ss / T(n) + T(kNormEpsilon));
-    const T correction = r * r * r / T(n) * projection;
-    T* dxr = dx + size_t(t) * n;
-    for (int i = 0; i < n; ++i) dxr[i] += r * gain[i] * dyr[i] - correction * xr[i];
-    if (gain_grad)
-      for (int i = 0; i < n; ++i) gain_grad[i] += dyr[i] * xr[i] * r;
-  }
-}
-
-// Rotary embedding on interleaved pairs, row t at position positions[t]; `inverse` rotates back
-// (the transpose, which is the backward pass of the rotation).
-template <class T>
-void rope(T* vec, int rows, const int* positions, int n_heads, int head_size, bool inverse) {
-  for (int t = 0; t < rows; ++t) {
-    T* row = vec + size_t(t) * n_heads * head_size;
-    for (int i = 0; i < head_size; i += 2) {
-      const T freq = T(1) / std::pow(T(10000), T(i) / T(head_size));
-      const T angle = T(positions[t]) * freq;
-      const T c = std::cos(angle), s = inverse ? -std::sin(angle) : std::sin(angle);
-      for (int h = 0; h < n_heads; ++h) {
-        T* v = row + h * head_size + i;
-        const T v0 = v[0], v1 = v[1];
-        v[0] = v0 * c - v1 * s;
-        v[1] = v0 * s + v1 * c;
-      }
-    }
-  }
-}
-
-template <class T>
-T sigmoid(T a) {
-  return T(1) / (T(1) + std::exp(-a));
 }
 
 }  // namespace
@@ -154,33 +95,44 @@ const T* DifferentiableWeights<T>::at(const float* tensor) const {
 }
 
 // ----------------------------------------------------------------------------
-// The tape: every activation the backward pass reads, for all rows of the batch
+// The tape: every activation the backward pass reads, for all rows of the batch, and the
+// gradients, each named after its forward twin (d_x is ∂L/∂x)
 
 template <class T>
 struct KlBackprop<T>::Tape {
   struct Layer {
-    std::vector<T> x;      // (rows, dim) residual stream entering the layer
-    std::vector<T> xn;     // (rows, dim) attention norm output
-    std::vector<T> q;      // (rows, dim) queries after rotary
-    std::vector<T> k, v;   // (rows, kv_dim) keys after rotary, values
-    std::vector<T> probs;  // per sequence, per head: (length, length) attention weights
-    std::vector<T> o;      // (rows, dim) attention output before wo
-    std::vector<T> x_mid;  // (rows, dim) residual stream after attention
-    std::vector<T> xm;     // (rows, dim) MLP norm output
-    std::vector<T> a, b;   // (rows, hidden) gate and up
-    std::vector<T> h;      // (rows, hidden) silu(a) ⊙ b
+    std::vector<T> x;                // (rows, dim) residual stream entering the layer
+    std::vector<T> attention_input;  // (rows, dim) rmsnorm(x) · rms_attention
+    std::vector<T> q;                // (rows, dim) queries after rotary
+    std::vector<T> k, v;             // (rows, kv_dim) keys after rotary, values
+    std::vector<T> probs;            // per sequence, per head: (length, length) attention weights
+    std::vector<T> attention_out;    // (rows, dim) attention output, before wo
+    std::vector<T> x_mid;            // (rows, dim) residual stream after attention
+    std::vector<T> mlp_input;        // (rows, dim) rmsnorm(x_mid) · rms_ffn
+    std::vector<T> gate, up;         // (rows, hidden) w1 · mlp_input, w3 · mlp_input
+    std::vector<T> swiglu;           // (rows, hidden) silu(gate) ⊙ up, what w2 reads
   };
   int rows = 0;
   std::vector<int> starts;           // (sequences + 1) first row of each sequence
   std::vector<int> positions;        // (rows) position of each row within its sequence
   std::vector<size_t> prob_offsets;  // (sequences) offset of each sequence's weights in probs
   std::vector<Layer> layers;
-  std::vector<T> x_final;  // (rows, dim)
-  std::vector<T> xf;       // (rows, dim) final norm output
-  std::vector<T> logits;   // (rows, vocab); the loss turns it into its gradient
-  // Gradients and scratch of the backward pass.
-  std::vector<T> dx, d_mid, d_in, d_norm, d_q, d_k, d_v, d_h, d_a, d_b, scratch_dim;
-  std::vector<T> d_probs;  // (longest sequence) gradient of one row of attention scores
+  std::vector<T> x_final;           // (rows, dim) residual stream after the last layer
+  std::vector<T> classifier_input;  // (rows, dim) rmsnorm(x_final) · rms_final
+  std::vector<T> logits;            // (rows, vocab); the loss writes d_logits over it
+
+  // The backward pass's gradients: one layer's at a time, reused going down the layers.
+  std::vector<T> d_classifier_input;      // (rows, dim)
+  std::vector<T> d_x;                     // (rows, dim) of x_final, then of each layer's x
+  std::vector<T> d_swiglu, d_gate, d_up;  // (rows, hidden)
+  std::vector<T> d_mlp_input;             // (rows, dim)
+  std::vector<T> d_x_mid;                 // (rows, dim)
+  std::vector<T> d_attention_out;         // (rows, dim)
+  std::vector<T> d_q;                     // (rows, dim) of q after rotary, then rotated back
+  std::vector<T> d_k, d_v;                // (rows, kv_dim) d_k as d_q
+  std::vector<T> d_attention_input;       // (rows, dim)
+  std::vector<T> d_input_term;            // (rows, dim) w3's, wk's or wv's term of d_*_input
+  std::vector<T> d_probs_row;             // (longest sequence) of one row of probs
 
   void resize(const Config& c, const std::vector<int>& lengths) {
     rows = 0;
@@ -198,14 +150,16 @@ struct KlBackprop<T>::Tape {
     const size_t r = rows, dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
     layers.resize(c.n_layers);
     for (Layer& l : layers) {
-      for (auto* v : {&l.x, &l.xn, &l.q, &l.o, &l.x_mid, &l.xm}) v->resize(r * dim);
+      for (auto* v : {&l.x, &l.attention_input, &l.q, &l.attention_out, &l.x_mid, &l.mlp_input})
+        v->resize(r * dim);
       l.k.resize(r * kv), l.v.resize(r * kv), l.probs.resize(probs);
-      for (auto* v : {&l.a, &l.b, &l.h}) v->resize(r * hidden);
+      for (auto* v : {&l.gate, &l.up, &l.swiglu}) v->resize(r * hidden);
     }
-    for (auto* v : {&x_final, &xf, &dx, &d_mid, &d_in, &d_norm, &d_q, &scratch_dim})
+    for (auto* v : {&x_final, &classifier_input, &d_classifier_input, &d_x, &d_mlp_input, &d_x_mid,
+                    &d_attention_out, &d_q, &d_attention_input, &d_input_term})
       v->resize(r * dim);
     for (auto* v : {&d_k, &d_v}) v->resize(r * kv);
-    for (auto* v : {&d_h, &d_a, &d_b}) v->resize(r * hidden);
+    for (auto* v : {&d_swiglu, &d_gate, &d_up}) v->resize(r * hidden);
     logits.resize(r * c.vocab_size);
   }
 };
@@ -217,107 +171,18 @@ template <class T>
 KlBackprop<T>::~KlBackprop() = default;
 
 // ----------------------------------------------------------------------------
-// Attention of one sequence (rows r0..r0+n), forward and backward, all heads
-
-namespace {
-
-template <class T>
-struct AttentionShape {
-  int n_heads, group, head_size, dim, kv_dim;
-};
-
-template <class T>
-AttentionShape<T> attention_shape(const Config& c) {
-  return {c.n_heads, c.n_heads / c.n_kv_heads, c.head_size(), c.dim, c.kv_dim()};
-}
-
-template <class T>
-T dot_product(const T* a, const T* b, int n) {
-  if constexpr (std::is_same<T, float>::value) {
-    return dot(a, b, n);  // eight partial sums: vectorised in the page too
-  } else {
-    T sum = 0;
-    for (int i = 0; i < n; ++i) sum += a[i] * b[i];
-    return sum;
-  }
-}
-
-template <class T>
-void axpy(T a, const T* x, int n, T* y) {
-  for (int i = 0; i < n; ++i) y[i] += a * x[i];
-}
-
-// probs (heads, n, n) and o (n, dim) from q (n, dim), k, v (n, kv_dim); causal. Row t of a head
-// reads its query against keys 0..t, as the inference forward does.
-template <class T>
-void attention_forward(const AttentionShape<T>& s, const T* q, const T* k, const T* v, int n,
-                       T* probs, T* o) {
-  const T scale = T(1) / std::sqrt(T(s.head_size));
-  for (int h = 0; h < s.n_heads; ++h) {
-    const int qo = h * s.head_size, kvo = (h / s.group) * s.head_size;
-    for (int t = 0; t < n; ++t) {
-      T* p = probs + (size_t(h) * n + t) * n;
-      const T* qt = q + size_t(t) * s.dim + qo;
-      T max = -std::numeric_limits<T>::infinity();
-      for (int u = 0; u <= t; ++u)
-        max = std::max(max,
-                       p[u] = dot_product(qt, k + size_t(u) * s.kv_dim + kvo, s.head_size) * scale);
-      double sum = 0;
-      for (int u = 0; u <= t; ++u) sum += (p[u] = std::exp(p[u] - max));
-      T* ot = o + size_t(t) * s.dim + qo;
-      std::fill(ot, ot + s.head_size, T(0));
-      for (int u = 0; u <= t; ++u) {
-        p[u] = T(p[u] / sum);
-        axpy(p[u], v + size_t(u) * s.kv_dim + kvo, s.head_size, ot);
-      }
-      std::fill(p + t + 1, p + n, T(0));
-    }
-  }
-}
-
-// From d_o (n, dim): d_q (n, dim) overwritten, d_k, d_v (n, kv_dim) accumulated. Softmax
-// backward, then the 1/√d of the scores: dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √d.
-template <class T>
-void attention_backward(const AttentionShape<T>& s, const T* q, const T* k, const T* v,
-                        const T* probs, const T* d_o, int n, T* d_scores, T* d_q, T* d_k, T* d_v) {
-  const T scale = T(1) / std::sqrt(T(s.head_size));
-  for (int h = 0; h < s.n_heads; ++h) {
-    const int qo = h * s.head_size, kvo = (h / s.group) * s.head_size;
-    for (int t = 0; t < n; ++t) {
-      const T* p = probs + (size_t(h) * n + t) * n;
-      const T* dot_t = d_o + size_t(t) * s.dim + qo;
-      T inner = 0;
-      for (int u = 0; u <= t; ++u) {
-        d_scores[u] = dot_product(dot_t, v + size_t(u) * s.kv_dim + kvo, s.head_size);
-        inner += p[u] * d_scores[u];
-      }
-      T* dq = d_q + size_t(t) * s.dim + qo;
-      std::fill(dq, dq + s.head_size, T(0));
-      const T* qt = q + size_t(t) * s.dim + qo;
-      for (int u = 0; u <= t; ++u) {
-        const T ds = p[u] * (d_scores[u] - inner) * scale;
-        axpy(ds, k + size_t(u) * s.kv_dim + kvo, s.head_size, dq);
-        axpy(ds, qt, s.head_size, d_k + size_t(u) * s.kv_dim + kvo);
-        axpy(p[u], dot_t, s.head_size, d_v + size_t(u) * s.kv_dim + kvo);
-      }
-    }
-  }
-}
-
-}  // namespace
-
-// ----------------------------------------------------------------------------
 // Forward, keeping the tape
 
 template <class T>
 void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
+  using namespace backprop;
   const Config& c = model_.config;
   Tape& tp = *tape_;
   std::vector<int> lengths;
   for (const KlTarget<T>& s : batch) lengths.push_back(s.length);
   tp.resize(c, lengths);
   const int rows = tp.rows, dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
-  const AttentionShape<T> shape = attention_shape<T>(c);
+  const AttentionShape shape = attention_shape(c);
 
   T* x = tp.layers[0].x.data();  // token embedding
   for (size_t s = 0; s < batch.size(); ++s)
@@ -327,37 +192,37 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
 
   for (int l = 0; l < c.n_layers; ++l) {
     const auto& w = model_.layers[l];
-    typename Tape::Layer& a = tp.layers[l];
+    typename Tape::Layer& acts = tp.layers[l];
     // Attention block: norm, q/k/v, rotary, causal attention per sequence, output, residual.
-    rmsnorm(a.x.data(), w.rms_attention, rows, dim, a.xn.data());
-    w.wq->forward(a.xn.data(), rows, a.q.data());
-    w.wk->forward(a.xn.data(), rows, a.k.data());
-    w.wv->forward(a.xn.data(), rows, a.v.data());
-    rope(a.q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), false);
-    rope(a.k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), false);
+    rmsnorm(acts.x.data(), w.rms_attention, rows, dim, acts.attention_input.data());
+    w.wq->forward(acts.attention_input.data(), rows, acts.q.data());
+    w.wk->forward(acts.attention_input.data(), rows, acts.k.data());
+    w.wv->forward(acts.attention_input.data(), rows, acts.v.data());
+    rope(acts.q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), false);
+    rope(acts.k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), false);
     for (size_t s = 0; s < batch.size(); ++s) {
       const size_t r0 = tp.starts[s];
-      attention_forward(shape, a.q.data() + r0 * dim, a.k.data() + r0 * kv, a.v.data() + r0 * kv,
-                        batch[s].length, a.probs.data() + tp.prob_offsets[s],
-                        a.o.data() + r0 * dim);
+      attention(shape, acts.q.data() + r0 * dim, acts.k.data() + r0 * kv, acts.v.data() + r0 * kv,
+                batch[s].length, acts.probs.data() + tp.prob_offsets[s],
+                acts.attention_out.data() + r0 * dim);
     }
-    w.wo->forward(a.o.data(), rows, a.x_mid.data());
-    for (size_t i = 0; i < size_t(rows) * dim; ++i) a.x_mid[i] += a.x[i];
+    w.wo->forward(acts.attention_out.data(), rows, acts.x_mid.data());
+    for (size_t i = 0; i < size_t(rows) * dim; ++i) acts.x_mid[i] += acts.x[i];
 
     // MLP block: norm, SwiGLU w2(silu(w1 x) ⊙ w3 x), residual.
-    rmsnorm(a.x_mid.data(), w.rms_ffn, rows, dim, a.xm.data());
-    w.w1->forward(a.xm.data(), rows, a.a.data());
-    w.w3->forward(a.xm.data(), rows, a.b.data());
-    for (size_t i = 0; i < size_t(rows) * hidden; ++i) a.h[i] = a.a[i] * sigmoid(a.a[i]) * a.b[i];
+    rmsnorm(acts.x_mid.data(), w.rms_ffn, rows, dim, acts.mlp_input.data());
+    w.w1->forward(acts.mlp_input.data(), rows, acts.gate.data());
+    w.w3->forward(acts.mlp_input.data(), rows, acts.up.data());
+    swiglu(acts.gate.data(), acts.up.data(), size_t(rows) * hidden, acts.swiglu.data());
     T* next = l + 1 < c.n_layers ? tp.layers[l + 1].x.data() : tp.x_final.data();
-    w.w2->forward(a.h.data(), rows, next);
-    for (size_t i = 0; i < size_t(rows) * dim; ++i) next[i] += a.x_mid[i];
+    w.w2->forward(acts.swiglu.data(), rows, next);
+    for (size_t i = 0; i < size_t(rows) * dim; ++i) next[i] += acts.x_mid[i];
   }
 
   // Final norm and classifier at every position.
-  rmsnorm(tp.x_final.data(), model_.rms_final, rows, dim, tp.xf.data());
+  rmsnorm(tp.x_final.data(), model_.rms_final, rows, dim, tp.classifier_input.data());
   FrozenDense<T>(model_.classifier, c.vocab_size, dim)
-      .forward(tp.xf.data(), rows, tp.logits.data());
+      .forward(tp.classifier_input.data(), rows, tp.logits.data());
 }
 
 // KL(p ‖ q) = Σ p (log p − log q) with q = softmax(logits); ∂/∂logits of the batch mean is
@@ -390,67 +255,77 @@ double KlBackprop<T>::loss_gradient(const std::vector<KlTarget<T>>& batch) {
 }
 
 // ----------------------------------------------------------------------------
-// Backward: classifier, final norm, then the layers in reverse down to the first trainable one
+// Backward: classifier, final norm, then the layers in reverse down to the first trainable one.
+// An operator overwrites its input's gradient, so where two operators read one input (w1 and w3
+// read mlp_input; wq, wk and wv read attention_input) the second's and third's go to
+// d_input_term first and are added in.
 
 template <class T>
 void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
+  using namespace backprop;
   const Config& c = model_.config;
   Tape& tp = *tape_;
   const int rows = tp.rows, dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
   const size_t rd = size_t(rows) * dim, rh = size_t(rows) * hidden;
-  const AttentionShape<T> shape = attention_shape<T>(c);
+  const AttentionShape shape = attention_shape(c);
   int first = c.n_layers;
   for (int l = 0; l < c.n_layers; ++l)
     if (model_.layers[l].trainable()) first = std::min(first, l);
   if (first == c.n_layers) return;
 
-  T* dx = tp.dx.data();  // ∂L/∂(residual stream) at the current depth
+  const T* d_logits = tp.logits.data();  // loss_gradient wrote it there
   FrozenDense<T>(model_.classifier, c.vocab_size, dim)
-      .backward(nullptr, tp.logits.data(), rows, tp.d_norm.data(), nullptr);
-  std::fill(tp.dx.begin(), tp.dx.end(), T(0));
-  rmsnorm_backward(tp.x_final.data(), model_.rms_final, tp.d_norm.data(), rows, dim, dx,
-                   (T*)nullptr);
+      .backward(nullptr, d_logits, rows, tp.d_classifier_input.data(), nullptr);
+  std::fill(tp.d_x.begin(), tp.d_x.end(), T(0));
+  rmsnorm_backward(tp.x_final.data(), model_.rms_final, tp.d_classifier_input.data(), rows, dim,
+                   tp.d_x.data(), (T*)nullptr);
 
   for (int l = c.n_layers - 1; l >= first; --l) {
     const auto& w = model_.layers[l];
-    const typename Tape::Layer& a = tp.layers[l];
-    // MLP block, x_out = x_mid + w2(h): dx flows to x_mid unchanged and through the MLP.
-    w.w2->backward(a.h.data(), dx, rows, tp.d_h.data(), w.gradients.w2);
-    for (size_t i = 0; i < rh; ++i) {
-      const T sig = sigmoid(a.a[i]), silu = a.a[i] * sig;
-      tp.d_b[i] = tp.d_h[i] * silu;
-      tp.d_a[i] = tp.d_h[i] * a.b[i] * sig * (T(1) + a.a[i] * (T(1) - sig));
-    }
-    w.w1->backward(a.xm.data(), tp.d_a.data(), rows, tp.d_norm.data(), w.gradients.w1);
-    w.w3->backward(a.xm.data(), tp.d_b.data(), rows, tp.scratch_dim.data(), w.gradients.w3);
-    for (size_t i = 0; i < rd; ++i) tp.d_norm[i] += tp.scratch_dim[i];
-    std::copy(dx, dx + rd, tp.d_mid.data());
-    rmsnorm_backward(a.x_mid.data(), w.rms_ffn, tp.d_norm.data(), rows, dim, tp.d_mid.data(),
-                     w.rms_ffn_grad);
+    const typename Tape::Layer& acts = tp.layers[l];
+    // MLP block, x_out = x_mid + w2(swiglu): d_x (of x_out, the next layer's x) flows to x_mid
+    // unchanged and through the MLP.
+    w.w2->backward(acts.swiglu.data(), tp.d_x.data(), rows, tp.d_swiglu.data(), w.gradients.w2);
+    swiglu_backward(acts.gate.data(), acts.up.data(), tp.d_swiglu.data(), rh, tp.d_gate.data(),
+                    tp.d_up.data());
+    w.w1->backward(acts.mlp_input.data(), tp.d_gate.data(), rows, tp.d_mlp_input.data(),
+                   w.gradients.w1);
+    w.w3->backward(acts.mlp_input.data(), tp.d_up.data(), rows, tp.d_input_term.data(),
+                   w.gradients.w3);
+    for (size_t i = 0; i < rd; ++i) tp.d_mlp_input[i] += tp.d_input_term[i];
+    std::copy(tp.d_x.begin(), tp.d_x.begin() + rd, tp.d_x_mid.data());
+    rmsnorm_backward(acts.x_mid.data(), w.rms_ffn, tp.d_mlp_input.data(), rows, dim,
+                     tp.d_x_mid.data(), w.d_rms_ffn);
     if (l == first) break;  // nothing below this layer's MLP has a parameter to train
 
     // Attention block, x_mid = x + wo(attention(norm(x))).
-    w.wo->backward(a.o.data(), tp.d_mid.data(), rows, tp.scratch_dim.data(), nullptr);
+    w.wo->backward(acts.attention_out.data(), tp.d_x_mid.data(), rows, tp.d_attention_out.data(),
+                   nullptr);
     std::fill(tp.d_k.begin(), tp.d_k.end(), T(0));
     std::fill(tp.d_v.begin(), tp.d_v.end(), T(0));
     for (size_t s = 0; s < batch.size(); ++s) {
       const size_t r0 = tp.starts[s];
       const int n = batch[s].length;
-      if (tp.d_probs.size() < size_t(n)) tp.d_probs.resize(size_t(n));
-      attention_backward(shape, a.q.data() + r0 * dim, a.k.data() + r0 * kv, a.v.data() + r0 * kv,
-                         a.probs.data() + tp.prob_offsets[s], tp.scratch_dim.data() + r0 * dim, n,
-                         tp.d_probs.data(), tp.d_q.data() + r0 * dim, tp.d_k.data() + r0 * kv,
+      if (tp.d_probs_row.size() < size_t(n)) tp.d_probs_row.resize(size_t(n));
+      attention_backward(shape, acts.q.data() + r0 * dim, acts.k.data() + r0 * kv,
+                         acts.v.data() + r0 * kv, acts.probs.data() + tp.prob_offsets[s],
+                         tp.d_attention_out.data() + r0 * dim, n, tp.d_probs_row.data(),
+                         tp.d_q.data() + r0 * dim, tp.d_k.data() + r0 * kv,
                          tp.d_v.data() + r0 * kv);
     }
     rope(tp.d_q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), true);
     rope(tp.d_k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), true);
-    w.wq->backward(a.xn.data(), tp.d_q.data(), rows, tp.d_norm.data(), nullptr);
-    w.wk->backward(a.xn.data(), tp.d_k.data(), rows, tp.scratch_dim.data(), nullptr);
-    for (size_t i = 0; i < rd; ++i) tp.d_norm[i] += tp.scratch_dim[i];
-    w.wv->backward(a.xn.data(), tp.d_v.data(), rows, tp.scratch_dim.data(), nullptr);
-    for (size_t i = 0; i < rd; ++i) tp.d_norm[i] += tp.scratch_dim[i];
-    std::copy(tp.d_mid.begin(), tp.d_mid.begin() + rd, dx);
-    rmsnorm_backward(a.x.data(), w.rms_attention, tp.d_norm.data(), rows, dim, dx, (T*)nullptr);
+    w.wq->backward(acts.attention_input.data(), tp.d_q.data(), rows, tp.d_attention_input.data(),
+                   nullptr);
+    w.wk->backward(acts.attention_input.data(), tp.d_k.data(), rows, tp.d_input_term.data(),
+                   nullptr);
+    for (size_t i = 0; i < rd; ++i) tp.d_attention_input[i] += tp.d_input_term[i];
+    w.wv->backward(acts.attention_input.data(), tp.d_v.data(), rows, tp.d_input_term.data(),
+                   nullptr);
+    for (size_t i = 0; i < rd; ++i) tp.d_attention_input[i] += tp.d_input_term[i];
+    std::copy(tp.d_x_mid.begin(), tp.d_x_mid.begin() + rd, tp.d_x.data());
+    rmsnorm_backward(acts.x.data(), w.rms_attention, tp.d_attention_input.data(), rows, dim,
+                     tp.d_x.data(), (T*)nullptr);
   }
 }
 

@@ -56,7 +56,7 @@ struct DifferentiableModel {
   struct Layer {
     const T* rms_attention = nullptr;  // (dim)
     const T* rms_ffn = nullptr;        // (dim)
-    T* rms_ffn_grad = nullptr;         // (dim) accumulated when the gain is trained, else null
+    T* d_rms_ffn = nullptr;            // (dim) accumulated when the gain is trained, else null
     const DifferentiableLinear<T>* wq = nullptr;  // attention, (dim, dim) …
     const DifferentiableLinear<T>* wk = nullptr;  // (kv_dim, dim)
     const DifferentiableLinear<T>* wv = nullptr;  // (kv_dim, dim)
@@ -69,7 +69,7 @@ struct DifferentiableModel {
       T* w2 = nullptr;
       T* w3 = nullptr;
     } gradients;
-    bool trainable() const { return rms_ffn_grad || gradients.w1 || gradients.w2 || gradients.w3; }
+    bool trainable() const { return d_rms_ffn || gradients.w1 || gradients.w2 || gradients.w3; }
   };
   std::vector<Layer> layers;  // (n_layers)
 };

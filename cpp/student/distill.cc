@@ -1,4 +1,4 @@
-// The distillation loop: batches in a seeded order, teacher targets cached within a budget, AdamW.
+// The distillation loop: batches in a seeded order, teacher targets cached within a budget, Adam.
 #include "student/distill.h"
 
 #include <algorithm>
@@ -10,6 +10,8 @@
 namespace circulant {
 namespace {
 
+// Plain Adam: decoupled weight decay (AdamW) would pull the parameters toward zero, away from the
+// projected start, and did not lower the held-out KL (README, Decisions).
 constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEpsilon = 1e-8;
 
 // splitmix64: a seeded sequence that is the same on every platform (std::shuffle is not).
@@ -33,8 +35,8 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
                                                      const StudentPlan& plan,
                                                      std::vector<std::vector<int>> calibration,
                                                      size_t cache_bytes) {
-  if (plan.projection != Projection::kDistill)
-    return Error{"distillation needs a plan whose projection is distill"};
+  if (plan.method != Method::kDistill)
+    return Error{"distillation needs a plan whose method is distill"};
   Status valid = check_plan(plan);
   RETURN_IF_ERROR(valid);
   calibration.erase(std::remove_if(calibration.begin(), calibration.end(),
@@ -96,7 +98,7 @@ void Distiller::wire() {
     }
     if (!parameters_.ffn_norms.empty()) {
       layer.rms_ffn = parameters_.ffn_norms[i].data();
-      layer.rms_ffn_grad = gradients_.ffn_norms[i].data();
+      layer.d_rms_ffn = gradients_.ffn_norms[i].data();
     }
   }
   backprop_ = std::make_unique<KlBackprop<float>>(model);

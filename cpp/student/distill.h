@@ -1,4 +1,4 @@
-// Distillation (docs/design.md §2, projection 3): AdamW on the student's structured parameters (and
+// Distillation (docs/design.md §2, projection 3): Adam on the student's structured parameters (and
 // optionally its MLP norm gains) against KL(teacher ‖ student) averaged over every position of
 // batches of calibration lines. The teacher stays frozen; its log-probabilities for a line are
 // computed the first time the line is used and kept while they fit in kTeacherCacheBytes (the
@@ -27,8 +27,8 @@ class Distiller {
  public:
   static constexpr size_t kTeacherCacheBytes = size_t(128) << 20;
 
-  // Checks the plan (projection kDistill) and the calibration set, projects the starting
-  // parameters (plan.distill.init) and builds the differentiable student. `teacher` must
+  // Checks the plan (method kDistill) and the calibration set, projects the starting
+  // parameters (plan.projection) and builds the differentiable student. `teacher` must
   // outlive the distiller. `cache_bytes` bounds the teacher targets kept between steps.
   static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher,
                                                    const StudentPlan& plan,
@@ -36,7 +36,7 @@ class Distiller {
                                                    size_t cache_bytes = kTeacherCacheBytes);
   ~Distiller();
 
-  // One AdamW step on the next batch; returns the batch's mean KL before the update (nats).
+  // One Adam step on the next batch; returns the batch's mean KL before the update (nats).
   double step();
   int steps_done() const { return steps_done_; }
   // Moves the target of the run (the page continues a run to more steps); steps are the same

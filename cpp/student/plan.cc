@@ -37,21 +37,27 @@ std::vector<int> range(int from, int to) {
 constexpr std::pair<Projection, const char*> kProjectionNames[] = {
     {Projection::kFrobenius, "frobenius"},
     {Projection::kLossAware, "loss-aware"},
-    {Projection::kLossAwareSequential, "loss-aware-sequential"},
-    {Projection::kDistill, "distill"}};
+    {Projection::kLossAwareSequential, "loss-aware-sequential"}};
+constexpr const char* kDistillName =
+    "distill";  // --projection's one value that is not a projection
 constexpr std::pair<Structure, const char*> kStructureNames[] = {
     {Structure::kCirculant, "circulant"},
     {Structure::kLowRank, "low-rank"},
     {Structure::kRemoved, "removed"}};
 
+// `also`: one more accepted name that the caller handles, listed last in the message.
 template <class E, size_t N>
 Result<E> parse_name(const std::pair<E, const char*> (&names)[N], const std::string& name,
-                     const char* what) {
-  std::string choices;
-  for (size_t i = 0; i < N; ++i) {
-    if (name == names[i].second) return names[i].first;
-    choices += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + names[i].second;
+                     const char* what, const char* also = nullptr) {
+  std::vector<const char*> accepted;
+  for (const auto& [e, text] : names) {
+    if (name == text) return e;
+    accepted.push_back(text);
   }
+  if (also) accepted.push_back(also);
+  std::string choices;
+  for (size_t i = 0; i < accepted.size(); ++i)
+    choices += std::string(i == 0 ? "" : i + 1 == accepted.size() ? " or " : ", ") + accepted[i];
   return Error{"unknown " + std::string(what) + " '" + name + "'; choose " + choices};
 }
 
@@ -115,6 +121,17 @@ Result<Projection> parse_projection(const std::string& name) {
   return parse_name(kProjectionNames, name, "projection");
 }
 
+Status parse_method(const std::string& name, StudentPlan& plan) {
+  if (name == kDistillName) {
+    plan.method = Method::kDistill;
+    return ok_status();
+  }
+  auto projection = parse_name(kProjectionNames, name, "projection", kDistillName);
+  RETURN_IF_ERROR(projection);
+  plan.method = Method::kProject, plan.projection = projection.value();
+  return ok_status();
+}
+
 Result<Structure> parse_structure(const std::string& name) {
   return parse_name(kStructureNames, name, "structure");
 }
@@ -130,6 +147,10 @@ Status check_block_size(int64_t block) {
 
 std::string projection_name(Projection p) { return name_of(kProjectionNames, p); }
 
+std::string method_name(const StudentPlan& plan) {
+  return plan.method == Method::kDistill ? kDistillName : projection_name(plan.projection);
+}
+
 std::string structure_name(Structure s) { return name_of(kStructureNames, s); }
 
 int low_rank_rank(int m, int n, int block) {
@@ -140,20 +161,18 @@ int low_rank_rank(int m, int n, int block) {
 Status check_plan(const StudentPlan& plan) {
   Status block = check_block_size(plan.block);
   if (!block.ok()) return block;
-  const bool loss_aware = [](Projection p) {
-    return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
-  }(plan.projection == Projection::kDistill ? plan.distill.init : plan.projection);
+  const bool loss_aware = plan.projection == Projection::kLossAware ||
+                          plan.projection == Projection::kLossAwareSequential;
   if (plan.structure == Structure::kLowRank && loss_aware)
     return Error{
         "the loss-aware projections fit circulant blocks; a low-rank student starts from the "
         "truncated SVD: use --projection frobenius or distill with --init frobenius"};
-  if (plan.structure == Structure::kRemoved && plan.projection == Projection::kDistill)
+  if (plan.structure == Structure::kRemoved && plan.method == Method::kDistill)
     return Error{
         "a removed MLP has no parameters to distill; use --projection frobenius with --structure "
         "removed"};
-  if (plan.projection != Projection::kDistill) return ok_status();
+  if (plan.method != Method::kDistill) return ok_status();
   const DistillSettings& d = plan.distill;
-  if (d.init == Projection::kDistill) return Error{"--init must be frobenius or loss-aware"};
   if (d.steps < 1 || d.steps > 100000) return Error{"--steps must be from 1 to 100000"};
   if (d.batch < 1 || d.batch > 4096) return Error{"--batch must be from 1 to 4096 lines"};
   if (!(d.learning_rate > 0 && d.learning_rate <= 1))

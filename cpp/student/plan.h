@@ -1,4 +1,5 @@
-// What to patch: which layers and MLP matrices become block-circulant, at which B, projected how.
+// What to patch: which layers and MLP matrices become structured, at which B, and how the
+// structured parameters are made (projected, or projected and then distilled).
 #pragma once
 
 #include <cstdint>
@@ -15,18 +16,23 @@ namespace circulant {
 // with as many parameters (the rival at the same size); or nothing (the floor to beat).
 enum class Structure { kCirculant, kLowRank, kRemoved };
 
-// How the structured parameters are obtained from the teacher. Distill starts from `init`
-// (Frobenius or loss-aware for circulant, the truncated SVD for low-rank) and trains.
-enum class Projection { kFrobenius, kLossAware, kLossAwareSequential, kDistill };
+// How the structured parameters are fitted to the teacher's dense matrix: the nearest in the
+// Frobenius norm (for low-rank, the truncated SVD), or loss-aware (against calibration inputs;
+// circulant only).
+enum class Projection { kFrobenius, kLossAware, kLossAwareSequential };
 
-// Gradient KL calibration (student/distill.h): AdamW on the structured parameters only.
+// How a student is made: by its projection alone, or by distillation, which starts from the
+// projection and trains the parameters against the teacher's outputs (DistillSettings).
+enum class Method { kProject, kDistill };
+
+// Gradient KL calibration (student/distill.h): Adam, without weight decay, on the structured
+// parameters only.
 struct DistillSettings {
   int steps = 300;
   double learning_rate = 3e-3;  // peak, after a linear warm-up of kDistillWarmupSteps
   int batch = 16;               // calibration lines per step
-  Projection init = Projection::kFrobenius;
-  uint64_t seed = 1;         // order of the batches
-  bool train_norms = false;  // also the patched layers' MLP RMSNorm gains
+  uint64_t seed = 1;            // order of the batches
+  bool train_norms = false;     // also the patched layers' MLP RMSNorm gains
 };
 constexpr int kDistillWarmupSteps = 10;
 
@@ -35,9 +41,10 @@ struct StudentPlan {
   std::vector<MlpMatrix> matrices;  // subset of gate, up, down, in that order
   int block = 64;                   // B: a power of two from 1 to 256
   Structure structure = Structure::kCirculant;
-  Projection projection = Projection::kFrobenius;
+  Method method = Method::kProject;
+  Projection projection = Projection::kFrobenius;  // the fit, or where distillation starts
   double lambda = 0.01;        // ridge, relative to the mean diagonal of G_k (loss-aware)
-  DistillSettings distill;     // used when projection is kDistill
+  DistillSettings distill;     // used when the method is kDistill
   bool spectrum_cache = true;  // false: FFT(c) recomputed on every call (to show its worth)
 };
 
@@ -45,12 +52,20 @@ struct StudentPlan {
 Result<std::vector<int>> parse_layers(const std::string& spec, int n_layers);
 // Comma list of gate, up, down (or "all").
 Result<std::vector<MlpMatrix>> parse_matrices(const std::string& spec);
+// frobenius, loss-aware or loss-aware-sequential (what --init accepts).
 Result<Projection> parse_projection(const std::string& name);
+// What --projection accepts: a projection's name (the student is made by it alone), or "distill"
+// (made by distillation, which starts from plan.projection: --init's, left to the caller). Sets
+// plan.method, and plan.projection unless distill.
+Status parse_method(const std::string& name, StudentPlan& plan);
 Result<Structure> parse_structure(const std::string& name);
 // 64-bit, so that a flag is checked before it is narrowed to int (4294967300 is not 4).
 Status check_block_size(int64_t block);
 
 std::string projection_name(Projection p);
+// How the plan's student is made, as --projection and the tables spell it: "distill", else the
+// name of its projection.
+std::string method_name(const StudentPlan& plan);
 std::string structure_name(Structure s);
 // Low-rank rank at the parameter count of block-circulant B: round(m·n / (B·(m+n))), at least 1.
 int low_rank_rank(int m, int n, int block);

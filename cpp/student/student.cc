@@ -17,11 +17,6 @@ bool is_loss_aware(Projection p) {
   return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
 }
 
-// The projection that makes the starting parameters: a distill plan starts from its init.
-Projection starting_projection(const StudentPlan& plan) {
-  return plan.projection == Projection::kDistill ? plan.distill.init : plan.projection;
-}
-
 Result<std::shared_ptr<const LinearOperator>> make_operator(const Config& c,
                                                             const StudentPlan& plan, MlpMatrix m,
                                                             const std::vector<float>& values) {
@@ -133,8 +128,8 @@ Result<std::unique_ptr<StudentProjector>> StudentProjector::create(
       new StudentProjector(teacher, plan, std::move(calibration), svd_cache));
   // At B = 1 every block is one entry: the Frobenius projection is W itself, which is also the
   // least-squares optimum, so no calibration (and its q = n sized solve) is needed.
-  p->loss_aware_ = plan.structure == Structure::kCirculant &&
-                   is_loss_aware(starting_projection(plan)) && plan.block > 1;
+  p->loss_aware_ =
+      plan.structure == Structure::kCirculant && is_loss_aware(plan.projection) && plan.block > 1;
   if (!p->loss_aware_) return p;
   int64_t available = 0;
   for (const auto& line : p->calibration_) available += int64_t(line.size());
@@ -167,7 +162,7 @@ Status StudentProjector::project_next_layer() {
   } else {
     // Sequential: each layer sees the student's own inputs, so errors of earlier patches are seen
     // and corrected. Otherwise every layer sees the teacher's, collected in one pass.
-    const bool sequential = starting_projection(plan_) == Projection::kLossAwareSequential;
+    const bool sequential = plan_.projection == Projection::kLossAwareSequential;
     if (!sequential && layers_done_ == 0)
       shared_ = collect_mlp_inputs(teacher_, calibration_, plan_.layers);
     Status s = calibrate_layer(teacher_, plan_, calibration_, l,
@@ -230,7 +225,7 @@ Result<Transformer> assemble_student(const Transformer& teacher, const StudentPl
 Result<Transformer> build_student(const Transformer& teacher, const StudentPlan& plan,
                                   const std::vector<std::vector<int>>& calibration_prompts,
                                   const DistillProgress& progress) {
-  if (plan.projection != Projection::kDistill) {
+  if (plan.method != Method::kDistill) {
     auto parameters = project_student(teacher, plan, calibration_prompts);
     RETURN_IF_ERROR(parameters);
     return assemble_student(teacher, plan, parameters.value());

@@ -66,7 +66,7 @@ class StudentProjector {
 };
 
 // Projection only: Frobenius / loss-aware (circulant), truncated SVD (low-rank), nothing
-// (removed). For a distill plan, its starting point (plan.distill.init). Loss-aware
+// (removed). For a distill plan, its starting point (plan.projection too). Loss-aware
 // projections need calibration prompts (token ids, BOS first) with enough tokens.
 Result<StudentParameters> project_student(
     const Transformer& teacher, const StudentPlan& plan,

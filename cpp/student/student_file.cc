@@ -13,6 +13,7 @@ constexpr char kMagic[8] = {'C', 'I', 'R', 'C', 'S', 'T', 'U', 'D'};
 constexpr uint32_t kVersion = 2;
 constexpr size_t kPreambleBytes = 8 + 4 + 8 + 8;  // magic, version, body length, checksum
 constexpr uint32_t kMaxStudents = 256;
+constexpr uint32_t kDistillCode = 3;  // the projection code of a distilled student
 constexpr uint64_t kMaxFileBytes = uint64_t(1) << 31;
 
 // FNV-1a 64: a change confined to one byte always changes it (each step is a bijection of the
@@ -112,7 +113,10 @@ uint32_t matrix_bits(const std::vector<MlpMatrix>& matrices) {
 
 void write_student(Writer& w, const SavedStudent& s, bool half) {
   const StudentPlan& p = s.plan;
-  w.put(uint32_t(p.structure)), w.put(uint32_t(p.projection)), w.put(uint32_t(p.distill.init));
+  // The format's codes (student_file.h): projection 3 is distill, and init its start.
+  const bool distilled = p.method == Method::kDistill;
+  w.put(uint32_t(p.structure)), w.put(distilled ? kDistillCode : uint32_t(p.projection)),
+      w.put(distilled ? uint32_t(p.projection) : 0u);
   w.put(int32_t(p.block)), w.put(uint32_t(p.layers.size()));
   for (int l : p.layers) w.put(int32_t(l));
   w.put(matrix_bits(p.matrices));
@@ -146,13 +150,12 @@ std::string differing(const int32_t (&theirs)[7], const int32_t (&ours)[7], bool
 // plan, which a user loading a file never gave.
 Status check_saved_plan(const StudentPlan& p, const std::string& what) {
   const std::string corrupt = " (the file is corrupt, or was not made by circulant distill)";
-  const Projection start = p.projection == Projection::kDistill ? p.distill.init : p.projection;
   const bool loss_aware =
-      start == Projection::kLossAware || start == Projection::kLossAwareSequential;
+      p.projection == Projection::kLossAware || p.projection == Projection::kLossAwareSequential;
   if (!check_block_size(p.block).ok())
     return Error{what + ": block size " + std::to_string(p.block) +
                  " is not a power of two from 1 to 256" + corrupt};
-  if (p.structure == Structure::kRemoved && p.projection == Projection::kDistill)
+  if (p.structure == Structure::kRemoved && p.method == Method::kDistill)
     return Error{what + ": a removed MLP saved as distilled, though it has nothing to train" +
                  corrupt};
   if (p.structure == Structure::kLowRank && loss_aware)
@@ -161,7 +164,7 @@ Status check_saved_plan(const StudentPlan& p, const std::string& what) {
   if (!(p.lambda >= 0 && p.lambda <= 1e12))
     return Error{what + ": ridge lambda " + std::to_string(p.lambda) + ", expected 0 to 1e12" +
                  corrupt};
-  if (p.projection != Projection::kDistill) return ok_status();
+  if (p.method != Method::kDistill) return ok_status();
   const DistillSettings& d = p.distill;
   if (d.steps < 1 || d.steps > 100000)
     return Error{what + ": " + std::to_string(d.steps) +
@@ -190,12 +193,14 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   const std::string corrupt = " (the file is corrupt)";
   if (structure > 2)
     return Error{what + ": unknown structure code " + std::to_string(structure) + corrupt};
-  if (projection > 3 || init > 2) return Error{what + ": unknown projection code" + corrupt};
+  if (projection > kDistillCode || init > 2)
+    return Error{what + ": unknown projection code" + corrupt};
   if (count < 1 || count > uint32_t(c.n_layers))
     return Error{what + ": " + std::to_string(count) + " patched layers, the model has " +
                  std::to_string(c.n_layers)};
-  p.structure = Structure(structure), p.projection = Projection(projection),
-  p.distill.init = Projection(init);
+  p.structure = Structure(structure);
+  p.method = projection == kDistillCode ? Method::kDistill : Method::kProject;
+  p.projection = Projection(projection == kDistillCode ? init : projection);
   p.block = block;
   for (uint32_t i = 0; i < count; ++i) {
     int32_t l;

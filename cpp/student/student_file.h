@@ -10,7 +10,8 @@
 //   uint64 fingerprint (FNV-1a 64 of the teacher's weights)                     model_fingerprint
 //   uint32 count (1..256), then per student:
 //     uint32 structure (0 circulant, 1 low-rank, 2 removed), projection (0 frobenius,
-//       1 loss-aware, 2 loss-aware-sequential, 3 distill), init (0..2)
+//       1 loss-aware, 2 loss-aware-sequential, 3 distill), init (0..2: the projection a
+//       distillation starts from; 0 when projection is not 3)
 //     int32 block, uint32 layer count L, int32 layers[L], uint32 matrix bits (1 gate, 2 up, 4 down)
 //     float64 lambda, int32 steps, float64 learning rate, int32 batch, uint64 seed,
 //     uint32 train_norms (0/1), uint32 value type (0 float32, 1 float16)

@@ -50,12 +50,11 @@ Result<StudentPlan> to_plan(const val& spec, int n_layers) {
   auto structure = parse_structure(
       spec["structure"].isUndefined() ? "circulant" : spec["structure"].as<std::string>());
   RETURN_IF_ERROR(structure);
-  auto projection = parse_projection(spec["projection"].as<std::string>());
-  RETURN_IF_ERROR(projection);
+  Status method = parse_method(spec["projection"].as<std::string>(), plan);
+  RETURN_IF_ERROR(method);
   plan.layers = layers.value();
   plan.matrices = matrices.value();
   plan.structure = structure.value();
-  plan.projection = projection.value();
   plan.lambda = spec["lambda"].as<double>();
   const val d = spec["distill"];
   if (!d.isUndefined()) {
@@ -64,7 +63,7 @@ Result<StudentPlan> to_plan(const val& spec, int n_layers) {
     plan.distill.steps = d["steps"].as<int>();
     plan.distill.learning_rate = d["learningRate"].as<double>();
     plan.distill.batch = d["batch"].as<int>();
-    plan.distill.init = init.value();
+    if (plan.method == Method::kDistill) plan.projection = init.value();
     plan.distill.seed = uint64_t(d["seed"].as<double>());
     plan.distill.train_norms = d["trainNorms"].as<bool>();
   }
@@ -103,9 +102,9 @@ class Engine {
     if (!pending.ok()) return outcome(Result<PlanReply>(Error{pending.error()}));
     const StudentPlan& p = playground_->plan();
     const int n = playground_->config().n_layers;
-    return outcome(Result<PlanReply>(PlanReply{
-        p.block, layers_spec(p.layers, n), matrix_names(p.matrices), structure_name(p.structure),
-        projection_name(p.projection), p.lambda, pending.value()}));
+    return outcome(Result<PlanReply>(
+        PlanReply{p.block, layers_spec(p.layers, n), matrix_names(p.matrices),
+                  structure_name(p.structure), method_name(p), p.lambda, pending.value()}));
   }
 
   val studentReady(const val& spec, bool allow_saved) const {
@@ -319,7 +318,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
           "dense", +[](const StructureView& v) { return float32_array(v.dense); },
           +[](StructureView&, val) {})
       .field(
-          "circulant", +[](const StructureView& v) { return float32_array(v.circulant); },
+          "student", +[](const StructureView& v) { return float32_array(v.student); },
           +[](StructureView&, val) {})
       .field(
           "difference", +[](const StructureView& v) { return float32_array(v.difference); },

@@ -102,7 +102,9 @@ export interface Generation {
 
 export interface StructureView {
   size: number;               // the block shown is size × size, row-major
-  dense: Float32Array; circulant: Float32Array; difference: Float32Array;
+  dense: Float32Array;        // the teacher's block
+  student: Float32Array;      // the student's: circulant, low-rank, zero, or the teacher's where unpatched
+  difference: Float32Array;   // dense − student
   relativeError: number;      // over the whole matrix
 }
 

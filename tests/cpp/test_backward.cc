@@ -88,7 +88,7 @@ class GradientCheck : public ::testing::Test {
                                 student_->at(weights_->layers[1].rms_ffn) + c.dim);
     norm_grad_.assign(c.dim, 0.0);
     model.layers[1].rms_ffn = norm_.data();
-    model.layers[1].rms_ffn_grad = norm_grad_.data();
+    model.layers[1].d_rms_ffn = norm_grad_.data();
   }
 
   std::vector<KlTarget<double>> batch() const {

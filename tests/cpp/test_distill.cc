@@ -27,7 +27,7 @@ class PeerDistill : public testing::PeerModel {
     p.matrices = parse_matrices("all").value();
     p.block = block;
     p.structure = structure;
-    p.projection = Projection::kDistill;
+    p.method = Method::kDistill;
     p.distill.steps = steps;
     return p;
   }
@@ -50,7 +50,7 @@ TEST_F(PeerDistill, OneStepLowersTheLossOfItsBatch) {
 
 TEST_F(PeerDistill, HundredStepsAtLeastHalveTheHeldOutKl) {
   StudentPlan frobenius = plan(16, 0);
-  frobenius.projection = Projection::kFrobenius;
+  frobenius.method = Method::kProject;
   auto start = build_student(*teacher_, frobenius);
   auto distilled = build_student(*teacher_, plan(16, 100), calibration_);
   ASSERT_TRUE(start.ok() && distilled.ok()) << distilled.error();
@@ -156,7 +156,7 @@ TEST_F(PeerDistill, LowRankStartsAtTheSvdAndDistillsToo) {
   const Config& c = teacher_->config();
   EXPECT_EQ(low_rank_rank(c.hidden_dim, c.dim, 16), 3);  // round(172·64 / (16·236)) = round(2.9)
   StudentPlan svd = p;
-  svd.projection = Projection::kFrobenius;
+  svd.method = Method::kProject;
   auto start = build_student(*teacher_, svd);
   auto distilled = build_student(*teacher_, p, calibration_);
   ASSERT_TRUE(start.ok() && distilled.ok()) << distilled.error();
@@ -167,12 +167,12 @@ TEST_F(PeerDistill, LowRankStartsAtTheSvdAndDistillsToo) {
 
 TEST_F(PeerDistill, RemovedIsTheFloorAndCannotBeDistilled) {
   StudentPlan removed = plan(16, 1, Structure::kRemoved);
-  removed.projection = Projection::kFrobenius;
+  removed.method = Method::kProject;
   auto student = build_student(*teacher_, removed);
   ASSERT_TRUE(student.ok()) << student.error();
   EXPECT_EQ(student->mlp_parameters(), 0);
   StudentPlan frobenius = plan(256, 1);
-  frobenius.projection = Projection::kFrobenius;
+  frobenius.method = Method::kProject;
   EXPECT_GT(held_out_kl(student.value()),
             held_out_kl(build_student(*teacher_, frobenius).value()) * 0.5);
   auto d = Distiller::create(*teacher_, plan(16, 1, Structure::kRemoved), calibration_);

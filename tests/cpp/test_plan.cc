@@ -36,6 +36,27 @@ TEST(Plan, MatricesAndProjections) {
   EXPECT_NE(bad.error().find("unknown matrix 'wq'"), std::string::npos);
   EXPECT_EQ(parse_projection("loss-aware-sequential").value(), Projection::kLossAwareSequential);
   EXPECT_FALSE(parse_projection("average").ok());
+  EXPECT_FALSE(parse_projection("distill").ok());  // a way of making a student, not a projection
+}
+
+// --projection names either a projection (the student is made by it alone) or distill (made by
+// distillation, starting from plan.projection); the tables spell a plan the same way back.
+TEST(Plan, ProjectionFlagNamesTheMethod) {
+  StudentPlan plan;
+  ASSERT_TRUE(parse_method("loss-aware", plan).ok());
+  EXPECT_EQ(plan.method, Method::kProject);
+  EXPECT_EQ(plan.projection, Projection::kLossAware);
+  EXPECT_EQ(method_name(plan), "loss-aware");
+  ASSERT_TRUE(parse_method("distill", plan).ok());
+  EXPECT_EQ(plan.method, Method::kDistill);
+  EXPECT_EQ(plan.projection, Projection::kLossAware);  // the start, left for --init
+  EXPECT_EQ(method_name(plan), "distill");
+  Status bad = parse_method("average", plan);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("unknown projection 'average'; choose frobenius, loss-aware, "
+                             "loss-aware-sequential or distill"),
+            std::string::npos)
+      << bad.error();
 }
 
 TEST(Plan, BlockSizesArePowersOfTwoUpTo256) {

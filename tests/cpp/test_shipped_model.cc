@@ -174,7 +174,7 @@ TEST_F(ShippedModel, DistilledStudentsLoadAndTheirChecksumHolds) {
   std::vector<int> blocks;
   for (const SavedStudent& s : students.value()) {
     blocks.push_back(s.plan.block);
-    EXPECT_EQ(s.plan.projection, Projection::kDistill);
+    EXPECT_EQ(s.plan.method, Method::kDistill);
     EXPECT_EQ(s.plan.distill.steps, 300);
     EXPECT_EQ(s.plan.layers.size(), 4u);
     EXPECT_EQ(s.plan.matrices.size(), 3u);

@@ -72,11 +72,27 @@ TEST(StudentFile, AFlippedBitAnywhereIsRefusedByTheChecksum) {
   }
 }
 
+// A distilled student keeps its method and its start (the format's projection 3 and init), a
+// projected one its projection.
+TEST(StudentFile, MethodAndProjectionRoundTrip) {
+  const SmallStudent s;
+  SavedStudent projected = s.student, distilled = s.student;
+  projected.plan.projection = Projection::kLossAwareSequential;
+  distilled.plan.method = Method::kDistill;
+  distilled.plan.projection = Projection::kLossAware;
+  auto read = s.parse(serialize_students(*s.teacher, {projected, distilled}));
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_EQ(read->at(0).plan.method, Method::kProject);
+  EXPECT_EQ(read->at(0).plan.projection, Projection::kLossAwareSequential);
+  EXPECT_EQ(read->at(1).plan.method, Method::kDistill);
+  EXPECT_EQ(read->at(1).plan.projection, Projection::kLossAware);
+}
+
 // Issue 21, item 5: the loader checked the matrix values only; a NaN norm gain made every metric
 // NaN.
 TEST(StudentFile, EveryTensorIsCheckedForFiniteValues) {
   SmallStudent s;
-  s.student.plan.projection = Projection::kDistill;
+  s.student.plan.method = Method::kDistill;
   s.student.plan.distill.train_norms = true;
   s.student.parameters.ffn_norms.assign(2, std::vector<float>(16, 1.0f));
   ASSERT_TRUE(s.parse(serialize_students(*s.teacher, {s.student})).ok());
@@ -107,7 +123,7 @@ TEST(StudentFile, MessagesDescribeTheFileNotFlags) {
     EXPECT_EQ(r.error().find("--"), std::string::npos) << "names a flag: " << r.error();
   };
   SavedStudent distilled = s.student;
-  distilled.plan.projection = Projection::kDistill;
+  distilled.plan.method = Method::kDistill;
   ASSERT_TRUE(s.parse(serialize_students(*s.teacher, {distilled})).ok());
   SavedStudent steps = distilled;
   steps.plan.distill.steps = 0;

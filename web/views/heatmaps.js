@@ -1,4 +1,5 @@
-// Structure view: a dense weight block, its circulant projection and the difference as heatmaps.
+// Structure view: a block of a teacher's weight matrix, the student's same block (circulant,
+// low-rank, zero or the teacher's own) and the difference, as heatmaps.
 
 // Diverging colour map around 0 (blue negative, white 0, red positive), one scale for all three
 // maps so the difference reads against the weights themselves.
@@ -24,16 +25,16 @@ const largest = (values) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
 
 const range = (values) => `from ${Math.min(...values).toFixed(3)} to ${Math.max(...values).toFixed(3)}`;
 
-/** Returns how much the circulant map is magnified (its own scale, else its diagonals are faint). */
+/** Returns how much the student's map is magnified (its own scale, else a circulant's diagonals are faint). */
 export function renderHeatmaps(canvases, view, what) {
   const scale = largest(view.dense);
-  const circulantScale = largest(view.circulant);
+  const studentScale = largest(view.student);
   // What a screen reader says of each map: which block, and the range of its values.
   canvases.dense.setAttribute('aria-label', `${what}, teacher: ${view.size}×${view.size} weights ${range(view.dense)}`);
-  canvases.circulant.setAttribute('aria-label', `${what}, student: ${range(view.circulant)}`);
+  canvases.student.setAttribute('aria-label', `${what}, student: ${range(view.student)}`);
   canvases.difference.setAttribute('aria-label', `${what}, difference: ${range(view.difference)}`);
   paint(canvases.dense, view.dense, view.size, scale);
-  paint(canvases.circulant, view.circulant, view.size, circulantScale);
+  paint(canvases.student, view.student, view.size, studentScale);
   paint(canvases.difference, view.difference, view.size, scale);
-  return scale / circulantScale;
+  return scale / studentScale;
 }
