@@ -177,6 +177,14 @@ export async function moreSuite({ open, browser, errors }) {
     check(speedAt2 < 1, `B = 2 decodes at ${speedAt2}× the teacher`);
     await p.screenshot({ path: `${artifacts}/default-1440x900.png` });
     await p.close();
+    // The same view on a projector and on a phone, for the eye.
+    for (const [hash, viewport, name] of [['#present=1', { width: 1024, height: 768 }, 'default-projector-1024x768'],
+      ['', { width: 390, height: 844 }, 'default-390x844']]) {
+      const q = await open(hash, viewport);
+      await waitReady(q);
+      await q.screenshot({ path: `${artifacts}/${name}.png` });
+      await q.close();
+    }
   });
 
   await test('a link with a value the page cannot use ends with a URL that names what is shown, and says so', async () => {
