@@ -3,7 +3,7 @@
 // and float32 against float16 inside the student's FFTs (precision).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineHost } from '../../web/engine-host.js';
-import { lines, loadDefaultEngine, loadEngineModule, modelFiles } from './load-engine.js';
+import { callHost, lines, loadDefaultEngine, loadEngineModule, modelFiles } from './load-engine.js';
 
 const PROMPT = 'Once upon a time, a little fox found a shiny stone.';
 const PROMPTS = lines('models/prompts/lecture-20.txt').slice(0, 3);
@@ -53,17 +53,7 @@ describe('engine: spectrum cache and FFT precision', () => {
   });
 });
 
-// Sends one request and resolves with its single answer and its progress messages.
-function call(host, verb, args) {
-  return new Promise((resolve) => {
-    const progress = [];
-    host.handle({ verb, args, id: call.next++ }, (message) => {
-      if (message.progress) progress.push(message.progress);
-      else resolve({ ...message, progress });
-    });
-  });
-}
-call.next = 1;
+const call = callHost;
 
 describe('worker verbs: benchmark uncachedStudent, precision', () => {
   let host;

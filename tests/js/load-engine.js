@@ -42,3 +42,15 @@ export async function loadDefaultEngine() {
   if (loaded.error !== undefined) throw new Error(loaded.error);
   return { module, engine, config: loaded.value };
 }
+
+let nextId = 1;
+/** Sends one request to a worker host; resolves with its single answer and its progress messages. */
+export function callHost(host, verb, args) {
+  return new Promise((resolve) => {
+    const progress = [];
+    host.handle({ verb, args, id: nextId++ }, (message) => {
+      if (message.progress) progress.push(message.progress);
+      else resolve({ ...message, progress });
+    });
+  });
+}

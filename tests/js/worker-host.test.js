@@ -1,24 +1,14 @@
 // The worker's message API ({verb, args, id} → {id, result | error}), driven in Node with the real engine.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngineHost, MAX_MODEL_BYTES } from '../../web/engine-host.js';
-import { lines, loadEngineModule, modelFiles } from './load-engine.js';
+import { callHost, lines, loadEngineModule, modelFiles } from './load-engine.js';
 
 const PLAN = { block: 64, layers: 'all', matrices: 'gate,up,down', projection: 'frobenius', lambda: 0.01, calibration: 'heldout' };
 
 // 16 held-out lines keep calibration quick; the lecture prompts are the distillation's held-out set.
 const SETS = { heldout: lines('models/prompts/calibration.txt').slice(0, 16), lecture: lines('models/prompts/lecture-20.txt') };
 
-// Sends one request and collects its progress messages and its single answer.
-function call(host, verb, args) {
-  return new Promise((resolve) => {
-    const progress = [];
-    host.handle({ verb, args, id: call.next++ }, (message) => {
-      if (message.progress) progress.push(message.progress);
-      else resolve({ ...message, progress });
-    });
-  });
-}
-call.next = 1;
+const call = callHost;
 
 describe('worker message API', () => {
   let host;
