@@ -3,10 +3,11 @@
 set -euo pipefail
 
 # emscripten builds the page's engine; chromium runs the browser tests (never a downloaded browser).
-# clang and its sanitizer runtime: the sanitizer run and the fuzzers of npm test; clang-format: the
-# formatting check of npm test.
+# clang and its sanitizer runtime: the sanitizer run and the fuzzers (npm run test:deep);
+# clang-format: the formatting check of npm test; nlohmann-json3-dev: the CLI writes its --json
+# tables with it (a fresh machine lacks it unless something else, such as libtorch-dev, pulled it in).
 packages=(cmake ninja-build g++ libeigen3-dev libkissfft-dev libgtest-dev libbenchmark-dev emscripten chromium
-  clang libclang-rt-14-dev clang-format)
+  clang libclang-rt-14-dev clang-format nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
