@@ -76,7 +76,8 @@ void distill_step(benchmark::State& state) {
   plan.block = int(state.range(0));
   plan.method = Method::kDistill;
   const bool cached = state.range(1) != 0;
-  auto d = Distiller::create(*f.teacher, plan, f.batch, cached ? Distiller::kTeacherCacheBytes : 0);
+  auto d = Distiller::create(*f.teacher, check_plan(plan, f.teacher->config().n_layers).value(),
+                             f.batch, cached ? Distiller::kTeacherCacheBytes : 0);
   d.value()->step();  // cached: the teacher's targets are computed on first use, outside the timing
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();

@@ -2,7 +2,7 @@
 // saying where a ready-made student came from; and, for a plan that has no student yet, an offer
 // instead of a silent start: what training would do, about how long it would take here, and the
 // nearest plan that is ready at once. Nothing here changes a control by itself.
-import { CANONICAL_DISTILL, DISTILL, planOf } from './state.js';
+import { CANONICAL_DISTILL, DISTILL, planKey, planOf } from './state.js';
 import { DistillChart } from './views/distill-chart.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -22,13 +22,13 @@ export class DistillPanel {
   }
 
   /** The visitor chose to train this plan. */
-  approve(state) { this.approved.add(JSON.stringify(planOf(state))); }
+  approve(state) { this.approved.add(planKey(planOf(state))); }
 
-  isApproved(state) { return this.approved.has(JSON.stringify(planOf(state))); }
+  isApproved(state) { return this.approved.has(planKey(planOf(state))); }
 
   /** A progress report of a training under way. */
   report(state, report) {
-    const key = JSON.stringify(planOf(state));
+    const key = planKey(planOf(state));
     this.show('live');
     if (!this.run || this.run.planKey !== key || report.step < this.run.step) {
       this.chart.reset();
@@ -47,12 +47,12 @@ export class DistillPanel {
 
   /** True while a training of this state's plan has steps left. */
   training(state) {
-    return this.run && this.run.planKey === JSON.stringify(planOf(state)) && this.run.step < this.run.steps;
+    return this.run && this.run.planKey === planKey(planOf(state)) && this.run.step < this.run.steps;
   }
 
   /** The student arrived without a training to show: say where it came from. */
   ready(state, canonical) {
-    if (this.run?.planKey === JSON.stringify(planOf(state))) return;  // trained just now: the chart shows it
+    if (this.run?.planKey === planKey(planOf(state))) return;  // trained just now: the chart shows it
     this.chart.reset();
     this.show(null);
     $('#distill-note').textContent = canonical

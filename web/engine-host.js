@@ -1,6 +1,6 @@
 // The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
 // The protocol is documented at the top of web/worker.js. No DOM here.
-import { CANONICAL_DISTILL } from './state.js';
+import { CANONICAL_DISTILL, planKey } from './state.js';
 
 // The wasm heap tops out at 2 GB and holds the file, its float weights and the student at once.
 export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
@@ -71,9 +71,6 @@ export function createEngineHost(loadModule) {
     return engine;
   };
 
-  const specOf = (plan) => ({ block: plan.block, layers: plan.layers, matrices: plan.matrices,
-    structure: plan.structure ?? 'circulant', projection: plan.projection, lambda: plan.lambda,
-    ...(plan.distill ? { distill: plan.distill } : {}) });
   // The precomputed students were distilled on the whole held-out calibration set.
   const allowSaved = (plan) => plan.calibration === 'heldout';
   const needsCalibration = (plan) => plan.projection !== 'frobenius';
@@ -97,11 +94,11 @@ export function createEngineHost(loadModule) {
     const e = needEngine();
     if (!plan) throw new Error('a plan is required');
     const calibrated = needsCalibration(plan);
-    const key = JSON.stringify([specOf(plan), calibrated ? plan.calibration : '']);
+    const key = planKey(plan);
     if (key === currentPlanKey) return;
     if (calibrated) useCalibration(plan.calibration);
     currentPlanKey = null;  // a failed or unfinished rebuild leaves the engine's student unknown
-    let pending = unwrap(e.setPlan(specOf(plan), allowSaved(plan))).pending;
+    let pending = unwrap(e.setPlan(plan, allowSaved(plan))).pending;
     const started = Date.now();
     let progress = { done: 0, total: pending, unit: plan.projection === 'distill' ? 'step' : 'layer' };
     const label = (p) => (p.unit === 'step' ? `distilling: step ${p.done} of ${p.total}`
@@ -124,7 +121,21 @@ export function createEngineHost(loadModule) {
   }
 
   // True when the plan's student exists without training (the sweep never trains).
-  const studentReady = (plan) => !plan.distill || unwrap(needEngine().studentReady(specOf(plan), allowSaved(plan)));
+  const studentReady = (plan) => !plan.distill || unwrap(needEngine().studentReady(plan, allowSaved(plan)));
+
+  // Builds the student, then analyses each prompt, a step (progress, cancel) before each;
+  // `stepsAfter` leaves room in the progress for the caller's work after them.
+  async function analyzeEach(job, plan, prompts, label, stepsAfter = 0) {
+    const total = prompts.length + 1 + stepsAfter;
+    await job.step({ done: 0, total, label: 'building the student' });
+    await ensurePlan(job, plan);
+    const out = [];
+    for (let i = 0; i < prompts.length; ++i) {
+      await job.step({ done: i + 1, total, label });
+      out.push(unwrap(engine.analyze(prompts[i])));
+    }
+    return out;
+  }
 
   // Mean and 95 % interval over prompts, each a separate granular call (progress, cancel).
   async function evaluatePrompts(job, prompts, positions, label, offset = 0, total = prompts.length) {
@@ -264,30 +275,20 @@ export function createEngineHost(loadModule) {
 
     // Every prompt's comparison at every position (the page bins them by prompt length).
     async analyses(job, { plan, prompts }) {
-      await job.step({ done: 0, total: prompts.length + 1, label: 'building the student' });
-      await ensurePlan(job, plan);
-      const out = [];
-      for (let i = 0; i < prompts.length; ++i) {
-        await job.step({ done: i + 1, total: prompts.length + 1, label: 'comparing every position' });
-        out.push(unwrap(engine.analyze(prompts[i])).positions);
-      }
-      return { positions: out };
+      const analyses = await analyzeEach(job, plan, prompts, 'comparing every position');
+      return { positions: analyses.map((a) => a.positions) };
     },
 
     // Positions of the prompts where the likeliest tokens differ: the one whose top fives overlap
     // most, and the one whose logits' cosine is highest. Each is checked by analysing the prompt cut
     // after that position (its own tokenization), and returned with both models' top five there.
     async disagreement(job, { plan, prompts }) {
-      await job.step({ done: 0, total: prompts.length + 2, label: 'building the student' });
-      await ensurePlan(job, plan);
       const found = [];
-      for (let i = 0; i < prompts.length; ++i) {
-        await job.step({ done: i + 1, total: prompts.length + 2, label: 'searching every position' });
-        const a = unwrap(engine.analyze(prompts[i]));
+      (await analyzeEach(job, plan, prompts, 'searching every position', 1)).forEach((a, i) => {
         a.positions.forEach((m, position) => {
           if (position > 0 && m.top1 === 0) found.push({ prompt: i, position, metrics: m, pieces: a.pieces });
         });
-      }
+      });
       await job.step({ done: prompts.length + 1, total: prompts.length + 2, label: 'checking what was found' });
       const confirm = (order) => {
         for (const f of order.slice(0, 12)) {

@@ -3,7 +3,7 @@
 // more requests through `call`), and returns the rows to show: [{label, cells: [{text, fact?}]}],
 // where a cell with `fact` is a number a sentence may quote (web/guide.js). No DOM here.
 import { fixed, percentText, rate, times } from './format.js';
-import { planOf } from './state.js';
+import { planKey, planOf } from './state.js';
 
 const cell = (text, fact, value, format, className) => ({ text, fact, value, format, className });
 // Spaces and line breaks made visible, as the next-token bars show them (" the" is not "the").
@@ -24,7 +24,7 @@ const EXPERIMENTS = {
     about: 'The engine looked at every position of the 20 lecture prompts for this student and kept those where ' +
       'teacher and student pick different likeliest tokens; below, the one whose top fives overlap most and the one ' +
       'whose raw scores point most the same way (cosine), each with both models\' five likeliest next tokens.',
-    key: (s) => JSON.stringify(planOf(s)),
+    key: (s) => planKey(planOf(s)),
     run: (call, s, page) => call('disagreement', { plan: planOf(s), prompts: page.lecturePrompts }),
     columns: ['', 'highest top-5 overlap', 'highest cosine'],
     rows(r) {
@@ -48,7 +48,7 @@ const EXPERIMENTS = {
     title: 'Weight spectra kept, or computed on every call',
     about: 'Decode speed of the teacher and of this student, with the FFTs of its circulant numbers computed once ' +
       'and kept, and recomputed at every product; measured side by side, 5 runs (median, then the range).',
-    key: (s) => JSON.stringify(planOf({ ...s, proj: 'frobenius' })),
+    key: (s) => planKey(planOf({ ...s, proj: 'frobenius' })),
     run: (call, s) => call('benchmark', { plan: planOf({ ...s, proj: 'frobenius' }), promptTokens: 64,
       decodeTokens: 32, runs: 5, uncachedStudent: true }),
     columns: ['model', 'decode tokens/s', 'range'],
@@ -95,7 +95,7 @@ const EXPERIMENTS = {
     about: 'The same student with its FFT products rounded to float16 (the input, its spectrum, the weight spectra, ' +
       'the product and the output) and in float32: the error of the block products against exact arithmetic, and ' +
       'the KL from the teacher over the 20 lecture prompts at every position.',
-    key: (s) => JSON.stringify(planOf(s)),
+    key: (s) => planKey(planOf(s)),
     run: (call, s, page) => call('precision', { plan: planOf(s), prompts: page.lecturePrompts, positions: 'all' }),
     columns: ['inside the FFT', 'error of the products', 'KL from the teacher'],
     rows: (r) => [
@@ -109,7 +109,7 @@ const EXPERIMENTS = {
     title: 'Short prompts give noisier last-token metrics',
     about: 'The 20 lecture prompts cut after their first k tokens: the KL at the last token, its mean over the prompts ' +
       'and how far the prompts spread around it (standard deviation).',
-    key: (s) => JSON.stringify(planOf(s)),
+    key: (s) => planKey(planOf(s)),
     run: (call, s, page) => call('analyses', { plan: planOf(s), prompts: page.lecturePrompts }),
     columns: ['tokens of text', 'prompts', 'mean KL', 'spread (standard deviation)'],
     rows(r) {

@@ -5,7 +5,7 @@ import { applyPatch, clampLayers, hashKeys, isCanonicalDistill, keyName, planOf,
 import { Cancelled, EngineClient } from './engine-client.js';
 import { createWorker } from './worker-factory.js';
 import { Controls } from './controls.js';
-import { displayParts, planKey } from './parts.js';
+import { displayParts } from './parts.js';
 import { fetchDefaultFiles } from './default-files.js';
 import { setStatus, showCorrections, showProgress as renderProgress } from './status-bar.js';
 import { fillQuestions, guideOf, guideView, setupGuideNavigation, withGuideState } from './guide-nav.js';

@@ -2,7 +2,7 @@
 // engine (request, or run for several requests) and how to show the answer (render). web/main.js
 // runs them in order whenever the state changes, skipping a part whose key is unchanged, so
 // nothing is wired twice. `needsStudent`: the part waits while a distillation is not approved.
-import { BLOCK_SIZES, layersOf, planOf } from './state.js';
+import { BLOCK_SIZES, isTeacher, layersOf, planKey, planOf } from './state.js';
 import { NOT_DISTILLED } from './engine-host.js';
 import { percentText } from './format.js';
 import { seriesOfState, sweepSeries } from './series.js';
@@ -15,9 +15,9 @@ import { renderExperiment, renderExperimentPending } from './views/experiment.js
 export const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 3 };
 const $ = (selector) => document.querySelector(selector);
 
-const planKey = (s) => JSON.stringify(planOf(s));
+const studentOf = (s) => planKey(planOf(s));
 // Speed depends on the structure, not on how its numbers were found.
-const speedPlan = (s) => ({ ...planOf({ ...s, proj: 'frobenius' }), calibration: undefined });
+const speedPlan = (s) => planOf({ ...s, proj: 'frobenius' });
 
 // Clamps the structure view's block to the chosen matrix (rows, cols) at this B.
 function structureArgs(s, config) {
@@ -36,7 +36,7 @@ function structureNote(note, s, view, config) {
     el.textContent = text;
     return el;
   };
-  if (s.B === 1 && s.structure === 'circulant')
+  if (isTeacher(planOf(s)))
     return note.replaceChildren('B = 1: no blocks, the student is the teacher (its top-left 32×32 corner shown)');
   if (!here) return note.replaceChildren(`layer ${s.vlayer}'s ${s.vmatrix} matrix is not replaced: the student keeps it`);
   const shown = view.size < s.B ? `the top-left ${view.size}×${view.size} corner of one ${s.B}×${s.B} block`
@@ -62,7 +62,7 @@ export function displayParts(page) {
     {
       name: 'analyze',
       needsStudent: true,
-      key: (s) => JSON.stringify([planKey(s), s.prompt]),
+      key: (s) => JSON.stringify([studentOf(s), s.prompt]),
       request: (s) => ['analyze', { plan: planOf(s), prompt: s.prompt }],
       // A distillation reports its steps and, every few, the analysis of this prompt.
       progress: (p) => {
@@ -80,7 +80,7 @@ export function displayParts(page) {
       name: 'evaluate',
       needsStudent: true,
       when: (s) => s.mode === 'all20',
-      key: (s) => JSON.stringify([planKey(s), s.positions]),
+      key: (s) => JSON.stringify([studentOf(s), s.positions]),
       request: (s) => ['evaluate', { plan: planOf(s), prompts: page.lecturePrompts, positions: s.positions }],
       render: (result) => { r.comparison = result; },
     },
@@ -105,7 +105,7 @@ export function displayParts(page) {
     {
       name: 'structure',
       needsStudent: true,
-      key: (s) => JSON.stringify([planKey(s), s.vlayer, s.vmatrix, s.vrow, s.vcol]),
+      key: (s) => JSON.stringify([studentOf(s), s.vlayer, s.vmatrix, s.vrow, s.vcol]),
       request: (s) => ['structure', structureArgs(s, page.config)],
       render: (view, s) => {
         r.structure = view;
@@ -120,7 +120,7 @@ export function displayParts(page) {
     {
       name: 'generation',
       needsStudent: true,
-      key: (s) => JSON.stringify([planKey(s), s.prompt, s.steps, s.temp, s.topp, s.penalty, s.seed]),
+      key: (s) => JSON.stringify([studentOf(s), s.prompt, s.steps, s.temp, s.topp, s.penalty, s.seed]),
       // The engine counts positions in total as llama2.c's -n does (BOS and prompt included).
       request: (s) => ['generate', { plan: planOf(s), prompt: s.prompt,
         steps: Math.min(page.config.seqLen, r.analysis.tokens.length + s.steps),
@@ -133,7 +133,7 @@ export function displayParts(page) {
     // Before the sweep, which ends on the student on screen: this one leaves a projected student behind.
     {
       name: 'speed',
-      key: (s) => JSON.stringify(speedPlan({ ...s, B: 0 })),
+      key: (s) => planKey(speedPlan({ ...s, B: 0 })),
       before: (s) => {
         page.speedChart.reset(BLOCK_SIZES);
         page.speedChart.key = page.partKey('speed', s);
@@ -192,10 +192,9 @@ export function displayParts(page) {
       request: (s) => ['evaluate', { plan: planOf(s), prompts: page.lecturePrompts, positions: s.positions }],
       render: (result, s, done) => {
         r.comparison = result;
-        done.evaluate = JSON.stringify([planKey(s), s.positions]);
+        done.evaluate = JSON.stringify([studentOf(s), s.positions]);
       },
     },
   ];
 }
 
-export { planKey };

@@ -236,6 +236,18 @@ export function planOf(state) {
   return plan;
 }
 
+/**
+ * One key per student: the plan's fields, and its calibration set only where the set changes the
+ * student (a Frobenius projection reads none). The page's parts and the worker's plan cache use it.
+ */
+export function planKey(plan) {
+  const { calibration, ...student } = plan;
+  return JSON.stringify(plan.projection === 'frobenius' ? student : { ...student, calibration });
+}
+
+/** At B = 1 a circulant student holds W's own entries: it is the teacher (cpp/student/plan.h). */
+export const isTeacher = (plan) => plan.block === 1 && (plan.structure ?? 'circulant') === 'circulant';
+
 /** True for the distillation the page has ready-made (models/distilled.students) at B ≥ 4. */
 export const isCanonicalDistill = (state, layerCount) => state.proj === 'distill' && state.structure === 'circulant' &&
   state.dsteps === CANONICAL_DISTILL.steps && state.lr === CANONICAL_DISTILL.learningRate &&

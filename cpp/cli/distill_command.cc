@@ -42,13 +42,13 @@ bool all_finite(const StudentParameters& parameters) {
 }  // namespace
 
 Status run_distill(const Args& args) {
+  // A folder that is missing or not writable is found first, not after all the training.
+  Status writable = check_writable(args.text("out"));
+  if (!writable.ok()) return Error{"--out " + writable.error()};
   auto loaded = load_model_and_tokenizer(args);
   RETURN_IF_ERROR(loaded);
   const Transformer teacher(loaded->weights);
   const Config& c = teacher.config();
-  // A folder that is missing or not writable is found now, not after all the training.
-  Status writable = check_writable(args.text("out"));
-  if (!writable.ok()) return Error{"--out " + writable.error()};
   auto plan = parse_student_plan(args, c, /*distill_only=*/true);
   RETURN_IF_ERROR(plan);
   std::vector<int> blocks;
@@ -63,27 +63,27 @@ Status run_distill(const Args& args) {
     RETURN_IF_ERROR(valid);
     blocks = {int(block.value())};
   }
-  auto calibration = load_calibration(args, plan.value(), loaded->tokenizer, c);
+  auto calibration = load_calibration(args, *plan.value(), loaded->tokenizer, c);
   RETURN_IF_ERROR(calibration);
   auto lines = read_lines(args.file("prompts"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
   auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
 
-  for (int block : blocks) {  // every plan is checked before the first one trains
-    StudentPlan p = plan.value();
-    p.block = block;
-    Status valid = check_plan(p);
-    RETURN_IF_ERROR(valid);
+  std::vector<CheckedPlan> plans;  // every plan is checked before the first one trains
+  for (int block : blocks) {
+    auto at_block = plan->with_block(block);
+    RETURN_IF_ERROR(at_block);
+    plans.push_back(std::move(at_block.value()));
   }
   std::vector<SavedStudent> saved;
   print(
       "| B | structure | trainable parameters | steps | calibration KL, first 10 → last 10 steps | "
       "held-out KL, start → distilled | seconds per step |\n|---:|---|---:|---:|---|---|---:|\n");
-  for (int block : blocks) {
-    StudentPlan p = plan.value();
-    p.block = block;
-    auto distiller = Distiller::create(teacher, p, calibration.value());
+  for (const CheckedPlan& checked : plans) {
+    const StudentPlan& p = *checked;
+    const int block = p.block;
+    auto distiller = Distiller::create(teacher, checked, calibration.value());
     RETURN_IF_ERROR(distiller);
     Distiller& d = *distiller.value();
     auto start = d.student();
@@ -108,7 +108,7 @@ Status run_distill(const Args& args) {
           kl_text(first).c_str(), kl_text(last).c_str(), kl_text(before).c_str(),
           kl_text(after).c_str(), seconds / p.distill.steps);
     flush_output();
-    saved.push_back({p, d.parameters()});
+    saved.push_back({checked, d.parameters()});
     // A file of such values would be refused on load: say so now, and write nothing.
     if (!all_finite(saved.back().parameters)) {
       char lr[32];

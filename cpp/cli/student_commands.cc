@@ -37,31 +37,30 @@ namespace {
 // The plan of the flags, the saved students of --student (then the block sizes default to theirs),
 // and the calibration set the plan needs.
 struct StudentSetup {
-  StudentPlan plan;
+  CheckedPlan plan;
   std::vector<SavedStudent> saved;
   std::vector<std::vector<int>> calibration;
 };
 
 Result<StudentSetup> student_setup(const Args& args, const LoadedModel& loaded) {
   const Config& c = loaded.weights->config;
-  StudentSetup setup;
   auto plan = parse_student_plan(args, c);
   RETURN_IF_ERROR(plan);
-  setup.plan = plan.value();
+  StudentSetup setup{std::move(plan.value()), {}, {}};
   if (args.has("student")) {
-    auto saved = load_student_flag(args, *loaded.weights, setup.plan);
+    auto saved = load_student_flag(args, *loaded.weights, *setup.plan);
     RETURN_IF_ERROR(saved);
     setup.saved = std::move(saved.value());
     return setup;
   }
-  auto calibration = load_calibration(args, setup.plan, loaded.tokenizer, c);
+  auto calibration = load_calibration(args, *setup.plan, loaded.tokenizer, c);
   RETURN_IF_ERROR(calibration);
   setup.calibration = std::move(calibration.value());
   return setup;
 }
 
 Result<int> block_flag(const Args& args, const StudentSetup& setup) {
-  if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan.block;
+  if (!args.has("block") && setup.saved.size() == 1) return setup.saved.front().plan->block;
   auto block = args.whole("block");
   RETURN_IF_ERROR(block);
   Status ok = check_block_size(block.value());  // before it is narrowed to int
@@ -78,7 +77,7 @@ Status run_table(const Args& args, bool sweep) {
   RETURN_IF_ERROR(setup);
   std::vector<int> blocks;
   if (sweep && !args.has("blocks") && !setup->saved.empty()) {
-    for (const SavedStudent& s : setup->saved) blocks.push_back(s.plan.block);
+    for (const SavedStudent& s : setup->saved) blocks.push_back(s.plan->block);
   } else if (sweep) {
     auto list = parse_blocks(args.text("blocks"));
     RETURN_IF_ERROR(list);
@@ -143,23 +142,21 @@ Status run_perplexity(const Args& args) {
   // The student's plan, file and block size are checked before the teacher's pass, which is long.
   const bool with_student = args.has("block") || args.has("student");
   Result<StudentSetup> setup = Error{"no student"};
-  StudentPlan plan;
+  Result<CheckedPlan> plan = Error{"no student"};
   const SavedStudent* saved = nullptr;
   if (with_student) {
     setup = student_setup(args, loaded.value());
     RETURN_IF_ERROR(setup);
     auto block = block_flag(args, setup.value());
     RETURN_IF_ERROR(block);
-    plan = setup->plan;
-    plan.block = block.value();
+    plan = setup->plan.with_block(block.value());
+    RETURN_IF_ERROR(plan);
     if (!setup->saved.empty()) {
-      auto found = saved_at_block(setup->saved, plan.block, args.text("student"));
+      auto found = saved_at_block(setup->saved, block.value(), args.text("student"));
       RETURN_IF_ERROR(found);
       saved = found.value();
       plan = saved->plan;
     }
-    Status valid = check_plan(plan);
-    RETURN_IF_ERROR(valid);
   }
   // As in training: lines joined with their BOS, read in windows of the model's context.
   const auto windows = stream_windows(lines_tokens.value(), c.seq_len);
@@ -170,19 +167,20 @@ Status run_perplexity(const Args& args) {
   print("teacher  perplexity %.3f  (%.4f nats/token over %lld predicted tokens)\n", t.perplexity,
         t.mean_nll, (long long)t.predicted_tokens);
   if (!with_student) return ok_status();
+  const StudentPlan& p = *plan.value();
   Result<Transformer> student =
-      saved ? assemble_student(teacher, plan, saved->parameters)
-            : build_student(teacher, plan, setup->calibration,
-                            terminal_progress("distill B=" + std::to_string(plan.block)));
+      saved ? assemble_student(teacher, plan.value(), saved->parameters)
+            : build_student(teacher, plan.value(), setup->calibration,
+                            terminal_progress("distill B=" + std::to_string(p.block)));
   RETURN_IF_ERROR(student);
   const PerplexityResult s = perplexity(student.value(), windows);
   if (!s.undefined.empty())
     return Error{"the student's perplexity is undefined: " + s.undefined +
                  "; check the student's parameters (a smaller --lr, or another student file)"};
   print("student  perplexity %.3f  (%.4f nats/token; B=%d, layers %s, %s, %s, %s)\n", s.perplexity,
-        s.mean_nll, plan.block, layers_spec(plan.layers, c.n_layers).c_str(),
-        matrix_names(plan.matrices).c_str(), structure_name(plan.structure).c_str(),
-        method_name(plan).c_str());
+        s.mean_nll, p.block, layers_spec(p.layers, c.n_layers).c_str(),
+        matrix_names(p.matrices).c_str(), structure_name(p.structure).c_str(),
+        method_name(p).c_str());
   print("ratio    %.3f  (student / teacher)\n", s.perplexity / t.perplexity);
   return ok_status();
 }

@@ -36,7 +36,7 @@ Status parse_distill(const Args& args, StudentPlan& plan) {
 
 }  // namespace
 
-Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, bool distill_only) {
+Result<CheckedPlan> parse_student_plan(const Args& args, const Config& config, bool distill_only) {
   StudentPlan plan;
   auto layers = parse_layers(args.text("layers"), config.n_layers);
   RETURN_IF_ERROR(layers);
@@ -55,7 +55,7 @@ Result<StudentPlan> parse_student_plan(const Args& args, const Config& config, b
   plan.structure = structure.value();
   plan.lambda = lambda.value();
   plan.spectrum_cache = !args.has("no-cache");
-  return plan;
+  return check_plan(std::move(plan), config.n_layers);
 }
 
 Result<std::vector<std::vector<int>>> load_calibration(const Args& args, const StudentPlan& plan,
@@ -75,7 +75,7 @@ Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weig
   RETURN_IF_ERROR(saved);
   const Config& c = teacher.config;
   for (const SavedStudent& s : saved.value()) {
-    const StudentPlan& p = s.plan;
+    const StudentPlan& p = *s.plan;
     auto differs = [&](const char* flag, const std::string& theirs,
                        const std::string& ours) -> Status {
       if (args.has(flag) && theirs != ours)
@@ -90,7 +90,7 @@ Result<std::vector<SavedStudent>> load_student_flag(const Args& args, const Weig
           differs("structure", structure_name(p.structure), structure_name(flags.structure))})
       RETURN_IF_ERROR(st);
   }
-  for (SavedStudent& s : saved.value()) s.plan.spectrum_cache = flags.spectrum_cache;
+  for (SavedStudent& s : saved.value()) s.plan.set_spectrum_cache(flags.spectrum_cache);
   return saved;
 }
 
@@ -98,8 +98,8 @@ Result<const SavedStudent*> saved_at_block(const std::vector<SavedStudent>& save
                                            const std::string& file) {
   std::string blocks;
   for (const SavedStudent& s : saved) {
-    if (s.plan.block == block) return &s;
-    blocks += (blocks.empty() ? "" : ",") + std::to_string(s.plan.block);
+    if (s.plan->block == block) return &s;
+    blocks += (blocks.empty() ? "" : ",") + std::to_string(s.plan->block);
   }
   return Error{file + " holds students at B = " + blocks + ", none at B = " +
                std::to_string(block) + "; choose one of those block sizes or distill that one"};

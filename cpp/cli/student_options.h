@@ -12,9 +12,10 @@
 
 namespace circulant {
 
-// Everything but the block size, which compare and sweep take differently. `distill_only`
-// (the distill command, which refuses --projection): the projection is distill.
-Result<StudentPlan> parse_student_plan(const Args& args, const Config& config,
+// Everything but the block size, which compare and sweep take differently (the plan is checked at
+// the default B; CheckedPlan::with_block moves it). `distill_only` (the distill command, which
+// refuses --projection): the projection is distill.
+Result<CheckedPlan> parse_student_plan(const Args& args, const Config& config,
                                        bool distill_only = false);
 
 // Token sequences of --calibration (default models/prompts/calibration.txt), or none when the

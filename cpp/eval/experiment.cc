@@ -6,7 +6,7 @@
 namespace circulant {
 
 Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
-                                                  const StudentPlan& plan,
+                                                  const CheckedPlan& plan,
                                                   const std::vector<int>& blocks,
                                                   const std::vector<std::vector<int>>& prompts,
                                                   const std::vector<std::vector<int>>& calibration,
@@ -25,14 +25,19 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
   rows[0].metrics = summarize(std::vector<PromptResult>(prompts.size(), identical));
   rows[0].params_mlp = teacher.mlp_parameters();
   rows[0].params_total = teacher.total_parameters();
+  std::vector<CheckedPlan> plans;
   for (int block : blocks) {
-    StudentPlan p = plan;
-    p.block = block;
+    auto p = plan.with_block(block);
+    RETURN_IF_ERROR(p);
+    plans.push_back(std::move(p.value()));
+  }
+  for (CheckedPlan& p : plans) {
+    const int block = p->block;
     Result<Transformer> student = Error{"no student"};
     if (settings.saved) {
       const SavedStudent* saved = nullptr;
       for (const SavedStudent& s : *settings.saved)
-        if (s.plan.block == block) saved = &s;
+        if (s.plan->block == block) saved = &s;
       if (!saved) return Error{"no saved student at B = " + std::to_string(block)};
       p = saved->plan;
       student = assemble_student(teacher, p, saved->parameters);
@@ -44,7 +49,7 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
     RETURN_IF_ERROR(student);
     students.push_back(std::move(student.value()));
     ExperimentRow row;
-    row.plan = p;
+    row.plan = *p;
     row.metrics = compare_models(teacher, students.back(), prompts, settings.positions);
     row.params_mlp = students.back().mlp_parameters();
     row.params_total = students.back().total_parameters();

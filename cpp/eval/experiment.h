@@ -32,9 +32,10 @@ struct ExperimentSettings {
   std::function<DistillProgress(int block)> distill_progress;
 };
 
-// One row for the teacher, then one per block size of `blocks` (each a copy of `plan` at that B).
+// One row for the teacher, then one per block size of `blocks` (each a copy of `plan` at that B,
+// all checked before the first is built).
 Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
-                                                  const StudentPlan& plan,
+                                                  const CheckedPlan& plan,
                                                   const std::vector<int>& blocks,
                                                   const std::vector<std::vector<int>>& prompts,
                                                   const std::vector<std::vector<int>>& calibration,

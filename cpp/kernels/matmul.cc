@@ -8,28 +8,32 @@
 
 namespace circulant {
 
-void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in,
-                           float* y) {
+namespace {
+
+// y (rows, outputs) = x (rows, inputs) · M, summed in float64, where M's entry for input b and
+// output a is weight[a·a_stride + b·b_stride]: Wᵀ for one reference, W for the other.
+void reference_product(const float* x, int rows, int inputs, int outputs, const float* weight,
+                       size_t a_stride, size_t b_stride, float* y) {
   for (int t = 0; t < rows; ++t) {
-    for (int o = 0; o < out; ++o) {
+    for (int a = 0; a < outputs; ++a) {
       double sum = 0;
-      for (int i = 0; i < in; ++i)
-        sum += double(weight[size_t(o) * in + i]) * x[size_t(t) * in + i];
-      y[size_t(t) * out + o] = float(sum);
+      for (int b = 0; b < inputs; ++b)
+        sum += double(weight[a * a_stride + b * b_stride]) * x[size_t(t) * inputs + b];
+      y[size_t(t) * outputs + a] = float(sum);
     }
   }
 }
 
+}  // namespace
+
+void matmul_rows_reference(const float* x, int rows, const float* weight, int out, int in,
+                           float* y) {
+  reference_product(x, rows, in, out, weight, size_t(in), 1, y);
+}
+
 void matmul_rows_transposed_reference(const float* x, int rows, const float* weight, int out,
                                       int in, float* y) {
-  for (int t = 0; t < rows; ++t) {
-    for (int i = 0; i < in; ++i) {
-      double sum = 0;
-      for (int o = 0; o < out; ++o)
-        sum += double(x[size_t(t) * out + o]) * weight[size_t(o) * in + i];
-      y[size_t(t) * in + i] = float(sum);
-    }
-  }
+  reference_product(x, rows, out, in, weight, 1, size_t(in), y);
 }
 
 }  // namespace circulant

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace circulant {
 
@@ -17,6 +18,9 @@ class LinearOperator {
   virtual void forward(const float* x, int rows, float* y) const = 0;
   // Stored parameters (not bytes): dense m·n, block-circulant m·n/B.
   virtual int64_t parameter_count() const = 0;
+  // W itself (out, in), row-major: what the page's heatmaps and the error views compare, for any
+  // structure. Allocates; never on a hot path.
+  virtual std::vector<float> to_dense() const = 0;
 };
 
 // W (out, in), row-major, as llama2.c stores it. Borrows the weights: `owner` keeps them alive,
@@ -29,6 +33,9 @@ class DenseLinear final : public LinearOperator {
   int out_features() const override { return out_; }
   void forward(const float* x, int rows, float* y) const override;
   int64_t parameter_count() const override { return int64_t(out_) * in_; }
+  std::vector<float> to_dense() const override {
+    return std::vector<float>(weight_, weight_ + size_t(out_) * in_);
+  }
   const float* weight() const { return weight_; }  // (out, in)
 
  private:

@@ -142,47 +142,37 @@ void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
   int done = 0;
   for (const int full = rows / kLaneBlock * kLaneBlock; done < full;) {
     const int chunk = std::min(rows_per_chunk_, full - done);
-    forward_block_major(x + size_t(done) * n_, chunk, y + size_t(done) * m_, w_re, w_im, half);
+    forward_slabs(x + size_t(done) * n_, chunk, y + size_t(done) * m_, w_re, w_im, half, true);
     done += chunk;
   }
   if (done < rows)
-    forward_row_major(x + size_t(done) * n_, rows - done, y + size_t(done) * m_, w_re, w_im, half);
+    forward_slabs(x + size_t(done) * n_, rows - done, y + size_t(done) * m_, w_re, w_im, half,
+                  false);
 }
 
-// rows < 8: lanes t·q + j in, t·p_stride + i out.
-void BlockCirculantLinear::forward_row_major(const float* x, int rows, float* y, const float* w_re,
-                                             const float* w_im, bool half) const {
-  const int x_lanes = slab_lanes(rows * q_), y_lanes = slab_lanes(rows * p_stride_);
+// Row-major (rows < 8): lanes t·q + j in, t·p_stride + i out. Block-major (rows a multiple of 8):
+// lanes j·rows + t in, i·rows + t out, which the product reads eight rows at a time.
+void BlockCirculantLinear::forward_slabs(const float* x, int rows, float* y, const float* w_re,
+                                         const float* w_im, bool half, bool block_major) const {
+  const int y_width = block_major ? p_ : p_stride_;
+  const int x_lanes = slab_lanes(rows * q_), y_lanes = slab_lanes(rows * y_width);
+  const LaneLayout x_layout = block_major ? LaneLayout{1, rows} : LaneLayout{q_, 1};
+  const LaneLayout y_layout = block_major ? LaneLayout{1, rows} : LaneLayout{p_stride_, 1};
   reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes,
           size_t(bins_) * y_lanes);
   SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
-  gather_blocks(x, rows, n_, block_, q_, {q_, 1}, slab_.data(), x_lanes);
+  gather_blocks(x, rows, n_, block_, q_, x_layout, slab_.data(), x_lanes);
   store(half, slab_.data(), size_t(block_) * x_lanes);
   fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
   store(half, xs.re, size_t(bins_) * x_lanes), store(half, xs.im, size_t(bins_) * x_lanes);
-  product_row_major({w_re, w_im, bins_, q_, p_, p_stride_}, xs, rows, ys);
+  const WeightSpectra w{w_re, w_im, bins_, q_, p_, p_stride_};
+  if (block_major)
+    product_block_major(w, xs, rows, ys);
+  else
+    product_row_major(w, xs, rows, ys);
   store(half, ys.re, size_t(bins_) * y_lanes), store(half, ys.im, size_t(bins_) * y_lanes);
   fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
-  scatter_blocks(slab_.data(), y_lanes, {p_stride_, 1}, rows, m_, block_, p_, y);
-  store(half, y, size_t(rows) * m_);
-}
-
-// rows a multiple of 8: lanes j·rows + t in, i·rows + t out.
-void BlockCirculantLinear::forward_block_major(const float* x, int rows, float* y,
-                                               const float* w_re, const float* w_im,
-                                               bool half) const {
-  const int x_lanes = slab_lanes(q_ * rows), y_lanes = slab_lanes(p_ * rows);
-  reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes,
-          size_t(bins_) * y_lanes);
-  SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
-  gather_blocks(x, rows, n_, block_, q_, {1, rows}, slab_.data(), x_lanes);
-  store(half, slab_.data(), size_t(block_) * x_lanes);
-  fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
-  store(half, xs.re, size_t(bins_) * x_lanes), store(half, xs.im, size_t(bins_) * x_lanes);
-  product_block_major({w_re, w_im, bins_, q_, p_, p_stride_}, xs, rows, ys);
-  store(half, ys.re, size_t(bins_) * y_lanes), store(half, ys.im, size_t(bins_) * y_lanes);
-  fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
-  scatter_blocks(slab_.data(), y_lanes, {1, rows}, rows, m_, block_, p_, y);
+  scatter_blocks(slab_.data(), y_lanes, y_layout, rows, m_, block_, p_, y);
   store(half, y, size_t(rows) * m_);
 }
 

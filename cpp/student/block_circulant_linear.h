@@ -72,17 +72,15 @@ class BlockCirculantLinear final : public LinearOperator {
   void set_fft_precision(FftPrecision precision);
   FftPrecision fft_precision() const { return precision_; }
 
-  // W (m, n) row-major, materialised from c by the definition (for heatmaps and tests).
-  std::vector<float> to_dense() const;
+  // W (m, n) row-major, materialised from c by the definition.
+  std::vector<float> to_dense() const override;
 
  private:
   BlockCirculantLinear(int out, int in, int block, std::vector<float> c);
   void compute_spectra(float* re, float* im) const;
   void round_spectra();
-  void forward_row_major(const float* x, int rows, float* y, const float* w_re, const float* w_im,
-                         bool half) const;
-  void forward_block_major(const float* x, int rows, float* y, const float* w_re, const float* w_im,
-                           bool half) const;
+  void forward_slabs(const float* x, int rows, float* y, const float* w_re, const float* w_im,
+                     bool half, bool block_major) const;
   void reserve(size_t slab, size_t x_spectra, size_t y_spectra) const;
 
   int m_, n_, block_, p_, q_;

@@ -32,20 +32,20 @@ StudentParameters zeros_like(const StudentParameters& p) {
 }  // namespace
 
 Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
-                                                     const StudentPlan& plan,
+                                                     const CheckedPlan& checked,
                                                      std::vector<std::vector<int>> calibration,
                                                      size_t cache_bytes) {
+  const StudentPlan& plan = *checked;
   if (plan.method != Method::kDistill)
     return Error{"distillation needs a plan whose method is distill"};
-  Status valid = check_plan(plan);
-  RETURN_IF_ERROR(valid);
   calibration.erase(std::remove_if(calibration.begin(), calibration.end(),
                                    [](const std::vector<int>& line) { return line.size() < 2; }),
                     calibration.end());
   if (calibration.empty())
     return Error{"distillation needs calibration text: at least one line of two or more tokens"};
-  std::unique_ptr<Distiller> d(new Distiller(teacher, plan, std::move(calibration), cache_bytes));
-  auto start = project_student(teacher, plan, d->calibration_);
+  std::unique_ptr<Distiller> d(
+      new Distiller(teacher, checked, std::move(calibration), cache_bytes));
+  auto start = project_student(teacher, checked, d->calibration_);
   RETURN_IF_ERROR(start);
   d->parameters_ = std::move(start.value());
   if (plan.distill.train_norms)
@@ -60,7 +60,7 @@ Result<std::unique_ptr<Distiller>> Distiller::create(const Transformer& teacher,
   return d;
 }
 
-Distiller::Distiller(const Transformer& teacher, const StudentPlan& plan,
+Distiller::Distiller(const Transformer& teacher, const CheckedPlan& plan,
                      std::vector<std::vector<int>> calibration, size_t cache_bytes)
     : teacher_(teacher),
       plan_(plan),
@@ -68,7 +68,7 @@ Distiller::Distiller(const Transformer& teacher, const StudentPlan& plan,
       targets_(calibration_.size()),
       cache_bytes_(cache_bytes),
       differentiable_(teacher.weights()),
-      rng_state_(plan.distill.seed) {}
+      rng_state_(plan->distill.seed) {}
 
 Distiller::~Distiller() = default;
 
@@ -76,19 +76,19 @@ void Distiller::wire() {
   const Config& c = teacher_.config();
   DifferentiableModel<float>& model = differentiable_.model();
   size_t next = 0;
-  for (size_t i = 0; i < plan_.layers.size(); ++i) {
-    auto& layer = model.layers[plan_.layers[i]];
-    for (MlpMatrix m : plan_.matrices) {
+  for (size_t i = 0; i < plan_->layers.size(); ++i) {
+    auto& layer = model.layers[plan_->layers[i]];
+    for (MlpMatrix m : plan_->matrices) {
       const MatrixShape s = mlp_shape(c, m);
       const float* values = parameters_.matrices[next].data();
       float* grad = gradients_.matrices[next++].data();
-      if (plan_.structure == Structure::kCirculant) {
-        auto op = std::make_unique<CirculantGradient<float>>(s.out, s.in, plan_.block, values);
+      if (plan_->structure == Structure::kCirculant) {
+        auto op = std::make_unique<CirculantGradient<float>>(s.out, s.in, plan_->block, values);
         circulants_.push_back(op.get());
         operators_.push_back(std::move(op));
-      } else if (plan_.structure == Structure::kLowRank) {
+      } else if (plan_->structure == Structure::kLowRank) {
         operators_.push_back(std::make_unique<LowRankGradient<float>>(
-            s.out, s.in, low_rank_rank(s.out, s.in, plan_.block), values));
+            s.out, s.in, low_rank_rank(s.out, s.in, plan_->block), values));
       } else {
         operators_.push_back(std::make_unique<ZeroGradient<float>>(s.out, s.in));
         grad = nullptr;
@@ -106,7 +106,7 @@ void Distiller::wire() {
 
 // The next `batch` lines of a seeded permutation, a new permutation each epoch.
 std::vector<int> Distiller::next_batch() {
-  const size_t lines = calibration_.size(), size = std::min(lines, size_t(plan_.distill.batch));
+  const size_t lines = calibration_.size(), size = std::min(lines, size_t(plan_->distill.batch));
   std::vector<int> batch;
   while (batch.size() < size) {
     if (cursor_ == order_.size()) {
@@ -167,7 +167,7 @@ double Distiller::step() {
   const double kl = backprop_->run(batch, true);
   // Constant learning rate after a short linear warm-up.
   const double lr =
-      plan_.distill.learning_rate * std::min(1.0, double(steps_done_ + 1) / kDistillWarmupSteps);
+      plan_->distill.learning_rate * std::min(1.0, double(steps_done_ + 1) / kDistillWarmupSteps);
   for (size_t i = 0; i < parameters_.matrices.size(); ++i)
     adam_update(parameters_.matrices[i], gradients_.matrices[i], first_moments_.matrices[i],
                 second_moments_.matrices[i], lr);

@@ -27,11 +27,11 @@ class Distiller {
  public:
   static constexpr size_t kTeacherCacheBytes = size_t(128) << 20;
 
-  // Checks the plan (method kDistill) and the calibration set, projects the starting
+  // Checks the method (kDistill) and the calibration set, projects the starting
   // parameters (plan.projection) and builds the differentiable student. `teacher` must
   // outlive the distiller. `cache_bytes` bounds the teacher targets kept between steps.
   static Result<std::unique_ptr<Distiller>> create(const Transformer& teacher,
-                                                   const StudentPlan& plan,
+                                                   const CheckedPlan& plan,
                                                    std::vector<std::vector<int>> calibration,
                                                    size_t cache_bytes = kTeacherCacheBytes);
   ~Distiller();
@@ -39,17 +39,16 @@ class Distiller {
   // One Adam step on the next batch; returns the batch's mean KL before the update (nats).
   double step();
   int steps_done() const { return steps_done_; }
-  // Moves the target of the run (the page continues a run to more steps); steps are the same
-  // whatever the target, so a run to 120 steps is the first 120 of a run to 300.
-  void set_steps(int steps) { plan_.distill.steps = steps; }
-  const StudentPlan& plan() const { return plan_; }
+  // Steps are the same whatever plan->distill.steps says, so a run to 120 steps is the first 120
+  // of a run to 300 (the page continues a run to more steps).
+  const CheckedPlan& plan() const { return plan_; }
   const StudentParameters& parameters() const { return parameters_; }
   int64_t trainable_parameters() const;
   // The inference student with the current parameters.
   Result<Transformer> student() const;
 
  private:
-  Distiller(const Transformer& teacher, const StudentPlan& plan,
+  Distiller(const Transformer& teacher, const CheckedPlan& plan,
             std::vector<std::vector<int>> calibration, size_t cache_bytes);
   void wire();  // points the differentiable model's MLP operators and gradients at ours
   std::vector<int> next_batch();
@@ -59,7 +58,7 @@ class Distiller {
                    std::vector<float>& m, std::vector<float>& v, double lr) const;
 
   const Transformer& teacher_;
-  StudentPlan plan_;
+  CheckedPlan plan_;
   std::vector<std::vector<int>> calibration_;  // token ids, BOS first
   std::vector<std::vector<float>> targets_;    // per line: (length, vocab) log-probs, lazily
   const size_t cache_bytes_;

@@ -22,7 +22,7 @@ class LowRankLinear final : public LinearOperator {
   int64_t parameter_count() const override { return int64_t(r_) * (m_ + n_); }
   int rank() const { return r_; }
   const std::vector<float>& parameters() const { return u_then_v_; }  // [U (m, r) | V (r, n)]
-  std::vector<float> to_dense() const;  // U·V (m, n), for heatmaps and tests
+  std::vector<float> to_dense() const override;                       // U·V (m, n)
 
  private:
   LowRankLinear(int out, int in, int rank, std::vector<float> u_then_v)
@@ -63,6 +63,7 @@ class ZeroLinear final : public LinearOperator {
   int out_features() const override { return m_; }
   void forward(const float*, int rows, float* y) const override;
   int64_t parameter_count() const override { return 0; }
+  std::vector<float> to_dense() const override { return std::vector<float>(size_t(m_) * n_); }
 
  private:
   int m_, n_;

@@ -158,26 +158,67 @@ int low_rank_rank(int m, int n, int block) {
   return std::max(1, std::min({int(std::lround(rank)), m, n}));
 }
 
-Status check_plan(const StudentPlan& plan) {
+bool is_loss_aware(Projection p) {
+  return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
+}
+
+bool is_teacher(const StudentPlan& plan) {
+  return plan.block == 1 && plan.structure == Structure::kCirculant;
+}
+
+std::string plan_key(const StudentPlan& p) {
+  const DistillSettings& d = p.distill;
+  std::ostringstream key;
+  key.precision(17);  // every double exactly: two plans differing in the last bit are two students
+  key << structure_name(p.structure) << '|' << p.block << '|' << matrix_names(p.matrices) << '|'
+      << method_name(p) << '|' << projection_name(p.projection) << '|' << p.lambda << '|';
+  for (int l : p.layers) key << l << ',';
+  if (p.method == Method::kDistill)
+    key << '|' << d.steps << '|' << d.learning_rate << '|' << d.batch << '|' << d.seed << '|'
+        << d.train_norms;
+  return key.str();
+}
+
+Result<CheckedPlan> check_plan(StudentPlan plan, int n_layers) {
   Status block = check_block_size(plan.block);
-  if (!block.ok()) return block;
-  const bool loss_aware = plan.projection == Projection::kLossAware ||
-                          plan.projection == Projection::kLossAwareSequential;
-  if (plan.structure == Structure::kLowRank && loss_aware)
+  if (!block.ok()) return Error{block.error()};
+  const std::vector<int>& layers = plan.layers;
+  if (layers.empty()) return Error{"no layers to patch"};
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i] < 0 || layers[i] >= n_layers || (i > 0 && layers[i] <= layers[i - 1]))
+      return Error{"layer " + std::to_string(layers[i]) +
+                   " is out of range or out of order: layers rise within 0.." +
+                   std::to_string(n_layers - 1)};
+  const std::vector<MlpMatrix>& m = plan.matrices;
+  if (m.empty()) return Error{"no MLP matrices to patch"};
+  for (size_t i = 0; i < m.size(); ++i)
+    if (int(m[i]) < 0 || int(m[i]) > 2 || (i > 0 && m[i] <= m[i - 1]))
+      return Error{"the MLP matrices must be gate, up, down, each at most once and in that order"};
+  if (!(plan.lambda >= 0 && plan.lambda <= 1e12))
+    return Error{"ridge lambda " + std::to_string(plan.lambda) + ", expected 0 to 1e12"};
+  if (plan.structure == Structure::kLowRank && is_loss_aware(plan.projection))
     return Error{
-        "the loss-aware projections fit circulant blocks; a low-rank student starts from the "
-        "truncated SVD: use --projection frobenius or distill with --init frobenius"};
+        "a low-rank student with a loss-aware projection, which fits circulant blocks only; a "
+        "low-rank student starts from the truncated SVD (the frobenius projection)"};
   if (plan.structure == Structure::kRemoved && plan.method == Method::kDistill)
-    return Error{
-        "a removed MLP has no parameters to distill; use --projection frobenius with --structure "
-        "removed"};
-  if (plan.method != Method::kDistill) return ok_status();
-  const DistillSettings& d = plan.distill;
-  if (d.steps < 1 || d.steps > 100000) return Error{"--steps must be from 1 to 100000"};
-  if (d.batch < 1 || d.batch > 4096) return Error{"--batch must be from 1 to 4096 lines"};
-  if (!(d.learning_rate > 0 && d.learning_rate <= 1))
-    return Error{"--lr must be above 0 and at most 1"};
-  return ok_status();
+    return Error{"a removed MLP has no parameters to distill; a removed MLP is made by projection"};
+  if (plan.method == Method::kDistill) {
+    const DistillSettings& d = plan.distill;
+    if (d.steps < 1 || d.steps > 100000)
+      return Error{std::to_string(d.steps) + " distillation steps, expected 1 to 100000"};
+    if (d.batch < 1 || d.batch > 4096)
+      return Error{"batches of " + std::to_string(d.batch) + " lines, expected 1 to 4096"};
+    if (!(d.learning_rate > 0 && d.learning_rate <= 1))
+      return Error{"learning rate " + std::to_string(d.learning_rate) +
+                   ", expected above 0 and at most 1"};
+  }
+  return CheckedPlan(std::move(plan), n_layers);
+}
+
+Result<CheckedPlan> CheckedPlan::with_block(int block) const {
+  StudentPlan p = plan_;
+  p.block = block;
+  return check_plan(std::move(p), n_layers_);
 }
 
 std::string matrix_names(const std::vector<MlpMatrix>& matrices) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/config.h"
@@ -69,8 +70,39 @@ std::string method_name(const StudentPlan& plan);
 std::string structure_name(Structure s);
 // Low-rank rank at the parameter count of block-circulant B: round(m·n / (B·(m+n))), at least 1.
 int low_rank_rank(int m, int n, int block);
-// Checks that the structure, projection and settings go together; the message says what to change.
-Status check_plan(const StudentPlan& plan);
+
+// The projections that fit against calibration inputs (circulant blocks only).
+bool is_loss_aware(Projection p);
+// At B = 1 a circulant matrix holds W's own entries: the student is the teacher itself, whatever
+// the projection or method asks (nothing to fit, nothing to train).
+bool is_teacher(const StudentPlan& plan);
+// One key per student: every field that decides its parameters (not spectrum_cache, which only
+// changes how it runs). Two plans with the same key make the same student.
+std::string plan_key(const StudentPlan& plan);
+
+// A plan that passed check_plan for a model of some layer count: the only kind the student
+// builders (projection, distillation, assembly, the page's session) take, so a plan is checked
+// once, where it enters: from flags, from the page, from a student file.
+class CheckedPlan {
+ public:
+  const StudentPlan& operator*() const { return plan_; }
+  const StudentPlan* operator->() const { return &plan_; }
+  // The same plan at another block size, checked again (a sweep walks B over one plan).
+  Result<CheckedPlan> with_block(int block) const;
+  // How the student runs, not what it is: no rule depends on it.
+  void set_spectrum_cache(bool on) { plan_.spectrum_cache = on; }
+
+ private:
+  friend Result<CheckedPlan> check_plan(StudentPlan plan, int n_layers);
+  CheckedPlan(StudentPlan plan, int n_layers) : plan_(std::move(plan)), n_layers_(n_layers) {}
+  StudentPlan plan_;
+  int n_layers_;
+};
+
+// The one validity check of a plan: block size, layers and matrices, and that the structure,
+// method and settings go together. Its messages describe the plan (not the flags or fields that
+// spelled it), so the CLI, the page and a student file report a bad plan in the same words.
+Result<CheckedPlan> check_plan(StudentPlan plan, int n_layers);
 std::string matrix_names(const std::vector<MlpMatrix>& matrices);  // "gate,up,down"
 // The shortest spec that names these layers ("all", "first:2", "3", "0,2").
 std::string layers_spec(const std::vector<int>& layers, int n_layers);

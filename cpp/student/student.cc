@@ -13,10 +13,6 @@
 namespace circulant {
 namespace {
 
-bool is_loss_aware(Projection p) {
-  return p == Projection::kLossAware || p == Projection::kLossAwareSequential;
-}
-
 Result<std::shared_ptr<const LinearOperator>> make_operator(const Config& c,
                                                             const StudentPlan& plan, MlpMatrix m,
                                                             const std::vector<float>& values) {
@@ -120,10 +116,9 @@ int64_t tokens_needed(const Config& c, const StudentPlan& plan) {
 }
 
 Result<std::unique_ptr<StudentProjector>> StudentProjector::create(
-    const Transformer& teacher, const StudentPlan& plan, std::vector<std::vector<int>> calibration,
-    SvdCache* svd_cache) {
-  Status valid = check_plan(plan);
-  RETURN_IF_ERROR(valid);
+    const Transformer& teacher, const CheckedPlan& checked,
+    std::vector<std::vector<int>> calibration, SvdCache* svd_cache) {
+  const StudentPlan& plan = *checked;
   std::unique_ptr<StudentProjector> p(
       new StudentProjector(teacher, plan, std::move(calibration), svd_cache));
   // At B = 1 every block is one entry: the Frobenius projection is W itself, which is also the
@@ -174,7 +169,7 @@ Status StudentProjector::project_next_layer() {
 }
 
 Result<StudentParameters> project_student(
-    const Transformer& teacher, const StudentPlan& plan,
+    const Transformer& teacher, const CheckedPlan& plan,
     const std::vector<std::vector<int>>& calibration_prompts) {
   auto projector = StudentProjector::create(teacher, plan, calibration_prompts);
   RETURN_IF_ERROR(projector);
@@ -185,8 +180,9 @@ Result<StudentParameters> project_student(
   return projector.value()->take_parameters();
 }
 
-Result<Transformer> assemble_student(const Transformer& teacher, const StudentPlan& plan,
+Result<Transformer> assemble_student(const Transformer& teacher, const CheckedPlan& checked,
                                      const StudentParameters& parameters) {
+  const StudentPlan& plan = *checked;
   const Config& c = teacher.config();
   if (parameters.matrices.size() != plan.layers.size() * plan.matrices.size())
     return Error{"the student's parameters cover " + std::to_string(parameters.matrices.size()) +
@@ -201,11 +197,10 @@ Result<Transformer> assemble_student(const Transformer& teacher, const StudentPl
     const int l = plan.layers[i];
     for (MlpMatrix m : plan.matrices) {
       const std::vector<float>& values = parameters.matrices[next++];
-      // At B = 1 a circulant matrix holds W's own entries: where they are the teacher's, the
-      // student keeps the teacher's operator and computes exactly what the teacher computes.
+      // Where the values are the teacher's own (is_teacher), the student keeps the teacher's
+      // operator and computes exactly what the teacher computes.
       const float* w = mlp_weight(teacher.weights().layers[l], m);
-      if (plan.structure == Structure::kCirculant && plan.block == 1 &&
-          values.size() == structured_size(c, plan, m) &&
+      if (is_teacher(plan) && values.size() == structured_size(c, plan, m) &&
           std::equal(values.begin(), values.end(), w))
         continue;
       auto op = make_operator(c, plan, m, values);
@@ -222,10 +217,10 @@ Result<Transformer> assemble_student(const Transformer& teacher, const StudentPl
   return student;
 }
 
-Result<Transformer> build_student(const Transformer& teacher, const StudentPlan& plan,
+Result<Transformer> build_student(const Transformer& teacher, const CheckedPlan& plan,
                                   const std::vector<std::vector<int>>& calibration_prompts,
                                   const DistillProgress& progress) {
-  if (plan.method != Method::kDistill) {
+  if (plan->method != Method::kDistill) {
     auto parameters = project_student(teacher, plan, calibration_prompts);
     RETURN_IF_ERROR(parameters);
     return assemble_student(teacher, plan, parameters.value());
@@ -233,9 +228,9 @@ Result<Transformer> build_student(const Transformer& teacher, const StudentPlan&
   auto distiller = Distiller::create(teacher, plan, calibration_prompts);
   RETURN_IF_ERROR(distiller);
   Distiller& d = *distiller.value();
-  while (d.steps_done() < plan.distill.steps) {
+  while (d.steps_done() < plan->distill.steps) {
     const double kl = d.step();
-    if (progress) progress(d.steps_done(), plan.distill.steps, kl);
+    if (progress) progress(d.steps_done(), plan->distill.steps, kl);
   }
   return d.student();
 }

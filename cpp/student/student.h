@@ -42,7 +42,7 @@ class StudentProjector {
  public:
   // `svd_cache` (may be null) keeps each matrix's SVD for the next low-rank plan.
   static Result<std::unique_ptr<StudentProjector>> create(const Transformer& teacher,
-                                                          const StudentPlan& plan,
+                                                          const CheckedPlan& plan,
                                                           std::vector<std::vector<int>> calibration,
                                                           SvdCache* svd_cache = nullptr);
   int layers_done() const { return layers_done_; }
@@ -69,15 +69,15 @@ class StudentProjector {
 // (removed). For a distill plan, its starting point (plan.projection too). Loss-aware
 // projections need calibration prompts (token ids, BOS first) with enough tokens.
 Result<StudentParameters> project_student(
-    const Transformer& teacher, const StudentPlan& plan,
+    const Transformer& teacher, const CheckedPlan& plan,
     const std::vector<std::vector<int>>& calibration_prompts = {});
 
 // The student of `parameters`, sharing every weight the plan leaves alone with the teacher.
-Result<Transformer> assemble_student(const Transformer& teacher, const StudentPlan& plan,
+Result<Transformer> assemble_student(const Transformer& teacher, const CheckedPlan& plan,
                                      const StudentParameters& parameters);
 
 // Projects, distills when the plan says so, and assembles.
-Result<Transformer> build_student(const Transformer& teacher, const StudentPlan& plan,
+Result<Transformer> build_student(const Transformer& teacher, const CheckedPlan& plan,
                                   const std::vector<std::vector<int>>& calibration_prompts = {},
                                   const DistillProgress& progress = nullptr);
 

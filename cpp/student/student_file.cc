@@ -112,7 +112,7 @@ uint32_t matrix_bits(const std::vector<MlpMatrix>& matrices) {
 }
 
 void write_student(Writer& w, const SavedStudent& s, bool half) {
-  const StudentPlan& p = s.plan;
+  const StudentPlan& p = *s.plan;
   // The format's codes (student_file.h): projection 3 is distill, and init its start.
   const bool distilled = p.method == Method::kDistill;
   w.put(uint32_t(p.structure)), w.put(distilled ? kDistillCode : uint32_t(p.projection)),
@@ -146,42 +146,9 @@ std::string differing(const int32_t (&theirs)[7], const int32_t (&ours)[7], bool
   return out;
 }
 
-// A saved plan checked with messages about the file: check_plan's own name the flags that make a
-// plan, which a user loading a file never gave.
-Status check_saved_plan(const StudentPlan& p, const std::string& what) {
-  const std::string corrupt = " (the file is corrupt, or was not made by circulant distill)";
-  const bool loss_aware =
-      p.projection == Projection::kLossAware || p.projection == Projection::kLossAwareSequential;
-  if (!check_block_size(p.block).ok())
-    return Error{what + ": block size " + std::to_string(p.block) +
-                 " is not a power of two from 1 to 256" + corrupt};
-  if (p.structure == Structure::kRemoved && p.method == Method::kDistill)
-    return Error{what + ": a removed MLP saved as distilled, though it has nothing to train" +
-                 corrupt};
-  if (p.structure == Structure::kLowRank && loss_aware)
-    return Error{what + ": a low-rank student with a loss-aware projection, which fits circulant " +
-                 "blocks only" + corrupt};
-  if (!(p.lambda >= 0 && p.lambda <= 1e12))
-    return Error{what + ": ridge lambda " + std::to_string(p.lambda) + ", expected 0 to 1e12" +
-                 corrupt};
-  if (p.method != Method::kDistill) return ok_status();
-  const DistillSettings& d = p.distill;
-  if (d.steps < 1 || d.steps > 100000)
-    return Error{what + ": " + std::to_string(d.steps) +
-                 " distillation steps, expected 1 to 100000" + corrupt};
-  if (d.batch < 1 || d.batch > 4096)
-    return Error{what + ": batches of " + std::to_string(d.batch) + " lines, expected 1 to 4096" +
-                 corrupt};
-  if (!(d.learning_rate > 0 && d.learning_rate <= 1))
-    return Error{what + ": learning rate " + std::to_string(d.learning_rate) +
-                 ", expected above 0 and at most 1" + corrupt};
-  return ok_status();
-}
-
 // One student's header and values; `what` prefixes every message.
 Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string& what) {
-  SavedStudent s;
-  StudentPlan& p = s.plan;
+  StudentPlan p;
   uint32_t structure, projection, init, count, bits, train_norms, half;
   int32_t block, steps, batch;
   uint64_t seed;
@@ -205,9 +172,6 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   for (uint32_t i = 0; i < count; ++i) {
     int32_t l;
     if (!r.get(l)) return truncated();
-    if (l < 0 || l >= c.n_layers || (!p.layers.empty() && l <= p.layers.back()))
-      return Error{what + ": layer list is not increasing within 0.." +
-                   std::to_string(c.n_layers - 1)};
     p.layers.push_back(l);
   }
   if (!r.get(bits) || !r.get(p.lambda) || !r.get(steps) || !r.get(p.distill.learning_rate) ||
@@ -219,10 +183,12 @@ Result<SavedStudent> read_student(Reader& r, const Config& c, const std::string&
   if (train_norms > 1 || half > 1) return Error{what + ": bad flag values" + corrupt};
   p.distill.steps = steps, p.distill.batch = batch, p.distill.seed = seed;
   p.distill.train_norms = train_norms == 1;
-  Status saved = check_saved_plan(p, what);
-  RETURN_IF_ERROR(saved);
-  Status valid = check_plan(p);  // the rules themselves, should check_saved_plan miss one
-  if (!valid.ok()) return Error{what + ": its plan cannot be built: " + valid.error()};
+  // The plan's own rules, in the words the CLI and the page use for them.
+  auto checked = check_plan(p, c.n_layers);
+  if (!checked.ok())
+    return Error{what + ": " + checked.error() +
+                 " (the file is corrupt, or was not made by circulant distill)"};
+  SavedStudent s{std::move(checked.value()), {}};
   for (size_t i = 0; i < p.layers.size() * p.matrices.size(); ++i) {
     s.parameters.matrices.emplace_back();
     if (!r.values(s.parameters.matrices.back(),

@@ -32,7 +32,7 @@
 namespace circulant {
 
 struct SavedStudent {
-  StudentPlan plan;
+  CheckedPlan plan;  // only a plan that can be built is written or read
   StudentParameters parameters;
 };
 

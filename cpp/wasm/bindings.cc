@@ -1,4 +1,4 @@
-// Embind glue over cpp/eval/playground.h. Results cross into JS as Embind value objects declared
+// Embind glue over cpp/session/playground.h. Results cross into JS as Embind value objects declared
 // once below (the field names are the JS names of cpp/wasm/engine.d.ts, which tests/js checks
 // against them); every fallible call returns outcome(): {value} or {error: message}, since the
 // build has no exceptions. No logic here beyond converting types and calling the facade.
@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "eval/playground.h"
+#include "session/playground.h"
 #include "student/plan.h"
 
 namespace circulant {
@@ -38,9 +38,10 @@ val float32_array(const std::vector<float>& values) {
   return val(emscripten::typed_memory_view(values.size(), values.data())).call<val>("slice");
 }
 
-// JS spec {block, layers, matrices, structure?, projection, lambda, distill?} → StudentPlan. Only
-// parsed here: Playground::set_plan checks the whole plan (check_plan).
-Result<StudentPlan> to_plan(const val& spec, int n_layers) {
+// The page's plan (web/state.js planOf; cpp/wasm/engine.d.ts PlanSpec: the CLI's flag names,
+// camel-cased) → a checked plan: parsed here, checked by check_plan as the CLI's and a student
+// file's plans are. Its calibration field names a set the worker hands over apart.
+Result<CheckedPlan> to_plan(const val& spec, int n_layers) {
   StudentPlan plan;
   plan.block = spec["block"].as<int>();
   auto layers = parse_layers(spec["layers"].as<std::string>(), n_layers);
@@ -67,7 +68,7 @@ Result<StudentPlan> to_plan(const val& spec, int n_layers) {
     plan.distill.seed = uint64_t(d["seed"].as<double>());
     plan.distill.train_norms = d["trainNorms"].as<bool>();
   }
-  return plan;
+  return check_plan(std::move(plan), n_layers);
 }
 
 // What setPlan answers: the plan in canonical spelling and the units of work left.
@@ -120,7 +121,7 @@ class Engine {
     Status status = playground_->load_students(bytes(file), name);
     if (!status.ok()) return outcome(status);
     std::vector<int> blocks;
-    for (const SavedStudent& s : playground_->saved_students()) blocks.push_back(s.plan.block);
+    for (const SavedStudent& s : playground_->saved_students()) blocks.push_back(s.plan->block);
     val out = val::object();
     out.set("blocks", array_of(blocks));
     return outcome(Result<val>(out));

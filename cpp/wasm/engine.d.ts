@@ -17,7 +17,9 @@ export interface DistillSpec {
   seed: number; trainNorms: boolean;
 }
 
-/** What to patch. layers: "all" | "first:k" | "last:k" | "i" | "0,2,3"; matrices: "gate,up,down". */
+/** What to patch, in the CLI's flag names (camel-cased); web/state.js planOf makes it, and the engine
+ *  checks it with the CLI's own check (cpp/student/plan.h check_plan). layers: "all" | "first:k" |
+ *  "last:k" | "i" | "0,2,3"; matrices: "gate,up,down". */
 export interface PlanSpec {
   block: number;  // 1, 2, 4, …, 256 (1 = the teacher itself)
   layers: string;
@@ -26,6 +28,7 @@ export interface PlanSpec {
   projection: 'frobenius' | 'loss-aware' | 'loss-aware-sequential' | 'distill';
   lambda: number; // ridge relative to the mean diagonal of G_k (loss-aware only)
   distill?: DistillSpec;
+  calibration?: string;  // the worker's: which calibration set it hands over (setCalibration)
 }
 
 /** Building a student: layers of a loss-aware calibration, or steps of a distillation. */

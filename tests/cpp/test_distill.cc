@@ -31,6 +31,9 @@ class PeerDistill : public testing::PeerModel {
     p.distill.steps = steps;
     return p;
   }
+  CheckedPlan check(const StudentPlan& p) const {
+    return testing::checked(p, teacher_->config().n_layers);
+  }
   double held_out_kl(const Transformer& student) {
     return compare_models(*teacher_, student, lecture_, Positions::kAll).kl.mean;
   }
@@ -40,7 +43,7 @@ TEST_F(PeerDistill, OneStepLowersTheLossOfItsBatch) {
   StudentPlan p = plan(16, 1);
   const std::vector<std::vector<int>> lines(calibration_.begin(), calibration_.begin() + 32);
   p.distill.batch = 32;  // every line: the same batch before and after the step
-  auto d = Distiller::create(*teacher_, p, lines);
+  auto d = Distiller::create(*teacher_, check(p), lines);
   ASSERT_TRUE(d.ok()) << d.error();
   const double before = d.value()->step();
   const double after = d.value()->step();
@@ -51,8 +54,8 @@ TEST_F(PeerDistill, OneStepLowersTheLossOfItsBatch) {
 TEST_F(PeerDistill, HundredStepsAtLeastHalveTheHeldOutKl) {
   StudentPlan frobenius = plan(16, 0);
   frobenius.method = Method::kProject;
-  auto start = build_student(*teacher_, frobenius);
-  auto distilled = build_student(*teacher_, plan(16, 100), calibration_);
+  auto start = build_student(*teacher_, check(frobenius));
+  auto distilled = build_student(*teacher_, check(plan(16, 100)), calibration_);
   ASSERT_TRUE(start.ok() && distilled.ok()) << distilled.error();
   const double before = held_out_kl(start.value()), after = held_out_kl(distilled.value());
   EXPECT_LE(after, 0.5 * before);
@@ -68,7 +71,7 @@ TEST_F(PeerDistill, SameSettingsGiveBitIdenticalStudentsAndFilesRoundTrip) {
   // 24 lines in batches of 16: lines come back, from the teacher cache or recomputed.
   const std::vector<std::vector<int>> lines(calibration_.begin(), calibration_.begin() + 24);
   auto run = [&](size_t cache_bytes) {
-    auto d = Distiller::create(*teacher_, p, lines, cache_bytes);
+    auto d = Distiller::create(*teacher_, check(p), lines, cache_bytes);
     EXPECT_TRUE(d.ok()) << d.error();
     while (d.value()->steps_done() < p.distill.steps) d.value()->step();
     return d.value()->parameters();
@@ -87,36 +90,36 @@ TEST_F(PeerDistill, SameSettingsGiveBitIdenticalStudentsAndFilesRoundTrip) {
   }
   StudentPlan other_seed = p;
   other_seed.distill.seed = 43;
-  auto d = Distiller::create(*teacher_, other_seed, lines);
+  auto d = Distiller::create(*teacher_, check(other_seed), lines);
   ASSERT_TRUE(d.ok());
   while (d.value()->steps_done() < 5) d.value()->step();
   EXPECT_NE(d.value()->parameters().matrices, a.matrices) << "the seed orders the batches";
 
-  const std::vector<uint8_t> bytes = serialize_students(teacher_->weights(), {{p, a}});
+  const std::vector<uint8_t> bytes = serialize_students(teacher_->weights(), {{check(p), a}});
   auto back = parse_students(bytes.data(), bytes.size(), "round trip", teacher_->weights());
   ASSERT_TRUE(back.ok()) << back.error();
   ASSERT_EQ(back->size(), 1u);
   EXPECT_EQ(back->front().parameters.matrices, a.matrices);
   EXPECT_EQ(back->front().parameters.ffn_norms, a.ffn_norms);
   EXPECT_EQ(serialize_students(teacher_->weights(), back.value()), bytes);
-  const StudentPlan& q = back->front().plan;
+  const StudentPlan& q = *back->front().plan;
   EXPECT_EQ(q.layers, p.layers);
   EXPECT_EQ(q.matrices, p.matrices);
   EXPECT_EQ(q.block, 8);
   EXPECT_EQ(q.distill.seed, 42u);
   EXPECT_TRUE(q.distill.train_norms);
   // The reloaded student computes what the trained one did.
-  auto original = assemble_student(*teacher_, p, a);
-  auto reloaded = assemble_student(*teacher_, q, back->front().parameters);
+  auto original = assemble_student(*teacher_, check(p), a);
+  auto reloaded = assemble_student(*teacher_, back->front().plan, back->front().parameters);
   ASSERT_TRUE(original.ok() && reloaded.ok());
   EXPECT_EQ(held_out_kl(original.value()), held_out_kl(reloaded.value()));
 }
 
 TEST_F(PeerDistill, BrokenAndForeignStudentFilesAreRefusedWithTheReason) {
   StudentPlan p = plan(16, 1);
-  auto parameters = project_student(*teacher_, p, calibration_);
+  auto parameters = project_student(*teacher_, check(p), calibration_);
   ASSERT_TRUE(parameters.ok()) << parameters.error();
-  const auto bytes = serialize_students(teacher_->weights(), {{p, parameters.value()}});
+  const auto bytes = serialize_students(teacher_->weights(), {{check(p), parameters.value()}});
   const Weights& w = teacher_->weights();
   auto refused = [&](std::vector<uint8_t> b, const Weights& teacher, const std::string& expected) {
     auto r = parse_students(b.data(), b.size(), "s.bin", teacher);
@@ -157,8 +160,8 @@ TEST_F(PeerDistill, LowRankStartsAtTheSvdAndDistillsToo) {
   EXPECT_EQ(low_rank_rank(c.hidden_dim, c.dim, 16), 3);  // round(172·64 / (16·236)) = round(2.9)
   StudentPlan svd = p;
   svd.method = Method::kProject;
-  auto start = build_student(*teacher_, svd);
-  auto distilled = build_student(*teacher_, p, calibration_);
+  auto start = build_student(*teacher_, check(svd));
+  auto distilled = build_student(*teacher_, check(p), calibration_);
   ASSERT_TRUE(start.ok() && distilled.ok()) << distilled.error();
   EXPECT_LT(held_out_kl(distilled.value()), held_out_kl(start.value()));
   // Parameters: r·(m+n) per matrix.
@@ -168,14 +171,14 @@ TEST_F(PeerDistill, LowRankStartsAtTheSvdAndDistillsToo) {
 TEST_F(PeerDistill, RemovedIsTheFloorAndCannotBeDistilled) {
   StudentPlan removed = plan(16, 1, Structure::kRemoved);
   removed.method = Method::kProject;
-  auto student = build_student(*teacher_, removed);
+  auto student = build_student(*teacher_, check(removed));
   ASSERT_TRUE(student.ok()) << student.error();
   EXPECT_EQ(student->mlp_parameters(), 0);
   StudentPlan frobenius = plan(256, 1);
   frobenius.method = Method::kProject;
   EXPECT_GT(held_out_kl(student.value()),
-            held_out_kl(build_student(*teacher_, frobenius).value()) * 0.5);
-  auto d = Distiller::create(*teacher_, plan(16, 1, Structure::kRemoved), calibration_);
+            held_out_kl(build_student(*teacher_, check(frobenius)).value()) * 0.5);
+  auto d = check_plan(plan(16, 1, Structure::kRemoved), teacher_->config().n_layers);
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().find("no parameters to distill"), std::string::npos) << d.error();
 }

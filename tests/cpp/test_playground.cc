@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "eval/playground.h"
 #include "eval/prompt_set.h"
+#include "session/playground.h"
 #include "student/circulant_modes.h"
 #include "student/student.h"
 #include "test_util.h"
@@ -41,8 +41,11 @@ class PlaygroundTest : public ::testing::Test {
     p.matrices = parse_matrices("all").value();
     return p;
   }
+  static CheckedPlan check(const StudentPlan& p) {
+    return testing::checked(p, playground_->config().n_layers);
+  }
   static void use(const StudentPlan& p) {
-    auto pending = playground_->set_plan(p);
+    auto pending = playground_->set_plan(check(p));
     ASSERT_TRUE(pending.ok()) << pending.error();
     ASSERT_EQ(pending.value(), 0);
   }
@@ -103,7 +106,7 @@ TEST_F(PlaygroundTest, UncachedStudentComputesTheCachedStudentsLogits) {
   auto weights = load_checkpoint(testing::source_path("models/default.bin"));
   ASSERT_TRUE(weights.ok()) << weights.error();
   const Transformer teacher(weights.value());
-  auto built = build_student(teacher, plan(16));
+  auto built = build_student(teacher, check(plan(16)));
   ASSERT_TRUE(built.ok()) << built.error();
   Transformer& student = built.value();
   const std::vector<int> tokens = {kBos, 42, 7, 300, 1200, 5, 99, 640, 2000, 13, 8};

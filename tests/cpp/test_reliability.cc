@@ -186,10 +186,11 @@ TEST(CliReliability, MetricsThatCannotBeComputedAreUndefinedWithAReason) {
   // One student value of 3e38: finite, so the file loads, but the student's numbers overflow.
   auto peer = load_checkpoint(testing::peer_path("stories260K.bin"));
   ASSERT_TRUE(peer.ok()) << peer.error();
-  SavedStudent huge;
-  huge.plan.layers = {0};
-  huge.plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
-  huge.plan.block = 16;
+  StudentPlan plan;
+  plan.layers = {0};
+  plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
+  plan.block = 16;
+  SavedStudent huge{testing::checked(plan, peer.value()->config.n_layers), {}};
   huge.parameters = project_student(Transformer(peer.value()), huge.plan).value();
   huge.parameters.matrices[0][0] = 3e38f;
   const std::string file = testing::temp_path("huge.students");

@@ -173,11 +173,11 @@ TEST_F(ShippedModel, DistilledStudentsLoadAndTheirChecksumHolds) {
   ASSERT_TRUE(students.ok()) << students.error();
   std::vector<int> blocks;
   for (const SavedStudent& s : students.value()) {
-    blocks.push_back(s.plan.block);
-    EXPECT_EQ(s.plan.method, Method::kDistill);
-    EXPECT_EQ(s.plan.distill.steps, 300);
-    EXPECT_EQ(s.plan.layers.size(), 4u);
-    EXPECT_EQ(s.plan.matrices.size(), 3u);
+    blocks.push_back(s.plan->block);
+    EXPECT_EQ(s.plan->method, Method::kDistill);
+    EXPECT_EQ(s.plan->distill.steps, 300);
+    EXPECT_EQ(s.plan->layers.size(), 4u);
+    EXPECT_EQ(s.plan->matrices.size(), 3u);
   }
   EXPECT_EQ(blocks, (std::vector<int>{4, 8, 16, 32, 64, 128, 256}));
   bytes.value()[bytes->size() / 2] ^= 1;

@@ -21,10 +21,13 @@ class PeerStudent : public testing::PeerModel {
     p.projection = projection;
     return p;
   }
+  CheckedPlan check(const StudentPlan& p) const {
+    return testing::checked(p, teacher_->config().n_layers);
+  }
 };
 
 TEST_F(PeerStudent, BlockSizeOneIsTheTeacherOnEveryLecturePrompt) {
-  auto student = build_student(*teacher_, plan(1, Projection::kFrobenius));
+  auto student = build_student(*teacher_, check(plan(1, Projection::kFrobenius)));
   ASSERT_TRUE(student.ok()) << student.error();
   const Comparison c = compare_models(*teacher_, student.value(), lecture_, Positions::kLast);
   ASSERT_EQ(c.prompts.size(), 20u);
@@ -36,8 +39,8 @@ TEST_F(PeerStudent, BlockSizeOneIsTheTeacherOnEveryLecturePrompt) {
 
 TEST_F(PeerStudent, LossAwareBeatsFrobeniusOnPromptsNotUsedForCalibration) {
   // Calibrated on models/prompts/calibration.txt, evaluated on the lecture prompts.
-  auto frobenius = build_student(*teacher_, plan(16, Projection::kFrobenius));
-  auto loss_aware = build_student(*teacher_, plan(16, Projection::kLossAware), calibration_);
+  auto frobenius = build_student(*teacher_, check(plan(16, Projection::kFrobenius)));
+  auto loss_aware = build_student(*teacher_, check(plan(16, Projection::kLossAware)), calibration_);
   ASSERT_TRUE(frobenius.ok()) << frobenius.error();
   ASSERT_TRUE(loss_aware.ok()) << loss_aware.error();
   const double kl_frobenius =
@@ -55,9 +58,9 @@ TEST_F(PeerStudent, SequentialCalibrationDiffersOnlyWhereStudentInputsDiffer) {
   StudentPlan p = plan(8, Projection::kLossAware);
   p.layers = {0};
   p.matrices = {MlpMatrix::kGate, MlpMatrix::kUp};
-  auto shared = build_student(*teacher_, p, calibration_);
+  auto shared = build_student(*teacher_, check(p), calibration_);
   p.projection = Projection::kLossAwareSequential;
-  auto sequential = build_student(*teacher_, p, calibration_);
+  auto sequential = build_student(*teacher_, check(p), calibration_);
   ASSERT_TRUE(shared.ok() && sequential.ok());
   const double kl_a = compare_models(*teacher_, shared.value(), lecture_, Positions::kLast).kl.mean;
   const double kl_b =
@@ -65,9 +68,9 @@ TEST_F(PeerStudent, SequentialCalibrationDiffersOnlyWhereStudentInputsDiffer) {
   EXPECT_EQ(kl_a, kl_b);
   // Down reads what the patched gate and up produce, so sequential fits it to other inputs.
   p.matrices = parse_matrices("all").value();
-  auto sequential_all = build_student(*teacher_, p, calibration_);
+  auto sequential_all = build_student(*teacher_, check(p), calibration_);
   p.projection = Projection::kLossAware;
-  auto shared_all = build_student(*teacher_, p, calibration_);
+  auto shared_all = build_student(*teacher_, check(p), calibration_);
   ASSERT_TRUE(shared_all.ok() && sequential_all.ok());
   EXPECT_NE(compare_models(*teacher_, shared_all.value(), lecture_, Positions::kLast).kl.mean,
             compare_models(*teacher_, sequential_all.value(), lecture_, Positions::kLast).kl.mean);
@@ -77,7 +80,7 @@ TEST_F(PeerStudent, SharesUnpatchedWeightsAndCountsParameters) {
   StudentPlan p = plan(4, Projection::kFrobenius);
   p.layers = {1};
   p.matrices = {MlpMatrix::kUp};
-  auto student = build_student(*teacher_, p);
+  auto student = build_student(*teacher_, check(p));
   ASSERT_TRUE(student.ok()) << student.error();
   const Transformer& s = student.value();
   EXPECT_EQ(&s.weights(), &teacher_->weights());
@@ -95,7 +98,7 @@ TEST_F(PeerStudent, SharesUnpatchedWeightsAndCountsParameters) {
 TEST_F(PeerStudent, TooFewCalibrationTokensIsAClearError) {
   std::vector<std::vector<int>> tiny = {calibration_.front()};
   tiny.front().resize(20);
-  auto student = build_student(*teacher_, plan(4, Projection::kLossAware), tiny);
+  auto student = build_student(*teacher_, check(plan(4, Projection::kLossAware)), tiny);
   ASSERT_FALSE(student.ok());
   // down reads hidden 172 = 43 blocks of 4: its q×q Gram matrices need 43 tokens.
   EXPECT_NE(student.error().find("needs at least 43 calibration tokens"), std::string::npos)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "student/student.h"
 #include "student/student_file.h"
@@ -41,16 +42,26 @@ TEST(Files, AReplacedFileIsWholeAndKeepsNoTemporary) {
   EXPECT_NE(device.error().find("not a regular file"), std::string::npos) << device.error();
 }
 
+StudentPlan frobenius_at_8() {
+  StudentPlan p;
+  p.layers = {0, 1};
+  p.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
+  p.block = 8;
+  return p;
+}
+
 // A small teacher and its Frobenius student at B = 8 on every MLP matrix of both layers.
 struct SmallStudent {
   std::shared_ptr<const Weights> teacher =
       testing::random_weights(Config{16, 40, 2, 2, 2, 32, 8, true}, 4);
-  SavedStudent student;
+  SavedStudent student = as(frobenius_at_8(), {});
   SmallStudent() {
-    student.plan.layers = {0, 1};
-    student.plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
-    student.plan.block = 8;
     student.parameters = project_student(Transformer(teacher), student.plan).value();
+  }
+  // These parameters under another plan of the same shapes (a file records, it does not verify,
+  // how they were made).
+  static SavedStudent as(const StudentPlan& plan, StudentParameters parameters) {
+    return {testing::checked(plan, 2), std::move(parameters)};
   }
   Result<std::vector<SavedStudent>> parse(const std::vector<uint8_t>& bytes) const {
     return parse_students(bytes.data(), bytes.size(), "s.students", *teacher);
@@ -76,24 +87,27 @@ TEST(StudentFile, AFlippedBitAnywhereIsRefusedByTheChecksum) {
 // projected one its projection.
 TEST(StudentFile, MethodAndProjectionRoundTrip) {
   const SmallStudent s;
-  SavedStudent projected = s.student, distilled = s.student;
-  projected.plan.projection = Projection::kLossAwareSequential;
-  distilled.plan.method = Method::kDistill;
-  distilled.plan.projection = Projection::kLossAware;
-  auto read = s.parse(serialize_students(*s.teacher, {projected, distilled}));
+  StudentPlan projected = frobenius_at_8(), distilled = frobenius_at_8();
+  projected.projection = Projection::kLossAwareSequential;
+  distilled.method = Method::kDistill;
+  distilled.projection = Projection::kLossAware;
+  auto read = s.parse(serialize_students(
+      *s.teacher, {s.as(projected, s.student.parameters), s.as(distilled, s.student.parameters)}));
   ASSERT_TRUE(read.ok()) << read.error();
-  EXPECT_EQ(read->at(0).plan.method, Method::kProject);
-  EXPECT_EQ(read->at(0).plan.projection, Projection::kLossAwareSequential);
-  EXPECT_EQ(read->at(1).plan.method, Method::kDistill);
-  EXPECT_EQ(read->at(1).plan.projection, Projection::kLossAware);
+  EXPECT_EQ(read->at(0).plan->method, Method::kProject);
+  EXPECT_EQ(read->at(0).plan->projection, Projection::kLossAwareSequential);
+  EXPECT_EQ(read->at(1).plan->method, Method::kDistill);
+  EXPECT_EQ(read->at(1).plan->projection, Projection::kLossAware);
 }
 
 // Issue 21, item 5: the loader checked the matrix values only; a NaN norm gain made every metric
 // NaN.
 TEST(StudentFile, EveryTensorIsCheckedForFiniteValues) {
   SmallStudent s;
-  s.student.plan.method = Method::kDistill;
-  s.student.plan.distill.train_norms = true;
+  StudentPlan plan = frobenius_at_8();
+  plan.method = Method::kDistill;
+  plan.distill.train_norms = true;
+  s.student = s.as(plan, s.student.parameters);
   s.student.parameters.ffn_norms.assign(2, std::vector<float>(16, 1.0f));
   ASSERT_TRUE(s.parse(serialize_students(*s.teacher, {s.student})).ok());
   s.student.parameters.ffn_norms[1][3] = NAN;
@@ -111,31 +125,48 @@ TEST(StudentFile, EveryTensorIsCheckedForFiniteValues) {
       << refused.error();
 }
 
+// Where the first student's fields lie in a file of SmallStudent's teacher (student_file.h):
+// after the preamble (28 bytes), the teacher's 7 dims, its fingerprint and the count.
+constexpr size_t kStructureAt = 68, kProjectionAt = 72, kStepsAt = 108;
+
+// A valid file of `student` with one 32-bit field changed: our writer never writes an impossible
+// plan, so a file holding one is a corrupt file.
+std::vector<uint8_t> with_field(const SmallStudent& s, const SavedStudent& student, size_t at,
+                                uint32_t value) {
+  std::vector<uint8_t> bytes = serialize_students(*s.teacher, {student});
+  std::memcpy(bytes.data() + at, &value, 4);
+  reseal_student_file(bytes);
+  return bytes;
+}
+
 // Issue 21, item 9: a student file's impossible plan was described with the flags that make a plan
 // ("--steps must be from 1 to 100000", "--structure removed"), which the user never gave; a model
 // of the same dims but another context or head count was described with identical numbers.
 TEST(StudentFile, MessagesDescribeTheFileNotFlags) {
   const SmallStudent s;
-  const auto refused = [&s](SavedStudent student, const std::string& expected) {
-    auto r = s.parse(serialize_students(*s.teacher, {student}));
+  const auto refused = [&s](const std::vector<uint8_t>& bytes, const std::string& expected) {
+    auto r = s.parse(bytes);
     ASSERT_FALSE(r.ok()) << expected;
     EXPECT_NE(r.error().find(expected), std::string::npos) << r.error();
+    EXPECT_NE(r.error().find("(the file is corrupt"), std::string::npos) << r.error();
     EXPECT_EQ(r.error().find("--"), std::string::npos) << "names a flag: " << r.error();
   };
-  SavedStudent distilled = s.student;
-  distilled.plan.method = Method::kDistill;
-  ASSERT_TRUE(s.parse(serialize_students(*s.teacher, {distilled})).ok());
-  SavedStudent steps = distilled;
-  steps.plan.distill.steps = 0;
-  refused(steps, "student 1: 0 distillation steps, expected 1 to 100000 (the file is corrupt");
-  SavedStudent removed = distilled;
-  removed.plan.structure = Structure::kRemoved;
-  removed.parameters.matrices.assign(6, {});
-  refused(removed, "student 1: a removed MLP saved as distilled");
-  SavedStudent low_rank = s.student;
-  low_rank.plan.structure = Structure::kLowRank;
-  low_rank.plan.projection = Projection::kLossAware;
-  refused(low_rank, "a low-rank student with a loss-aware projection");
+  StudentPlan plan = frobenius_at_8();
+  plan.method = Method::kDistill;
+  const SavedStudent distilled = s.as(plan, s.student.parameters);
+  const std::vector<uint8_t> valid = serialize_students(*s.teacher, {distilled});
+  ASSERT_TRUE(s.parse(valid).ok());
+  int32_t steps;
+  std::memcpy(&steps, valid.data() + kStepsAt, 4);
+  ASSERT_EQ(steps, 300) << "the layout moved: update the offsets";
+  refused(with_field(s, distilled, kStepsAt, 0),
+          "student 1: 0 distillation steps, expected 1 to 100000");
+  refused(with_field(s, distilled, kStructureAt, 2),
+          "student 1: a removed MLP has no parameters to distill");
+  std::vector<uint8_t> low_rank = with_field(s, s.student, kStructureAt, 1);
+  std::memcpy(low_rank.data() + kProjectionAt, "\1\0\0\0", 4);  // loss-aware
+  reseal_student_file(low_rank);
+  refused(low_rank, "student 1: a low-rank student with a loss-aware projection");
   const auto other = testing::random_weights(Config{16, 40, 2, 1, 1, 32, 16, true}, 4);
   const auto bytes = serialize_students(*s.teacher, {s.student});
   auto foreign = parse_students(bytes.data(), bytes.size(), "s.students", *other);

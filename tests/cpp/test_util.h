@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/checkpoint.h"
+#include "student/plan.h"
 
 namespace circulant::testing {
 
@@ -109,6 +110,17 @@ inline int leftover_temporaries(const std::string& path) {
     if (std::string(entry->d_name).rfind(prefix, 0) == 0) ++found;
   if (dir) closedir(dir);
   return found;
+}
+
+// A plan the test means to be valid, checked as every plan is where it enters; a plan that fails
+// the check stops the run with the reason (a test of the check itself calls check_plan).
+inline CheckedPlan checked(StudentPlan plan, int n_layers) {
+  auto result = check_plan(std::move(plan), n_layers);
+  if (!result.ok()) {
+    std::fprintf(stderr, "test plan refused: %s\n", result.error().c_str());
+    std::abort();
+  }
+  return result.value();
 }
 
 }  // namespace circulant::testing

@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
     plan.matrices = {MlpMatrix::kGate, MlpMatrix::kUp, MlpMatrix::kDown};
     plan.block = block;
     plan.structure = structure;
-    students.push_back({plan, project_student(teacher, plan).value()});
+    auto checked = check_plan(plan, teacher.config().n_layers).value();
+    students.push_back({checked, project_student(teacher, checked).value()});
   }
   write(dir + "/student_file/three_students.bin", serialize_students(teacher.weights(), students));
   write(dir + "/student_file/float16.bin",

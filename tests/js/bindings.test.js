@@ -1,6 +1,7 @@
 // cpp/wasm/engine.d.ts against the real module: the Engine's methods, the fields of every value
 // object the engine returns, and the block-size rule the page's slider shares with the engine.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZES } from '../../web/state.js';
 import { lines, loadDefaultEngine, rootPath } from './load-engine.js';
@@ -74,6 +75,26 @@ describe('engine.d.ts matches the bindings', () => {
     const g = engine.generate('Once', 6, { temperature: 0, topP: 0.9, repeatPenalty: 1, seed: 1 }, true).value;
     expect(keys(g)).toEqual(fields('Generation'));
     expect(keys(engine.structure(0, 'gate', 0, 0).value)).toEqual(fields('StructureView'));
+  });
+
+  // One check for a plan wherever it enters (cpp/student/plan.cc check_plan): the page's plan is
+  // refused in the very words the CLI prints for the same flags (tests/cpp/test_plan_entry.cc holds
+  // the CLI's and a student file's). The words come from the native build of npm test.
+  const cli = rootPath('build/native/circulant');
+  it.skipIf(!existsSync(cli))('refuses an impossible plan in the CLI\'s words (needs build/native)', () => {
+    let printed = '';
+    try {
+      execFileSync(cli, ['compare', '--model', rootPath('models/default.bin'), '--tokenizer', rootPath('models/tokenizer.bin'),
+        '--layers', '0', '--matrices', 'gate', '--block', '8', '--structure', 'low-rank', '--projection', 'loss-aware',
+        '--runs', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (failed) {
+      printed = failed.stderr.toString();
+    }
+    const words = printed.replace(/^circulant compare: /, '').trim();
+    expect(words).toMatch(/low-rank student with a loss-aware projection/);
+    const refused = engine.setPlan({ block: 8, layers: '0', matrices: 'gate', structure: 'low-rank',
+      projection: 'loss-aware', lambda: 0.01 }, false);
+    expect(refused.error).toBe(words);
   });
 
   it('offers on the slider exactly the block sizes the engine accepts', () => {

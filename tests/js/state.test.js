@@ -1,7 +1,8 @@
 // The URL state: every control round-trips through the hash; garbage turns into defaults, never
 // throws, and what was replaced is reported so the page can say so and rewrite the URL.
 import { describe, expect, it } from 'vitest';
-import { applyPatch, clampLayers, defaultState, layersOf, layersSpec, parseHash, planOf, PROPERTIES, readHash, toHash }
+import { applyPatch, clampLayers, defaultState, isTeacher, layersOf, layersSpec, parseHash, planKey, planOf, PROPERTIES, readHash,
+  toHash }
   from '../../web/state.js';
 
 // A non-default value for every property in the table.
@@ -98,5 +99,20 @@ describe('state', () => {
     // A removed MLP is one plan, whatever the projection control says.
     expect(planOf({ ...defaultState(), structure: 'removed', proj: 'distill' }))
       .toEqual(planOf({ ...defaultState(), structure: 'removed', proj: 'frobenius' }));
+  });
+
+  it('keys a plan by the student it makes: the calibration set only where the fit reads it', () => {
+    const frobenius = { ...defaultState(), proj: 'frobenius', B: 16 };
+    expect(planKey(planOf({ ...frobenius, calib: 'lecture' }))).toBe(planKey(planOf({ ...frobenius, calib: 'heldout' })));
+    const lossAware = { ...frobenius, proj: 'loss-aware' };
+    expect(planKey(planOf({ ...lossAware, calib: 'lecture' }))).not.toBe(planKey(planOf({ ...lossAware, calib: 'heldout' })));
+    expect(planKey(planOf({ ...frobenius, B: 32 }))).not.toBe(planKey(planOf(frobenius)));
+    expect(planKey(planOf({ ...frobenius, proj: 'distill' }))).not.toBe(planKey(planOf(frobenius)));
+  });
+
+  it('calls only a circulant plan at B = 1 the teacher', () => {
+    expect(isTeacher(planOf({ ...defaultState(), B: 1 }))).toBe(true);
+    expect(isTeacher(planOf({ ...defaultState(), B: 2 }))).toBe(false);
+    expect(isTeacher(planOf({ ...defaultState(), B: 1, structure: 'low-rank' }))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // The page's engine: teacher logits are cached per prompt, since only the student changes when a
 // control moves.
-#include "eval/playground.h"
+#include "session/playground.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +8,6 @@
 
 #include "eval/prompt_set.h"
 #include "kernels/ops.h"
-#include "student/block_circulant_linear.h"
-#include "student/low_rank_linear.h"
 #include "student/student.h"
 
 namespace circulant {
@@ -79,34 +77,28 @@ Status Playground::set_calibration(const std::vector<std::string>& lines) {
   RETURN_IF_ERROR(sequences);
   calibration_ = std::move(sequences.value());
   distiller_.reset();  // trained on the previous set
-  distilled_.clear();
+  students_.forget_distilled();
   return ok_status();
 }
 
 namespace {
 
-// Everything that decides a distilled student but the number of steps.
-std::string distill_run_key(const StudentPlan& p) {
-  std::string key = structure_name(p.structure) + "|" + std::to_string(p.block) + "|" +
-                    matrix_names(p.matrices) + "|" + projection_name(p.projection) + "|" +
-                    std::to_string(p.lambda) + "|" + std::to_string(p.distill.learning_rate) + "|" +
-                    std::to_string(p.distill.batch) + "|" + std::to_string(p.distill.seed) + "|" +
-                    std::to_string(p.distill.train_norms) + "|";
-  for (int l : p.layers) key += std::to_string(l) + ",";
-  return key;
-}
-
-std::string plan_key(const StudentPlan& p) {
-  return distill_run_key(p) + "|" + std::to_string(p.distill.steps);
+// Everything that decides a distillation run but its length: the steps are the same whatever the
+// total, so a run may continue to more.
+std::string run_key(StudentPlan p) {
+  p.distill.steps = 0;
+  return plan_key(p);
 }
 
 }  // namespace
 
-Status Playground::install(const StudentPlan& plan, const StudentParameters& parameters) {
+Status Playground::install(const CheckedPlan& plan, const StudentParameters& parameters,
+                           int steps_done) {
   auto student = assemble_student(*teacher_, plan, parameters);
   RETURN_IF_ERROR(student);
   student_ = std::make_unique<Transformer>(std::move(student.value()));
-  plan_ = plan;
+  plan_ = *plan;
+  if (steps_done >= 0) plan_.distill.steps = steps_done;
   return ok_status();
 }
 
@@ -116,65 +108,43 @@ int64_t Playground::calibration_tokens() const {
   return tokens;
 }
 
-Result<int> Playground::set_plan(const StudentPlan& plan, bool allow_saved) {
-  Status valid = check_plan(plan);
-  RETURN_IF_ERROR(valid);
-  for (int l : plan.layers)
-    if (l < 0 || l >= config().n_layers)
-      return Error{"layer " + std::to_string(l) + " is out of range"};
+Result<int> Playground::set_plan(const CheckedPlan& checked, bool allow_saved) {
+  const StudentPlan& plan = *checked;
   projector_.reset();
-  // At B = 1 a circulant student is the teacher itself: nothing to distill.
-  const bool teacher_itself = plan.block == 1 && plan.structure == Structure::kCirculant;
-  if (plan.method != Method::kDistill || teacher_itself) {
-    StudentPlan p = plan;
-    if (teacher_itself) p.method = Method::kProject, p.projection = Projection::kFrobenius;
-    auto projector = StudentProjector::create(*teacher_, p, calibration_, &svd_cache_);
+  if (plan.method != Method::kDistill || is_teacher(plan)) {
+    // A teacher plan projects to W itself, whatever its projection (StudentProjector).
+    auto projector = StudentProjector::create(*teacher_, checked, calibration_, &svd_cache_);
     RETURN_IF_ERROR(projector);
     projector_ = std::move(projector.value());
-    projected_plan_ = plan;
-    const bool slow =
-        p.projection == Projection::kLossAware || p.projection == Projection::kLossAwareSequential;
+    projected_plan_ = checked;
+    const bool slow = !is_teacher(plan) && is_loss_aware(plan.projection);
     if (slow) return projector_->layers_total();  // advance() calibrates a layer at a time
     auto done = advance(projector_->layers_total());
     RETURN_IF_ERROR(done);
     return 0;
   }
-  for (const SavedStudent& s : allow_saved ? saved_ : std::vector<SavedStudent>{})
-    if (plan_key(s.plan) == plan_key(plan)) {
-      Status ok = install(plan, s.parameters);
-      RETURN_IF_ERROR(ok);
-      return 0;
-    }
-  auto done = distilled_.find(plan_key(plan));
-  if (done != distilled_.end()) {
-    Status ok = install(plan, done->second);
+  if (const StudentParameters* ready = students_.find(plan, allow_saved)) {
+    Status ok = install(checked, *ready);
     RETURN_IF_ERROR(ok);
     return 0;
   }
-  // Same run with fewer steps so far: continue it (steps are the same whatever the total).
-  const bool resume = distiller_ && distill_run_key(distiller_->plan()) == distill_run_key(plan) &&
+  // The same run with fewer steps so far continues; any other starts afresh.
+  const bool resume = distiller_ && run_key(*distiller_->plan()) == run_key(plan) &&
                       distiller_->steps_done() <= plan.distill.steps;
   if (!resume) {
-    auto created = Distiller::create(*teacher_, plan, calibration_);
+    auto created = Distiller::create(*teacher_, checked, calibration_);
     RETURN_IF_ERROR(created);
     distiller_ = std::move(created.value());
   }
-  distiller_->set_steps(plan.distill.steps);
-  Status ok = install(plan, distiller_->parameters());
+  distill_steps_ = plan.distill.steps;
+  Status ok = install(checked, distiller_->parameters(), distiller_->steps_done());
   RETURN_IF_ERROR(ok);
-  plan_.distill.steps = distiller_->steps_done();  // the student shown holds these steps
-  return plan.distill.steps - distiller_->steps_done();
+  return distill_steps_ - distiller_->steps_done();
 }
 
-bool Playground::student_ready(const StudentPlan& plan, bool allow_saved) const {
-  if (plan.method != Method::kDistill ||
-      (plan.block == 1 && plan.structure == Structure::kCirculant))
-    return true;
-  if (distilled_.count(plan_key(plan))) return true;
-  if (!allow_saved) return false;
-  for (const SavedStudent& s : saved_)
-    if (plan_key(s.plan) == plan_key(plan)) return true;
-  return false;
+bool Playground::student_ready(const CheckedPlan& plan, bool allow_saved) const {
+  return plan->method != Method::kDistill || is_teacher(*plan) ||
+         students_.find(*plan, allow_saved) != nullptr;
 }
 
 Result<BuildProgress> Playground::advance(int max_units) {
@@ -191,7 +161,7 @@ Result<BuildProgress> Playground::advance(int max_units) {
     }
     progress.done = p.layers_done(), progress.total = p.layers_total();
     if (!p.done()) return progress;
-    Status ok = install(projected_plan_, p.take_parameters());
+    Status ok = install(*projected_plan_, p.take_parameters());
     projector_.reset();
     RETURN_IF_ERROR(ok);
     return progress;
@@ -199,28 +169,21 @@ Result<BuildProgress> Playground::advance(int max_units) {
   if (!distiller_) return Error{"no student is being built: choose a plan first"};
   Distiller& d = *distiller_;
   progress.unit = "step";
-  progress.total = d.plan().distill.steps;
+  progress.total = distill_steps_;
   for (int i = 0; i < max_units && d.steps_done() < progress.total; ++i)
     progress.batch_kl = d.step();
   progress.done = d.steps_done();
-  StudentPlan shown = d.plan();
-  shown.distill.steps = d.steps_done();
-  Status ok = install(shown, d.parameters());
+  Status ok = install(d.plan(), d.parameters(), d.steps_done());
   RETURN_IF_ERROR(ok);
-  // Kept: every finished run, and the latest steps of an unfinished one (where a cancel leaves
-  // it); bounded, since a student may hold megabytes.
-  const std::string key = plan_key(shown);
-  if (!unfinished_key_.empty() && unfinished_key_ != key) distilled_.erase(unfinished_key_);
-  if (distilled_.size() >= 16) distilled_.clear();
-  distilled_[key] = d.parameters();
-  unfinished_key_ = d.steps_done() < progress.total ? key : "";
+  // Where a cancel leaves the run, its latest steps are kept too.
+  students_.keep(plan_, d.parameters(), d.steps_done() < progress.total);
   return progress;
 }
 
 Status Playground::load_students(const std::vector<uint8_t>& bytes, const std::string& name) {
   auto students = parse_students(bytes.data(), bytes.size(), name, teacher_->weights());
   RETURN_IF_ERROR(students);
-  saved_ = std::move(students.value());
+  students_.set_saved(std::move(students.value()));
   return ok_status();
 }
 
@@ -295,24 +258,14 @@ Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int blo
   const Transformer& student = *student_;
   const LinearOperator& dense = teacher.layer(layer).mlp(matrix);
   const LinearOperator& patched = student.layer(layer).mlp(matrix);
-  const auto* circ = dynamic_cast<const BlockCirculantLinear*>(&patched);
-  const auto* low_rank = dynamic_cast<const LowRankLinear*>(&patched);
-  const auto* dense_op = dynamic_cast<const DenseLinear*>(&dense);
-  if (!dense_op) return Error{"the teacher's matrix is not dense"};
   const int m = dense.out_features(), n = dense.in_features();
   // Blocks of B×B for every structure, so the view moves with the slider.
   const int B = &patched == &dense ? 1 : plan_.block;
   if (block_row < 0 || block_col < 0 || block_row * B >= m || block_col * B >= n)
     return Error{"block (" + std::to_string(block_row) + ", " + std::to_string(block_col) +
                  ") is outside the matrix"};
-  // The student's matrix as dense (the teacher's own where this matrix is not patched).
-  const std::vector<float> approx =
-      circ       ? circ->to_dense()
-      : low_rank ? low_rank->to_dense()
-      : &patched != &dense
-          ? std::vector<float>(size_t(m) * n, 0.0f)  // removed
-          : std::vector<float>(dense_op->weight(), dense_op->weight() + size_t(m) * n);
-  const float* w = dense_op->weight();
+  const std::vector<float> weight = dense.to_dense(), approx = patched.to_dense();
+  const float* w = weight.data();
   double err = 0, norm = 0;
   for (size_t i = 0; i < size_t(m) * n; ++i) {
     err += double(w[i] - approx[i]) * (w[i] - approx[i]);

@@ -1,10 +1,12 @@
-// The page's engine API: one teacher, its current student, and the questions the page asks of
-// them. Calls are short and granular so the worker can report progress and honour a cancel
-// between them (a sweep is one set_plan + evaluate per block size, driven from JavaScript).
+// A page session: one teacher, its current student, and the questions the page asks of them
+// (the bindings' only client; the metrics it reports live in eval/). Calls are short and granular
+// so the worker can report progress and honour a cancel between them (a sweep is one set_plan +
+// evaluate per block size, driven from JavaScript).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "model/checkpoint.h"
 #include "model/generate.h"
 #include "model/tokenizer.h"
+#include "session/student_cache.h"
 #include "student/distill.h"
 #include "student/plan.h"
 #include "student/student_file.h"
@@ -83,21 +86,21 @@ class Playground {
   Status set_calibration(const std::vector<std::string>& lines);
   // Tokens in the calibration set, BOS included (what a distillation step's time grows with).
   int64_t calibration_tokens() const;
-  // Rebuilds the student. Block 1 with Frobenius gives back the teacher exactly. Returns the
+  // Rebuilds the student. A teacher plan (is_teacher) gives back the teacher exactly. Returns the
   // units of work left for advance(): layers of a loss-aware calibration, or steps of a
-  // distillation (0 when the student is ready). A distill plan is taken from the saved students
-  // when `allow_saved` and one matches, or from those distilled earlier in this session;
-  // otherwise distillation starts, or continues a run of the same plan with fewer steps. Until
-  // the work is done the student shown is the previous one (projection) or holds the steps
-  // trained so far (distillation).
-  Result<int> set_plan(const StudentPlan& plan, bool allow_saved = false);
+  // distillation (0 when the student is ready). A distill plan is taken from the student cache
+  // (a file's students when `allow_saved`, or this session's); otherwise distillation starts, or
+  // continues a run of the same plan with fewer steps. Until the work is done the student shown
+  // is the previous one (projection) or holds the steps trained so far (distillation).
+  Result<int> set_plan(const CheckedPlan& plan, bool allow_saved = false);
   // True when set_plan(plan, allow_saved) would leave no distillation step to run.
-  bool student_ready(const StudentPlan& plan, bool allow_saved) const;
+  bool student_ready(const CheckedPlan& plan, bool allow_saved) const;
   // Up to `max_units` more units of the pending work; installs the student it has so far.
   Result<BuildProgress> advance(int max_units);
   // Students from a student file of this teacher (the page's precomputed sweep).
   Status load_students(const std::vector<uint8_t>& bytes, const std::string& name);
-  const std::vector<SavedStudent>& saved_students() const { return saved_; }
+  const std::vector<SavedStudent>& saved_students() const { return students_.saved(); }
+  // The plan of the student shown (a distillation's steps are those it holds so far).
   const StudentPlan& plan() const { return plan_; }
   const Transformer& student() const { return *student_; }  // the current student
   ParameterSummary parameters() const;
@@ -136,16 +139,16 @@ class Playground {
   std::unique_ptr<Transformer> teacher_;
   std::unique_ptr<Transformer> student_;
   std::unique_ptr<Tokenizer> tokenizer_;
-  Status install(const StudentPlan& plan, const StudentParameters& parameters);
+  // `steps_done` (a distillation's): the steps the installed parameters hold.
+  Status install(const CheckedPlan& plan, const StudentParameters& parameters, int steps_done = -1);
   std::vector<std::vector<int>> calibration_;
   StudentPlan plan_;
   std::unique_ptr<StudentProjector> projector_;  // a loss-aware calibration under way
   SvdCache svd_cache_;                           // each teacher matrix's SVD, for low-rank plans
-  StudentPlan projected_plan_;                   // its plan
+  std::optional<CheckedPlan> projected_plan_;    // its plan
   std::unique_ptr<Distiller> distiller_;         // the pending or last distillation
-  std::vector<SavedStudent> saved_;
-  std::map<std::string, StudentParameters> distilled_;  // this session's, by plan_key
-  std::string unfinished_key_;                          // the entry of a run still under way
+  int distill_steps_ = 0;                        // where that run stops
+  StudentCache students_;
   mutable std::map<std::vector<int>, std::vector<float>> teacher_cache_;
 };
 

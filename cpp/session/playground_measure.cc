@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "eval/fft_precision.h"
-#include "eval/playground.h"
 #include "eval/prompt_set.h"
+#include "session/playground.h"
 #include "student/circulant_modes.h"
 
 namespace circulant {
