@@ -31,12 +31,19 @@ count() {  # format, report: adds its counts; a suite that left no report counts
   skipped=$((skipped + s))
   while IFS= read -r line; do [ -n "$line" ] && reasons+=("$line"); done < <(tail -n +2 <<<"$out")
 }
+# Each suite's header, after the time the one before it took (docs/testing.md has the figures).
+suite() {
+  [ -n "${suite_start:-}" ] && echo "  ($((SECONDS - suite_start)) s)"
+  echo
+  echo "== $1"
+  suite_start=$SECONDS
+}
 counts_file() {  # passed failed file: a suite of our own that prints counts
   printf '{"passed": %d, "failed": %d, "skipped": []}\n' "$1" "$2" >"$3"
 }
 
 if [ "$deep" -eq 0 ]; then
-echo "== C++ formatting (.clang-format; bash scripts/check-format.sh --fix formats)"
+suite "C++ formatting (.clang-format; bash scripts/check-format.sh --fix formats)"
 rm -f build/format-counts.json
 bash scripts/check-format.sh | tee build/format.log | tail -5
 summary=$(grep -E "^format: [0-9]+ passed, [0-9]+ failed" build/format.log | tail -1)
@@ -44,14 +51,12 @@ summary=$(grep -E "^format: [0-9]+ passed, [0-9]+ failed" build/format.log | tai
   "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" build/format-counts.json
 count counts build/format-counts.json
 
-echo
-echo "== C++ (GoogleTest via CTest)"
+suite "C++ (GoogleTest via CTest)"
 rm -f build/native/ctest.xml
 ctest --test-dir build/native --output-on-failure -j2 --output-junit ctest.xml 2>&1 | tail -25
 count junit build/native/ctest.xml
 
-echo
-echo "== WebAssembly build, page bundle and single-file page (scripts/build-web.sh)"
+suite "WebAssembly build, page bundle and single-file page (scripts/build-web.sh)"
 if bash scripts/build-web.sh >build/build-web.log 2>&1 && bash scripts/build-web.sh --single >>build/build-web.log 2>&1; then
   web_built=1
 else
@@ -59,8 +64,7 @@ else
   tail -30 build/build-web.log
 fi
 
-echo
-echo "== C++ in WebAssembly (the GoogleTest cases built with simd128, run under Node)"
+suite "C++ in WebAssembly (the GoogleTest cases built with simd128, run under Node)"
 rm -f build/wasm-gtest.json
 if (export NODE_PATH=/usr/share/nodejs
     [ -f build/wasm-tests/build.ninja ] ||
@@ -85,14 +89,12 @@ else
 fi
 count counts build/wasm-targets.json
 
-echo
-echo "== JavaScript (Vitest, in Node against the real wasm engine)"
+suite "JavaScript (Vitest, in Node against the real wasm engine)"
 rm -f build/vitest.json
 [ "$web_built" -eq 1 ] && npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json
 count vitest build/vitest.json
 
-echo
-echo "== Browser (playwright-core in Debian's Chromium, the built page)"
+suite "Browser (playwright-core in Debian's Chromium, the built page)"
 rm -f test-artifacts/browser-results.json
 [ "$web_built" -eq 1 ] && node tests/browser/e2e.mjs 2>&1 | tee build/browser.log
 count counts test-artifacts/browser-results.json
@@ -100,8 +102,7 @@ count counts test-artifacts/browser-results.json
 fi
 
 if [ "$deep" -eq 1 ]; then
-echo
-echo "== C++ and CLI under AddressSanitizer and UBSan (scripts/test-sanitize.sh)"
+suite "C++ and CLI under AddressSanitizer and UBSan (scripts/test-sanitize.sh)"
 rm -f build/sanitize/ctest.xml build/sanitize/cli-counts.txt
 bash scripts/test-sanitize.sh
 count junit build/sanitize/ctest.xml
@@ -111,8 +112,7 @@ if [ -f build/sanitize/cli-counts.txt ]; then
 fi
 count counts build/sanitize/cli-counts.json
 
-echo
-echo "== Fuzzers, 20 s each from the seed corpus (scripts/fuzz.sh; npm run fuzz runs 5 minutes)"
+suite "Fuzzers, 20 s each from the seed corpus (scripts/fuzz.sh; npm run fuzz runs 5 minutes)"
 rm -f build/fuzz-counts.json
 bash scripts/fuzz.sh 20 | tee build/fuzz.log
 summary=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" build/fuzz.log | tail -1)
@@ -121,7 +121,9 @@ summary=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" build/fuzz.log | tail -1
 count counts build/fuzz-counts.json
 fi
 
+[ -n "${suite_start:-}" ] && echo "  ($((SECONDS - suite_start)) s)"
 echo
+echo "all suites: $SECONDS s, the setup and native build included"
 if [ "$skipped" -gt 0 ]; then
   echo "Skipped:"
   printf '  %s\n' "${reasons[@]}"
