@@ -49,7 +49,10 @@ async function visit(url) {
     await page.waitForFunction(() => window.__playground?.timings.firstReady != null, null,
       { timeout: TIMEOUT_MS, polling: 100 });
     const { origin, timings } = await page.evaluate(() => ({ origin: performance.timeOrigin,
-      timings: window.__playground.timings }));
+      timings: { ...window.__playground.timings } }));
+    // The worker's milestone, on the page's clock.
+    const compiled = await page.workers()[0]?.evaluate(() => self.engineCompiledAt).catch(() => null);
+    if (compiled) timings.engineCompiled = compiled - origin;
     const files = [];
     for (const request of requests) {
       const t = request.timing();

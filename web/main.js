@@ -25,8 +25,8 @@ const DEFAULT_MODEL = 'default.bin';
 
 // Figures the browser test reads: milestones in ms since navigation (the page's clock), and the
 // duration of each part's last run.
-const timings = { moduleStart: performance.now(), filesFetched: null, modelLoaded: null, studentsLoaded: null,
-  firstMetrics: null, firstReady: null, last: {} };
+const timings = { moduleStart: performance.now(), filesFetched: null, engineLoaded: null, studentsLoaded: null,
+  modelLoaded: null, firstMetrics: null, firstReady: null, last: {} };
 window.__playground = { timings };
 
 const client = new EngineClient(createWorker);
@@ -358,6 +358,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
       calibrationSets: page.calibrationSets }, showProgress);
     // The bytes went to the worker without a copy and came back: a restarted engine loads them again.
     Object.assign(modelFiles, loaded.returned);
+    timings.engineLoaded ??= performance.now();
     files = modelFiles;
     savedStudents = null;
     hasSavedStudents = false;
