@@ -129,6 +129,10 @@ export async function pageSuite({ open }) {
     await p.locator('#model-file').setInputFiles({ name: 'broken.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(64, 7) });
     await p.locator('#load-files').click();
     await p.waitForFunction(() => /broken\.bin/.test(document.querySelector('#message').textContent), null, { timeout: 30_000 });
+    // broken.bin borrowed the default tokenizer, whose bytes went to the worker: the default still loads.
+    await p.locator('#load-default').click();
+    await waitReady(p);
+    check(Number.isFinite(await metric(p, 'metric-kl')), 'no metrics after loading the default model again');
     await p.close();
   });
 
