@@ -7,8 +7,8 @@ export const assetUrl = (path) => embedded[path] ?? path;
 /**
  * fetch(path) that reports {done, total} bytes as the body arrives; resolves to an ArrayBuffer, so
  * the bytes can be transferred to the worker instead of copied. With a known length the body is
- * read straight into one buffer of that size (a Blob of the chunks cost the page half a second at
- * 19 MB: its bytes went to the browser's blob store and back to the worker).
+ * read straight into one buffer of that size. (Gathered into a Blob, which the worker read back
+ * out, the model was in the page's hands 0.47 s after its last byte had arrived: docs/loading.md.)
  */
 export async function download(path, what, onBytes) {
   const response = await fetch(assetUrl(path));
