@@ -25,6 +25,21 @@ function copyModels() {
   };
 }
 
+// The files the first view always needs start downloading while the HTML is parsed, before the
+// page's script has even arrived (the page's own fetch() then takes the preloaded response). The
+// students are left to web/default-files.js, which knows whether the first view shows them; the
+// engine is fetched by the worker, which cannot take a document's preload.
+const FIRST_VIEW_FILES = ['default.bin', 'tokenizer.bin', 'prompts/lecture-20.txt', 'prompts/calibration.txt'];
+
+function preloadModels() {
+  return {
+    name: 'preload-models',
+    apply: (config, { command, mode }) => command === 'build' && mode !== 'single',
+    transformIndexHtml: () => FIRST_VIEW_FILES.map((file) => ({ tag: 'link', injectTo: 'head',
+      attrs: { rel: 'preload', href: `./models/${file}`, as: 'fetch', crossorigin: 'anonymous' } })),
+  };
+}
+
 // virtual:embedded-models (web/assets.js): {path: data URL} of the model files in the single-file
 // build, where a page opened from disk cannot fetch a neighbouring file; empty otherwise.
 function embeddedModels(single) {
@@ -61,7 +76,7 @@ export default defineConfig(({ mode }) => {
       ? { outDir: 'dist-single', emptyOutDir: true, target: 'es2022', assetsInlineLimit: Infinity,
         chunkSizeWarningLimit: 100000, reportCompressedSize: false }
       : { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, chunkSizeWarningLimit: 1024 },
-    plugins: [copyModels(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
+    plugins: [copyModels(), preloadModels(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
     server: { host: '127.0.0.1', port: 5173 },
     test: {
       include: ['tests/js/**/*.test.js'],

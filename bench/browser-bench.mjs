@@ -74,6 +74,6 @@ console.log(`| distillation step, B = 16, all layers, 16 lines, seconds (fastest
   `${f(steps.fastest, 3)} (median ${f(steps.median, 3)}) | ${f(steps.fastest / nativeStep.distillStep)} |`);
 console.log(`| teacher forward over the same 16 lines, seconds | ${f(nativeStep.teacherForward, 3)} | | |`);
 console.log();
-console.log(`The page's first measured decode (after its 300 ms warm-up at load, median of 3 runs of ` +
+console.log(`The page's first measured decode (after its 300 ms warm-up, median of 3 runs of ` +
   `${PAGE.decodeTokens} tokens) ÷ a warm one, each round in a fresh page: ${f(median(firstOverWarm))} ` +
   `(rounds ${range(firstOverWarm)}).`);

@@ -57,6 +57,7 @@ export function createEngineHost(loadModule) {
   let currentPlanKey = null;   // the plan the engine's student was last built from
   let currentCalibration = null;
   let bound = null;            // the loaded teacher's decode bound, measured once
+  let warm = false;            // the loaded engine has run WARM_UP_MS
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
   let running = null;
   let draining = false;
@@ -120,6 +121,15 @@ export function createEngineHost(loadModule) {
     currentPlanKey = key;
   }
 
+  // A cold engine runs 1.2–1.9× slower than a warm one, so speed is measured warm: the hot paths
+  // run WARM_UP_MS first (the browser compiles them fully in the background meanwhile). Only
+  // before a measurement: the first numbers do not wait for it (issue 25: 300 ms of the load).
+  function warmUp() {
+    if (warm) return;
+    needEngine().warmUp(WARM_UP_MS);
+    warm = true;
+  }
+
   // True when the plan's student exists without training (the sweep never trains).
   const studentReady = (plan) => !plan.distill || unwrap(needEngine().studentReady(plan, allowSaved(plan)));
 
@@ -172,15 +182,15 @@ export function createEngineHost(loadModule) {
       }
       engine?.delete();
       engine = fresh;
-      // A cold engine runs 1.2–1.9× slower than a warm one: warm the hot paths before the first
-      // number a user sees (the browser compiles them fully in the background meanwhile).
-      await job.step({ done: 1, total: 2, label: 'warming up the engine' });
-      engine.warmUp(WARM_UP_MS);
+      warm = false;
       calibrationSets = args.calibrationSets || {};
       bound = null;
       currentPlanKey = null;
       currentCalibration = null;
-      return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES };
+      // The engine holds its own copy now: bytes that were transferred here go back the same way.
+      const returned = {};
+      for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
+      return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES, returned };
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).
@@ -259,6 +269,7 @@ export function createEngineHost(loadModule) {
         const label = `measuring speed, B = ${blocks[i]}`;
         await job.step({ done: i * runs, total, label });
         await ensurePlan(job, { ...same, block: blocks[i] });
+        warmUp();
         const measured = [];
         for (let r = 0; r < runs; ++r) {
           if (r) await job.step({ done: i * runs + r, total, label });
@@ -330,6 +341,7 @@ export function createEngineHost(loadModule) {
       for (let r = 0; r < runs; ++r) {
         await job.step({ done: r, total: runs, label: 'measuring speed' });
         if (r === 0) await ensurePlan(job, plan);
+        warmUp();
         measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1, uncachedStudent: !!uncachedStudent })));
       }
       const pick = (who) => {
@@ -370,7 +382,8 @@ export function createEngineHost(loadModule) {
       if (!verb) throw new Error(`unknown verb "${job.verb}"`);
       const result = await verb(job, job.args || {});
       if (job.cancelled) throw new Cancelled();
-      job.post({ id: job.id, result });
+      // Bytes given back (load's `returned`) move, as they came: the page's second argument to postMessage.
+      job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));
     } catch (error) {
       if (error instanceof Cancelled) job.post({ id: job.id, error: 'cancelled', cancelled: true });
       else job.post({ id: job.id, error: error?.message || String(error) });

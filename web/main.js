@@ -25,8 +25,8 @@ const DEFAULT_MODEL = 'default.bin';
 
 // Figures the browser test reads: milestones in ms since navigation (the page's clock), and the
 // duration of each part's last run.
-const timings = { moduleStart: performance.now(), filesFetched: null, modelLoaded: null, firstMetrics: null,
-  firstReady: null, last: {} };
+const timings = { moduleStart: performance.now(), filesFetched: null, engineLoaded: null, studentsLoaded: null,
+  modelLoaded: null, firstMetrics: null, firstReady: null, last: {} };
 window.__playground = { timings };
 
 const client = new EngineClient(createWorker);
@@ -44,6 +44,7 @@ let refreshRun = 0;
 let loading = null;          // the engine's load under way: refresh waits for it, never cancels it
 let modelArriving = false;   // downloading or loading a model: Cancel is not offered (no model, no page)
 let hasSavedStudents = false;
+let savedStudents = null;    // the loaded model's ready-made students on their way to the engine (a promise)
 const page = {
   config: null,
   lecturePrompts: [],
@@ -246,6 +247,7 @@ async function refresh() {
   const stale = () => run !== refreshRun;
   setStatus('computing');
   renderCards();
+  const distilled = planOf(s).projection === 'distill';
   const call = (verb, args, part) => client.request(verb, args, (p) => {
     if (stale()) return;
     showProgress(p);
@@ -253,6 +255,8 @@ async function refresh() {
   });
   let part = null;
   try {
+    if (distilled) await useSavedStudents();
+    if (stale()) return;
     const waiting = await waitingForTraining(s);
     if (stale()) return;
     for (part of parts) {
@@ -260,6 +264,8 @@ async function refresh() {
       if (waiting && part.needsStudent) continue;
       const key = part.key(s);
       if (done[part.name] === key) continue;
+      if (part.name === 'sweep') await useSavedStudents();  // its distilled reference curve
+      if (stale()) return;
       part.before?.(s);
       const t0 = performance.now();
       let result;
@@ -279,6 +285,7 @@ async function refresh() {
       if (part.name === 'analyze') {
         timings.last.update = timings.last.analyze;
         timings.firstMetrics ??= performance.now();
+        if (!distilled) useSavedStudents().catch(() => {});  // the first numbers are out: now their download
       }
       renderCards();
       renderGuidePanel();
@@ -344,27 +351,25 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   client.cancelAll();
   ++refreshRun;
   setStatus('loading', '');
-  const { students: studentsFile, ...engineFiles } = modelFiles;
+  const { model, modelName, tokenizer, tokenizerName } = modelFiles;
   modelArriving = true;
   loading = (async () => {
-    const loaded = await client.request('load', { ...engineFiles, calibrationSets: page.calibrationSets }, showProgress);
-    const students = await studentsFile;
+    const loaded = await client.request('load', { model, modelName, tokenizer, tokenizerName,
+      calibrationSets: page.calibrationSets }, showProgress);
+    // The bytes went to the worker without a copy and came back: a restarted engine loads them again.
+    Object.assign(modelFiles, loaded.returned);
+    timings.engineLoaded ??= performance.now();
+    files = modelFiles;
+    savedStudents = null;
     hasSavedStudents = false;
-    if (students) {  // precomputed distilled students of the default model (the sweep's reference)
-      try {
-        await client.request('students', { bytes: students, name: 'distilled.students' }, showProgress);
-        hasSavedStudents = true;
-      } catch (error) {
-        setStatus('error', `The ready-made distilled students could not be used: ${error.message}`);
-      }
-    }
+    // A model of one's own opens on the projected student when it has no distilled ones: know first.
+    if (planOf(state).projection === 'distill') await useSavedStudents();
     return loaded;
   })().finally(() => {
     modelArriving = false;
     showProgress(null);  // a failed load leaves no progress bar behind: the previous model still works
   });
   const result = await loading;
-  files = modelFiles;
   page.config = result.config;
   timings.modelLoaded ??= performance.now();
   for (const key of Object.keys(done)) delete done[key];
@@ -391,10 +396,34 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   }
 }
 
+// The default model's ready-made distilled students (the sweep's distilled curve, and the default
+// view's student), handed to the engine once per load; asked for by what needs them, so a first
+// view without a distilled student shows its numbers before they are fetched.
+function useSavedStudents() {
+  const modelFiles = files;
+  savedStudents ??= (async () => {
+    const bytes = await modelFiles?.students?.();
+    if (!bytes || files !== modelFiles) return;
+    try {
+      // A view, not the buffer: copied (3 MB), so a cancelled request leaves the bytes for the next try.
+      await client.request('students', { bytes: new Uint8Array(bytes), name: 'distilled.students' }, showProgress);
+      hasSavedStudents = true;
+      timings.studentsLoaded ??= performance.now();
+    } catch (error) {
+      if (error instanceof Cancelled) {
+        savedStudents = null;
+        throw error;
+      }
+      setStatus('error', `The ready-made distilled students could not be used: ${error.message}`);
+    }
+  })();
+  return savedStudents;
+}
+
 async function boot() {
   setStatus('loading');
   modelArriving = true;
-  const fetched = await fetchDefaultFiles(showProgress);
+  const fetched = await fetchDefaultFiles(showProgress, { studentsNow: planOf(state).projection === 'distill' });
   timings.filesFetched ??= performance.now();
   page.lecturePrompts = fetched.lecturePrompts;
   page.calibrationSets = { 'heldout-32': fetched.heldOut.slice(0, 32), heldout: fetched.heldOut,

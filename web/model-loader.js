@@ -14,8 +14,9 @@ export function setupModelLoader({ defaults, load, onError }) {
     if (!model) return onError('Choose a model checkpoint (.bin) first.');
     const files = {
       model, modelName: model.name,
-      // Without a tokenizer of its own the model borrows the default one (the worker checks the vocabulary).
-      tokenizer: tokenizer || defaults.tokenizer, tokenizerName: tokenizer ? tokenizer.name : defaults.tokenizerName,
+      // Without a tokenizer of its own the model borrows the default one (the worker checks the
+      // vocabulary): a copy, since the load moves its bytes to the worker and a failed one keeps them.
+      tokenizer: tokenizer || defaults.tokenizer.slice(0), tokenizerName: tokenizer ? tokenizer.name : defaults.tokenizerName,
     };
     try {
       await load(files);

@@ -16,9 +16,11 @@ export function showProgress(progress, cancellable = true) {
   bar.hidden = !progress;
   $('#cancel').hidden = !progress || !cancellable;
   $('#progress-label').textContent = progress ? progressLabel(progress) : '';
-  if (progress) {
-    bar.max = progress.total || 1;
+  if (progress?.total) {
+    bar.max = progress.total;
     bar.value = progress.done;
+  } else if (progress) {
+    bar.removeAttribute('value');  // no total (a server without Content-Length): a bar that claims no share
   }
 }
 

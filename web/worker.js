@@ -8,7 +8,9 @@
 // Verbs and their args → result:
 //   load       {model, modelName, tokenizer, tokenizerName, calibrationSets}
 //              model/tokenizer: Blob, ArrayBuffer or Uint8Array; calibrationSets: {name: lines[]}
-//              → {config, parameters, maxModelBytes}
+//              → {config, parameters, maxModelBytes, returned: {model?, tokenizer?}}
+//              ArrayBuffers are best transferred (no copy); they come back, transferred, in
+//              `returned` once the engine holds its own copy, so the page can load them again
 //   plan       {plan}                                → {plan, parameters}
 //   analyze    {plan, prompt}                        → {analysis, parameters}
 //   evaluate   {plan, prompts, positions}            → {prompts, kl, cosine, top1, top5} (intervals)
@@ -45,11 +47,29 @@ import createEngineModule from './engine/engine.js';
 import wasmUrl from './engine/engine.wasm?url';
 import { createEngineHost } from './engine-host.js';
 
-const host = createEngineHost(async () => {
+// The engine compiles while its bytes arrive (streaming compilation), and the module is handed to
+// Emscripten's loader through its instantiateWasm hook. A server that does not call the file
+// application/wasm gets the whole file read first, as before.
+async function compileEngine() {
   const response = await fetch(wasmUrl);
   if (!response.ok) throw new Error(`could not fetch the engine (${wasmUrl}): HTTP ${response.status}`);
-  return createEngineModule({ wasmBinary: await response.arrayBuffer() });
+  if (response.headers.get('content-type')?.startsWith('application/wasm')) return WebAssembly.compileStreaming(response);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+const host = createEngineHost(async () => {
+  const compiled = await compileEngine();
+  // For bench/page-load.mjs: when the engine was compiled, on the clock all pages share (ms since 1970).
+  self.engineCompiledAt = performance.timeOrigin + performance.now();
+  return new Promise((resolve, reject) => {
+    createEngineModule({
+      instantiateWasm(imports, receive) {
+        WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled), reject);
+        return {};  // the exports follow through receive
+      },
+    }).then(resolve, reject);
+  });
 });
 
-self.onmessage = (event) => host.handle(event.data, (message) => self.postMessage(message));
+self.onmessage = (event) => host.handle(event.data, (message, transfer = []) => self.postMessage(message, transfer));
 host.prepare();  // compile the engine while the page fetches the model

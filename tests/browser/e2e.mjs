@@ -18,9 +18,13 @@ async function main() {
   const base = `http://127.0.0.1:${server.port}/`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const errors = [];
-  const open = async (hash = '', viewport = { width: 1024, height: 768 }) => {
+  // `requests`, when given, collects the path of every request the page makes (worker's included);
+  // `before(page)` runs before the page is opened (to throttle its network, say).
+  const open = async (hash = '', viewport = { width: 1024, height: 768 }, { requests, before } = {}) => {
     const page = await browser.newPage({ viewport });
     page.on('pageerror', (e) => errors.push(String(e)));
+    if (requests) page.context().on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await before?.(page);
     await page.goto(`${base}${hash}`);
     return page;
   };

@@ -1,7 +1,11 @@
-// A minimal static file server for the browser test: serves one folder on a free localhost port.
+// A minimal static file server for the browser test and the load benchmark: serves one folder on
+// a free localhost port, with Content-Length (the page's progress shows bytes of the total).
+// `node tests/browser/static-server.mjs FOLDER` serves it from a process of its own (the load
+// benchmark's server, apart from the busy process that drives the browser) and prints the port.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
@@ -18,7 +22,8 @@ export function serveStatic(folder) {
       response.writeHead(404).end('not found');
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream',
+      'content-length': statSync(file).size });
     createReadStream(file).pipe(response);
   });
   return new Promise((resolve) => {
@@ -27,4 +32,9 @@ export function serveStatic(folder) {
       close: () => new Promise((done) => { server.closeAllConnections?.(); server.close(done); }),
     }));
   });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { port } = await serveStatic(resolve(process.argv[2] ?? '.'));
+  console.log(port);
 }

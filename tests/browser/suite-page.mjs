@@ -1,6 +1,6 @@
 // The page's basics: loading, the slider, the 20 prompts, links, text safety, embed and hide,
 // messages, cancel, distillation, the ready-made students, the prompt select.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { artifacts, check, figures, metric, READY_TIMEOUT, root, test, waitReady } from './harness.mjs';
 
 export async function pageSuite({ open }) {
@@ -24,6 +24,26 @@ export async function pageSuite({ open }) {
     check(await metric(page, 'params-teacher') > 0, 'no teacher parameter count');
     check(await metric(page, 'prefill-teacher') > 0, 'no prefill speed');
     await page.screenshot({ path: `${artifacts}/page-1024x768.png`, fullPage: true });
+  });
+
+  await test('while the model downloads, the progress line gives each file\'s bytes of its total', async () => {
+    // 8 MB/s: the download lasts a few seconds, long enough to read the line as a visitor would.
+    const throttle = async (p) => (await p.context().newCDPSession(p)).send('Network.emulateNetworkConditions',
+      { offline: false, latency: 0, downloadThroughput: 8e6, uploadThroughput: -1 });
+    const p = await open('', undefined, { before: throttle });
+    const size = (file) => (statSync(`${root}models/${file}`).size / 2 ** 20).toFixed(1);
+    const expected = new RegExp(`default\\.bin [\\d.]+ of ${size('default.bin')} MB.*` +
+      `tokenizer\\.bin \\d+ of \\d+ KB.*distilled\\.students [\\d.]+ of ${size('distilled.students')} MB`);
+    const seen = await p.waitForFunction((pattern) => {
+      const label = document.querySelector('#progress-label').textContent;
+      const bar = document.querySelector('#progress');
+      return new RegExp(pattern).test(label) && bar.value > 0 && bar.value < bar.max && { label, max: bar.max };
+    }, expected.source, { timeout: READY_TIMEOUT, polling: 50 });
+    const { label, max } = await seen.jsonValue();
+    const total = ['default.bin', 'tokenizer.bin', 'distilled.students'].reduce((sum, f) => sum + statSync(`${root}models/${f}`).size, 0);
+    check(max === total, `the bar counts ${max} bytes, the three files hold ${total} ("${label}")`);
+    await waitReady(p);
+    await p.close();
   });
 
   await test('moving the slider to 64 changes the metrics, KL > 0', async () => {
@@ -109,6 +129,10 @@ export async function pageSuite({ open }) {
     await p.locator('#model-file').setInputFiles({ name: 'broken.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(64, 7) });
     await p.locator('#load-files').click();
     await p.waitForFunction(() => /broken\.bin/.test(document.querySelector('#message').textContent), null, { timeout: 30_000 });
+    // broken.bin borrowed the default tokenizer, whose bytes went to the worker: the default still loads.
+    await p.locator('#load-default').click();
+    await waitReady(p);
+    check(Number.isFinite(await metric(p, 'metric-kl')), 'no metrics after loading the default model again');
     await p.close();
   });
 
@@ -171,13 +195,23 @@ export async function pageSuite({ open }) {
   });
 
   await test('the sweep draws the precomputed distilled students beside the Frobenius curve', async () => {
-    const p = await open('#B=64&proj=frobenius');
+    const requests = [];
+    const p = await open('#B=64&proj=frobenius', undefined, { requests });
     await waitReady(p);
     const counts = await p.evaluate(() => {
       const sweep = window.__playground.sweep;
+      // The page's clock for both: when the first number showed, and when the students were asked for.
+      const students = performance.getEntriesByType('resource').filter((e) => /\/distilled\.students$/.test(e.name));
       return { distilled: sweep.rows('distilled').size, removed: sweep.rows('removed').size,
-        plan: sweep.rows('projected').size };
+        plan: sweep.rows('projected').size, firstMetrics: window.__playground.timings.firstMetrics,
+        studentsAsked: students.map((e) => e.startTime) };
     });
+    // Issue 25: a first view without a distilled student does not wait for the students' 3 MB.
+    check(counts.studentsAsked.length === 1 && counts.studentsAsked[0] > counts.firstMetrics,
+      `the students were requested at ${counts.studentsAsked} ms, the first number showed at ${counts.firstMetrics} ms`);
+    const fetched = (name) => requests.filter((r) => r.endsWith(name)).length;
+    check(fetched('/default.bin') === 1 && fetched('/distilled.students') === 1,
+      `default.bin fetched ${fetched('/default.bin')} times, the students ${fetched('/distilled.students')} (the preload unused?)`);
     check(counts.plan === 9, `${counts.plan} points of the plan`);
     check(counts.distilled >= 7, `${counts.distilled} distilled points (models/distilled.students holds B = 4…256)`);
     check(counts.removed === 1, 'no MLP-removed floor');

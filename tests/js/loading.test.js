@@ -1,0 +1,114 @@
+// How the default model reaches the engine (issue 25): each file's bytes of its total in the
+// progress line, one buffer per file handed to the worker and given back (no copy, and a restarted
+// engine can load it again), and the distilled students fetched only when asked for.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { download } from '../../web/assets.js';
+import { fetchDefaultFiles } from '../../web/default-files.js';
+import { createEngineHost } from '../../web/engine-host.js';
+import { loadEngineModule, modelFiles } from './load-engine.js';
+
+// A response whose body arrives in chunks of `chunk` bytes, with or without its length.
+function response(bytes, { chunk = 1000, length = true, encoding } = {}) {
+  let at = 0;
+  const body = new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + chunk));
+      at += chunk;
+    },
+  });
+  const headers = {};
+  if (length) headers['content-length'] = String(bytes.length);
+  if (encoding) headers['content-encoding'] = encoding;
+  return new Response(body, { headers });
+}
+
+const pattern = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 255);
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('download', () => {
+  it('reads a file of known length into one buffer, reporting bytes of the total', async () => {
+    const bytes = pattern(10_500);
+    vi.stubGlobal('fetch', async () => response(bytes));
+    const seen = [];
+    const buffer = await download('models/x.bin', '', (done, total) => seen.push([done, total]));
+    expect(buffer).toBeInstanceOf(ArrayBuffer);
+    expect(new Uint8Array(buffer)).toEqual(bytes);
+    expect(seen.at(-1)).toEqual([10_500, 10_500]);
+    expect(seen.every(([done, total], i) => total === 10_500 && (i === 0 || done > seen[i - 1][0]))).toBe(true);
+  });
+
+  it('reads a file of unknown length, or a compressed one, without claiming a total', async () => {
+    for (const options of [{ length: false }, { encoding: 'gzip' }]) {
+      const bytes = pattern(3_000_000);
+      vi.stubGlobal('fetch', async () => response(bytes, { chunk: 65_536, ...options }));
+      const seen = [];
+      const buffer = await download('models/x.bin', '', (done, total) => seen.push(total));
+      expect(new Uint8Array(buffer)).toEqual(bytes);
+      expect(seen.every((total) => total === 0)).toBe(true);
+    }
+  });
+
+  it('says which file failed and how to fix it', async () => {
+    vi.stubGlobal('fetch', async () => new Response('no', { status: 404 }));
+    await expect(download('models/default.bin', 'build the page again')).rejects.toThrow(
+      /models\/default\.bin could not be fetched \(HTTP 404\): build the page again/);
+  });
+});
+
+describe('the default files', () => {
+  const sizes = { 'models/default.bin': 3_000_000, 'models/tokenizer.bin': 25_000, 'models/distilled.students': 1_500_000 };
+  const serve = (requested) => async (url) => {
+    requested.push(url);
+    if (url.endsWith('.txt')) return new Response('one line\nanother line\n');
+    return response(pattern(sizes[url]), { chunk: 65_536 });
+  };
+
+  it('names each file with its bytes of its total, and the bar counts bytes of all of them', async () => {
+    const requested = [];
+    vi.stubGlobal('fetch', serve(requested));
+    const reports = [];
+    const files = await fetchDefaultFiles((p) => reports.push(p));
+    const last = reports.at(-1);
+    expect(last.total).toBe(3_000_000 + 25_000 + 1_500_000);
+    expect(last.label).toMatch(/default\.bin [\d.]+ of 2\.9 MB/);
+    expect(last.label).toMatch(/tokenizer\.bin \d+ of 25 KB/);
+    expect(last.label).toMatch(/distilled\.students [\d.]+ of 1\.4 MB/);
+    // Until every file's length is known the bar claims no total; after that, never more than it.
+    expect(reports.every((p) => p.total === 0 || p.done <= p.total)).toBe(true);
+    expect(reports.filter((p) => p.total).length).toBeGreaterThan(1);
+    expect(files.model.byteLength).toBe(3_000_000);
+    expect(files.lecturePrompts).toEqual(['one line', 'another line']);
+    expect((await files.students()).byteLength).toBe(1_500_000);
+    expect(requested.filter((u) => u.endsWith('.students'))).toHaveLength(1);  // asked twice, fetched once
+  });
+
+  it('leaves the students unfetched until asked for, when the first view does not show them', async () => {
+    const requested = [];
+    vi.stubGlobal('fetch', serve(requested));
+    const reports = [];
+    const files = await fetchDefaultFiles((p) => reports.push(p), { studentsNow: false });
+    expect(requested.some((u) => u.endsWith('.students'))).toBe(false);
+    expect(reports.some((p) => /students/.test(p.label))).toBe(false);
+    expect((await files.students()).byteLength).toBe(1_500_000);
+  });
+});
+
+describe('the load verb', () => {
+  it('gives transferred model bytes back, moved again, and loads them a second time', async () => {
+    const host = createEngineHost(loadEngineModule);
+    const f = modelFiles();
+    const model = f.model.slice().buffer;
+    const tokenizer = f.tokenizer.slice().buffer;
+    const answer = (args) => new Promise((resolve) => host.handle({ verb: 'load', args, id: 1 },
+      (message, transfer) => { if (!message.progress) resolve({ message, transfer }); }));
+    const first = await answer({ ...f, model, tokenizer });
+    expect(first.message.error).toBeUndefined();
+    expect(first.message.result.returned.model).toBe(model);
+    expect(first.transfer).toEqual([model, tokenizer]);
+    // As a restarted engine would: the same bytes, loaded again.
+    const again = await answer({ ...f, ...first.message.result.returned });
+    expect(again.message.result.config).toEqual(first.message.result.config);
+  });
+});
