@@ -17,6 +17,7 @@ import { renderCandidates } from './views/candidates.js';
 import { renderGuide } from './views/guide-panel.js';
 import { legendHead, renderSizeNote, renderSpeed } from './views/speed.js';
 import { SweepCharts } from './views/sweep-chart.js';
+import { chartFrame } from './views/chart-frame.js';
 import { SpeedChart } from './views/speed-chart.js';
 import { setupModelLoader } from './model-loader.js';
 
@@ -30,9 +31,10 @@ const timings = { moduleStart: performance.now(), filesFetched: null, engineLoad
 window.__playground = { timings };
 
 const client = new EngineClient(createWorker);
-const sweep = new SweepCharts({ klChart: $('#sweep-chart'), klLegend: $('#sweep-legend'),
-  agreementChart: $('#agreement-chart'), agreementLegend: $('#agreement-legend'), table: $('#sweep-table') });
-const speedChart = new SpeedChart($('#tradeoff-chart'), $('#tradeoff-legend'), $('#tradeoff-table'));
+const [klFrame, speedFrame, agreementFrame] = ['sweep', 'tradeoff', 'agreement'].map((name) => chartFrame($(`[data-chart="${name}"]`)));
+const sweep = new SweepCharts({ klChart: klFrame.chart, klLegend: klFrame.legend, agreementChart: agreementFrame.chart,
+  agreementLegend: agreementFrame.legend, table: klFrame.table });
+const speedChart = new SpeedChart(speedFrame.chart, speedFrame.legend, speedFrame.table);
 const distill = new DistillPanel();
 window.__playground.sweep = sweep;  // the browser test reads its rows
 window.__playground.speedChart = speedChart;

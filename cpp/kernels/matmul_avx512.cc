@@ -16,11 +16,7 @@ namespace {
 
 typedef float f32x16 __attribute__((vector_size(64)));
 
-inline f32x16 load16(const float* p) {
-  f32x16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+inline f32x16 load16(const float* p) { return load_lanes<f32x16>(p); }
 
 // A row of 16·Chunks floats against x held in registers (Chunks ≤ 16 of AVX-512's 32). x stays
 // in registers because loading it beside each weight made the speed hang on where the caller's x

@@ -15,23 +15,8 @@
 namespace circulant {
 namespace {
 
-// One row: four independent accumulators over its 32-float chunks, added into one vector; its
-// horizontal sum (sum8) and the floats past the last whole 8 come after.
-inline f32x8 row_partial(const float* row, const float* x, int in) {
-  f32x8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
-  int i = 0;
-  for (; i + 32 <= in; i += 32) {
-    a0 += load8(row + i) * load8(x + i);
-    a1 += load8(row + i + 8) * load8(x + i + 8);
-    a2 += load8(row + i + 16) * load8(x + i + 16);
-    a3 += load8(row + i + 24) * load8(x + i + 24);
-  }
-  for (; i + 8 <= in; i += 8) a0 += load8(row + i) * load8(x + i);
-  return (a0 + a1) + (a2 + a3);
-}
-
 inline float row_dot(const float* row, const float* x, int in) {
-  float sum = sum8(row_partial(row, x, in));
+  float sum = sum8(dot_partial<f32x8>(row, x, in));
   for (int i = in / 8 * 8; i < in; ++i) sum += row[i] * x[i];
   return sum;
 }
@@ -67,7 +52,7 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8
     for (; o + 8 <= out; o += 8) {
       f32x8 partial[8];
-      for (int k = 0; k < 8; ++k) partial[k] = row_partial(weight + size_t(o + k) * in, x, in);
+      for (int k = 0; k < 8; ++k) partial[k] = dot_partial<f32x8>(weight + size_t(o + k) * in, x, in);
       store8(y + o, sum8_each(partial));
     }
   }

@@ -13,24 +13,10 @@
 namespace circulant {
 namespace {
 
-// One row through four 4-wide accumulators, added into one vector: V8 in Node streams faster
-// through these than through four 8-wide ones (eight registers); Chromium runs the two alike
-// (docs/speed.md). The floats past the last whole 4 come after its sum.
-inline f32x4 row_partial4(const float* row, const float* x, int in) {
-  f32x4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
-  int i = 0;
-  for (; i + 16 <= in; i += 16) {
-    a0 += load4(row + i) * load4(x + i);
-    a1 += load4(row + i + 4) * load4(x + i + 4);
-    a2 += load4(row + i + 8) * load4(x + i + 8);
-    a3 += load4(row + i + 12) * load4(x + i + 12);
-  }
-  for (; i + 4 <= in; i += 4) a0 += load4(row + i) * load4(x + i);
-  return (a0 + a1) + (a2 + a3);
-}
-
+// Rows through dot_partial<f32x4>: V8 in Node streams faster through four 4-wide accumulators
+// than through four 8-wide ones (eight registers); Chromium runs the two alike (docs/speed.md).
 inline float row_dot(const float* row, const float* x, int in) {
-  const f32x4 s = row_partial4(row, x, in);
+  const f32x4 s = dot_partial<f32x4>(row, x, in);
   float sum = (s[0] + s[2]) + (s[1] + s[3]);
   for (int i = in / 4 * 4; i < in; ++i) sum += row[i] * x[i];
   return sum;
@@ -87,7 +73,7 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
     }
     for (o = 2 * half; o + 4 <= out; o += 4) {
       f32x4 partial[4];
-      for (int k = 0; k < 4; ++k) partial[k] = row_partial4(weight + size_t(o + k) * in, x, in);
+      for (int k = 0; k < 4; ++k) partial[k] = dot_partial<f32x4>(weight + size_t(o + k) * in, x, in);
       const f32x4 sums = sum4_each(partial);
       std::memcpy(y + o, &sums, sizeof sums);
     }

@@ -11,11 +11,14 @@ namespace circulant {
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 
-inline f32x8 load8(const float* p) {
-  f32x8 v;
+// Any generic float vector from memory of any alignment.
+template <class V>
+inline V load_lanes(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+inline f32x8 load8(const float* p) { return load_lanes<f32x8>(p); }
 inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
 inline f32x8 splat8(float x) { return f32x8{x, x, x, x, x, x, x, x}; }
 
@@ -45,10 +48,25 @@ inline f32x8 sum8_each(const f32x8 v[8]) {
 // accumulators than through four f32x8 (eight registers); Chromium's runs both alike. The
 // WebAssembly build's streaming loops use them.
 typedef float f32x4 __attribute__((vector_size(16)));
-inline f32x4 load4(const float* p) {
-  f32x4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+inline f32x4 load4(const float* p) { return load_lanes<f32x4>(p); }
+
+// One row's products with x through four independent accumulators of V (f32x8 or f32x4) over
+// its whole 4-vector chunks, then its whole vectors in the first, added (a0 + a1) + (a2 + a3): the
+// fixed order of every dense dot product, whatever the vector width. The floats past the last
+// whole vector are the caller's, after its horizontal sum.
+template <class V>
+inline V dot_partial(const float* row, const float* x, int in) {
+  constexpr int w = int(sizeof(V) / sizeof(float));
+  V a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  int i = 0;
+  for (; i + 4 * w <= in; i += 4 * w) {
+    a0 += load_lanes<V>(row + i) * load_lanes<V>(x + i);
+    a1 += load_lanes<V>(row + i + w) * load_lanes<V>(x + i + w);
+    a2 += load_lanes<V>(row + i + 2 * w) * load_lanes<V>(x + i + 2 * w);
+    a3 += load_lanes<V>(row + i + 3 * w) * load_lanes<V>(x + i + 3 * w);
+  }
+  for (; i + w <= in; i += w) a0 += load_lanes<V>(row + i) * load_lanes<V>(x + i);
+  return (a0 + a1) + (a2 + a3);
 }
 
 inline f32x8 min8(f32x8 a, f32x8 b) { return a < b ? a : b; }

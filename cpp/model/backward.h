@@ -14,16 +14,14 @@
 
 #include "model/checkpoint.h"
 #include "model/config.h"
+#include "model/linear.h"
 
 namespace circulant {
 
 // An MLP matrix inside the differentiable model: W applied to rows, and its backward pass.
 template <class T>
-class DifferentiableLinear {
+class DifferentiableLinear : public LinearShape {
  public:
-  virtual ~DifferentiableLinear() = default;
-  virtual int in_features() const = 0;
-  virtual int out_features() const = 0;
   // y (rows, out) = x (rows, in) · Wᵀ
   virtual void forward(const T* x, int rows, T* y) const = 0;
   // dx (rows, in) = dy (rows, out) · W (overwritten); when grad is not null it also adds

@@ -8,11 +8,17 @@
 
 namespace circulant {
 
-class LinearOperator {
+// What every matrix answers, in inference (LinearOperator) and in training
+// (model/backward.h's DifferentiableLinear): y = x · Wᵀ maps in_features to out_features.
+class LinearShape {
  public:
-  virtual ~LinearOperator() = default;
+  virtual ~LinearShape() = default;
   virtual int in_features() const = 0;
   virtual int out_features() const = 0;
+};
+
+class LinearOperator : public LinearShape {
+ public:
   // y (rows, out_features) = x (rows, in_features) · Wᵀ, both row-major.
   // Must not allocate per call in steady state; const so one operator can serve two models.
   virtual void forward(const float* x, int rows, float* y) const = 0;

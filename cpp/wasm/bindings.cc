@@ -6,6 +6,9 @@
 #include <emscripten/val.h>
 
 #include <algorithm>
+#include <functional>
+#include <initializer_list>
+#include <type_traits>
 
 #include "session/playground.h"
 #include "student/plan.h"
@@ -213,13 +216,65 @@ Interval metricInterval(const val& values, const std::string& metric) {
 }
 double medianOf(const val& values) { return median(emscripten::vecFromJSArray<double>(values)); }
 
-// int64 counts as JS numbers (exact below 2^53).
-template <class T, int64_t T::*field>
-double as_number(const T& t) {
-  return double(t.*field);
-}
+// A value object's field: its JS name (cpp/wasm/engine.d.ts) and how it is filled, either a member
+// as it is (`member`) or one converted for JS (`converted`: a vector as a JS array, floats as a
+// fresh Float32Array, an int64 count as a number, exact below 2^53). `object` declares a value
+// object from its fields, listed once.
 template <class T>
-void ignore(T&, double) {}
+struct Field {
+  std::function<void(emscripten::value_object<T>&)> add;
+};
+
+template <class T, class M>
+Field<T> member(const char* name, M T::*m) {
+  return {[=](emscripten::value_object<T>& o) { o.field(name, m); }};
+}
+
+template <class M>
+struct MemberOf;
+template <class C, class M>
+struct MemberOf<M C::*> {
+  using Class = C;
+  using Type = M;
+};
+
+template <auto m>
+val to_js(const typename MemberOf<decltype(m)>::Class& t) {
+  using M = typename MemberOf<decltype(m)>::Type;
+  if constexpr (std::is_same_v<M, std::vector<float>>)
+    return float32_array(t.*m);
+  else if constexpr (std::is_same_v<M, int64_t>)
+    return val(double(t.*m));
+  else
+    return array_of(t.*m);
+}
+// The setter of a field JS only reads.
+template <class T>
+void ignore(T&, val) {}
+
+template <auto m>
+Field<typename MemberOf<decltype(m)>::Class> converted(const char* name) {
+  return {
+      [=](auto& o) { o.field(name, &to_js<m>, &ignore<typename MemberOf<decltype(m)>::Class>); }};
+}
+
+template <class T>
+Field<T> computed(const char* name, val (*get)(const T&)) {
+  return {[=](auto& o) { o.field(name, get, &ignore<T>); }};
+}
+
+// Each prompt's mean over its positions, in the order given.
+val prompt_means(const Comparison& c) {
+  val out = val::array();
+  for (size_t i = 0; i < c.prompts.size(); ++i) out.set(i, c.prompts[i].mean);
+  return out;
+}
+
+template <class T>
+void object(const char* js_name, std::initializer_list<Field<T>> fields) {
+  emscripten::value_object<T> o(js_name);
+  for (const Field<T>& f : fields) f.add(o);
+}
 
 }  // namespace
 }  // namespace circulant
@@ -228,121 +283,72 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
   using namespace circulant;
   using emscripten::val;
   using emscripten::value_object;
-  value_object<Config>("ModelConfig")
-      .field("dim", &Config::dim)
-      .field("hiddenDim", &Config::hidden_dim)
-      .field("nLayers", &Config::n_layers)
-      .field("nHeads", &Config::n_heads)
-      .field("nKvHeads", &Config::n_kv_heads)
-      .field("vocabSize", &Config::vocab_size)
-      .field("seqLen", &Config::seq_len);
-  value_object<PositionMetrics>("PositionMetrics")
-      .field("kl", &PositionMetrics::kl)
-      .field("cosine", &PositionMetrics::cosine)
-      .field("top1", &PositionMetrics::top1)
-      .field("top5", &PositionMetrics::top5);
-  value_object<Interval>("Interval")
-      .field("mean", &Interval::mean)
-      .field("low", &Interval::low)
-      .field("high", &Interval::high)
-      .field("undefined", &Interval::undefined);
-  value_object<Candidate>("Candidate")
-      .field("token", &Candidate::token)
-      .field("text", &Candidate::text)
-      .field("teacher", &Candidate::teacher_probability)
-      .field("student", &Candidate::student_probability);
-  value_object<PromptAnalysis>("PromptAnalysis")
-      .field(
-          "tokens", +[](const PromptAnalysis& a) { return array_of(a.tokens); },
-          +[](PromptAnalysis&, val) {})
-      .field(
-          "pieces", +[](const PromptAnalysis& a) { return array_of(a.pieces); },
-          +[](PromptAnalysis&, val) {})
-      .field(
-          "positions", +[](const PromptAnalysis& a) { return array_of(a.positions); },
-          +[](PromptAnalysis&, val) {})
-      .field("last", &PromptAnalysis::last)
-      .field("mean", &PromptAnalysis::mean)
-      .field(
-          "teacherTop", +[](const PromptAnalysis& a) { return array_of(a.teacher_top); },
-          +[](PromptAnalysis&, val) {})
-      .field(
-          "studentTop", +[](const PromptAnalysis& a) { return array_of(a.student_top); },
-          +[](PromptAnalysis&, val) {});
-  value_object<Comparison>("Comparison")
-      .field(
-          "prompts",
-          +[](const Comparison& c) {
-            val out = val::array();
-            for (size_t i = 0; i < c.prompts.size(); ++i) out.set(i, c.prompts[i].mean);
-            return out;
-          },
-          +[](Comparison&, val) {})
-      .field("kl", &Comparison::kl)
-      .field("cosine", &Comparison::cosine)
-      .field("top1", &Comparison::top1)
-      .field("top5", &Comparison::top5);
-  value_object<ParameterSummary>("Parameters")
-      .field("teacherMlp", &as_number<ParameterSummary, &ParameterSummary::teacher_mlp>,
-             &ignore<ParameterSummary>)
-      .field("teacherTotal", &as_number<ParameterSummary, &ParameterSummary::teacher_total>,
-             &ignore<ParameterSummary>)
-      .field("studentMlp", &as_number<ParameterSummary, &ParameterSummary::student_mlp>,
-             &ignore<ParameterSummary>)
-      .field("studentTotal", &as_number<ParameterSummary, &ParameterSummary::student_total>,
-             &ignore<ParameterSummary>);
-  value_object<Throughput>("Throughput")
-      .field("prefill", &Throughput::prefill_tokens_per_second)
-      .field("decode", &Throughput::decode_tokens_per_second)
-      .field("prefillMlpShare", &Throughput::prefill_mlp_share)
-      .field("decodeMlpShare", &Throughput::decode_mlp_share);
-  value_object<PrecisionReport::ProductError>("ProductError")
-      .field("float32", &PrecisionReport::ProductError::float32)
-      .field("float16", &PrecisionReport::ProductError::float16);
-  value_object<PrecisionReport>("PrecisionReport")
-      .field("productError", &PrecisionReport::product_error)
-      .field("float32", &PrecisionReport::float32)
-      .field("float16", &PrecisionReport::float16)
-      .field("shift", &PrecisionReport::shift);
-  value_object<Generation>("Generation")
-      .field(
-          "tokens", +[](const Generation& g) { return array_of(g.tokens); },
-          +[](Generation&, val) {})
-      .field("text", &Generation::text)
-      .field(
-          "pieces", +[](const Generation& g) { return array_of(g.pieces); },
-          +[](Generation&, val) {})
-      .field("promptTokens", &Generation::prompt_tokens);
-  value_object<StructureView>("StructureView")
-      .field("size", &StructureView::size)
-      .field(
-          "dense", +[](const StructureView& v) { return float32_array(v.dense); },
-          +[](StructureView&, val) {})
-      .field(
-          "student", +[](const StructureView& v) { return float32_array(v.student); },
-          +[](StructureView&, val) {})
-      .field(
-          "difference", +[](const StructureView& v) { return float32_array(v.difference); },
-          +[](StructureView&, val) {})
-      .field("relativeError", &StructureView::relative_error);
-  value_object<BuildProgress>("BuildProgress")
-      .field("done", &BuildProgress::done)
-      .field("total", &BuildProgress::total)
-      .field("unit", &BuildProgress::unit)
-      .field("batchKl", &BuildProgress::batch_kl);
-  value_object<Playground::DecodeBound>("DecodeBound")
-      .field("weightBytes",
-             &as_number<Playground::DecodeBound, &Playground::DecodeBound::weight_bytes>,
-             &ignore<Playground::DecodeBound>)
-      .field("streamBytesPerSecond", &Playground::DecodeBound::stream_bytes_per_second);
-  value_object<PlanReply>("PlanReply")
-      .field("block", &PlanReply::block)
-      .field("layers", &PlanReply::layers)
-      .field("matrices", &PlanReply::matrices)
-      .field("structure", &PlanReply::structure)
-      .field("projection", &PlanReply::projection)
-      .field("lambda", &PlanReply::lambda)
-      .field("pending", &PlanReply::pending);
+  object<Config>("ModelConfig",
+                 {member("dim", &Config::dim), member("hiddenDim", &Config::hidden_dim),
+                  member("nLayers", &Config::n_layers), member("nHeads", &Config::n_heads),
+                  member("nKvHeads", &Config::n_kv_heads), member("vocabSize", &Config::vocab_size),
+                  member("seqLen", &Config::seq_len)});
+  object<PositionMetrics>(
+      "PositionMetrics",
+      {member("kl", &PositionMetrics::kl), member("cosine", &PositionMetrics::cosine),
+       member("top1", &PositionMetrics::top1), member("top5", &PositionMetrics::top5)});
+  object<Interval>("Interval",
+                   {member("mean", &Interval::mean), member("low", &Interval::low),
+                    member("high", &Interval::high), member("undefined", &Interval::undefined)});
+  object<Candidate>("Candidate",
+                    {member("token", &Candidate::token), member("text", &Candidate::text),
+                     member("teacher", &Candidate::teacher_probability),
+                     member("student", &Candidate::student_probability)});
+  object<PromptAnalysis>(
+      "PromptAnalysis",
+      {converted<&PromptAnalysis::tokens>("tokens"), converted<&PromptAnalysis::pieces>("pieces"),
+       converted<&PromptAnalysis::positions>("positions"), member("last", &PromptAnalysis::last),
+       member("mean", &PromptAnalysis::mean), converted<&PromptAnalysis::teacher_top>("teacherTop"),
+       converted<&PromptAnalysis::student_top>("studentTop")});
+  object<Comparison>("Comparison",
+                     {computed<Comparison>("prompts", &prompt_means), member("kl", &Comparison::kl),
+                      member("cosine", &Comparison::cosine), member("top1", &Comparison::top1),
+                      member("top5", &Comparison::top5)});
+  object<ParameterSummary>("Parameters",
+                           {converted<&ParameterSummary::teacher_mlp>("teacherMlp"),
+                            converted<&ParameterSummary::teacher_total>("teacherTotal"),
+                            converted<&ParameterSummary::student_mlp>("studentMlp"),
+                            converted<&ParameterSummary::student_total>("studentTotal")});
+  object<Throughput>("Throughput", {member("prefill", &Throughput::prefill_tokens_per_second),
+                                    member("decode", &Throughput::decode_tokens_per_second),
+                                    member("prefillMlpShare", &Throughput::prefill_mlp_share),
+                                    member("decodeMlpShare", &Throughput::decode_mlp_share)});
+  object<PrecisionReport::ProductError>(
+      "ProductError", {member("float32", &PrecisionReport::ProductError::float32),
+                       member("float16", &PrecisionReport::ProductError::float16)});
+  object<PrecisionReport>(
+      "PrecisionReport",
+      {member("productError", &PrecisionReport::product_error),
+       member("float32", &PrecisionReport::float32), member("float16", &PrecisionReport::float16),
+       member("shift", &PrecisionReport::shift)});
+  object<Generation>("Generation",
+                     {converted<&Generation::tokens>("tokens"), member("text", &Generation::text),
+                      converted<&Generation::pieces>("pieces"),
+                      member("promptTokens", &Generation::prompt_tokens)});
+  object<StructureView>("StructureView", {member("size", &StructureView::size),
+                                          converted<&StructureView::dense>("dense"),
+                                          converted<&StructureView::student>("student"),
+                                          converted<&StructureView::difference>("difference"),
+                                          member("relativeError", &StructureView::relative_error)});
+  object<BuildProgress>(
+      "BuildProgress",
+      {member("done", &BuildProgress::done), member("total", &BuildProgress::total),
+       member("unit", &BuildProgress::unit), member("batchKl", &BuildProgress::batch_kl)});
+  object<Playground::DecodeBound>(
+      "DecodeBound",
+      {converted<&Playground::DecodeBound::weight_bytes>("weightBytes"),
+       member("streamBytesPerSecond", &Playground::DecodeBound::stream_bytes_per_second)});
+  object<PlanReply>(
+      "PlanReply",
+      {member("block", &PlanReply::block), member("layers", &PlanReply::layers),
+       member("matrices", &PlanReply::matrices), member("structure", &PlanReply::structure),
+       member("projection", &PlanReply::projection), member("lambda", &PlanReply::lambda),
+       member("pending", &PlanReply::pending)});
 
   emscripten::function("meanInterval", &meanInterval);  // (values) and (values, metric)
   emscripten::function("meanInterval", &metricInterval);
