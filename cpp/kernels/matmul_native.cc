@@ -52,7 +52,8 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   if (in % 8 == 0) {  // rows with a scalar tail take row_dot, whose tail follows its sum8
     for (; o + 8 <= out; o += 8) {
       f32x8 partial[8];
-      for (int k = 0; k < 8; ++k) partial[k] = dot_partial<f32x8>(weight + size_t(o + k) * in, x, in);
+      for (int k = 0; k < 8; ++k)
+        partial[k] = dot_partial<f32x8>(weight + size_t(o + k) * in, x, in);
       store8(y + o, sum8_each(partial));
     }
   }

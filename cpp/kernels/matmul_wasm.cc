@@ -73,7 +73,8 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
     }
     for (o = 2 * half; o + 4 <= out; o += 4) {
       f32x4 partial[4];
-      for (int k = 0; k < 4; ++k) partial[k] = dot_partial<f32x4>(weight + size_t(o + k) * in, x, in);
+      for (int k = 0; k < 4; ++k)
+        partial[k] = dot_partial<f32x4>(weight + size_t(o + k) * in, x, in);
       const f32x4 sums = sum4_each(partial);
       std::memcpy(y + o, &sums, sizeof sums);
     }

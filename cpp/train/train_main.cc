@@ -27,14 +27,25 @@ struct Flag {
 };
 
 std::vector<Flag> flags(train::TrainOptions& o) {
-  return {{"train", &o.train_ids, "IDS", true}, {"val", &o.val_ids, "IDS", true},
-          {"run-dir", &o.run_dir, "DIR", true}, {"export", &o.export_path, "FILE"},
-          {"minutes", &o.minutes, "M"}, {"steps", &o.max_steps, "N"}, {"batch", &o.batch},
-          {"lr", &o.lr}, {"dim", &o.shape.dim}, {"hidden", &o.shape.hidden_dim},
-          {"layers", &o.shape.n_layers}, {"heads", &o.shape.n_heads},
-          {"vocab", &o.shape.vocab_size}, {"seq-len", &o.shape.seq_len},
-          {"eval-minutes", &o.eval_minutes}, {"checkpoint-minutes", &o.checkpoint_minutes},
-          {"threads", &o.threads}, {"seed", &o.seed}, {"log-every", &o.log_every}};
+  return {{"train", &o.train_ids, "IDS", true},
+          {"val", &o.val_ids, "IDS", true},
+          {"run-dir", &o.run_dir, "DIR", true},
+          {"export", &o.export_path, "FILE"},
+          {"minutes", &o.minutes, "M"},
+          {"steps", &o.max_steps, "N"},
+          {"batch", &o.batch},
+          {"lr", &o.lr},
+          {"dim", &o.shape.dim},
+          {"hidden", &o.shape.hidden_dim},
+          {"layers", &o.shape.n_layers},
+          {"heads", &o.shape.n_heads},
+          {"vocab", &o.shape.vocab_size},
+          {"seq-len", &o.shape.seq_len},
+          {"eval-minutes", &o.eval_minutes},
+          {"checkpoint-minutes", &o.checkpoint_minutes},
+          {"threads", &o.threads},
+          {"seed", &o.seed},
+          {"log-every", &o.log_every}};
 }
 
 std::string shown(const Target& t) {
@@ -58,8 +69,10 @@ void usage() {
     const std::string name = f.name;
     std::string item = "--" + name + " " + (f.word ? f.word : shown(f.target));
     if (name == "minutes") continue;  // with --steps, as the choice it is
-    if (name == "steps") item = "(--minutes M | --steps N)";
-    else if (!f.required) item = "[" + item + "]";
+    if (name == "steps")
+      item = "(--minutes M | --steps N)";
+    else if (!f.required)
+      item = "[" + item + "]";
     if (line.size() + 1 + item.size() > 100) text += line + "\n", line = "        ";
     line += " " + item;
   }
