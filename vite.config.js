@@ -2,21 +2,24 @@
 // relative, and one self-contained HTML file (npm run build:single → dist-single/, mode "single":
 // engine, worker, styles, default model and tokenizer inside, for a USB stick or an e-mail);
 // also Vitest's settings (npm test runs tests/js in Node against the real wasm module).
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { viteSingleFile } from 'vite-plugin-singlefile';
 
-// The page fetches these relative to itself, so dist/ carries them (the model is not bundled).
-const MODEL_FILES = ['default.bin', 'tokenizer.bin', 'distilled.students', 'prompts/lecture-20.txt',
-  'prompts/calibration.txt'];
+// The page fetches these relative to itself, so dist/ carries them (the model is not bundled):
+// with the ready-made students, one file a block size (web/saved-students.js names the sizes).
+const STUDENT_FILES = existsSync('models/distilled')
+  ? readdirSync('models/distilled').filter((f) => f.endsWith('.students')).map((f) => `distilled/${f}`) : [];
+const MODEL_FILES = ['default.bin', 'tokenizer.bin', 'prompts/lecture-20.txt', 'prompts/calibration.txt',
+  ...STUDENT_FILES];
 
 function copyModels() {
   return {
     name: 'copy-models',
     apply: (config, { command, mode }) => command === 'build' && mode !== 'single',
     writeBundle(options) {
-      mkdirSync(`${options.dir}/models/prompts`, { recursive: true });
+      for (const folder of ['prompts', 'distilled']) mkdirSync(`${options.dir}/models/${folder}`, { recursive: true });
       for (const file of MODEL_FILES) {
         if (existsSync(`models/${file}`)) copyFileSync(`models/${file}`, `${options.dir}/models/${file}`);
         else this.warn(`models/${file} is missing: the built page will say so when it loads`);

@@ -21,7 +21,11 @@ emcc -O3 -msimd128 -ffast-math -o "$work/run.cjs" "$runc" -lm -sNODERAWFS=1 \
 cmake --build build/wasm-tests --target circulant_cli_wasm >"$work/build.log" 2>&1 ||
   { tail -30 "$work/build.log"; echo "building our WebAssembly CLI failed (above)" >&2; exit 1; }
 peer=../shared/peer-models
-models=("models/default.bin models/tokenizer.bin" "$peer/stories260K.bin $peer/tok512.bin")
+# run.c reads llama2.c's float32 formats only: the shipped float16 teacher goes to both engines as
+# the same model written in version 1 (its float16 values widened, so the two texts still match).
+[ -x build/native/circulant ] || bash scripts/build.sh
+build/native/circulant convert --model models/default.bin --out "$work/default-f32.bin" >/dev/null
+models=("$work/default-f32.bin models/tokenizer.bin" "$peer/stories260K.bin $peer/tok512.bin")
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 race() {  # build label, model, tokenizer, our command..., --, their command...
   local label="$1" model="$2" tokenizer="$3"; shift 3

@@ -2,7 +2,7 @@
 # The distillation tables of docs/results.md: all-positions KL on the 20 lecture prompts of every student
 # kind over B (every MLP matrix of every layer), on the shipped model and on stories260K.
 # Distilled = 300 steps of the canonical distillation (lr 3e-3, batches of 16 calibration lines,
-# seed 1). The shipped model's circulant row reads models/distilled.students (B >= 4) and distils
+# seed 1). The shipped model's circulant row reads models/distilled (B >= 4) and distils
 # B = 2 here; everything else is computed here. About 60 minutes on one core, nearly all of it
 # on the shipped model. Usage: distill-table.sh [shipped|stories] (default: both).
 set -euo pipefail
@@ -27,7 +27,7 @@ table() {  # shipped|peer, then model flags: prints one markdown table
   run "circulant, loss-aware sequential" "$@" --projection loss-aware-sequential --blocks "$blocks"
   if [ "$kind" = shipped ]; then
     run "circulant, distilled (B = 2)" "$@" --projection distill --blocks 2
-    run "circulant, distilled (models/distilled.students)" "$@" --student models/distilled.students
+    run "circulant, distilled (models/distilled)" "$@" --student models/distilled
   else
     run "circulant, distilled" "$@" --projection distill --blocks "$blocks"
   fi

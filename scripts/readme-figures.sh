@@ -18,8 +18,8 @@ echo
 echo "## sweep, models/default.bin, every MLP matrix of every layer, Frobenius, last token"
 $cli sweep --runs 9
 echo
-echo "## the same, all positions, the distilled students (models/distilled.students)"
-$cli sweep --student models/distilled.students --positions all --runs 9
+echo "## the same, all positions, the distilled students (models/distilled)"
+$cli sweep --student models/distilled --positions all --runs 9
 echo
 echo "## the published experiment's rows on models/default.bin (B = 64), last token"
 for spec in "first:1 frobenius" "first:1 loss-aware" "first:1 loss-aware-sequential" "first:1 distill" \
@@ -27,7 +27,7 @@ for spec in "first:1 frobenius" "first:1 loss-aware" "first:1 loss-aware-sequent
   set -- $spec
   $cli compare --block 64 --layers "$1" --projection "$2" --calibration models/prompts/calibration.txt --runs 9 | tail -1
 done
-$cli compare --student models/distilled.students --block 64 --runs 9 | tail -1
+$cli compare --student models/distilled --block 64 --runs 9 | tail -1
 echo
 echo "## sweep, stories260K, every MLP matrix of every layer, Frobenius"
 $cli sweep "${stories[@]}" --runs 9

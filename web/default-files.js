@@ -1,11 +1,12 @@
 // The default model's files, fetched side by side with their bytes reported as they arrive: the
 // lecture prompts, the held-out passages, the model, its tokenizer and the ready-made distilled
 // students (optional: without them the distilled curve shows only students distilled here). The
-// students are fetched when asked for: the first view needs them only when it shows a distilled
-// student, and otherwise their 3.1 MB wait until its first numbers are on screen.
+// students, one file a block size, are fetched when asked for: the first view needs only the one
+// it shows, if any, and the rest (3.1 MB in all) wait until its first numbers are on screen.
 import { download } from './assets.js';
+import { READY_MADE_BLOCKS } from './saved-students.js';
 
-const STUDENTS = 'models/distilled.students';
+const studentsFile = (block) => `models/distilled/b${block}.students`;
 const MISSING = 'build the page again (npm run build), or load your own model';
 // The progress line is redrawn at most this often: once a chunk (64 KB) was 300 redraws a model.
 const REPORT_EVERY_MS = 100;
@@ -20,11 +21,12 @@ function partText({ done, total }) {
 }
 
 /**
- * Resolves to {lecturePrompts, heldOut, model, tokenizer (ArrayBuffers), students()}: students()
- * starts the students' download the first time it is called and resolves to an ArrayBuffer, or
- * null when they cannot be fetched. `studentsNow`: the first view shows a distilled student.
+ * Resolves to {lecturePrompts, heldOut, model, tokenizer (ArrayBuffers), students(block)}:
+ * students(block) starts that file's download the first time it is called and resolves to an
+ * ArrayBuffer, or null when there is none or it cannot be fetched. `studentsFirst`: the block size
+ * of the distilled student the first view shows, fetched beside the model (null: none).
  */
-export async function fetchDefaultFiles(onProgress, { studentsNow = true } = {}) {
+export async function fetchDefaultFiles(onProgress, { studentsFirst = null } = {}) {
   const files = new Map();  // path → {done, total}, in the order the downloads started
   let shown = 0;
   let arrived = false;  // the first view's files are here: later downloads are not the page's progress
@@ -46,14 +48,19 @@ export async function fetchDefaultFiles(onProgress, { studentsNow = true } = {})
     });
   };
   const text = (path) => download(path, MISSING).then((bytes) => new TextDecoder().decode(bytes));
-  let students = null;
-  const fetchStudents = () => (students ??= binary(STUDENTS).catch(() => {
-    files.delete(STUDENTS);
-    return null;
-  }));
+  const students = new Map();  // block → its file's download
+  const fetchStudents = (block) => {
+    if (!READY_MADE_BLOCKS.includes(block)) return Promise.resolve(null);
+    const path = studentsFile(block);
+    if (!students.has(block)) students.set(block, binary(path).catch(() => {
+      files.delete(path);
+      return null;
+    }));
+    return students.get(block);
+  };
   const downloads = [text('models/prompts/lecture-20.txt'), text('models/prompts/calibration.txt'),
     binary('models/default.bin'), binary('models/tokenizer.bin')];
-  if (studentsNow) fetchStudents();
+  if (studentsFirst) fetchStudents(studentsFirst);
   const [lecture, heldOut, model, tokenizer] = await Promise.all(downloads);
   arrived = true;
   return { lecturePrompts: lines(lecture), heldOut: lines(heldOut), model, tokenizer, students: fetchStudents };

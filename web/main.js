@@ -20,6 +20,7 @@ import { SweepCharts } from './views/sweep-chart.js';
 import { chartFrame } from './views/chart-frame.js';
 import { SpeedChart } from './views/speed-chart.js';
 import { setupModelLoader } from './model-loader.js';
+import { readyMadeBlock, savedStudents } from './saved-students.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DEFAULT_MODEL = 'default.bin';
@@ -45,8 +46,6 @@ const done = {};             // part → the key it was last computed for
 let refreshRun = 0;
 let loading = null;          // the engine's load under way: refresh waits for it, never cancels it
 let modelArriving = false;   // downloading or loading a model: Cancel is not offered (no model, no page)
-let hasSavedStudents = false;
-let savedStudents = null;    // the loaded model's ready-made students on their way to the engine (a promise)
 const page = {
   config: null,
   lecturePrompts: [],
@@ -61,11 +60,13 @@ const page = {
   showParameters,
   showSpeed,
   distill: (report) => distill.report(state, report),
-  distillReady: (s) => distill.ready(s, hasSavedStudents && isCanonicalDistill(s, page.config.nLayers) && s.B >= 4),
+  distillReady: (s) => distill.ready(s, saved.loaded && isCanonicalDistill(s, page.config.nLayers) && s.B >= 4),
 };
 const parts = displayParts(page);
 const showProgress = (progress) => renderProgress(progress, !modelArriving);
 const partKey = (name, s) => parts.find((p) => p.name === name).key(s);
+const saved = savedStudents({ request: (verb, args) => client.request(verb, args, showProgress),
+  onLoaded: () => { timings.studentsLoaded ??= performance.now(); }, onError: (message) => setStatus('error', message) });
 
 // ---- state ---------------------------------------------------------------------------------------
 
@@ -230,7 +231,7 @@ async function waitingForTraining(s) {
   if (planOf(s).projection !== 'distill' || distill.isApproved(s)) return false;
   const { ready, tokensPerLine } = await client.request('ready', { plan: planOf(s) });
   if (ready) return false;
-  const nearest = page.config && hasSavedStudents ? { ...s, layers: 'all', matrices: ['gate', 'up', 'down'],
+  const nearest = page.config && saved.loaded ? { ...s, layers: 'all', matrices: ['gate', 'up', 'down'],
     structure: 'circulant', dsteps: 300, lr: 0.003, B: Math.max(4, s.B) } : null;
   page.offer = () => distill.offer(s, { prefillTokensPerSecond: [...speedChart.rows.values()][0]?.teacher.prefill.median,
     tokensPerPassage: tokensPerLine }, nearest, () => { distill.approve(s); refresh(); }, () => applyState(nearest));
@@ -257,7 +258,7 @@ async function refresh() {
   });
   let part = null;
   try {
-    if (distilled) await useSavedStudents();
+    if (distilled) await saved.use([readyMadeBlock(s.B)]);
     if (stale()) return;
     const waiting = await waitingForTraining(s);
     if (stale()) return;
@@ -266,7 +267,7 @@ async function refresh() {
       if (waiting && part.needsStudent) continue;
       const key = part.key(s);
       if (done[part.name] === key) continue;
-      if (part.name === 'sweep') await useSavedStudents();  // its distilled reference curve
+      if (part.name === 'sweep') await saved.use();  // its distilled reference curve
       if (stale()) return;
       part.before?.(s);
       const t0 = performance.now();
@@ -287,7 +288,7 @@ async function refresh() {
       if (part.name === 'analyze') {
         timings.last.update = timings.last.analyze;
         timings.firstMetrics ??= performance.now();
-        if (!distilled) useSavedStudents().catch(() => {});  // the first numbers are out: now their download
+        saved.use().catch(() => {});  // the first numbers are out: now the other block sizes' students
       }
       renderCards();
       renderGuidePanel();
@@ -362,10 +363,9 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
     Object.assign(modelFiles, loaded.returned);
     timings.engineLoaded ??= performance.now();
     files = modelFiles;
-    savedStudents = null;
-    hasSavedStudents = false;
+    saved.reset(modelFiles);
     // A model of one's own opens on the projected student when it has no distilled ones: know first.
-    if (planOf(state).projection === 'distill') await useSavedStudents();
+    if (planOf(state).projection === 'distill') await saved.use([readyMadeBlock(state.B)]);
     return loaded;
   })().finally(() => {
     modelArriving = false;
@@ -389,7 +389,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   if (!recompute) return;
   // A model of one's own has no ready-made distilled students: it opens on the projected one,
   // and says so, rather than on an empty page waiting for a training.
-  if (own && !hasSavedStudents && state.proj === 'distill') {
+  if (own && !saved.loaded && state.proj === 'distill') {
     corrections.push({ text: `${modelFiles.modelName} has no ready-made distilled students: showing the projected ` +
       'student. Choose "distilled" to train one.' });
     applyState({ ...state, model: modelFiles.modelName, proj: 'frobenius' });
@@ -398,34 +398,11 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   }
 }
 
-// The default model's ready-made distilled students (the sweep's distilled curve, and the default
-// view's student), handed to the engine once per load; asked for by what needs them, so a first
-// view without a distilled student shows its numbers before they are fetched.
-function useSavedStudents() {
-  const modelFiles = files;
-  savedStudents ??= (async () => {
-    const bytes = await modelFiles?.students?.();
-    if (!bytes || files !== modelFiles) return;
-    try {
-      // A view, not the buffer: copied (3 MB), so a cancelled request leaves the bytes for the next try.
-      await client.request('students', { bytes: new Uint8Array(bytes), name: 'distilled.students' }, showProgress);
-      hasSavedStudents = true;
-      timings.studentsLoaded ??= performance.now();
-    } catch (error) {
-      if (error instanceof Cancelled) {
-        savedStudents = null;
-        throw error;
-      }
-      setStatus('error', `The ready-made distilled students could not be used: ${error.message}`);
-    }
-  })();
-  return savedStudents;
-}
-
 async function boot() {
   setStatus('loading');
   modelArriving = true;
-  const fetched = await fetchDefaultFiles(showProgress, { studentsNow: planOf(state).projection === 'distill' });
+  const fetched = await fetchDefaultFiles(showProgress,
+    { studentsFirst: planOf(state).projection === 'distill' ? readyMadeBlock(state.B) : null });
   timings.filesFetched ??= performance.now();
   page.lecturePrompts = fetched.lecturePrompts;
   page.calibrationSets = { 'heldout-32': fetched.heldOut.slice(0, 32), heldout: fetched.heldOut,

@@ -16,6 +16,7 @@ Status run_compare(const Args& args);
 Status run_sweep(const Args& args);
 Status run_perplexity(const Args& args);
 Status run_distill(const Args& args);
+Status run_convert(const Args& args);
 
 // "1,2,4" → block sizes, each checked.
 Result<std::vector<int>> parse_blocks(const std::string& list);

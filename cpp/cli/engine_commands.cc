@@ -1,4 +1,4 @@
-// Subcommands over the dense model alone: generate, logits, info, bench.
+// Subcommands over the dense model alone: generate, logits, info, bench, convert.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "eval/throughput.h"
 #include "model/generate.h"
+#include "util/files.h"
 
 namespace circulant {
 
@@ -78,6 +79,7 @@ Status run_info(const Args& args) {
   const ParameterCounts p = count_parameters(c);
   const int64_t total = p.embedding + p.classifier + p.final_norm + c.n_layers * p.per_layer();
   print("model            %s\n", args.text("model").c_str());
+  print("stored as        %s\n", weights.value()->stored_as);
   print("dim              %d\nhidden_dim       %d\nn_layers         %d\n", c.dim, c.hidden_dim,
         c.n_layers);
   print("n_heads          %d\nn_kv_heads       %d\nhead_size        %d\n", c.n_heads, c.n_kv_heads,
@@ -138,6 +140,22 @@ Status run_bench(const Args& args) {
       "%.2f of that\n",
       double(memory_bytes) / (1 << 20), t.memory_bytes_per_second / 1e9, t.memory_fraction);
   print("median of %d runs after a warm-up, one thread\n", settings.runs);
+  return ok_status();
+}
+
+// The loaded model written again: llama2.c's version 1 (float32, which run.c reads) or, with
+// --float16, our float16 checkpoint (the shipped models/default.bin is one: half the page's
+// download). The file is replaced whole or not at all.
+Status run_convert(const Args& args) {
+  auto weights = load_model_flag(args);
+  RETURN_IF_ERROR(weights);
+  auto bytes = serialize_checkpoint(*weights.value(), args.has("float16"));
+  if (!bytes.ok()) return Error{args.text("model") + ": " + bytes.error()};
+  Status written = write_file_atomically(args.text("out"), bytes.value());
+  RETURN_IF_ERROR(written);
+  print("%s: %s, %zu bytes\n", args.text("out").c_str(),
+        args.has("float16") ? "float16 checkpoint" : "llama2.c version-1 checkpoint (float32)",
+        bytes->size());
   return ok_status();
 }
 

@@ -32,7 +32,7 @@ bool Flag::unbounded() const {
 
 namespace {
 
-constexpr CommandSet kAllCommands = (1u << 8) - 1;
+constexpr CommandSet kAllCommands = (1u << 9) - 1;
 constexpr CommandSet kTables = kCompare | kSweep;
 constexpr CommandSet kMakesStudents = kCompare | kSweep | kPerplexity | kDistill;
 constexpr CommandSet kLoadsStudents = kCompare | kSweep | kPerplexity;
@@ -91,6 +91,7 @@ const std::vector<CommandInfo>& command_table() {
       {kPerplexity, "perplexity",
        "perplexity of the teacher, and of a student with --block or --student"},
       {kDistill, "distill", "train students against the teacher and save them for --student"},
+      {kConvert, "convert", "write the model as llama2.c's float32 version 1, or float16"},
   };
   return commands;
 }
@@ -114,8 +115,8 @@ const std::vector<Flag>& flag_table() {
   const DistillSettings& distill = plan.distill;
   static const std::vector<Flag> flags = {
       file("model", kAllCommands, G::kModel, "M", "models/default.bin",
-           "a llama2.c checkpoint, legacy or version 1"),
-      file("tokenizer", kAllCommands & ~kInfo, G::kModel, "T", "models/tokenizer.bin",
+           "a llama2.c checkpoint (legacy or version 1) or a float16 one (circulant convert)"),
+      file("tokenizer", kAllCommands & ~(kInfo | kConvert), G::kModel, "T", "models/tokenizer.bin",
            "its tokenizer"),
       number("max-memory", kAllCommands, G::kModel, "GiB", 0.001, 1024,
              double(LoadLimits().max_run_bytes >> 30),
@@ -157,7 +158,7 @@ const std::vector<Flag>& flag_table() {
       file("calibration", kMakesStudents, G::kStudent, "FILE", "models/prompts/calibration.txt",
            "held-out passages, one a line, for the loss-aware projections and distillation"),
       text("student", kLoadsStudents, G::kStudent, "FILE", "",
-           "students saved by distill, used instead of making them"),
+           "students saved by distill (a file, or a folder of them), used instead of making them"),
       toggle("no-cache", kMakesStudents, G::kStudent,
              "recompute the FFT of each block on every call, to show what the cache is worth"),
 
@@ -194,6 +195,10 @@ const std::vector<Flag>& flag_table() {
       text("out", kDistill, G::kOutput, "FILE", "", "where the trained students are saved")
           .needed_by(kDistill),
       toggle("float16", kDistill, G::kOutput, "store the students in float16, half the size"),
+      text("out", kConvert, G::kOutput, "FILE", "", "where the converted model is written")
+          .needed_by(kConvert),
+      toggle("float16", kConvert, G::kOutput,
+             "write float16, half the size (each weight rounded to the nearest float16)"),
   };
   return flags;
 }

@@ -19,6 +19,7 @@ enum Command : unsigned {
   kSweep = 1u << 5,
   kPerplexity = 1u << 6,
   kDistill = 1u << 7,
+  kConvert = 1u << 8,
 };
 using CommandSet = unsigned;
 

@@ -27,6 +27,7 @@ constexpr Runner kRunners[] = {
     {circulant::kSweep, circulant::run_sweep},
     {circulant::kPerplexity, circulant::run_perplexity},
     {circulant::kDistill, circulant::run_distill},
+    {circulant::kConvert, circulant::run_convert},
 };
 
 int fail(const char* command, const std::string& message, int code) {

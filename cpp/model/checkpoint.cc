@@ -1,5 +1,6 @@
-// llama2.c checkpoints: each format is a header and a table of its tensors' order; loading checks
-// the header, the exact length and the run's memory first, then points the weights into the bytes.
+// Checkpoints: llama2.c's two float32 formats and our float16 one, each a header and a table of its
+// tensors' order; loading checks the header, the exact length and the run's memory first, then
+// points the weights into the bytes (float32) or widens them into a buffer of their own (float16).
 #include "model/checkpoint.h"
 
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -16,12 +18,14 @@
 #include <utility>
 
 #include "kernels/aligned_floats.h"
+#include "kernels/half_float.h"
 #include "util/files.h"
 
 namespace circulant {
 namespace {
 
 constexpr uint32_t kVersion1Magic = 0x616b3432;  // "ak42" little-endian, llama2.c export.py
+constexpr uint32_t kFloat16Magic = 0x36316663;   // "cf16": ours (llama2.c has no float16 export)
 constexpr size_t kLegacyHeaderBytes = 7 * sizeof(int32_t);
 constexpr size_t kVersion1HeaderBytes = 256;
 
@@ -73,13 +77,24 @@ struct Format {
   size_t header_bytes;
   const TensorSpec* const* order;  // the tensors in the file's order
   size_t tensors;
+  size_t value_bytes;  // 4: float32, 2: IEEE float16
+  const char* name;    // in messages
 };
-constexpr Format kLegacy{kLegacyHeaderBytes, kLegacyOrder, std::size(kLegacyOrder)};
-constexpr Format kVersion1{kVersion1HeaderBytes, kVersion1Order, std::size(kVersion1Order)};
+constexpr Format kLegacy{kLegacyHeaderBytes, kLegacyOrder, std::size(kLegacyOrder), 4,
+                         "llama2.c checkpoint"};
+constexpr Format kVersion1{kVersion1HeaderBytes, kVersion1Order, std::size(kVersion1Order), 4,
+                           "version-1 checkpoint"};
+// Our float16 checkpoint: version 1's header (magic "cf16", version 1) and order, every value in
+// float16. Half the download for the page; the model it defines is its float16 values widened to
+// float32 (docs/loading.md measures what rounding to float16 changes).
+constexpr Format kFloat16{kVersion1HeaderBytes, kVersion1Order, std::size(kVersion1Order), 2,
+                          "float16 checkpoint"};
 
-// The format a file is in, from its first bytes: version 1 begins with its magic.
+// The format a file is in, from its first bytes: version 1 and float16 begin with their magic.
 const Format& format_of(const uint8_t* head, size_t head_size) {
-  return head_size >= 4 && uint32_t(read_i32(head)) == kVersion1Magic ? kVersion1 : kLegacy;
+  if (head_size < 4) return kLegacy;
+  const uint32_t magic = uint32_t(read_i32(head));
+  return magic == kVersion1Magic ? kVersion1 : magic == kFloat16Magic ? kFloat16 : kLegacy;
 }
 
 // Calls visit(tensor, layer, first float, floats) for every tensor of format `f` in file order,
@@ -207,13 +222,17 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
                           " bytes, too short for a llama2.c checkpoint header (28 bytes)");
   Header h;
   h.format = &format_of(head, head_size);
-  if (h.format == &kVersion1) {
+  if (h.format != &kLegacy) {
     if (head_size < kVersion1HeaderBytes)
-      return fail(name, "file is too short for a version-1 header (256 bytes)");
+      return fail(name,
+                  std::string("file is too short for a ") + h.format->name + " header (256 bytes)");
     const int32_t version = read_i32(head + 4);
     if (version != 1)
-      return fail(name, "export version " + std::to_string(version) +
-                            " is not supported; export with llama2.c's version 1 (float32)");
+      return fail(name, h.format == &kFloat16
+                            ? "float16 checkpoint version " + std::to_string(version) +
+                                  " is not supported; make it again with circulant convert"
+                            : "export version " + std::to_string(version) +
+                                  " is not supported; export with llama2.c's version 1 (float32)");
     h.config = read_fields(head + 8, false, head[8 + 7 * 4] != 0);
   } else {
     h.config = read_fields(head, true, true);
@@ -222,11 +241,18 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
   Status valid = validate_config(c);
   if (!valid.ok())
     return fail(name, "invalid header: " + valid.error() + "; is this a llama2.c checkpoint?");
-  const uint64_t expected = h.format->header_bytes + payload_floats(*h.format, c) * sizeof(float);
+  const uint64_t expected =
+      h.format->header_bytes + payload_floats(*h.format, c) * h.format->value_bytes;
   if (expected != file_size)
     return fail(name, "header implies " + std::to_string(expected) + " bytes but the file has " +
                           std::to_string(file_size) +
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
+  // Widened, a float16 file's weights take twice its bytes.
+  const uint64_t floats = payload_floats(*h.format, c);
+  if (h.format->value_bytes != sizeof(float) && floats * sizeof(float) > limits.max_file_bytes)
+    return fail(name, "its weights take " + std::to_string(floats * sizeof(float)) +
+                          " bytes as float32, more than the limit of " +
+                          std::to_string(limits.max_file_bytes) + " bytes; use a smaller model");
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
   if (run_state_bytes(c) > limits.max_run_bytes) {
     const auto [need, limit] = need_and_limit(run_state_bytes(c), limits.max_run_bytes);
@@ -240,16 +266,30 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
 }
 
 // Weights over bytes that hold a whole file whose header was checked; `owner` keeps them. The
-// weights start 28 or 256 bytes in, so they are float-aligned wherever the bytes are.
+// weights start 28 or 256 bytes in, so they are float-aligned wherever the bytes are. A float16
+// file's values are widened into a buffer of their own, on a cache line; its bytes are not kept.
 Result<std::shared_ptr<const Weights>> weights_over(const Header& h, const uint8_t* bytes,
                                                     uint64_t file_size,
                                                     std::shared_ptr<const void> owner,
                                                     const std::string& name) {
   auto w = std::make_shared<Weights>();
   w->config = h.config;
-  w->owner = std::move(owner);
-  w->data = reinterpret_cast<const float*>(bytes + h.format->header_bytes);
-  w->floats = (file_size - h.format->header_bytes) / sizeof(float);
+  w->floats = (file_size - h.format->header_bytes) / h.format->value_bytes;
+  if (h.format->value_bytes == 2) {
+    auto widened = std::make_shared<AlignedFloats>(w->floats);
+    const uint8_t* halves = bytes + h.format->header_bytes;
+    for (size_t i = 0; i < w->floats; ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, halves + 2 * i, 2);
+      widened->data()[i] = half_bits_to_float(bits);
+    }
+    w->data = widened->data();
+    w->owner = std::move(widened);
+    w->stored_as = "float16";
+  } else {
+    w->data = reinterpret_cast<const float*>(bytes + h.format->header_bytes);
+    w->owner = std::move(owner);
+  }
   w->layers.assign(size_t(h.config.n_layers), Weights::Layer{});
   for_each_stored(*h.format, h.config, [&](const TensorSpec& t, int layer, uint64_t at, uint64_t) {
     point_tensor(*w, t, layer, w->data + at);
@@ -324,6 +364,38 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path,
       mapped, [size](const void* p) { ::munmap(const_cast<void*>(p), size_t(size)); });
   return weights_over(header.value(), static_cast<const uint8_t*>(mapped), size, owner, path);
 #endif
+}
+
+Result<std::vector<uint8_t>> serialize_checkpoint(const Weights& w, bool float16) {
+  const Format& f = float16 ? kFloat16 : kVersion1;
+  const Config& c = w.config;
+  std::vector<uint8_t> out(f.header_bytes + payload_floats(f, c) * f.value_bytes, 0);
+  const uint32_t magic = float16 ? kFloat16Magic : kVersion1Magic;
+  const int32_t fields[8] = {1,         c.dim,        c.hidden_dim, c.n_layers,
+                             c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
+  std::memcpy(out.data(), &magic, 4);
+  std::memcpy(out.data() + 4, fields, sizeof fields);
+  out[8 + 7 * 4] = c.shared_classifier ? 1 : 0;
+  std::string error;
+  for_each_stored(f, c, [&](const TensorSpec& t, int layer, uint64_t at, uint64_t floats) {
+    const float* from =
+        t.per_layer() ? w.layers[size_t(layer)].*(t.pointer.layer) : w.*(t.pointer.model);
+    uint8_t* to = out.data() + f.header_bytes + at * f.value_bytes;
+    if (!float16) {
+      std::memcpy(to, from, floats * sizeof(float));
+      return;
+    }
+    for (uint64_t i = 0; i < floats; ++i) {
+      const uint16_t bits = float_to_half_bits(from[i]);
+      if (error.empty() && !std::isfinite(half_bits_to_float(bits)))
+        error = "weight " + std::to_string(i) + " of " +
+                (t.per_layer() ? "layer " + std::to_string(layer) + " " : "") + t.name + " is " +
+                std::to_string(from[i]) + ", beyond float16's largest value (65504)";
+      std::memcpy(to + 2 * i, &bits, 2);
+    }
+  });
+  if (!error.empty()) return Error{error + "; keep this model in float32"};
+  return out;
 }
 
 std::vector<uint8_t> serialize_legacy_checkpoint(const Config& c,

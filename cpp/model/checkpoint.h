@@ -1,5 +1,5 @@
-// Loading llama2.c checkpoints (legacy and "version 1" float32 exports), validated before
-// allocating: two entry points (a path, bytes) and one set of limits.
+// Loading checkpoints (llama2.c's legacy and "version 1" float32 exports, and our float16 one),
+// validated before allocating: two entry points (a path, bytes) and one set of limits.
 #pragma once
 
 #include <cstddef>
@@ -58,6 +58,11 @@ uint64_t run_state_bytes(const Config& config);
 
 // Checks a header alone; the error says which value is wrong. Used before any allocation.
 Status validate_config(const Config& config);
+
+// A loaded model as llama2.c's version-1 export (float32, bit for bit its weights) or, with
+// `float16`, as our float16 checkpoint (each weight rounded to the nearest float16, ties to even);
+// a weight beyond float16's range is refused, naming it.
+Result<std::vector<uint8_t>> serialize_checkpoint(const Weights& weights, bool float16);
 
 // Serialises weights in llama2.c's legacy layout (tests and the trainer's exports use it).
 std::vector<uint8_t> serialize_legacy_checkpoint(const Config& config,

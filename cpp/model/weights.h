@@ -14,14 +14,16 @@
 namespace circulant {
 
 // Pointers into the file's bytes, laid out as llama2.c's formats store them (shapes are (rows,
-// cols) row-major). Loaded without copies: natively the file is mapped read-only; in WebAssembly
-// and the page it is written into the engine's memory once, into place (ModelBytes); bytes handed
-// over as a vector are kept as they are.
+// cols) row-major). A float32 file is loaded without copies: natively the file is mapped
+// read-only; in WebAssembly and the page it is written into the engine's memory once, into place
+// (ModelBytes); bytes handed over as a vector are kept as they are. A float16 file's values are
+// widened once into a float32 buffer the weights own.
 struct Weights {
   Config config;
   std::shared_ptr<const void> owner;  // keeps the bytes alive
   const float* data = nullptr;        // (floats) every weight of the file, in its order
   size_t floats = 0;
+  const char* stored_as = "float32";       // in the file: "float32" or "float16" (widened at load)
   const float* token_embedding = nullptr;  // (vocab_size, dim)
   const float* rms_final = nullptr;        // (dim)
   const float* classifier = nullptr;       // (vocab_size, dim); == token_embedding when shared

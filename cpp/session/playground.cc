@@ -181,9 +181,11 @@ Result<BuildProgress> Playground::advance(int max_units) {
 }
 
 Status Playground::load_students(const std::vector<uint8_t>& bytes, const std::string& name) {
-  auto students = parse_students(bytes.data(), bytes.size(), name, teacher_->weights());
+  if (!teacher_fingerprint_) teacher_fingerprint_ = model_fingerprint(teacher_->weights());
+  auto students =
+      parse_students(bytes.data(), bytes.size(), name, teacher_->weights(), teacher_fingerprint_);
   RETURN_IF_ERROR(students);
-  students_.set_saved(std::move(students.value()));
+  students_.add_saved(std::move(students.value()));
   return ok_status();
 }
 

@@ -97,7 +97,8 @@ class Playground {
   bool student_ready(const CheckedPlan& plan, bool allow_saved) const;
   // Up to `max_units` more units of the pending work; installs the student it has so far.
   Result<BuildProgress> advance(int max_units);
-  // Students from a student file of this teacher (the page's precomputed sweep).
+  // Students from a student file of this teacher (the page's precomputed sweep, one file a
+  // block size), added to those loaded before.
   Status load_students(const std::vector<uint8_t>& bytes, const std::string& name);
   const std::vector<SavedStudent>& saved_students() const { return students_.saved(); }
   // The plan of the student shown (a distillation's steps are those it holds so far).
@@ -150,6 +151,8 @@ class Playground {
   int distill_steps_ = 0;                        // where that run stops
   StudentCache students_;
   mutable std::map<std::vector<int>, std::vector<float>> teacher_cache_;
+  // model_fingerprint of the teacher, computed at the first student file (the page loads seven).
+  std::optional<uint64_t> teacher_fingerprint_;
 };
 
 }  // namespace circulant

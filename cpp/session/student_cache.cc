@@ -1,5 +1,7 @@
 #include "session/student_cache.h"
 
+#include <algorithm>
+
 namespace circulant {
 
 void StudentCache::keep(const StudentPlan& plan, const StudentParameters& parameters,
@@ -9,6 +11,18 @@ void StudentCache::keep(const StudentPlan& plan, const StudentParameters& parame
   if (distilled_.size() >= kMax) distilled_.clear();
   distilled_[key] = parameters;
   unfinished_ = unfinished ? key : "";
+}
+
+void StudentCache::add_saved(std::vector<SavedStudent> saved) {
+  for (SavedStudent& s : saved) {
+    auto same = std::find_if(saved_.begin(), saved_.end(), [&](const SavedStudent& held) {
+      return plan_key(*held.plan) == plan_key(*s.plan);
+    });
+    if (same != saved_.end())
+      *same = std::move(s);
+    else
+      saved_.push_back(std::move(s));
+  }
 }
 
 const StudentParameters* StudentCache::find(const StudentPlan& plan, bool allow_saved) const {

@@ -15,8 +15,10 @@ namespace circulant {
 class StudentCache {
  public:
   // A file's students were distilled on its own calibration set: they are offered only to a
-  // find() that allows them (the page's held-out set).
-  void set_saved(std::vector<SavedStudent> saved) { saved_ = std::move(saved); }
+  // find() that allows them (the page's held-out set). Files add to those held (the page loads
+  // the block size on screen first, the rest later); a later file's student of a plan replaces
+  // the one held.
+  void add_saved(std::vector<SavedStudent> saved);
   const std::vector<SavedStudent>& saved() const { return saved_; }
   // This session's student of `plan` (whose steps are those it holds). An unfinished run keeps
   // one entry, its latest, which the next keep() of another plan replaces; at most kMax entries,

@@ -1,8 +1,10 @@
 // Writing and checked reading of student files.
 #include "student/student_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "util/files.h"
 
@@ -273,7 +275,8 @@ void reseal_student_file(std::vector<uint8_t>& bytes) {
 }
 
 Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
-                                                 const std::string& name, const Weights& teacher) {
+                                                 const std::string& name, const Weights& teacher,
+                                                 std::optional<uint64_t> teacher_fingerprint) {
   const Config& c = teacher.config;
   auto body = checked_body(bytes, size, name);
   RETURN_IF_ERROR(body);
@@ -291,7 +294,7 @@ Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t si
     return Error{name + ": made for another model (its " + differing(header, ours, true) +
                  "; the loaded model's " + differing(header, ours, false) +
                  "); load the model it was distilled from, or distill again"};
-  if (fingerprint != model_fingerprint(teacher))
+  if (fingerprint != teacher_fingerprint.value_or(model_fingerprint(teacher)))
     return Error{name +
                  ": made for a model of the same shape but other weights; load the model it was "
                  "distilled from, or distill again for this one"};
@@ -311,9 +314,36 @@ Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t si
 }
 
 Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher) {
-  auto bytes = read_file_bytes(path, kMaxFileBytes);
-  RETURN_IF_ERROR(bytes);
-  return parse_students(bytes->data(), bytes->size(), path, teacher);
+  if (!is_folder(path)) {
+    auto bytes = read_file_bytes(path, kMaxFileBytes);
+    RETURN_IF_ERROR(bytes);
+    return parse_students(bytes->data(), bytes->size(), path, teacher);
+  }
+  auto files = files_in_folder(path, ".students");
+  RETURN_IF_ERROR(files);
+  if (files->empty())
+    return Error{path + ": holds no .students files; give a student file or a folder of them"};
+  std::vector<SavedStudent> all;
+  std::map<std::string, std::string> held_in;  // plan_key → the file that holds it
+  const uint64_t fingerprint = model_fingerprint(teacher);
+  for (const std::string& file : files.value()) {
+    auto bytes = read_file_bytes(file, kMaxFileBytes);
+    RETURN_IF_ERROR(bytes);
+    auto students = parse_students(bytes->data(), bytes->size(), file, teacher, fingerprint);
+    RETURN_IF_ERROR(students);
+    for (SavedStudent& s : students.value()) {
+      auto [at, added] = held_in.emplace(plan_key(*s.plan), file);
+      if (!added)
+        return Error{file + " and " + at->second + " both hold the student at B = " +
+                     std::to_string(s.plan->block) + " of one plan; keep one of them"};
+      all.push_back(std::move(s));
+    }
+  }
+  // In block-size order, as a sweep lists them (file names sort b128 before b16).
+  std::stable_sort(all.begin(), all.end(), [](const SavedStudent& a, const SavedStudent& b) {
+    return a.plan->block < b.plan->block;
+  });
+  return all;
 }
 
 Status save_students(const std::string& path, const Weights& teacher,

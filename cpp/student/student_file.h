@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,14 @@ std::vector<uint8_t> serialize_students(const Weights& teacher,
 // `name` is used in messages. The exact length and the checksum are checked first, then every
 // header value before any allocation, then every value (finite); a file for another model or with
 // an impossible plan is refused with the reason.
+// `fingerprint`: the teacher's model_fingerprint where the caller keeps it (a pass over every
+// weight, which the page's one file a block size would otherwise repeat seven times).
 Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t size,
-                                                 const std::string& name, const Weights& teacher);
+                                                 const std::string& name, const Weights& teacher,
+                                                 std::optional<uint64_t> fingerprint = {});
+// A student file, or a folder of them: every *.students file in it, the students in block-size
+// order (the shipped models/distilled/ holds one file a block size, so that the page fetches the
+// one on screen first); two students of one plan in a folder are refused, naming both files.
 Result<std::vector<SavedStudent>> load_students(const std::string& path, const Weights& teacher);
 // Recomputes the body length and checksum of a student file's bytes in place, for tests and the
 // fuzzer, which change files on purpose; bytes too short to hold them are left as they are.

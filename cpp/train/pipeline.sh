@@ -77,7 +77,11 @@ fi
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 [ "$FRESH" = 1 ] && rm -rf "$RUNS/ckpt"
 "$ROOT/build/train-run/circulant-train" --train "$RUNS/data/train.ids" --val "$RUNS/data/val.ids" \
-  --run-dir "$RUNS/ckpt" --export "$ROOT/models/default.bin" --minutes "$MINUTES" --threads 2
+  --run-dir "$RUNS/ckpt" --export "$RUNS/ckpt/default-f32.bin" --minutes "$MINUTES" --threads 2
+# The shipped teacher is its float16 checkpoint: half the page's download (docs/loading.md).
+[ -x "$ROOT/build/native/circulant" ] || bash "$ROOT/scripts/build.sh"
+"$ROOT/build/native/circulant" convert --model "$RUNS/ckpt/default-f32.bin" \
+  --out "$ROOT/models/default.bin" --float16
 
 if command -v gnuplot >/dev/null; then
   bash "$TRAIN/plot_loss.sh" "$RUNS/ckpt/loss.csv" "$ROOT/models/loss.png"

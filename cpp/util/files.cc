@@ -1,10 +1,12 @@
 // Regular files and whole-file replacement over POSIX calls (Emscripten provides them too).
 #include "util/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -93,6 +95,27 @@ Result<uint64_t> regular_file_size(const std::string& path, const std::string& k
     return Error{path + ": is not a regular file but a device, pipe or socket; give the path of " +
                  kind};
   return uint64_t(info.st_size);
+}
+
+bool is_folder(const std::string& path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+Result<std::vector<std::string>> files_in_folder(const std::string& folder,
+                                                 const std::string& suffix) {
+  DIR* dir = ::opendir(folder.c_str());
+  if (!dir) return Error{folder + ": cannot open the folder; check the path"};
+  std::vector<std::string> paths;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name.size() > suffix.size() && name[0] != '.' &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      paths.push_back(folder + (folder.back() == '/' ? "" : "/") + name);
+  }
+  ::closedir(dir);
+  std::sort(paths.begin(), paths.end());
+  return paths;
 }
 
 std::string write_failure(int error_number) {

@@ -17,6 +17,13 @@ namespace circulant {
 // message ("a text file").
 Result<uint64_t> regular_file_size(const std::string& path, const std::string& kind = "a file");
 
+// True for a path that names a folder (following links).
+bool is_folder(const std::string& path);
+// The files of `folder` whose names end in `suffix` (hidden ones left out), as paths, in name
+// order.
+Result<std::vector<std::string>> files_in_folder(const std::string& folder,
+                                                 const std::string& suffix);
+
 // What a failed write, flush or close means for a user, from its errno: "no space left on the
 // device" for ENOSPC, and so on.
 std::string write_failure(int error_number);

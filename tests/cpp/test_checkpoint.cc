@@ -1,8 +1,10 @@
-// Checkpoint loading: both llama2.c formats, and a clear error for every kind of bad file.
+// Checkpoints: both llama2.c formats and our float16 one, written and read, and a clear error for
+// every kind of bad file.
 #include <gtest/gtest.h>
 
 #include <cstring>
 
+#include "kernels/half_float.h"
 #include "model/checkpoint.h"
 #include "test_util.h"
 
@@ -139,6 +141,104 @@ TEST(Checkpoint, FileErrorsNameThePathAndRespectTheSizeLimit) {
   auto limited = load_checkpoint(path, LoadLimits{1000});
   ASSERT_FALSE(limited.ok());
   EXPECT_NE(limited.error().find("limit"), std::string::npos) << limited.error();
+}
+
+// Every weight the model reads, tensor by tensor (the classifier too when it is the embedding).
+std::vector<float> all_weights(const Weights& w) {
+  std::vector<float> out;
+  const Config& c = w.config;
+  const size_t dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim, vocab = c.vocab_size;
+  auto add = [&](const float* p, size_t n) { out.insert(out.end(), p, p + n); };
+  add(w.token_embedding, vocab * dim), add(w.rms_final, dim), add(w.classifier, vocab * dim);
+  for (const auto& l : w.layers) {
+    add(l.rms_attention, dim), add(l.wq, dim * dim), add(l.wk, kv * dim), add(l.wv, kv * dim);
+    add(l.wo, dim * dim), add(l.rms_ffn, dim), add(l.w1, hidden * dim), add(l.w2, hidden * dim);
+    add(l.w3, hidden * dim);
+  }
+  return out;
+}
+
+// circulant convert's float32 output is llama2.c's export.py version 1, byte for byte.
+TEST(Checkpoint, Version1WriterWritesWhatExportPyWrites) {
+  for (bool shared : {true, false}) {
+    Config c = kSmall;
+    c.shared_classifier = shared;
+    auto w = testing::random_weights(c, 11);
+    auto written = serialize_checkpoint(*w, false);
+    ASSERT_TRUE(written.ok()) << written.error();
+    EXPECT_EQ(written.value(), to_version1(*w));
+  }
+}
+
+// The float16 checkpoint is the model whose every weight is the nearest float16 of the original:
+// read back, each weight equals round_to_half of the float32 one; written again, the same bytes.
+TEST(Checkpoint, Float16CheckpointHoldsEachWeightRoundedToFloat16) {
+  for (bool shared : {true, false}) {
+    Config c = kSmall;
+    c.shared_classifier = shared;
+    auto w = testing::random_weights(c, 12, 3.0f);
+    auto bytes = serialize_checkpoint(*w, true);
+    ASSERT_TRUE(bytes.ok()) << bytes.error();
+    auto half = parse_checkpoint(ModelBytes::copy_of(bytes->data(), bytes->size()), "m16.bin");
+    ASSERT_TRUE(half.ok()) << half.error();
+    EXPECT_STREQ(half.value()->stored_as, "float16");
+    EXPECT_EQ(half.value()->config.shared_classifier, shared);
+    EXPECT_EQ(bytes->size(), 256 + half.value()->floats * 2);
+    const std::vector<float> original = all_weights(*w), read = all_weights(*half.value());
+    ASSERT_EQ(original.size(), read.size());
+    size_t changed = 0;
+    for (size_t i = 0; i < read.size(); ++i) {
+      ASSERT_EQ(read[i], round_to_half(original[i])) << "weight " << i;
+      changed += read[i] != original[i];
+    }
+    EXPECT_GT(changed, read.size() / 2) << "float16 rounds most random floats";
+    auto again = serialize_checkpoint(*half.value(), true);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again.value(), bytes.value());
+  }
+}
+
+TEST(Checkpoint, Float16FileErrorsAreNamed) {
+  auto w = testing::random_weights(kSmall, 13);
+  auto bytes = serialize_checkpoint(*w, true).value();
+  auto truncated = bytes;
+  truncated.resize(bytes.size() - 2);
+  EXPECT_NE(error_of(truncated).find("truncated"), std::string::npos) << error_of(truncated);
+  auto newer = bytes;
+  set_header_field(newer, 1, 2);
+  EXPECT_NE(error_of(newer).find("float16 checkpoint version 2 is not supported"),
+            std::string::npos)
+      << error_of(newer);
+  auto short_header = bytes;
+  short_header.resize(100);
+  EXPECT_NE(error_of(short_header).find("too short for a float16 checkpoint header"),
+            std::string::npos)
+      << error_of(short_header);
+  // The limit counts the weights as they will be held (float32), not the file's bytes.
+  const uint64_t widened = (bytes.size() - 256) * 2;
+  auto limited = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "m16.bin",
+                                  LoadLimits{widened - 1});
+  ASSERT_FALSE(limited.ok());
+  EXPECT_NE(limited.error().find("as float32, more than the limit"), std::string::npos)
+      << limited.error();
+  EXPECT_TRUE(parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "m16.bin",
+                               LoadLimits{widened})
+                  .ok());
+}
+
+// A weight float16 cannot hold is refused by name, not written as infinity.
+TEST(Checkpoint, Float16WriterRefusesAWeightBeyondItsRange) {
+  auto bytes = testing::random_checkpoint(kSmall, 14);
+  const float big = 1e6f;
+  std::memcpy(bytes.data() + 28, &big, 4);  // legacy: the token embedding's first weight
+  auto w = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "big.bin");
+  ASSERT_TRUE(w.ok()) << w.error();
+  auto refused = serialize_checkpoint(*w.value(), true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("weight 0 of token_embedding is 1000000"), std::string::npos)
+      << refused.error();
+  EXPECT_NE(refused.error().find("keep this model in float32"), std::string::npos);
+  EXPECT_TRUE(serialize_checkpoint(*w.value(), false).ok());
 }
 
 }  // namespace

@@ -52,6 +52,28 @@ TEST_F(CliWithFiles, InfoPrintsConfigurationAndParameterCounts) {
   EXPECT_NE(o.output.find("mlp, all layers 6144"), std::string::npos) << o.output;
 }
 
+// convert writes llama2.c's version 1 or our float16 checkpoint; both load again, say how they are
+// stored, and float16 is half the size. Bad paths give one line.
+TEST_F(CliWithFiles, ConvertWritesVersion1AndFloat16) {
+  const std::string f32 = testing::temp_path("cli_convert32.bin"),
+                    f16 = testing::temp_path("cli_convert16.bin");
+  Outcome o = run_cli("convert --model " + model_ + " --out " + f32);
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("llama2.c version-1 checkpoint (float32)"), std::string::npos);
+  o = run_cli("convert --model " + f32 + " --out " + f16 + " --float16");
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(run_cli("info --model " + f32).output.find("stored as        float32"),
+            std::string::npos);
+  const Outcome info = run_cli("info --model " + f16);
+  EXPECT_NE(info.output.find("stored as        float16"), std::string::npos) << info.output;
+  EXPECT_NE(info.output.find("mlp, all layers 6144"), std::string::npos) << info.output;
+  EXPECT_EQ(testing::file_bytes(f16).size() - 256, (testing::file_bytes(f32).size() - 256) / 2);
+  expect_clear_failure("convert --model " + model_, "needs --out FILE");
+  expect_clear_failure("convert --model /nonexistent.bin --out " + f32, "/nonexistent.bin");
+  expect_clear_failure("convert --model " + model_ + " --out /nonexistent/folder/m.bin",
+                       "the folder does not exist");
+}
+
 TEST(Cli, PeerModelErrorsForTokenizerAndPrompts) {
   const std::string model = testing::peer_path("stories260K.bin");
   if (!testing::file_exists(model))
@@ -173,6 +195,31 @@ TEST(CliStudent, DistillSavesAStudentThatCompareLoadsAndBadFilesGiveOneLine) {
   expect_clear_failure("distill " + peer_flags() + " --block 8", "needs --out FILE");
   expect_clear_failure("compare " + peer_flags() + " --runs 0 --block 8 --steps 5",
                        "add --projection distill");
+}
+
+// --student takes a folder of student files (the shipped models/distilled/ holds one a block size);
+// the same plan twice, or no file at all, is refused in one line.
+TEST(CliStudent, StudentFolderLoadsEveryFileAndRefusesTheSamePlanTwice) {
+  if (!testing::file_exists(testing::peer_path("stories260K.bin")))
+    GTEST_SKIP() << "../shared/peer-models is absent";
+  const std::string folder = testing::temp_path("cli_students");
+  std::system(("rm -rf " + folder + " && mkdir -p " + folder + "/empty").c_str());
+  for (const char* block : {"8", "16"}) {
+    const Outcome made =
+        run_cli("distill " + peer_flags() + " --blocks " + block +
+                " --layers first:2 --steps 2 --out " + folder + "/b" + block + ".students");
+    ASSERT_EQ(made.status, 0) << made.output;
+  }
+  const Outcome swept =
+      run_cli("sweep " + peer_flags() + " --student " + folder + " --runs 0 --csv");
+  ASSERT_EQ(swept.status, 0) << swept.output;
+  EXPECT_EQ(std::count(swept.output.begin(), swept.output.end(), '\n'), 4)
+      << "header, teacher, B=8, B=16:\n"
+      << swept.output;
+  const std::string compare = "compare " + peer_flags() + " --runs 0 --student ";
+  expect_clear_failure(compare + folder + "/empty", "holds no .students files");
+  std::system(("cp " + folder + "/b8.students " + folder + "/copy.students").c_str());
+  expect_clear_failure(compare + folder, "both hold the student at B = 8");
 }
 
 // The fuzzing reproducers of the hardening issue, each one clear line and exit 1 (2 for flags).

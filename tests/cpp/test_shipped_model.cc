@@ -163,13 +163,12 @@ TEST_F(ShippedModel, RarelyEndsTheTextAtAFullStopInsideAPassage) {
   EXPECT_LT(p, 0.2);
 }
 
-// The precomputed students the page draws (models/distilled.students, version 2 since issue 21:
-// rewritten from its own version-1 body, not distilled again) load onto the shipped teacher: the
-// canonical plan at B = 4…256, every tensor finite, and one changed byte is refused.
+// The precomputed students the page draws (models/distilled/, one file a block size, distilled from
+// the float16 teacher by scripts/distill-canonical.sh) load onto the shipped teacher as the CLI's
+// --student reads the folder: the canonical plan at B = 4…256, every tensor finite; each file holds
+// its own block size, and one changed byte of a file is refused.
 TEST_F(ShippedModel, DistilledStudentsLoadAndTheirChecksumHolds) {
-  auto bytes = read_file_bytes(testing::source_path("models/distilled.students"), 1 << 24);
-  ASSERT_TRUE(bytes.ok()) << bytes.error();
-  auto students = parse_students(bytes->data(), bytes->size(), "distilled.students", *weights_);
+  auto students = load_students(testing::source_path("models/distilled"), *weights_);
   ASSERT_TRUE(students.ok()) << students.error();
   std::vector<int> blocks;
   for (const SavedStudent& s : students.value()) {
@@ -180,8 +179,14 @@ TEST_F(ShippedModel, DistilledStudentsLoadAndTheirChecksumHolds) {
     EXPECT_EQ(s.plan->matrices.size(), 3u);
   }
   EXPECT_EQ(blocks, (std::vector<int>{4, 8, 16, 32, 64, 128, 256}));
+  auto one = load_students(testing::source_path("models/distilled/b64.students"), *weights_);
+  ASSERT_TRUE(one.ok()) << one.error();
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one.value()[0].plan->block, 64);
+  auto bytes = read_file_bytes(testing::source_path("models/distilled/b64.students"), 1 << 24);
+  ASSERT_TRUE(bytes.ok()) << bytes.error();
   bytes.value()[bytes->size() / 2] ^= 1;
-  auto refused = parse_students(bytes->data(), bytes->size(), "distilled.students", *weights_);
+  auto refused = parse_students(bytes->data(), bytes->size(), "b64.students", *weights_);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("checksum does not match"), std::string::npos) << refused.error();
 }

@@ -1,5 +1,5 @@
 // Writes valid inputs of every fuzzed format into tests/fuzz/corpus/<harness>/ (committed): small
-// checkpoints of both formats, tokenizers with and without merges, student files of the
+// checkpoints of every format, tokenizers with and without merges, student files of the
 // fuzz_student_file teacher. Usage: make_fuzz_seeds <corpus dir>
 #include <cstdio>
 #include <cstring>
@@ -28,20 +28,6 @@ std::vector<float> payload(const Config& c, unsigned seed) {
   std::uniform_real_distribution<float> u(-0.5f, 0.5f);
   for (float& v : values) v = u(rng);
   return values;
-}
-
-// A version-1 export (llama2.c export.py): magic, version, header, then weights in its order.
-std::vector<uint8_t> version1(const Config& c, const std::vector<float>& legacy_order) {
-  std::vector<uint8_t> out(256, 0);
-  const int32_t header[9] = {0x616b3432, 1,         c.dim,        c.hidden_dim,
-                             c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
-                             c.seq_len};
-  std::memcpy(out.data(), header, sizeof header);
-  out[8 + 28] = c.shared_classifier ? 1 : 0;
-  const size_t floats = legacy_order.size();  // the order differs, but any floats make a valid file
-  out.resize(256 + floats * 4);
-  std::memcpy(out.data() + 256, legacy_order.data(), floats * 4);
-  return out;
 }
 
 std::vector<uint8_t> tokenizer(const std::vector<std::string>& extra) {
@@ -80,7 +66,12 @@ int main(int argc, char** argv) {
         serialize_legacy_checkpoint(small, payload(small, 1)));
   write(dir + "/checkpoint/legacy_separate_classifier.bin",
         serialize_legacy_checkpoint(grouped, payload(grouped, 2)));
-  write(dir + "/checkpoint/version1.bin", version1(small, payload(small, 3)));
+  {  // the same weights as llama2.c's version 1 and as our float16 checkpoint (circulant convert)
+    const auto legacy = serialize_legacy_checkpoint(small, payload(small, 3));
+    const auto w = parse_checkpoint(ModelBytes::copy_of(legacy.data(), legacy.size()), "seed");
+    write(dir + "/checkpoint/version1.bin", serialize_checkpoint(*w.value(), false).value());
+    write(dir + "/checkpoint/float16.bin", serialize_checkpoint(*w.value(), true).value());
+  }
   write(dir + "/tokenizer/bytes_only.bin", tokenizer({}));
   write(dir + "/tokenizer/merges.bin", tokenizer({" ", "a", "b", "ab", " a", " ab", "\xC3\xA9"}));
   // The fuzz_student_file teacher, as that harness builds it.

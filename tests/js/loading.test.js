@@ -3,7 +3,9 @@
 // engine can load it again), and the distilled students fetched only when asked for.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { download } from '../../web/assets.js';
+import { readdirSync } from 'node:fs';
 import { fetchDefaultFiles } from '../../web/default-files.js';
+import { READY_MADE_BLOCKS, readyMadeBlock } from '../../web/saved-students.js';
 import { createEngineHost } from '../../web/engine-host.js';
 import { loadEngineModule, modelFiles } from './load-engine.js';
 
@@ -57,8 +59,17 @@ describe('download', () => {
   });
 });
 
+describe('the ready-made students', () => {
+  it('are the files of models/distilled/, one a block size, and a view at B takes the nearest', () => {
+    const files = readdirSync(new URL('../../models/distilled/', import.meta.url)).filter((f) => f.endsWith('.students'));
+    expect(files.map((f) => Number(f.slice(1, -'.students'.length))).sort((a, b) => a - b)).toEqual(READY_MADE_BLOCKS);
+    expect([1, 2, 4, 64, 256].map(readyMadeBlock)).toEqual([4, 4, 4, 64, 256]);
+  });
+});
+
 describe('the default files', () => {
-  const sizes = { 'models/default.bin': 3_000_000, 'models/tokenizer.bin': 25_000, 'models/distilled.students': 1_500_000 };
+  const sizes = { 'models/default.bin': 3_000_000, 'models/tokenizer.bin': 25_000, 'models/distilled/b64.students': 1_500_000,
+    'models/distilled/b4.students': 900_000 };
   const serve = (requested) => async (url) => {
     requested.push(url);
     if (url.endsWith('.txt')) return new Response('one line\nanother line\n');
@@ -69,29 +80,35 @@ describe('the default files', () => {
     const requested = [];
     vi.stubGlobal('fetch', serve(requested));
     const reports = [];
-    const files = await fetchDefaultFiles((p) => reports.push(p));
+    const files = await fetchDefaultFiles((p) => reports.push(p), { studentsFirst: 64 });
     const last = reports.at(-1);
     expect(last.total).toBe(3_000_000 + 25_000 + 1_500_000);
     expect(last.label).toMatch(/default\.bin [\d.]+ of 2\.9 MB/);
     expect(last.label).toMatch(/tokenizer\.bin \d+ of 25 KB/);
-    expect(last.label).toMatch(/distilled\.students [\d.]+ of 1\.4 MB/);
+    expect(last.label).toMatch(/b64\.students [\d.]+ of 1\.4 MB/);
     // Until every file's length is known the bar claims no total; after that, never more than it.
     expect(reports.every((p) => p.total === 0 || p.done <= p.total)).toBe(true);
     expect(reports.filter((p) => p.total).length).toBeGreaterThan(1);
     expect(files.model.byteLength).toBe(3_000_000);
     expect(files.lecturePrompts).toEqual(['one line', 'another line']);
-    expect((await files.students()).byteLength).toBe(1_500_000);
+    expect((await files.students(64)).byteLength).toBe(1_500_000);
     expect(requested.filter((u) => u.endsWith('.students'))).toHaveLength(1);  // asked twice, fetched once
+    // Only the view's block size came with the model; another is fetched when asked for, and a
+    // block size with no ready-made file (B = 2) fetches nothing.
+    expect((await files.students(4)).byteLength).toBe(900_000);
+    expect(await files.students(2)).toBe(null);
+    expect(requested.filter((u) => u.endsWith('.students'))).toEqual(['models/distilled/b64.students',
+      'models/distilled/b4.students']);
   });
 
   it('leaves the students unfetched until asked for, when the first view does not show them', async () => {
     const requested = [];
     vi.stubGlobal('fetch', serve(requested));
     const reports = [];
-    const files = await fetchDefaultFiles((p) => reports.push(p), { studentsNow: false });
+    const files = await fetchDefaultFiles((p) => reports.push(p));
     expect(requested.some((u) => u.endsWith('.students'))).toBe(false);
     expect(reports.some((p) => /students/.test(p.label))).toBe(false);
-    expect((await files.students()).byteLength).toBe(1_500_000);
+    expect((await files.students(64)).byteLength).toBe(1_500_000);
   });
 });
 
