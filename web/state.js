@@ -6,7 +6,7 @@ export const MATRICES = ['gate', 'up', 'down'];
 export const STRUCTURES = ['circulant', 'low-rank', 'removed'];
 export const PROJECTIONS = ['frobenius', 'loss-aware', 'loss-aware-sequential', 'distill'];
 // Distillation (gradient KL calibration, cpp/student/distill.h): what `circulant distill` uses by
-// default; the page's precomputed students (models/distilled.students) were made with these.
+// default; the page's precomputed students (models/distilled/) were made with these.
 export const DISTILL = { batch: 16, init: 'frobenius', seed: 1, trainNorms: false };
 export const CANONICAL_DISTILL = { ...DISTILL, steps: 300, learningRate: 0.003 };
 // Calibration prompts for the loss-aware projections: the first 32 held-out lines by default (the
@@ -248,7 +248,7 @@ export function planKey(plan) {
 /** At B = 1 a circulant student holds W's own entries: it is the teacher (cpp/student/plan.h). */
 export const isTeacher = (plan) => plan.block === 1 && (plan.structure ?? 'circulant') === 'circulant';
 
-/** True for the distillation the page has ready-made (models/distilled.students) at B ≥ 4. */
+/** True for the distillation the page has ready-made (models/distilled/) at B ≥ 4. */
 export const isCanonicalDistill = (state, layerCount) => state.proj === 'distill' && state.structure === 'circulant' &&
   state.dsteps === CANONICAL_DISTILL.steps && state.lr === CANONICAL_DISTILL.learningRate &&
   state.matrices.length === MATRICES.length && layersOf(state.layers, layerCount).length === layerCount;

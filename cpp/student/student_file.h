@@ -18,7 +18,7 @@
 //     values: each matrix of the plan in order (sizes follow from the plan, student.h), then
 //     L·dim norm gains when train_norms
 // Version 1 was the body alone after the version, without length and checksum; it is refused
-// (models/distilled.students was rewritten as version 2 from its own body, bit for bit).
+// (the shipped students of the time were rewritten as version 2 from their own body, bit for bit).
 #pragma once
 
 #include <cstdint>
