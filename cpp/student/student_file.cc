@@ -294,7 +294,7 @@ Result<std::vector<SavedStudent>> parse_students(const uint8_t* bytes, size_t si
     return Error{name + ": made for another model (its " + differing(header, ours, true) +
                  "; the loaded model's " + differing(header, ours, false) +
                  "); load the model it was distilled from, or distill again"};
-  if (fingerprint != teacher_fingerprint.value_or(model_fingerprint(teacher)))
+  if (fingerprint != (teacher_fingerprint ? *teacher_fingerprint : model_fingerprint(teacher)))
     return Error{name +
                  ": made for a model of the same shape but other weights; load the model it was "
                  "distilled from, or distill again for this one"};
