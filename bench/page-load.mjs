@@ -92,6 +92,9 @@ function summary(name, visits) {
   const milestones = Object.entries(typical.timings).filter(([, v]) => typeof v === 'number')
     .sort((a, b) => a[1] - b[1]);
   for (const [key, value] of milestones) console.log(`    ${value.toFixed(0).padStart(6)}            ${key}`);
+  // What each of the page's parts took, in the order they ran (web/parts.js).
+  const parts = Object.entries(typical.timings.last ?? {}).map(([name, ms]) => `${name} ${ms.toFixed(0)}`);
+  console.log(`  parts of the median visit (ms each): ${parts.join(', ')}`);
 }
 
 // A static server in a child process; resolves to {port, close}.

@@ -257,28 +257,36 @@ export function createEngineHost(loadModule) {
       return { rows, skipped };
     },
 
-    // Speed against B: for each block size, `runs` interleaved teacher/student measurements of the
-    // plan's structure (its projection changes the numbers, not the work, so the nearest projection
-    // stands in and no student is trained for it), summarised as median and range. Rows arrive as
-    // progress.partial.
+    // Speed against B: the teacher and the plan's structure at each block size (its projection
+    // changes the numbers, not the work, so the Frobenius projection stands in and nothing is
+    // trained for it), `runs` rounds of one run each, interleaved: every block size's speed-up in
+    // a round is against the teacher's run of that round, so drift in the machine's speed hits
+    // all alike, and the teacher runs once a round rather than once a block size. Summarised as
+    // median and range over rounds; every row arrives as progress.partial.rows after each round.
     async speed(job, { plan, blocks, promptTokens, decodeTokens, runs }) {
-      const rows = [];
-      const total = blocks.length * runs;
+      const total = blocks.length + runs;
       const same = { ...plan, projection: 'frobenius', distill: undefined };
+      const index = [];
       for (let i = 0; i < blocks.length; ++i) {
-        const label = `measuring speed, B = ${blocks[i]}`;
-        await job.step({ done: i * runs, total, label });
-        await ensurePlan(job, { ...same, block: blocks[i] });
-        warmUp();
-        const measured = [];
-        for (let r = 0; r < runs; ++r) {
-          if (r) await job.step({ done: i * runs + r, total, label });
-          // One warm-up a block size, before its first run: the engine itself is warm since load.
-          measured.push(unwrap(engine.benchmark({ promptTokens, decodeTokens, runs: 1, warmUp: r === 0 })));
+        await job.step({ done: i, total, label: `measuring speed: the student at B = ${blocks[i]}` });
+        index.push(unwrap(needEngine().keepTimed({ ...same, block: blocks[i] }, promptTokens)));
+      }
+      warmUp();
+      const rounds = [];
+      let rows = [];
+      for (let r = 0; r < runs; ++r) {
+        const label = `measuring speed: run ${r + 1} of ${runs}`;
+        await job.step({ done: blocks.length + r, total, label });
+        const settings = { promptTokens, decodeTokens };
+        const round = [unwrap(engine.timeRun(0, settings))];
+        for (let i = 0; i < blocks.length; ++i) {
+          await job.step();  // a cancel lands between runs
+          round.push(unwrap(engine.timeRun(index[i], settings)));
         }
-        const row = { block: blocks[i], ...summariseSpeed(measured, module.median) };
-        rows.push(row);
-        job.post({ id: job.id, progress: { done: (i + 1) * runs, total, label, partial: row } });
+        rounds.push(round);
+        rows = blocks.map((block, i) => ({ block,
+          ...summariseSpeed(rounds.map((m) => ({ teacher: m[0], student: m[i + 1] })), module.median) }));
+        job.post({ id: job.id, progress: { done: blocks.length + r + 1, total, label, partial: { rows } } });
       }
       bound ??= needEngine().decodeBound();
       return { rows, bound };

@@ -239,7 +239,11 @@ async function waitingForTraining(s) {
   return true;
 }
 
-/** Runs every part whose inputs changed, most visible first; a newer refresh cancels this one. */
+/**
+ * Runs every part whose inputs changed, most visible first; a newer refresh cancels this one.
+ * "ready" once every part the page shows is done; `background` parts (a head start for a later
+ * question, nothing on screen) run after it, without a progress bar.
+ */
 async function refresh() {
   if (!page.config) return;
   const run = ++refreshRun;
@@ -250,49 +254,50 @@ async function refresh() {
   const stale = () => run !== refreshRun;
   setStatus('computing');
   renderCards();
-  const distilled = planOf(s).projection === 'distill';
-  const call = (verb, args, part) => client.request(verb, args, (p) => {
-    if (stale()) return;
-    showProgress(p);
-    part?.progress?.(p, s);
-  });
-  let part = null;
-  try {
-    if (distilled) await saved.use([readyMadeBlock(s.B)]);
-    if (stale()) return;
-    const waiting = await waitingForTraining(s);
-    if (stale()) return;
-    for (part of parts) {
-      if (part.when && !part.when(s)) continue;
-      if (waiting && part.needsStudent) continue;
-      const key = part.key(s);
-      if (done[part.name] === key) continue;
-      if (part.name === 'sweep') await saved.use();  // its distilled reference curve
+  let waiting = false;
+  // One part, unless its key is unchanged; false when a newer refresh took over.
+  const runPart = async (part, quiet) => {
+    if (part.when && !part.when(s)) return true;
+    if (waiting && part.needsStudent) return true;
+    const key = part.key(s);
+    if (done[part.name] === key) return true;
+    if (part.name === 'sweep') await saved.use();  // its distilled reference curve
+    if (stale()) return false;
+    part.before?.(s);
+    const call = (verb, args) => client.request(verb, args, (p) => {
       if (stale()) return;
-      part.before?.(s);
-      const t0 = performance.now();
-      let result;
-      try {
-        result = part.run ? await part.run((verb, args) => call(verb, args, part), s)
-          : await call(...part.request(s), part);
-      } catch (error) {
-        if (error instanceof Cancelled || stale() || !(part.optional || part.fail)) throw error;
-        part.fail?.(error, s);
-        done[part.name] = key;
-        continue;
-      }
-      if (stale()) return;
-      timings.last[part.name] = performance.now() - t0;
+      if (!quiet) showProgress(p);
+      part.progress?.(p, s);
+    });
+    const t0 = performance.now();
+    let result;
+    try {
+      result = part.run ? await part.run(call, s) : await call(...part.request(s));
+    } catch (error) {
+      if (error instanceof Cancelled || stale() || !(part.optional || part.fail)) throw error;
+      part.fail?.(error, s);
       done[part.name] = key;
-      part.render(result, s, done);
-      if (part.name === 'analyze') {
-        timings.last.update = timings.last.analyze;
-        timings.firstMetrics ??= performance.now();
-        saved.use().catch(() => {});  // the first numbers are out: now the other block sizes' students
-      }
-      renderCards();
-      renderGuidePanel();
+      return true;
     }
+    if (stale()) return false;
+    timings.last[part.name] = performance.now() - t0;
+    done[part.name] = key;
+    part.render(result, s, done);
+    if (part.name === 'analyze') {
+      timings.last.update = timings.last.analyze;
+      timings.firstMetrics ??= performance.now();
+      saved.use().catch(() => {});  // the first numbers are out: now the other block sizes' students
+    }
+    renderCards();
+    renderGuidePanel();
+    return true;
+  };
+  try {
+    if (planOf(s).projection === 'distill') await saved.use([readyMadeBlock(s.B)]);
+    if (stale()) return;
+    waiting = await waitingForTraining(s);
+    if (stale()) return;
+    for (const part of parts) if (!part.background && !(await runPart(part, false))) return;
     showProgress(null);
     setStatus('ready');
     if (waiting) page.offer();  // now with this machine's measured speed
@@ -300,6 +305,7 @@ async function refresh() {
       'Distillation panel below. The charts show the students that exist.';
     renderGuidePanel();
     timings.firstReady ??= performance.now();
+    for (const part of parts) if (part.background && !(await runPart(part, true))) return;
   } catch (error) {
     if (error instanceof Cancelled || stale()) return;
     showProgress(null);

@@ -1,7 +1,8 @@
 // The page's displays as one table: each part says what it depends on (key), what to ask the
 // engine (request, or run for several requests) and how to show the answer (render). web/main.js
 // runs them in order whenever the state changes, skipping a part whose key is unchanged, so
-// nothing is wired twice. `needsStudent`: the part waits while a distillation is not approved.
+// nothing is wired twice. `needsStudent`: the part waits while a distillation is not approved;
+// `background`: it shows nothing, and runs after the page says "ready".
 import { BLOCK_SIZES, isTeacher, layersOf, planKey, planOf } from './state.js';
 import { NOT_DISTILLED } from './engine-host.js';
 import { percentText } from './format.js';
@@ -130,7 +131,7 @@ export function displayParts(page) {
         $('[data-panel="generation"]').classList.remove('stale');
       },
     },
-    // Before the sweep, which ends on the student on screen: this one leaves a projected student behind.
+    // Before the sweep, whose projected students it builds (the engine keeps them for the sweep).
     {
       name: 'speed',
       key: (s) => planKey(speedPlan({ ...s, B: 0 })),
@@ -139,11 +140,10 @@ export function displayParts(page) {
         page.speedChart.key = page.partKey('speed', s);
         page.showSpeed();
       },
-      // The current B first, so the speed table fills in before the chart.
-      request: (s) => ['speed', { plan: speedPlan(s), blocks: [s.B, ...BLOCK_SIZES.filter((b) => b !== s.B)], ...SPEED }],
+      request: (s) => ['speed', { plan: speedPlan(s), blocks: BLOCK_SIZES, ...SPEED }],
       progress: (p) => {
-        if (!p.partial) return;
-        page.speedChart.addRow(p.partial);
+        if (!p.partial?.rows) return;
+        for (const row of p.partial.rows) page.speedChart.addRow(row);
         page.showSpeed();
       },
       render: (result) => {
@@ -186,6 +186,7 @@ export function displayParts(page) {
     // context cannot hold them simply goes without.
     {
       name: 'warm',
+      background: true,
       optional: true,
       needsStudent: true,
       key: () => 'once',

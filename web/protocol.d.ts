@@ -1,6 +1,6 @@
 // Types of the worker's message API (documented in web/worker.js, implemented in web/engine-host.js).
 import type {
-  Comparison, Generation, Interval, ModelConfig, Parameters, PlanSpec, PromptAnalysis, SamplerSettings,
+  Comparison, DecodeBound, Generation, Interval, ModelConfig, Parameters, PlanSpec, PromptAnalysis, SamplerSettings,
   StructureView, Throughput,
 } from './engine/engine';
 
@@ -23,6 +23,8 @@ export interface Requests {
               result: { teacher: Generation; student: Generation } };
   benchmark: { args: { plan: Plan; promptTokens: number; decodeTokens: number; runs: number };
                result: { teacher: Throughput; student: Throughput } };
+  speed: { args: { plan: Plan; blocks: number[]; promptTokens: number; decodeTokens: number; runs: number };
+           result: { rows: SpeedRow[]; bound: DecodeBound } };
   structure: { args: { plan: Plan; layer: number; matrix: 'gate' | 'up' | 'down'; blockRow: number; blockCol: number };
                result: StructureView };
   /** Without ids: every queued and running request. */
@@ -35,9 +37,19 @@ export interface SweepRow {
   parameters: Parameters;
 }
 
+/** A figure over a speed measurement's rounds. */
+export interface Spread { median: number; low: number; high: number }
+type Figures = { prefill: Spread; decode: Spread; prefillMlpShare: Spread; decodeMlpShare: Spread };
+export interface SpeedRow {
+  block: number;
+  teacher: Figures; student: Figures;
+  /** The student's ÷ the teacher's of the same round. */
+  speedup: { prefill: Spread; decode: Spread };
+}
+
 export type Request<V extends keyof Requests = keyof Requests> = { verb: V; args: Requests[V]['args']; id: number };
 
 export type Reply<V extends keyof Requests = keyof Requests> =
-  | { id: number; progress: { done: number; total: number; label: string; partial?: SweepRow | { block: number; error: string } } }
+  | { id: number; progress: { done: number; total: number; label: string; partial?: SweepRow | { block: number; error: string } | { rows: SpeedRow[] } } }
   | { id: number; result: Requests[V]['result'] }
   | { id: number; error: string; cancelled?: true };

@@ -29,6 +29,11 @@
 //              are the medians over runs, `runs` each run's figures. uncachedStudent: also the same
 //              student recomputing FFT(c) on every call (its spectrum cache off, on again after);
 //              an error for a student without FFT operators (B = 1, low-rank, removed)
+//   speed      {plan, blocks, promptTokens, decodeTokens, runs}
+//              → {rows: [{block, teacher, student, speedup}], bound: DecodeBound}: the teacher and
+//              the plan's structure (projected) at each block size, `runs` rounds of one run each,
+//              interleaved; each figure {median, low, high} over rounds, each speed-up against its
+//              round's teacher; progress.partial.rows holds every row after each round
 //   precision  {plan, prompts, positions}           → PrecisionReport {productError: {float32, float16},
 //              float32: Comparison, float16: Comparison, shift: Interval}: the student's FFTs in
 //              float32 (as it runs) and with float16 stores (x, X̂, Ĉ, product spectrum, y); shift is

@@ -31,6 +31,7 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
     RETURN_IF_ERROR(p);
     plans.push_back(std::move(p.value()));
   }
+  SvdCache svd_cache;  // a low-rank sweep truncates each matrix's one SVD at every rank
   for (CheckedPlan& p : plans) {
     const int block = p->block;
     Result<Transformer> student = Error{"no student"};
@@ -42,9 +43,9 @@ Result<std::vector<ExperimentRow>> run_experiment(const Transformer& teacher,
       p = saved->plan;
       student = assemble_student(teacher, p, saved->parameters);
     } else {
-      student =
-          build_student(teacher, p, calibration,
-                        settings.distill_progress ? settings.distill_progress(block) : nullptr);
+      student = build_student(
+          teacher, p, calibration,
+          settings.distill_progress ? settings.distill_progress(block) : nullptr, &svd_cache);
     }
     RETURN_IF_ERROR(student);
     students.push_back(std::move(student.value()));

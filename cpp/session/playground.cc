@@ -112,6 +112,12 @@ Result<int> Playground::set_plan(const CheckedPlan& checked, bool allow_saved) {
   const StudentPlan& plan = *checked;
   projector_.reset();
   if (plan.method != Method::kDistill || is_teacher(plan)) {
+    for (const auto& [timed_plan, timed] : timed_)
+      if (plan_key(timed_plan) == plan_key(plan)) {
+        student_ = std::make_unique<Transformer>(timed);
+        plan_ = plan;
+        return 0;
+      }
     // A teacher plan projects to W itself, whatever its projection (StudentProjector).
     auto projector = StudentProjector::create(*teacher_, checked, calibration_, &svd_cache_);
     RETURN_IF_ERROR(projector);

@@ -117,6 +117,14 @@ class Playground {
   // The student's FFTs in float32 (as it runs) and in float16 (PrecisionReport); the student is
   // back in float32 afterwards. An error for a student without FFT operators.
   Result<PrecisionReport> precision(const std::vector<std::string>& prompts, Positions positions);
+  // Speed against B (the page's speed chart): students kept side by side, so that one run of each
+  // interleaves with the teacher's and a cancel can land between runs. keep_timed builds the
+  // student of a projected `plan` once (a plan of another structure empties the set first) and
+  // runs its prefill of `prompt_tokens` once, so that no measured run is its first; it returns the
+  // index time_run takes, where 0 is the teacher.
+  Result<int> keep_timed(const CheckedPlan& plan, int prompt_tokens);
+  // One run of model `index`'s prefill and decode (settings' runs and warm_up are not used).
+  Result<Throughput> time_run(int index, const ThroughputSettings& settings) const;
   // Runs the teacher's prefill and decode for about `milliseconds`, so the browser compiles its
   // hot code fully before the first measurement a user sees.
   void warm_up(double milliseconds) const;
@@ -150,6 +158,9 @@ class Playground {
   std::unique_ptr<Distiller> distiller_;         // the pending or last distillation
   int distill_steps_ = 0;                        // where that run stops
   StudentCache students_;
+  // keep_timed's students (projections of one structure at several block sizes), which set_plan
+  // also installs without projecting again: the sweep asks for the same ones.
+  std::vector<std::pair<StudentPlan, Transformer>> timed_;
   mutable std::map<std::vector<int>, std::vector<float>> teacher_cache_;
   // model_fingerprint of the teacher, computed at the first student file (the page loads seven).
   std::optional<uint64_t> teacher_fingerprint_;

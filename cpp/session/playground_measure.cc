@@ -6,6 +6,7 @@
 #include "eval/prompt_set.h"
 #include "session/playground.h"
 #include "student/circulant_modes.h"
+#include "student/student.h"
 
 namespace circulant {
 namespace {
@@ -24,6 +25,42 @@ Result<std::vector<Throughput>> Playground::benchmark(const ThroughputSettings& 
   // One student measured twice, interleaved with the teacher: cached second, uncached third.
   return measure_throughput({teacher_.get(), student_.get(), student_.get()}, settings,
                             [&modes](size_t model) { modes.set_spectrum_cache(model != 2); });
+}
+
+Result<int> Playground::keep_timed(const CheckedPlan& checked, int prompt_tokens) {
+  const StudentPlan& plan = *checked;
+  if (plan.method == Method::kDistill || is_loss_aware(plan.projection))
+    return Error{"a timed student is projected (Frobenius): its numbers do not change its speed"};
+  auto structure_key = [](StudentPlan p) {
+    p.block = 0;
+    return plan_key(p);
+  };
+  int index = 0;
+  for (const auto& [timed_plan, student] : timed_) {
+    ++index;
+    if (plan_key(timed_plan) == plan_key(plan)) return index;
+  }
+  if (!timed_.empty() && structure_key(timed_.front().first) != structure_key(plan)) timed_.clear();
+  auto parameters = project_student(*teacher_, checked, calibration_, &svd_cache_);
+  RETURN_IF_ERROR(parameters);
+  auto student = assemble_student(*teacher_, checked, parameters.value());
+  RETURN_IF_ERROR(student);
+  timed_.emplace_back(plan, std::move(student.value()));
+  ThroughputSettings prefill;
+  prefill.prompt_tokens = prompt_tokens, prefill.decode_tokens = 0, prefill.runs = 1;
+  prefill.warm_up = false;
+  measure_throughput({&timed_.back().second}, prefill);
+  return int(timed_.size());
+}
+
+Result<Throughput> Playground::time_run(int index, const ThroughputSettings& settings) const {
+  if (index < 0 || index > int(timed_.size()))
+    return Error{"no timed model " + std::to_string(index) + ": keep_timed has kept " +
+                 std::to_string(timed_.size())};
+  ThroughputSettings once = settings;
+  once.runs = 1, once.warm_up = false;
+  return measure_throughput({index == 0 ? teacher_.get() : &timed_[size_t(index) - 1].second}, once)
+      .front();
 }
 
 void Playground::warm_up(double milliseconds) const {

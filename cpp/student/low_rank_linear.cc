@@ -1,7 +1,7 @@
 // Low-rank and zero operators, and the truncated SVD that initialises the low-rank one.
 #include "student/low_rank_linear.h"
 
-#include <Eigen/SVD>
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -39,6 +39,10 @@ std::vector<float> LowRankLinear::to_dense() const {
   return dense;
 }
 
+// From the eigenvectors of the smaller Gram matrix (WᵀW or WWᵀ, float64) rather than a full SVD:
+// half the work, and U·V = W·(projection on the top singular vectors) exactly as the SVD's. The
+// Gram matrix squares the condition number, which float64 leaves far below float32's resolution
+// for any σ the truncation keeps; a σ of W's rounding level contributes nothing and gets zeros.
 const SvdCache::Factors& SvdCache::of(const float* weight, int m, int n) {
   auto found = entries_.find(weight);
   if (found != entries_.end() && found->second.m == m && found->second.n == n) return found->second;
@@ -47,14 +51,26 @@ const SvdCache::Factors& SvdCache::of(const float* weight, int m, int n) {
       Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
           weight, m, n)
           .cast<double>();
-  Eigen::BDCSVD<Matrix> svd(w, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const bool tall = m >= n;  // then the right singular vectors come from WᵀW (n, n)
+  const Matrix gram = tall ? Matrix(w.transpose() * w) : Matrix(w * w.transpose());
+  Eigen::SelfAdjointEigenSolver<Matrix> eigen(gram);
+  const Matrix& vectors = eigen.eigenvectors();  // by rising eigenvalue
+  const int k = std::min(m, n);
+  const double largest = std::max(eigen.eigenvalues()(k - 1), 0.0);
+  // Each vector's partner, W·v (m, k) or Wᵀ·s (n, k), over √σ: the other factor's √Σ share.
+  const Matrix partners = tall ? Matrix(w * vectors) : Matrix(w.transpose() * vectors);
   Factors f;
-  f.m = m, f.n = n, f.k = std::min(m, n);
-  f.u.resize(size_t(m) * f.k), f.v.resize(size_t(f.k) * n);
-  for (int k = 0; k < f.k; ++k) {
-    const double root = std::sqrt(svd.singularValues()(k));
-    for (int i = 0; i < m; ++i) f.u[size_t(i) * f.k + k] = svd.matrixU()(i, k) * root;
-    for (int j = 0; j < n; ++j) f.v[size_t(k) * n + j] = svd.matrixV()(j, k) * root;
+  f.m = m, f.n = n, f.k = k;
+  f.u.assign(size_t(m) * k, 0.0), f.v.assign(size_t(k) * n, 0.0);
+  for (int c = 0; c < k; ++c) {
+    const int e = k - 1 - c;  // falling singular value
+    const double sigma = std::sqrt(std::max(eigen.eigenvalues()(e), 0.0));
+    if (sigma <= 1e-12 * std::sqrt(largest)) continue;
+    const double root = std::sqrt(sigma);
+    for (int i = 0; i < m; ++i)
+      f.u[size_t(i) * k + c] = tall ? partners(i, e) / root : vectors(i, e) * root;
+    for (int j = 0; j < n; ++j)
+      f.v[size_t(c) * n + j] = tall ? vectors(j, e) * root : partners(j, e) / root;
   }
   return entries_[weight] = std::move(f);
 }

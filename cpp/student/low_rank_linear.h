@@ -33,7 +33,7 @@ class LowRankLinear final : public LinearOperator {
 };
 
 // The thin SVD of matrices, each decomposed once: a sweep over B asks for the same matrix at every
-// rank, and truncating one decomposition gives exactly what decomposing again would (BDCSVD is
+// rank, and truncating one decomposition gives exactly what decomposing again would (it is
 // deterministic). Keyed by the weights' address: they must outlive the cache, and not change.
 class SvdCache {
  public:

@@ -168,10 +168,10 @@ Status StudentProjector::project_next_layer() {
   return ok_status();
 }
 
-Result<StudentParameters> project_student(
-    const Transformer& teacher, const CheckedPlan& plan,
-    const std::vector<std::vector<int>>& calibration_prompts) {
-  auto projector = StudentProjector::create(teacher, plan, calibration_prompts);
+Result<StudentParameters> project_student(const Transformer& teacher, const CheckedPlan& plan,
+                                          const std::vector<std::vector<int>>& calibration_prompts,
+                                          SvdCache* svd_cache) {
+  auto projector = StudentProjector::create(teacher, plan, calibration_prompts, svd_cache);
   RETURN_IF_ERROR(projector);
   while (!projector.value()->done()) {
     Status s = projector.value()->project_next_layer();
@@ -219,9 +219,9 @@ Result<Transformer> assemble_student(const Transformer& teacher, const CheckedPl
 
 Result<Transformer> build_student(const Transformer& teacher, const CheckedPlan& plan,
                                   const std::vector<std::vector<int>>& calibration_prompts,
-                                  const DistillProgress& progress) {
+                                  const DistillProgress& progress, SvdCache* svd_cache) {
   if (plan->method != Method::kDistill) {
-    auto parameters = project_student(teacher, plan, calibration_prompts);
+    auto parameters = project_student(teacher, plan, calibration_prompts, svd_cache);
     RETURN_IF_ERROR(parameters);
     return assemble_student(teacher, plan, parameters.value());
   }

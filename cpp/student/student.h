@@ -67,10 +67,11 @@ class StudentProjector {
 
 // Projection only: Frobenius / loss-aware (circulant), truncated SVD (low-rank), nothing
 // (removed). For a distill plan, its starting point (plan.projection too). Loss-aware
-// projections need calibration prompts (token ids, BOS first) with enough tokens.
+// projections need calibration prompts (token ids, BOS first) with enough tokens. `svd_cache`
+// (may be null) keeps each matrix's SVD for the next low-rank plan.
 Result<StudentParameters> project_student(
     const Transformer& teacher, const CheckedPlan& plan,
-    const std::vector<std::vector<int>>& calibration_prompts = {});
+    const std::vector<std::vector<int>>& calibration_prompts = {}, SvdCache* svd_cache = nullptr);
 
 // The student of `parameters`, sharing every weight the plan leaves alone with the teacher.
 Result<Transformer> assemble_student(const Transformer& teacher, const CheckedPlan& plan,
@@ -79,7 +80,8 @@ Result<Transformer> assemble_student(const Transformer& teacher, const CheckedPl
 // Projects, distills when the plan says so, and assembles.
 Result<Transformer> build_student(const Transformer& teacher, const CheckedPlan& plan,
                                   const std::vector<std::vector<int>>& calibration_prompts = {},
-                                  const DistillProgress& progress = nullptr);
+                                  const DistillProgress& progress = nullptr,
+                                  SvdCache* svd_cache = nullptr);
 
 // Calibration tokens the loss-aware solve needs for this plan: one per input block of the widest
 // patched matrix (q = ceil(in / B)).

@@ -155,6 +155,19 @@ class Engine {
     return outcome(Result<val>(out));
   }
 
+  val keepTimed(const val& spec, int prompt_tokens) {
+    auto plan = to_plan(spec, playground_->config().n_layers);
+    if (!plan.ok()) return outcome(Result<int>(Error{plan.error()}));
+    return outcome(playground_->keep_timed(plan.value(), prompt_tokens));
+  }
+
+  val timeRun(int index, const val& settings) const {
+    ThroughputSettings s;
+    s.prompt_tokens = settings["promptTokens"].as<int>();
+    s.decode_tokens = settings["decodeTokens"].as<int>();
+    return outcome(playground_->time_run(index, s));
+  }
+
   val precision(const val& prompts, const std::string& positions) {
     return outcome(playground_->precision(emscripten::vecFromJSArray<std::string>(prompts),
                                           positions == "all" ? Positions::kAll : Positions::kLast));
@@ -367,6 +380,8 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("analyze", &Engine::analyze)
       .function("evaluate", &Engine::evaluate)
       .function("benchmark", &Engine::benchmark)
+      .function("keepTimed", &Engine::keepTimed)
+      .function("timeRun", &Engine::timeRun)
       .function("precision", &Engine::precision)
       .function("warmUp", &Engine::warmUp)
       .function("decodeBound", &Engine::decodeBound)

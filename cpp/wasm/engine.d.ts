@@ -135,6 +135,12 @@ export declare class Engine {
   analyze(prompt: string): Outcome<PromptAnalysis>;
   evaluate(prompts: string[], positions: 'last' | 'all'): Outcome<Comparison>;
   benchmark(settings: ThroughputSettings): Outcome<BenchmarkResult>;
+  /** Builds and keeps the student of a projected plan for timeRun (a plan of another structure
+   * empties the kept set first) and runs its prefill of `promptTokens` once; returns its index
+   * (0 is the teacher). An error for a distilled or loss-aware plan: its speed is the projection's. */
+  keepTimed(plan: PlanSpec, promptTokens: number): Outcome<number>;
+  /** One run of prefill and decode of model `index` (keepTimed's; 0: the teacher). */
+  timeRun(index: number, settings: { promptTokens: number; decodeTokens: number }): Outcome<Throughput>;
   /** The student's FFTs in float32 and in float16 over these prompts; the student is back in float32
    * afterwards. An error for a student without FFT operators (B = 1, low-rank, removed). */
   precision(prompts: string[], positions: 'last' | 'all'): Outcome<PrecisionReport>;

@@ -4,6 +4,8 @@
 // SVD, and student files round-trip exactly and refuse what is not theirs.
 #include <gtest/gtest.h>
 
+#include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 
@@ -204,6 +206,47 @@ TEST(LowRank, FullRankSvdGivesBackTheMatrixAndTheOperatorMatchesItsDenseForm) {
       EXPECT_NEAR(y[size_t(t) * m + i], ref, 1e-4);
     }
   EXPECT_FALSE(LowRankLinear::create(m, n, 11, std::vector<float>(11 * (m + n))).ok());
+}
+
+// Eckart–Young, against Eigen's own SVD as the oracle: the rank-r truncation misses exactly the
+// singular values it drops, ‖W − U·V‖² = Σ_{k≥r} σ_k², for tall and wide matrices and for a matrix
+// of rank 2 asked for more (the extra directions contribute nothing, never NaN).
+TEST(LowRank, TruncationIsTheNearestMatrixOfItsRank) {
+  auto check_shape = [](int m, int n, int true_rank) {
+    std::vector<float> w = testing::random_values(size_t(m) * n, 11);
+    if (true_rank < std::min(m, n)) {  // an outer product sum of `true_rank` terms
+      const auto a = testing::random_values(size_t(m) * true_rank, 12);
+      const auto b = testing::random_values(size_t(true_rank) * n, 13);
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) {
+          float sum = 0;
+          for (int t = 0; t < true_rank; ++t)
+            sum += a[size_t(i) * true_rank + t] * b[size_t(t) * n + j];
+          w[size_t(i) * n + j] = sum;
+        }
+    }
+    const Eigen::MatrixXd dense =
+        Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            w.data(), m, n)
+            .cast<double>();
+    const Eigen::VectorXd sigma = Eigen::BDCSVD<Eigen::MatrixXd>(dense).singularValues();
+    for (int rank : {1, 3, std::min(m, n) - 1, std::min(m, n)}) {
+      auto op = LowRankLinear::create(m, n, rank, truncated_svd(w.data(), m, n, rank));
+      ASSERT_TRUE(op.ok()) << op.error();
+      const auto approx = op.value()->to_dense();
+      double missed = 0, dropped = 0;
+      for (size_t i = 0; i < w.size(); ++i) {
+        ASSERT_TRUE(std::isfinite(approx[i])) << m << "x" << n << " rank " << rank;
+        missed += (double(w[i]) - approx[i]) * (double(w[i]) - approx[i]);
+      }
+      for (int k = rank; k < sigma.size(); ++k) dropped += sigma(k) * sigma(k);
+      EXPECT_NEAR(missed, dropped, 1e-9 * sigma(0) * sigma(0) * double(m) * n + 1e-6 * dropped)
+          << m << "x" << n << " of rank " << true_rank << ", truncated to " << rank;
+    }
+  };
+  check_shape(40, 16, 16);  // tall: WᵀW
+  check_shape(16, 40, 16);  // wide: WWᵀ
+  check_shape(30, 12, 2);   // rank 2
 }
 
 // A sweep over B asks for the same matrix at every rank: the cache decomposes it once and gives

@@ -85,6 +85,36 @@ TEST_F(PlaygroundTest, UncachedBenchmarkLeavesTheSpectrumCacheOn) {
   EXPECT_EQ(plain->size(), 2u);
 }
 
+// The speed chart's students: kept beside the student on screen (which does not change), each
+// timed alone, and installed by set_plan as they are, computing what a fresh projection computes.
+TEST_F(PlaygroundTest, TimedStudentsLeaveTheStudentAndServeTheSweep) {
+  use(plan(16));
+  const auto on_screen = positions(kPrompt);
+  ASSERT_EQ(playground_->keep_timed(check(plan(4)), 8).value(), 1);
+  ASSERT_EQ(playground_->keep_timed(check(plan(64)), 8).value(), 2);
+  EXPECT_EQ(playground_->keep_timed(check(plan(4)), 8).value(), 1);  // kept, not built again
+  EXPECT_TRUE(same(positions(kPrompt), on_screen));
+  for (int index : {0, 1, 2}) {
+    auto run = playground_->time_run(index, quick());
+    ASSERT_TRUE(run.ok()) << run.error();
+    EXPECT_GT(run->prefill_tokens_per_second, 0);
+    EXPECT_GT(run->decode_tokens_per_second, 0);
+  }
+  EXPECT_NE(playground_->time_run(3, quick()).error().find("keep_timed has kept 2"),
+            std::string::npos);
+  use(plan(64));  // the kept student
+  const auto kept = positions(kPrompt);
+  StudentPlan distilled = plan(64);
+  distilled.method = Method::kDistill;
+  EXPECT_FALSE(playground_->keep_timed(check(distilled), 8).ok());
+  // Another structure empties the set (index 1 is the low-rank student now), so B = 64 is
+  // projected afresh.
+  EXPECT_EQ(playground_->keep_timed(check(plan(64, Structure::kLowRank)), 8).value(), 1);
+  use(plan(16));
+  use(plan(64));
+  EXPECT_TRUE(same(positions(kPrompt), kept));
+}
+
 // All-position logits (tokens, vocab): one prefill (block-major path), or a decode step per
 // token (row-major path).
 std::vector<float> logits(const Transformer& model, const std::vector<int>& tokens, bool decode) {

@@ -154,7 +154,27 @@ describe('worker message API', () => {
     expect(answer.result.bound.weightBytes).toBeGreaterThan(0);
     // A distill plan is measured through its structure alone: nothing was trained for it.
     expect(answer.progress.some((p) => p.partial?.distill)).toBe(false);
-    expect(answer.progress.filter((p) => p.partial).map((p) => p.partial.block)).toEqual([64, 2]);
+    // After each round every row, its range over the rounds so far; the last round's are the result.
+    const rounds = answer.progress.filter((p) => p.partial?.rows);
+    expect(rounds).toHaveLength(3);
+    expect(rounds.map((p) => p.partial.rows.map((r) => r.block))).toEqual([[64, 2], [64, 2], [64, 2]]);
+    expect(rounds[2].partial.rows).toEqual(answer.result.rows);
+    expect(rounds[0].partial.rows[0].speedup.decode.low).toBe(rounds[0].partial.rows[0].speedup.decode.high);
+  });
+
+  it('leaves the student on screen as it was, and the sweep gets the same numbers from the students speed kept', async () => {
+    const fresh = createEngineHost(loadEngineModule);
+    await call(fresh, 'load', { ...files, calibrationSets: SETS });
+    const prompt = 'Once upon a time';
+    const before = await call(fresh, 'analyze', { plan: { ...PLAN, block: 16 }, prompt });
+    await call(fresh, 'speed', { plan: { ...PLAN, block: 16 }, blocks: [4, 64], promptTokens: 8, decodeTokens: 4, runs: 1 });
+    const after = await call(fresh, 'analyze', { plan: { ...PLAN, block: 16 }, prompt });
+    expect(after.result.analysis.mean).toEqual(before.result.analysis.mean);
+    const kept = await call(fresh, 'analyze', { plan: { ...PLAN, block: 64 }, prompt });
+    const other = createEngineHost(loadEngineModule);
+    await call(other, 'load', { ...files, calibrationSets: SETS });
+    const built = await call(other, 'analyze', { plan: { ...PLAN, block: 64 }, prompt });
+    expect(kept.result.analysis.mean).toEqual(built.result.analysis.mean);
   });
 
   it('finds a position where the likeliest tokens differ, checked on the prompt cut there', async () => {
