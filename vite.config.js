@@ -87,6 +87,9 @@ export default defineConfig(({ mode }) => {
       testTimeout: 120000,
       hookTimeout: 120000,
       pool: 'forks',
+      // Vitest keeps one core free by default; on the 2-core build machine that runs the files one
+      // after another, while they wait on nothing but the CPU (docs/testing.md).
+      maxWorkers: 2,
     },
   };
 });

@@ -64,16 +64,16 @@ else
   tail -30 build/build-web.log
 fi
 
-suite "C++ in WebAssembly (the GoogleTest cases built with simd128, run under Node)"
-rm -f build/wasm-gtest.json
+suite "C++ in WebAssembly (the GoogleTest cases built with simd128, run under Node in two shards)"
 if (export NODE_PATH=/usr/share/nodejs
     [ -f build/wasm-tests/build.ninja ] ||
       emcmake cmake -S . -B build/wasm-tests -G Ninja -DCIRCULANT_WASM_TESTS=ON
     cmake --build build/wasm-tests -j2 --target circulant_wasm_tests) >build/wasm-tests.log 2>&1; then
-  node tests/wasm/run.cjs build/wasm-tests/tests/wasm/circulant_wasm_tests.cjs \
-    --gtest_output="json:$PWD/build/wasm-gtest.json" >build/wasm-gtest.log 2>&1
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\] [0-9]+ tests|Failure" build/wasm-gtest.log
+  # The previous report is read for each test's time (to balance the shards), then replaced.
+  node tests/wasm/run-sharded.mjs build/wasm-tests/tests/wasm/circulant_wasm_tests.cjs \
+    build/wasm-gtest.json 2 | tee build/wasm-gtest.log
 else
+  rm -f build/wasm-gtest.json
   tail -30 build/wasm-tests.log
 fi
 count gtest build/wasm-gtest.json

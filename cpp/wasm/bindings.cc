@@ -104,7 +104,9 @@ class Engine {
     if (!plan.ok()) return outcome(Result<PlanReply>(Error{plan.error()}));
     auto pending = playground_->set_plan(plan.value(), allow_saved);
     if (!pending.ok()) return outcome(Result<PlanReply>(Error{pending.error()}));
-    const StudentPlan& p = playground_->plan();
+    // The plan asked for, not playground_->plan(): that stays the previous student until the
+    // pending units are done.
+    const StudentPlan& p = *plan.value();
     const int n = playground_->config().n_layers;
     return outcome(Result<PlanReply>(
         PlanReply{p.block, layers_spec(p.layers, n), matrix_names(p.matrices),

@@ -2,11 +2,16 @@
 // a small static server started here. Checks what a user sees (suite-*.mjs), saves screenshots to
 // test-artifacts/, writes measured figures to test-artifacts/measurements.json, and prints
 // "N passed, N failed".
+// The tests that record timings run first, alone. Then two lanes run side by side: the guide (its
+// three screen sizes at once, then the distillation) and the other suites, one page at a time. A page's engine is one
+// thread and the guide's pages wait on one another's turns, so one lane alone leaves a core idle
+// much of the time (docs/testing.md has the figures).
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serveStatic } from './static-server.mjs';
 import { artifacts, check, counts, figures, results, root, test } from './harness.mjs';
-import { pageSuite } from './suite-page.mjs';
+import { measuredSuite } from './suite-measured.mjs';
+import { distillSuite, pageSuite } from './suite-page.mjs';
 import { guideSuite } from './suite-guide.mjs';
 import { moreSuite } from './suite-more.mjs';
 
@@ -30,7 +35,10 @@ async function main() {
   };
   try {
     console.log(`browser suite: ${base} in ${browser.version()}`);
-    for (const suite of [pageSuite, guideSuite, moreSuite]) await suite({ open, browser, errors });
+    const context = { open, browser, errors };
+    await measuredSuite(context);
+    await Promise.all([guideSuite(context).then(() => distillSuite(context)),
+      pageSuite(context).then(() => moreSuite(context))]);
     await test('no uncaught errors in the page', async () => {
       check(errors.length === 0, errors.join('\n'));
     });

@@ -1,85 +1,10 @@
-// The page's basics: loading, the slider, the 20 prompts, links, text safety, embed and hide,
-// messages, cancel, distillation, the ready-made students, the prompt select.
-import { readFileSync, statSync } from 'node:fs';
-import { artifacts, check, figures, metric, READY_TIMEOUT, root, test, waitReady } from './harness.mjs';
+// The page's basics: links, text safety, embed and hide, messages, distillation, the
+// ready-made students, the prompt select (the first load, the slider and cancels:
+// suite-measured.mjs).
+import { readFileSync } from 'node:fs';
+import { artifacts, check, metric, READY_TIMEOUT, root, test, waitReady } from './harness.mjs';
 
 export async function pageSuite({ open }) {
-  let page;
-  await test('the default model loads and the page becomes ready', async () => {
-    const t0 = Date.now();
-    page = await open();
-    await page.waitForFunction(() => window.__playground?.timings.firstMetrics != null, null, { timeout: READY_TIMEOUT });
-    figures.firstMetricsWithNewPageMs = Date.now() - t0;
-    await waitReady(page);
-    figures.readyWithNewPageMs = Date.now() - t0;
-    // The page's own clock starts at navigation.
-    const timings = await page.evaluate(() => window.__playground.timings);
-    figures.firstMetricsAfterNavigationMs = Math.round(timings.firstMetrics);
-    figures.readyAfterNavigationMs = Math.round(timings.firstReady);
-    figures.moduleStartMs = Math.round(timings.moduleStart);
-    figures.filesFetchedMs = Math.round(timings.filesFetched);
-    figures.modelLoadedMs = Math.round(timings.modelLoaded);
-    figures.firstLoadParts = timings.last;
-    check(Number.isFinite(await metric(page, 'metric-kl')), 'KL is not a number');
-    check(await metric(page, 'params-teacher') > 0, 'no teacher parameter count');
-    check(await metric(page, 'prefill-teacher') > 0, 'no prefill speed');
-    await page.screenshot({ path: `${artifacts}/page-1024x768.png`, fullPage: true });
-  });
-
-  await test('while the model downloads, the progress line gives each file\'s bytes of its total', async () => {
-    // 8 MB/s: the download lasts a few seconds, long enough to read the line as a visitor would.
-    const throttle = async (p) => (await p.context().newCDPSession(p)).send('Network.emulateNetworkConditions',
-      { offline: false, latency: 0, downloadThroughput: 8e6, uploadThroughput: -1 });
-    const p = await open('', undefined, { before: throttle });
-    const size = (file) => (statSync(`${root}models/${file}`).size / 2 ** 20).toFixed(1);
-    const expected = new RegExp(`default\\.bin [\\d.]+ of ${size('default.bin')} MB.*` +
-      `tokenizer\\.bin \\d+ of \\d+ KB.*b64\\.students \\d+ of ${Math.ceil(statSync(`${root}models/distilled/b64.students`).size / 1024)} KB`);
-    const seen = await p.waitForFunction((pattern) => {
-      const label = document.querySelector('#progress-label').textContent;
-      const bar = document.querySelector('#progress');
-      return new RegExp(pattern).test(label) && bar.value > 0 && bar.value < bar.max && { label, max: bar.max };
-    }, expected.source, { timeout: READY_TIMEOUT, polling: 50 });
-    const { label, max } = await seen.jsonValue();
-    const total = ['default.bin', 'tokenizer.bin', 'distilled/b64.students'].reduce((sum, f) => sum + statSync(`${root}models/${f}`).size, 0);
-    check(max === total, `the bar counts ${max} bytes, the three files hold ${total} ("${label}")`);
-    await waitReady(p);
-    await p.close();
-  });
-
-  await test('moving the slider to 64 changes the metrics, KL > 0', async () => {
-    await page.getByTestId('block-size').fill('0');  // B = 1 first, so the move to 64 is a change
-    await waitReady(page);
-    const before = await metric(page, 'metric-kl');
-    const studentBefore = await metric(page, 'params-student');
-    const t0 = Date.now();
-    await page.getByTestId('block-size').fill('6');
-    await page.waitForFunction((kl) => document.querySelector('[data-testid="metric-kl"]').dataset.value !== kl,
-      String(before), { timeout: READY_TIMEOUT, polling: 'raf' });
-    figures.sliderUpdateMs = Date.now() - t0;
-    figures.sliderUpdateInPageMs = await page.evaluate(() => window.__playground.timings.last.update);
-    await waitReady(page);
-    const kl = await metric(page, 'metric-kl');
-    check(kl > 0, `KL at B = 64 is ${kl}`);
-    check(kl !== before, 'KL did not change');
-    check(await metric(page, 'params-student') < studentBefore, 'the student did not shrink');
-    check(page.url().includes('B=64') || !page.url().includes('B='), 'the URL does not hold B');
-  });
-
-  await test('evaluate all 20 shows intervals', async () => {
-    await page.getByTestId('block-size').fill('5');  // a plan not evaluated yet (B = 32)
-    await waitReady(page);
-    await page.locator('input[name="mode"][value="all20"]').check();
-    await waitReady(page);
-    figures.evaluateAll20Ms = await page.evaluate(() => window.__playground.timings.last.evaluate);
-    figures.sweepMs = await page.evaluate(() => window.__playground.timings.last.sweep);
-    check(/^\[[\d.]+, [\d.]+\]$/.test(await page.locator('#interval-kl').textContent()), 'no interval shown');
-    check(/^\[[\d.]+ %, [\d.]+ %\]$/.test(await page.locator('#interval-top1').textContent()), 'top-1 interval not in %');
-    check(/Mean over the 20 lecture prompts/.test(await page.getByTestId('scope').textContent()), 'no "mean over 20" line');
-    check(page.url().includes('mode=all20'), 'mode is not in the URL');
-    await page.screenshot({ path: `${artifacts}/page-all20-1024x768.png`, fullPage: true });
-    await page.close();
-  });
-
   await test('#B=1&prompt=... gives KL ≈ 0 and top-1 = 1; a hash change is followed', async () => {
     const p = await open(`#B=1&layers=all&prompt=${encodeURIComponent('Once upon a time, a student asked')}`);
     await waitReady(p);
@@ -136,64 +61,6 @@ export async function pageSuite({ open }) {
     await p.close();
   });
 
-  await test('a long computation can be cancelled, and the next change computes again', async () => {
-    // A calibration of every layer first, so the work is still running when Cancel is pressed
-    // (the 20 prompts alone take a few hundred ms, and the click could come after them).
-    const p = await open('#mode=all20&positions=all&B=8&layers=all&proj=loss-aware-sequential');
-    await p.locator('#cancel').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
-    // Cancel is offered for computations only: while the model downloads there is nothing to keep.
-    check(!/downloading|loading/.test(await p.locator('#progress-label').textContent()), 'Cancel offered while the model loads');
-    await p.waitForFunction(() => /calibrating the student: layer/.test(document.querySelector('#progress-label').textContent),
-      null, { timeout: READY_TIMEOUT, polling: 50 });
-    await p.locator('#cancel').click();
-    await p.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'cancelled', null, { timeout: 2000 })
-      .catch(async () => { throw new Error(`status is ${await p.getByTestId('status').textContent()}, not "cancelled"`); });
-    await p.locator('#proj').selectOption('frobenius');
-    await waitReady(p);
-    check(await metric(p, 'metric-kl') > 0, 'no metrics after cancel');
-    await p.close();
-  });
-
-  await test('distillation: progress, a URL that reproduces the student, cancel that keeps the steps done', async () => {
-    const hash = `#B=16&layers=all&proj=distill&calib=heldout&dsteps=25&prompt=${encodeURIComponent('The old house stood on a hill.')}`;
-    const p = await open(hash);
-    // No ready-made student for 25 steps: the page offers the training instead of starting it.
-    await p.getByTestId('distill-offer').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
-    check(/25 steps/.test(await p.getByTestId('distill-offer').textContent()), 'the offer does not say how many steps');
-    await p.getByTestId('distill-start').click();
-    await p.waitForFunction(() => /^step \d+ of 25/.test(document.querySelector('#distill-note').textContent), null,
-      { timeout: READY_TIMEOUT, polling: 100 });
-    check(await p.locator('#distill-panel').isVisible(), 'the distillation panel is hidden');
-    check(/distilling: step \d+ of 25/.test(await p.locator('#progress-label').textContent()), 'no step count in the progress bar');
-    // While it trains, the parameter card shows the student, not the teacher.
-    check(await metric(p, 'params-student') < await metric(p, 'params-teacher'), 'the parameters card shows the teacher');
-    await waitReady(p);
-    check(/^step 25 of 25, batch KL [\d.]+, KL on the lecture prompts [\d.]+/.test(await p.locator('#distill-note').textContent()),
-      `the note does not show the finished run: ${await p.locator('#distill-note').textContent()}`);
-    const kl = await metric(p, 'metric-kl');
-    await p.screenshot({ path: `${artifacts}/distill-1024x768.png`, fullPage: true });
-    // The same URL in a fresh page distils again and shows the same numbers.
-    const again = await open(hash);
-    await again.getByTestId('distill-start').click();
-    await waitReady(again);
-    check(await metric(again, 'metric-kl') === kl, `the URL gave KL ${await metric(again, 'metric-kl')}, not ${kl}`);
-    // A longer run, cancelled: the URL then holds the steps done, and they are what is shown.
-    await again.evaluate(() => { location.hash = location.hash.replace('dsteps=25', 'dsteps=200'); });
-    await again.getByTestId('distill-offer').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
-    await again.getByTestId('distill-start').click();
-    await again.waitForFunction(() => /distilling: step (3\d|[4-9]\d) of 200/.test(document.querySelector('#progress-label').textContent),
-      null, { timeout: READY_TIMEOUT, polling: 50 });
-    await again.locator('#cancel').click();
-    check((await again.getByTestId('status').textContent()) !== 'error', 'cancel gave an error');
-    await again.waitForFunction(() => /dsteps=\d+/.test(location.hash) && !/dsteps=200/.test(location.hash));
-    const steps = Number(/dsteps=(\d+)/.exec(again.url())[1]);
-    check(steps >= 30 && steps < 200, `the URL holds dsteps=${steps}`);
-    await waitReady(again);
-    check(Number.isFinite(await metric(again, 'metric-kl')), 'no metrics after the cancelled distillation');
-    await p.close();
-    await again.close();
-  });
-
   await test('the sweep draws the precomputed distilled students beside the Frobenius curve', async () => {
     const requests = [];
     const p = await open('#B=64&proj=frobenius', undefined, { requests });
@@ -244,4 +111,47 @@ export async function pageSuite({ open }) {
     await p.close();
   });
 
+}
+
+// The longest test (three trainings in the page), run in the guide's lane once the guide is done.
+export async function distillSuite({ open }) {
+  await test('distillation: progress, a URL that reproduces the student, cancel that keeps the steps done', async () => {
+    const hash = `#B=16&layers=all&proj=distill&calib=heldout&dsteps=10&prompt=${encodeURIComponent('The old house stood on a hill.')}`;
+    const p = await open(hash);
+    // No ready-made student for 10 steps: the page offers the training instead of starting it.
+    await p.getByTestId('distill-offer').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+    check(/10 steps/.test(await p.getByTestId('distill-offer').textContent()), 'the offer does not say how many steps');
+    await p.getByTestId('distill-start').click();
+    await p.waitForFunction(() => /^step \d+ of 10/.test(document.querySelector('#distill-note').textContent), null,
+      { timeout: READY_TIMEOUT, polling: 100 });
+    check(await p.locator('#distill-panel').isVisible(), 'the distillation panel is hidden');
+    check(/distilling: step \d+ of 10/.test(await p.locator('#progress-label').textContent()), 'no step count in the progress bar');
+    // While it trains, the parameter card shows the student, not the teacher.
+    check(await metric(p, 'params-student') < await metric(p, 'params-teacher'), 'the parameters card shows the teacher');
+    await waitReady(p);
+    check(/^step 10 of 10, batch KL [\d.]+, KL on the lecture prompts [\d.]+/.test(await p.locator('#distill-note').textContent()),
+      `the note does not show the finished run: ${await p.locator('#distill-note').textContent()}`);
+    const kl = await metric(p, 'metric-kl');
+    await p.screenshot({ path: `${artifacts}/distill-1024x768.png`, fullPage: true });
+    // The same URL in a fresh page distils again and shows the same numbers.
+    const again = await open(hash);
+    await again.getByTestId('distill-start').click();
+    await waitReady(again);
+    check(await metric(again, 'metric-kl') === kl, `the URL gave KL ${await metric(again, 'metric-kl')}, not ${kl}`);
+    // A longer run, cancelled: the URL then holds the steps done, and they are what is shown.
+    await again.evaluate(() => { location.hash = location.hash.replace('dsteps=10', 'dsteps=100'); });
+    await again.getByTestId('distill-offer').waitFor({ state: 'visible', timeout: READY_TIMEOUT });
+    await again.getByTestId('distill-start').click();
+    await again.waitForFunction(() => /distilling: step (1[2-9]|[2-9]\d) of 100/.test(document.querySelector('#progress-label').textContent),
+      null, { timeout: READY_TIMEOUT, polling: 50 });
+    await again.locator('#cancel').click();
+    check((await again.getByTestId('status').textContent()) !== 'error', 'cancel gave an error');
+    await again.waitForFunction(() => /dsteps=\d+/.test(location.hash) && !/dsteps=100/.test(location.hash));
+    const steps = Number(/dsteps=(\d+)/.exec(again.url())[1]);
+    check(steps >= 12 && steps < 100, `the URL holds dsteps=${steps}`);
+    await waitReady(again);
+    check(Number.isFinite(await metric(again, 'metric-kl')), 'no metrics after the cancelled distillation');
+    await p.close();
+    await again.close();
+  });
 }

@@ -53,6 +53,8 @@ describe('engine.d.ts matches the bindings', () => {
     expect(engine.setCalibration(lines('models/prompts/calibration.txt').slice(0, 8)).value).toBe(true);
     const reply = engine.setPlan(plan, false).value;
     expect(keys(reply)).toEqual(fields('PlanReply'));
+    // The plan asked for, in canonical spelling, while its calibration is still pending.
+    expect(reply).toMatchObject({ block: 16, layers: '0', projection: 'loss-aware', pending: 1 });
     expect(keys(engine.advance(1).value)).toEqual(fields('BuildProgress'));
     expect(keys(engine.parameters())).toEqual(fields('Parameters'));
     const a = engine.analyze('Once upon a time').value;
