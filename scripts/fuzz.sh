@@ -11,7 +11,7 @@ command -v clang++ >/dev/null || { echo "fuzz: clang is missing: apt-get install
 mkdir -p build/fuzz
 if ! { [ -f build/sanitize/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja \
         -DCMAKE_BUILD_TYPE=Release -DCIRCULANT_SANITIZE=ON -DCIRCULANT_BENCHMARKS=OFF >/dev/null; } ||
-   ! cmake --build build/sanitize -j"$(nproc)" --target fuzz_checkpoint fuzz_tokenizer fuzz_student_file \
+   ! cmake --build build/sanitize -j"$(nproc)" --target fuzz_checkpoint fuzz_tokenizer fuzz_student_file fuzz_gguf \
        >build/fuzz/build.log 2>&1; then
   tail -30 build/fuzz/build.log 2>/dev/null
   echo "fuzz: 0 passed, 1 failed"
@@ -19,7 +19,7 @@ if ! { [ -f build/sanitize/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B b
 fi
 passed=0
 failed=0
-for name in checkpoint tokenizer student_file; do
+for name in checkpoint tokenizer student_file gguf; do
   work="build/fuzz/work/$name"  # new inputs go here, never into the committed seeds
   mkdir -p "$work"
   # Passed only when inputs ran and nothing was found (scripts/fuzz-one.sh says which).

@@ -11,11 +11,12 @@ export function setupModelLoader({ defaults, load, onError }) {
   let tokenizer = null;
 
   const tryLoad = async () => {
-    if (!model) return onError('Choose a model checkpoint (.bin) first.');
+    if (!model) return onError('Choose a model first: a llama2.c checkpoint (.bin) or a GGUF file (.gguf).');
     const files = {
       model, modelName: model.name,
       // Without a tokenizer of its own the model borrows the default one (the worker checks the
-      // vocabulary): a copy, since the load moves its bytes to the worker and a failed one keeps them.
+      // vocabulary; a GGUF file's own tokenizer wins): a copy, since the load moves its bytes to
+      // the worker and a failed one keeps them.
       tokenizer: tokenizer || defaults.tokenizer.slice(0), tokenizerName: tokenizer ? tokenizer.name : defaults.tokenizerName,
     };
     try {

@@ -6,7 +6,10 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
+#include "model/gguf_file.h"
+#include "model/gguf_model.h"
 #include "util/files.h"
 
 namespace circulant {
@@ -20,21 +23,56 @@ void note_output_error() {
 
 }  // namespace
 
-Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
+namespace {
+
+// A file is GGUF when it begins with GGUF's magic, whatever its name. Only a regular file is
+// opened: reading a pipe would wait for ever (the checkpoint loader then names the problem).
+bool begins_as_gguf(const std::string& path) {
+  if (!regular_file_size(path).ok()) return false;
+  uint8_t head[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  return in.read(reinterpret_cast<char*>(head), sizeof head) && is_gguf(head, sizeof head);
+}
+
+}  // namespace
+
+Result<ModelFile> load_model_file(const Args& args) {
   // --max-memory GiB: the most a run of the model may take (its KV cache), checked before loading.
   LoadLimits limits;
   auto gib = args.number("max-memory");
   RETURN_IF_ERROR(gib);
   limits.max_run_bytes = uint64_t(gib.value() * double(uint64_t(1) << 30));
-  return load_checkpoint(args.file("model"), limits);
+  const std::string path = args.file("model");
+  if (!begins_as_gguf(path)) {
+    auto weights = load_checkpoint(path, limits);
+    RETURN_IF_ERROR(weights);
+    return ModelFile{weights.value()};
+  }
+  // Two tokenizers for one model would be one too many: the file's is the model's.
+  if (args.has("tokenizer"))
+    return Error{"--tokenizer " + args.text("tokenizer") + ": " + path +
+                 " is a GGUF file, which holds its own tokenizer; drop --tokenizer"};
+  auto model = load_gguf_model(path, limits);
+  RETURN_IF_ERROR(model);
+  return ModelFile{model->weights, true, std::move(model->tokenizer)};
+}
+
+Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
+  auto file = load_model_file(args);
+  RETURN_IF_ERROR(file);
+  return file->weights;
 }
 
 Result<LoadedModel> load_model_and_tokenizer(const Args& args) {
-  auto weights = load_model_flag(args);
-  RETURN_IF_ERROR(weights);
-  auto tokenizer = Tokenizer::load(args.file("tokenizer"), weights.value()->config.vocab_size);
+  auto file = load_model_file(args);
+  RETURN_IF_ERROR(file);
+  if (file->gguf) {
+    RETURN_IF_ERROR(file->tokenizer);
+    return LoadedModel{file->weights, std::move(file->tokenizer.value())};
+  }
+  auto tokenizer = Tokenizer::load(args.file("tokenizer"), file->weights->config.vocab_size);
   RETURN_IF_ERROR(tokenizer);
-  return LoadedModel{weights.value(), std::move(tokenizer.value())};
+  return LoadedModel{file->weights, std::move(tokenizer.value())};
 }
 
 std::string json_number(double v) {

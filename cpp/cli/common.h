@@ -15,7 +15,18 @@ struct LoadedModel {
   Tokenizer tokenizer;
 };
 
-// --model and --tokenizer (the shipped models/default.bin and models/tokenizer.bin by default).
+// The model of --model: a llama2.c or float16 checkpoint, or a GGUF file (told by its magic, not
+// its name), which also holds the model's tokenizer (or says why it cannot be used). With a GGUF
+// file --tokenizer is refused.
+struct ModelFile {
+  std::shared_ptr<const Weights> weights;
+  bool gguf = false;
+  Result<Tokenizer> tokenizer = Error{"a checkpoint holds no tokenizer"};
+};
+Result<ModelFile> load_model_file(const Args& args);
+
+// --model and --tokenizer (the shipped models/default.bin and models/tokenizer.bin by default;
+// a GGUF model's own tokenizer).
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args);
 Result<LoadedModel> load_model_and_tokenizer(const Args& args);
 

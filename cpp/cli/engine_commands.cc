@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "eval/throughput.h"
 #include "model/generate.h"
+#include "model/gguf_model.h"
 #include "util/files.h"
 
 namespace circulant {
@@ -143,19 +144,55 @@ Status run_bench(const Args& args) {
   return ok_status();
 }
 
-// The loaded model written again: llama2.c's version 1 (float32, which run.c reads) or, with
-// --float16, our float16 checkpoint (the shipped models/default.bin is one: half the page's
-// download). The file is replaced whole or not at all.
+// The loaded model written again: llama2.c's version 1 (float32, which run.c reads), with
+// --float16 our float16 checkpoint (the shipped models/default.bin is one: half the page's
+// download), or, for an --out named *.gguf, GGUF version 3 with the tokenizer (--tokenizer's, or
+// a GGUF model's own) and its matrices as --type. The file is replaced whole or not at all.
 Status run_convert(const Args& args) {
-  auto weights = load_model_flag(args);
-  RETURN_IF_ERROR(weights);
-  auto bytes = serialize_checkpoint(*weights.value(), args.has("float16"));
-  if (!bytes.ok()) return Error{args.text("model") + ": " + bytes.error()};
-  Status written = write_file_atomically(args.text("out"), bytes.value());
-  RETURN_IF_ERROR(written);
-  print("%s: %s, %zu bytes\n", args.text("out").c_str(),
-        args.has("float16") ? "float16 checkpoint" : "llama2.c version-1 checkpoint (float32)",
-        bytes->size());
+  const std::string out = args.text("out"), suffix = ".gguf";
+  const bool gguf = out.size() > suffix.size() &&
+                    out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (!gguf && args.has("type"))
+    return Error{"--type sets a GGUF file's tensors, and --out " + out +
+                 " does not end in .gguf: name it NAME.gguf or drop --type"};
+  if (gguf && args.has("float16"))
+    return Error{"--float16 writes our float16 checkpoint, and --out " + out +
+                 " names a GGUF file: give --type f16 instead"};
+  if (!gguf && args.has("tokenizer"))
+    return Error{
+        "--tokenizer: a llama2.c checkpoint holds no tokenizer; drop it, or name --out "
+        "NAME.gguf to write a GGUF file with it"};
+  auto type = args.choice("type");
+  RETURN_IF_ERROR(type);
+  std::vector<uint8_t> bytes;
+  std::string what;
+  if (gguf) {
+    auto loaded = load_model_and_tokenizer(args);
+    RETURN_IF_ERROR(loaded);
+    const GgufType t = type.value() == "q8_0"  ? GgufType::kQ8_0
+                       : type.value() == "f16" ? GgufType::kF16
+                                               : GgufType::kF32;
+    const std::string model = args.file("model");
+    auto written = serialize_gguf(*loaded->weights, &loaded->tokenizer, t,
+                                  model.substr(model.find_last_of('/') + 1));
+    if (!written.ok()) return Error{model + ": " + written.error()};
+    bytes = std::move(written->bytes);
+    what = std::string("GGUF version 3, ") + gguf_type_name(uint32_t(t)) + " matrices";
+    if (!written->f16_fallbacks.empty())
+      what += " (" + std::to_string(written->f16_fallbacks.size()) + " in F16, their rows not " +
+              "whole Q8_0 blocks of 32: " + written->f16_fallbacks.front() +
+              (written->f16_fallbacks.size() > 1 ? ", …)" : ")");
+  } else {
+    auto weights = load_model_flag(args);
+    RETURN_IF_ERROR(weights);
+    auto written = serialize_checkpoint(*weights.value(), args.has("float16"));
+    if (!written.ok()) return Error{args.text("model") + ": " + written.error()};
+    bytes = std::move(written.value());
+    what = args.has("float16") ? "float16 checkpoint" : "llama2.c version-1 checkpoint (float32)";
+  }
+  Status saved = write_file_atomically(out, bytes);
+  RETURN_IF_ERROR(saved);
+  print("%s: %s, %zu bytes\n", out.c_str(), what.c_str(), bytes.size());
   return ok_status();
 }
 

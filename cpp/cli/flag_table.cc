@@ -91,7 +91,8 @@ const std::vector<CommandInfo>& command_table() {
       {kPerplexity, "perplexity",
        "perplexity of the teacher, and of a student with --block or --student"},
       {kDistill, "distill", "train students against the teacher and save them for --student"},
-      {kConvert, "convert", "write the model as llama2.c's float32 version 1, or float16"},
+      {kConvert, "convert",
+       "write the model as llama2.c's float32 version 1, float16, or GGUF (--out NAME.gguf)"},
   };
   return commands;
 }
@@ -115,9 +116,10 @@ const std::vector<Flag>& flag_table() {
   const DistillSettings& distill = plan.distill;
   static const std::vector<Flag> flags = {
       file("model", kAllCommands, G::kModel, "M", "models/default.bin",
-           "a llama2.c checkpoint (legacy or version 1) or a float16 one (circulant convert)"),
-      file("tokenizer", kAllCommands & ~(kInfo | kConvert), G::kModel, "T", "models/tokenizer.bin",
-           "its tokenizer"),
+           "a llama2.c checkpoint (legacy or version 1), a float16 one (circulant convert) or a "
+           "GGUF file (llama or qwen2), told apart by their first bytes"),
+      file("tokenizer", kAllCommands & ~kInfo, G::kModel, "T", "models/tokenizer.bin",
+           "its tokenizer (refused with a GGUF model, which holds its own)"),
       number("max-memory", kAllCommands, G::kModel, "GiB", 0.001, 1024,
              double(LoadLimits().max_run_bytes >> 30),
              "the most memory a run of the model may take, checked before it is loaded"),
@@ -199,6 +201,8 @@ const std::vector<Flag>& flag_table() {
           .needed_by(kConvert),
       toggle("float16", kConvert, G::kOutput,
              "write float16, half the size (each weight rounded to the nearest float16)"),
+      choice("type", kConvert, G::kOutput, "f32|f16|q8_0", "f32",
+             "the type of a GGUF file's matrices (norms stay f32; Q8_0 is 8 bits a weight)"),
   };
   return flags;
 }
@@ -222,6 +226,10 @@ const std::vector<Conflict>& conflict_table() {
        {"student"},
        "",
        "distill makes students; drop {flag} (compare, sweep and perplexity load them)"},
+      {kConvert,
+       {"float16"},
+       "type",
+       "{flag} writes our float16 checkpoint and {other} a GGUF file: give one or the other"},
   };
   return conflicts;
 }

@@ -8,12 +8,13 @@
 
 namespace circulant {
 
-void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float* out) {
+void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float epsilon,
+                  float* out) {
   for (int t = 0; t < rows; ++t) {
     const float* xr = x + size_t(t) * size;
     float* o = out + size_t(t) * size;
     const float ss = dot(xr, xr, size);
-    const float scale = 1.0f / std::sqrt(ss / size + 1e-5f);
+    const float scale = 1.0f / std::sqrt(ss / size + epsilon);
     for (int i = 0; i < size; ++i) o[i] = gain[i] * (scale * xr[i]);
   }
 }
@@ -120,13 +121,14 @@ void weighted_rows_sum(const float* weights, int n, const float* values, size_t 
   }
 }
 
-void rope_angles(int rows, int first_pos, int head_size, float* cos_out, float* sin_out) {
+void rope_angles(int rows, int first_pos, int head_size, float theta, float* cos_out,
+                 float* sin_out) {
   const int pairs = head_size / 2;
   for (int t = 0; t < rows; ++t) {
     const float pos = float(first_pos + t);
     for (int i = 0; i < head_size; i += 2) {
       // Same float arithmetic as llama2.c so greedy text matches it byte for byte.
-      const float freq = 1.0f / std::pow(10000.0f, i / float(head_size));
+      const float freq = 1.0f / std::pow(theta, i / float(head_size));
       const float angle = pos * freq;
       cos_out[size_t(t) * pairs + i / 2] = std::cos(angle);
       sin_out[size_t(t) * pairs + i / 2] = std::sin(angle);
@@ -134,8 +136,8 @@ void rope_angles(int rows, int first_pos, int head_size, float* cos_out, float* 
   }
 }
 
-void rope_rows(float* vec, int rows, const float* cos, const float* sin, int n_heads,
-               int head_size) {
+void rope_adjacent_pairs(float* vec, int rows, const float* cos, const float* sin, int n_heads,
+                         int head_size) {
   const int pairs = head_size / 2;
   for (int t = 0; t < rows; ++t) {
     float* row = vec + size_t(t) * n_heads * head_size;
@@ -149,6 +151,27 @@ void rope_rows(float* vec, int rows, const float* cos, const float* sin, int n_h
       }
     }
   }
+}
+
+void rope_halves(float* vec, int rows, const float* cos, const float* sin, int n_heads,
+                 int head_size) {
+  const int pairs = head_size / 2;
+  for (int t = 0; t < rows; ++t) {
+    float* row = vec + size_t(t) * n_heads * head_size;
+    const float *c = cos + size_t(t) * pairs, *s = sin + size_t(t) * pairs;
+    for (int h = 0; h < n_heads; ++h) {
+      float *v0 = row + h * head_size, *v1 = v0 + pairs;
+      for (int p = 0; p < pairs; ++p) {
+        const float a = v0[p], b = v1[p];
+        v0[p] = a * c[p] - b * s[p];
+        v1[p] = a * s[p] + b * c[p];
+      }
+    }
+  }
+}
+
+void add_bias_rows(float* x, const float* bias, int rows, int size) {
+  for (int t = 0; t < rows; ++t) add_in_place(x + size_t(t) * size, bias, size);
 }
 
 void swiglu(float* gate, const float* up, int n) {

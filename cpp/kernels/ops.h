@@ -8,8 +8,8 @@
 
 namespace circulant {
 
-// out (rows, size) = x / sqrt(mean(x²) + 1e-5) * gain (size)
-void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float* out);
+// out (rows, size) = x / sqrt(mean(x²) + epsilon) * gain (size); llama2.c's epsilon is 1e-5.
+void rmsnorm_rows(const float* x, const float* gain, int rows, int size, float epsilon, float* out);
 
 // Σ a[i]·b[i] with eight independent partial sums (one vector), summed in a fixed order. Inline:
 // attention calls it once per (query, key, head) on vectors of a head's size.
@@ -36,15 +36,24 @@ void weighted_rows_sum(const float* weights, int n, const float* values, size_t 
 // In place, numerically stable (subtracts the max); exp within 3e-7 relative (kernels/simd8.h).
 void softmax(float* x, int size);
 
-// cos and sin of the rotary angle of every pair (2i, 2i+1) of a head at positions first_pos …
-// first_pos + rows - 1: cos_out and sin_out (rows, head_size / 2). Once a forward pass, for every
-// layer's queries and keys (the libm calls cost about 5 % of a decode step when made per layer).
-void rope_angles(int rows, int first_pos, int head_size, float* cos_out, float* sin_out);
+// cos and sin of the rotary angle pos · theta^(−2i / head_size) of every pair i < head_size / 2
+// of a head at positions first_pos … first_pos + rows - 1: cos_out and sin_out (rows,
+// head_size / 2). Once a forward pass, for every layer's queries and keys (the libm calls cost
+// about 5 % of a decode step when made per layer). llama2.c's theta is 10000.
+void rope_angles(int rows, int first_pos, int head_size, float theta, float* cos_out,
+                 float* sin_out);
 
-// Rotary embedding on interleaved pairs (2i, 2i+1) of each head, row t with angles row t of
-// rope_angles. vec (rows, n_heads · head_size).
-void rope_rows(float* vec, int rows, const float* cos, const float* sin, int n_heads,
-               int head_size);
+// Rotary embedding of each head, row t with angles row t of rope_angles; vec (rows, n_heads ·
+// head_size). Pair i is (2i, 2i+1) in rope_adjacent_pairs (llama2.c; llama.cpp's "norm" rope)
+// and (i, i + head_size / 2) in rope_halves (llama.cpp's "neox" rope, qwen2's): two functions,
+// so that the caller chooses once a pass and the loops stay free of the choice.
+void rope_adjacent_pairs(float* vec, int rows, const float* cos, const float* sin, int n_heads,
+                         int head_size);
+void rope_halves(float* vec, int rows, const float* cos, const float* sin, int n_heads,
+                 int head_size);
+
+// x (rows, size) += bias (size) on every row
+void add_bias_rows(float* x, const float* bias, int rows, int size);
 
 // SwiGLU gate: gate (n) ← silu(gate) ⊙ up
 void swiglu(float* gate, const float* up, int n);

@@ -78,6 +78,9 @@ DifferentiableWeights<T>::DifferentiableWeights(const Weights& w) : base_(w.data
     layer.wk = dense(l.wk, c.kv_dim(), c.dim);
     layer.wv = dense(l.wv, c.kv_dim(), c.dim);
     layer.wo = dense(l.wo, c.dim, c.dim);
+    if (l.bq) layer.bq = at(l.bq);
+    if (l.bk) layer.bk = at(l.bk);
+    if (l.bv) layer.bv = at(l.bv);
     layer.w1 = dense(l.w1, c.hidden_dim, c.dim);
     layer.w2 = dense(l.w2, c.dim, c.hidden_dim);
     layer.w3 = dense(l.w3, c.hidden_dim, c.dim);
@@ -183,6 +186,7 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
   tp.resize(c, lengths);
   const int rows = tp.rows, dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
   const AttentionShape shape = attention_shape(c);
+  const T eps = T(c.norm_epsilon);
 
   T* x = tp.layers[0].x.data();  // token embedding
   for (size_t s = 0; s < batch.size(); ++s)
@@ -193,13 +197,17 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
   for (int l = 0; l < c.n_layers; ++l) {
     const auto& w = model_.layers[l];
     typename Tape::Layer& acts = tp.layers[l];
-    // Attention block: norm, q/k/v, rotary, causal attention per sequence, output, residual.
-    rmsnorm(acts.x.data(), w.rms_attention, rows, dim, acts.attention_input.data());
+    // Attention block: norm, q/k/v (+ biases), rotary, causal attention per sequence, output,
+    // residual.
+    rmsnorm(acts.x.data(), w.rms_attention, rows, dim, eps, acts.attention_input.data());
     w.wq->forward(acts.attention_input.data(), rows, acts.q.data());
     w.wk->forward(acts.attention_input.data(), rows, acts.k.data());
     w.wv->forward(acts.attention_input.data(), rows, acts.v.data());
-    rope(acts.q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), false);
-    rope(acts.k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), false);
+    if (w.bq) add_bias(w.bq, rows, dim, acts.q.data());
+    if (w.bk) add_bias(w.bk, rows, kv, acts.k.data());
+    if (w.bv) add_bias(w.bv, rows, kv, acts.v.data());
+    rope(acts.q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), c, false);
+    rope(acts.k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), c, false);
     for (size_t s = 0; s < batch.size(); ++s) {
       const size_t r0 = tp.starts[s];
       attention(shape, acts.q.data() + r0 * dim, acts.k.data() + r0 * kv, acts.v.data() + r0 * kv,
@@ -210,7 +218,7 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
     for (size_t i = 0; i < size_t(rows) * dim; ++i) acts.x_mid[i] += acts.x[i];
 
     // MLP block: norm, SwiGLU w2(silu(w1 x) ⊙ w3 x), residual.
-    rmsnorm(acts.x_mid.data(), w.rms_ffn, rows, dim, acts.mlp_input.data());
+    rmsnorm(acts.x_mid.data(), w.rms_ffn, rows, dim, eps, acts.mlp_input.data());
     w.w1->forward(acts.mlp_input.data(), rows, acts.gate.data());
     w.w3->forward(acts.mlp_input.data(), rows, acts.up.data());
     swiglu(acts.gate.data(), acts.up.data(), size_t(rows) * hidden, acts.swiglu.data());
@@ -220,7 +228,7 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
   }
 
   // Final norm and classifier at every position.
-  rmsnorm(tp.x_final.data(), model_.rms_final, rows, dim, tp.classifier_input.data());
+  rmsnorm(tp.x_final.data(), model_.rms_final, rows, dim, eps, tp.classifier_input.data());
   FrozenDense<T>(model_.classifier, c.vocab_size, dim)
       .forward(tp.classifier_input.data(), rows, tp.logits.data());
 }
@@ -258,7 +266,8 @@ double KlBackprop<T>::loss_gradient(const std::vector<KlTarget<T>>& batch) {
 // Backward: classifier, final norm, then the layers in reverse down to the first trainable one.
 // An operator overwrites its input's gradient, so where two operators read one input (w1 and w3
 // read mlp_input; wq, wk and wv read attention_input) the second's and third's go to
-// d_input_term first and are added in.
+// d_input_term first and are added in. The attention biases are frozen and pass gradients through
+// unchanged, so they have no step here.
 
 template <class T>
 void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
@@ -268,6 +277,7 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
   const int rows = tp.rows, dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim;
   const size_t rd = size_t(rows) * dim, rh = size_t(rows) * hidden;
   const AttentionShape shape = attention_shape(c);
+  const T eps = T(c.norm_epsilon);
   int first = c.n_layers;
   for (int l = 0; l < c.n_layers; ++l)
     if (model_.layers[l].trainable()) first = std::min(first, l);
@@ -278,7 +288,7 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
       .backward(nullptr, d_logits, rows, tp.d_classifier_input.data(), nullptr);
   std::fill(tp.d_x.begin(), tp.d_x.end(), T(0));
   rmsnorm_backward(tp.x_final.data(), model_.rms_final, tp.d_classifier_input.data(), rows, dim,
-                   tp.d_x.data(), (T*)nullptr);
+                   eps, tp.d_x.data(), (T*)nullptr);
 
   for (int l = c.n_layers - 1; l >= first; --l) {
     const auto& w = model_.layers[l];
@@ -294,7 +304,7 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
                    w.gradients.w3);
     for (size_t i = 0; i < rd; ++i) tp.d_mlp_input[i] += tp.d_input_term[i];
     std::copy(tp.d_x.begin(), tp.d_x.begin() + rd, tp.d_x_mid.data());
-    rmsnorm_backward(acts.x_mid.data(), w.rms_ffn, tp.d_mlp_input.data(), rows, dim,
+    rmsnorm_backward(acts.x_mid.data(), w.rms_ffn, tp.d_mlp_input.data(), rows, dim, eps,
                      tp.d_x_mid.data(), w.d_rms_ffn);
     if (l == first) break;  // nothing below this layer's MLP has a parameter to train
 
@@ -313,8 +323,8 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
                          tp.d_q.data() + r0 * dim, tp.d_k.data() + r0 * kv,
                          tp.d_v.data() + r0 * kv);
     }
-    rope(tp.d_q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), true);
-    rope(tp.d_k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), true);
+    rope(tp.d_q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), c, true);
+    rope(tp.d_k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), c, true);
     w.wq->backward(acts.attention_input.data(), tp.d_q.data(), rows, tp.d_attention_input.data(),
                    nullptr);
     w.wk->backward(acts.attention_input.data(), tp.d_k.data(), rows, tp.d_input_term.data(),
@@ -324,7 +334,7 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
                    nullptr);
     for (size_t i = 0; i < rd; ++i) tp.d_attention_input[i] += tp.d_input_term[i];
     std::copy(tp.d_x_mid.begin(), tp.d_x_mid.begin() + rd, tp.d_x.data());
-    rmsnorm_backward(acts.x.data(), w.rms_attention, tp.d_attention_input.data(), rows, dim,
+    rmsnorm_backward(acts.x.data(), w.rms_attention, tp.d_attention_input.data(), rows, dim, eps,
                      tp.d_x.data(), (T*)nullptr);
   }
 }

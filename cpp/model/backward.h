@@ -4,8 +4,9 @@
 // gets a gradient; activations get one only as far back as the first trainable layer.
 //
 // Templated on the scalar: float for distillation, double for the finite-difference checks.
-// Layer by layer it mirrors model/transformer.cc (RMSNorm eps 1e-5, rotary on interleaved pairs,
-// causal grouped-query attention, SwiGLU, residuals, final norm, classifier).
+// Layer by layer it mirrors model/transformer.cc (RMSNorm with the config's epsilon, q/k/v biases
+// where the model has them, rotary in the config's style and base, causal grouped-query attention,
+// SwiGLU, residuals, final norm, classifier).
 #pragma once
 
 #include <cstdint>
@@ -59,6 +60,9 @@ struct DifferentiableModel {
     const DifferentiableLinear<T>* wk = nullptr;  // (kv_dim, dim)
     const DifferentiableLinear<T>* wv = nullptr;  // (kv_dim, dim)
     const DifferentiableLinear<T>* wo = nullptr;  // (dim, dim)
+    const T* bq = nullptr;  // (dim) frozen attention biases, null where the model has none
+    const T* bk = nullptr;  // (kv_dim)
+    const T* bv = nullptr;  // (kv_dim)
     const DifferentiableLinear<T>* w1 = nullptr;  // MLP gate (hidden, dim)
     const DifferentiableLinear<T>* w2 = nullptr;  // MLP down (dim, hidden)
     const DifferentiableLinear<T>* w3 = nullptr;  // MLP up (hidden, dim)
@@ -73,7 +77,8 @@ struct DifferentiableModel {
 };
 
 // The dense model of `weights` as a DifferentiableModel<T>, every operator frozen: float borrows
-// the weights, double converts them once (for the finite-difference checks).
+// the weights, double converts weights.data once (for the finite-difference checks), so every
+// tensor must lie in weights.data.
 template <class T>
 class DifferentiableWeights {
  public:

@@ -1,6 +1,6 @@
-// The small blocks of the differentiable forward pass, each beside its backward: RMSNorm, rotary,
-// SwiGLU and causal attention, templated on the scalar. Only model/backward.cc includes this.
-// A gradient is named after its forward twin: d_x is ∂L/∂x.
+// The small blocks of the differentiable forward pass, each beside its backward: RMSNorm, biases,
+// rotary, SwiGLU and causal attention, templated on the scalar. Only model/backward.cc includes
+// this. A gradient is named after its forward twin: d_x is ∂L/∂x.
 #pragma once
 
 #include <algorithm>
@@ -14,19 +14,17 @@
 
 namespace circulant::backprop {
 
-constexpr double kNormEpsilon = 1e-5;
-
 // ----------------------------------------------------------------------------
 // RMSNorm
 
 // y (rows, n) = x / sqrt(mean(x²) + eps) · gain
 template <class T>
-void rmsnorm(const T* x, const T* gain, int rows, int n, T* y) {
+void rmsnorm(const T* x, const T* gain, int rows, int n, T eps, T* y) {
   for (int t = 0; t < rows; ++t) {
     const T* xr = x + size_t(t) * n;
     T ss = 0;
     for (int i = 0; i < n; ++i) ss += xr[i] * xr[i];
-    const T scale = T(1) / std::sqrt(ss / T(n) + T(kNormEpsilon));
+    const T scale = T(1) / std::sqrt(ss / T(n) + eps);
     for (int i = 0; i < n; ++i) y[size_t(t) * n + i] = gain[i] * (scale * xr[i]);
   }
 }
@@ -34,12 +32,13 @@ void rmsnorm(const T* x, const T* gain, int rows, int n, T* y) {
 // d_x (rows, n) += ∂/∂x of rmsnorm given d_y; d_gain (n) += ∂/∂gain when not null.
 //   y_i = g_i x_i r,  r = (mean x² + eps)^−½:  dx_i = r g_i dy_i − (r³/n) x_i Σ_j dy_j g_j x_j
 template <class T>
-void rmsnorm_backward(const T* x, const T* gain, const T* d_y, int rows, int n, T* d_x, T* d_gain) {
+void rmsnorm_backward(const T* x, const T* gain, const T* d_y, int rows, int n, T eps, T* d_x,
+                      T* d_gain) {
   for (int t = 0; t < rows; ++t) {
     const T *xr = x + size_t(t) * n, *d_yr = d_y + size_t(t) * n;
     T ss = 0, projection = 0;
     for (int i = 0; i < n; ++i) ss += xr[i] * xr[i], projection += d_yr[i] * gain[i] * xr[i];
-    const T r = T(1) / std::sqrt(ss / T(n) + T(kNormEpsilon));
+    const T r = T(1) / std::sqrt(ss / T(n) + eps);
     const T correction = r * r * r / T(n) * projection;
     T* d_xr = d_x + size_t(t) * n;
     for (int i = 0; i < n; ++i) d_xr[i] += r * gain[i] * d_yr[i] - correction * xr[i];
@@ -49,23 +48,39 @@ void rmsnorm_backward(const T* x, const T* gain, const T* d_y, int rows, int n, 
 }
 
 // ----------------------------------------------------------------------------
+// Attention biases
+
+// y (rows, n) += bias (n) on every row; frozen, so its backward pass is the identity
+template <class T>
+void add_bias(const T* bias, int rows, int n, T* y) {
+  for (int t = 0; t < rows; ++t)
+    for (int i = 0; i < n; ++i) y[size_t(t) * n + i] += bias[i];
+}
+
+// ----------------------------------------------------------------------------
 // Rotary embedding
 
-// Rotary embedding on interleaved pairs, row t at position positions[t], in place; `inverse`
-// rotates back (the transpose, which is the backward pass of the rotation).
+// Rotary embedding as kernels/ops.h's: pair p of a head, (2p, 2p+1) or (p, p + head_size / 2)
+// as c.rope_style says, turned by position · theta^(−2p / head_size); row t at position
+// positions[t], in place. `inverse` rotates back (the transpose, which is the backward pass of
+// the rotation).
 template <class T>
-void rope(T* vec, int rows, const int* positions, int n_heads, int head_size, bool inverse) {
+void rope(T* vec, int rows, const int* positions, int n_heads, int head_size, const Config& c,
+          bool inverse) {
+  const bool halves = c.rope_style == RopeStyle::kHalves;
+  // Pair p is v[p · stride] and v[p · stride + partner].
+  const int stride = halves ? 1 : 2, partner = halves ? head_size / 2 : 1;
   for (int t = 0; t < rows; ++t) {
     T* row = vec + size_t(t) * n_heads * head_size;
-    for (int i = 0; i < head_size; i += 2) {
-      const T freq = T(1) / std::pow(T(10000), T(i) / T(head_size));
+    for (int p = 0; p < head_size / 2; ++p) {
+      const T freq = T(1) / std::pow(T(c.rope_theta), T(2 * p) / T(head_size));
       const T angle = T(positions[t]) * freq;
-      const T c = std::cos(angle), s = inverse ? -std::sin(angle) : std::sin(angle);
+      const T cosine = std::cos(angle), sine = inverse ? -std::sin(angle) : std::sin(angle);
       for (int h = 0; h < n_heads; ++h) {
-        T* v = row + h * head_size + i;
-        const T v0 = v[0], v1 = v[1];
-        v[0] = v0 * c - v1 * s;
-        v[1] = v0 * s + v1 * c;
+        T* v = row + h * head_size + p * stride;
+        const T v0 = v[0], v1 = v[partner];
+        v[0] = v0 * cosine - v1 * sine;
+        v[partner] = v0 * sine + v1 * cosine;
       }
     }
   }

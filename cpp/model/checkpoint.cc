@@ -247,23 +247,32 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
     return fail(name, "header implies " + std::to_string(expected) + " bytes but the file has " +
                           std::to_string(file_size) +
                           (file_size < expected ? " (truncated?)" : " (trailing data?)"));
-  // Widened, a float16 file's weights take twice its bytes.
+  // Widened, a float16 file's weights take twice its bytes; a float32 file's are the file.
   const uint64_t floats = payload_floats(*h.format, c);
-  if (h.format->value_bytes != sizeof(float) && floats * sizeof(float) > limits.max_file_bytes)
-    return fail(name, "its weights take " + std::to_string(floats * sizeof(float)) +
-                          " bytes as float32, more than the limit of " +
-                          std::to_string(limits.max_file_bytes) + " bytes; use a smaller model");
+  Status memory = check_memory(c, h.format->value_bytes != sizeof(float) ? floats : 0, limits);
+  if (!memory.ok()) return fail(name, memory.error());
+  return h;
+}
+
+}  // namespace
+
+Status check_memory(const Config& c, uint64_t widened_floats, const LoadLimits& limits) {
+  if (widened_floats * sizeof(float) > limits.max_file_bytes)
+    return Error{"its weights take " + std::to_string(widened_floats * sizeof(float)) +
+                 " bytes as float32, more than the limit of " +
+                 std::to_string(limits.max_file_bytes) + " bytes; use a smaller model"};
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
   if (run_state_bytes(c) > limits.max_run_bytes) {
     const auto [need, limit] = need_and_limit(run_state_bytes(c), limits.max_run_bytes);
-    return fail(name, "running this model needs " + need + " for its KV cache (" +
-                          std::to_string(c.n_layers) + " layers × seq_len " +
-                          std::to_string(c.seq_len) + " × kv_dim " + std::to_string(c.kv_dim()) +
-                          " × 2), more than the limit of " + limit +
-                          "; use a model with a shorter context (or raise --max-memory)");
+    return Error{"running this model needs " + need + " for its KV cache (" +
+                 std::to_string(c.n_layers) + " layers × seq_len " + std::to_string(c.seq_len) +
+                 " × kv_dim " + std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
+                 limit + "; use a model with a shorter context (or raise --max-memory)"};
   }
-  return h;
+  return ok_status();
 }
+
+namespace {
 
 // Weights over bytes that hold a whole file whose header was checked; `owner` keeps them. The
 // weights start 28 or 256 bytes in, so they are float-aligned wherever the bytes are. A float16
@@ -369,6 +378,14 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path,
 Result<std::vector<uint8_t>> serialize_checkpoint(const Weights& w, bool float16) {
   const Format& f = float16 ? kFloat16 : kVersion1;
   const Config& c = w.config;
+  // llama2.c's header has no room for these: its run.c fixes them, and so do our formats.
+  const Config fixed;
+  if (c.rope_style != fixed.rope_style || c.qkv_bias || c.rope_theta != fixed.rope_theta ||
+      c.norm_epsilon != fixed.norm_epsilon)
+    return Error{
+        "the model differs from what llama2.c's formats record (RoPE on adjacent pairs "
+        "with base 10000, RMSNorm epsilon 1e-5, no attention biases); write a .gguf file "
+        "instead"};
   std::vector<uint8_t> out(f.header_bytes + payload_floats(f, c) * f.value_bytes, 0);
   const uint32_t magic = float16 ? kFloat16Magic : kVersion1Magic;
   const int32_t fields[8] = {1,         c.dim,        c.hidden_dim, c.n_layers,

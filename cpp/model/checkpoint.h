@@ -59,9 +59,15 @@ uint64_t run_state_bytes(const Config& config);
 // Checks a header alone; the error says which value is wrong. Used before any allocation.
 Status validate_config(const Config& config);
 
+// What a model of this header needs against the limits, before any allocation: `widened_floats`
+// float32 weights made at load (0 when the weights are the file's own bytes) against
+// max_file_bytes, and the run state against max_run_bytes. The error says which and the fix.
+Status check_memory(const Config& config, uint64_t widened_floats, const LoadLimits& limits);
+
 // A loaded model as llama2.c's version-1 export (float32, bit for bit its weights) or, with
 // `float16`, as our float16 checkpoint (each weight rounded to the nearest float16, ties to even);
-// a weight beyond float16's range is refused, naming it.
+// a weight beyond float16's range is refused, naming it, and so is a model whose RoPE, norm
+// epsilon or biases llama2.c's header cannot record (a GGUF qwen2 model, say).
 Result<std::vector<uint8_t>> serialize_checkpoint(const Weights& weights, bool float16);
 
 // Serialises weights in llama2.c's legacy layout (tests and the trainer's exports use it).

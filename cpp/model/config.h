@@ -15,6 +15,10 @@ auto& mlp_member(Layer& layer, MlpMatrix m) {
   return m == MlpMatrix::kGate ? layer.w1 : m == MlpMatrix::kUp ? layer.w3 : layer.w2;
 }
 
+// How rotary embeddings pair a head's dimensions: (2i, 2i + 1), as llama2.c and llama.cpp's
+// "norm" rope (llama); or (i, i + head_size / 2), as llama.cpp's "neox" rope (qwen2).
+enum class RopeStyle { kAdjacentPairs, kHalves };
+
 struct Config {
   int dim = 0;         // residual stream width
   int hidden_dim = 0;  // MLP inner width
@@ -24,6 +28,10 @@ struct Config {
   int vocab_size = 0;
   int seq_len = 0;                // longest context the model was trained for
   bool shared_classifier = true;  // classifier reuses the token embedding
+  float rope_theta = 10000.0f;    // rotary base frequency
+  float norm_epsilon = 1e-5f;     // RMSNorm's epsilon
+  RopeStyle rope_style = RopeStyle::kAdjacentPairs;
+  bool qkv_bias = false;  // attention's q, k and v projections add a bias (qwen2)
 
   int head_size() const { return dim / n_heads; }
   int kv_dim() const { return dim / n_heads * n_kv_heads; }
@@ -32,7 +40,7 @@ struct Config {
 // Parameter counts of the dense model (what `circulant info` reports).
 struct ParameterCounts {
   int64_t embedding = 0;   // token embedding (shared with the classifier when tied)
-  int64_t attention = 0;   // per layer: wq, wk, wv, wo
+  int64_t attention = 0;   // per layer: wq, wk, wv, wo, and bq, bk, bv where qkv_bias
   int64_t mlp = 0;         // per layer: w1, w2, w3
   int64_t norms = 0;       // per layer: two RMSNorm gains
   int64_t final_norm = 0;  // the RMSNorm gain before the classifier

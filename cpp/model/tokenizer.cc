@@ -2,10 +2,12 @@
 // queue over a linked list of symbols, so a long text costs O(n log n) instead of O(n²).
 #include "model/tokenizer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <queue>
+#include <utility>
 
 #include "model/checkpoint.h"
 
@@ -53,28 +55,50 @@ Result<Tokenizer> Tokenizer::parse(const uint8_t* bytes, size_t size, const std:
     at += size_t(length);
   }
   if (at != size) return fail("file holds more than " + std::to_string(vocab_size) + " tokens");
-  if (vocab_size <= kEos)
-    return fail("a vocabulary of " + std::to_string(vocab_size) +
-                " tokens has no room for BOS (1) and EOS (2)");
   t.max_token_length_ = max_token_length;
+  Status indexed = t.index();
+  if (!indexed.ok()) return fail(indexed.error());
+  return t;
+}
+
+Result<Tokenizer> Tokenizer::from_pieces(std::vector<std::string> pieces, std::vector<float> scores,
+                                         const std::string& name) {
+  if (pieces.size() != scores.size())
+    return Error{name + ": " + std::to_string(pieces.size()) + " pieces but " +
+                 std::to_string(scores.size()) + " scores; the vocabulary is corrupt"};
+  Tokenizer t;
+  t.pieces_ = std::move(pieces);
+  t.scores_ = std::move(scores);
+  for (const std::string& p : t.pieces_)
+    t.max_token_length_ = std::max(t.max_token_length_, int(p.size()));
+  Status indexed = t.index();
+  if (!indexed.ok()) return Error{name + ": " + indexed.error()};
+  return t;
+}
+
+Status Tokenizer::index() {
+  const int vocab_size = int(pieces_.size());
+  if (vocab_size <= kEos)
+    return Error{"a vocabulary of " + std::to_string(vocab_size) +
+                 " tokens has no room for BOS (1) and EOS (2)"};
   // First occurrence wins for duplicate pieces, like a lookup table built in id order.
-  for (int i = vocab_size - 1; i >= 0; --i) t.ids_[t.pieces_[i]] = i;
+  for (int i = vocab_size - 1; i >= 0; --i) ids_[pieces_[i]] = i;
   // llama2.c's encoder spells a character outside the vocabulary with byte tokens <0x00>…<0xFF>,
-  // all 256 in a row: without them it would emit ids past the vocabulary, so such a file is
-  // refused.
-  const int byte0 = t.lookup("<0x00>");
+  // all 256 in a row: without them it would emit ids past the vocabulary, so such a vocabulary
+  // is refused.
+  const int byte0 = lookup("<0x00>");
   bool bytes_ok = byte0 >= 0 && byte0 + 255 < vocab_size;
   for (int b = 0; bytes_ok && b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
-    bytes_ok = t.pieces_[byte0 + b] == name;
+    bytes_ok = pieces_[byte0 + b] == name;
   }
   if (!bytes_ok)
-    return fail(
+    return Error{
         "the vocabulary lacks the 256 byte tokens <0x00>…<0xFF> (llama2.c keeps them at ids 3–258) "
-        "that spell characters outside it; export the tokenizer with byte fallback");
-  t.byte_token_offset_ = byte0;
-  return t;
+        "that spell characters outside it; export the tokenizer with byte fallback"};
+  byte_token_offset_ = byte0;
+  return ok_status();
 }
 
 int Tokenizer::lookup(std::string_view piece) const {

@@ -22,6 +22,11 @@ class Tokenizer {
   static Result<Tokenizer> load(const std::string& path, int vocab_size);
   static Result<Tokenizer> parse(const uint8_t* bytes, size_t size, const std::string& name,
                                  int vocab_size);
+  // A vocabulary given as its pieces (as tokenizer.bin spells them: a space, not U+2581) and
+  // merge scores, one each per token (a GGUF file's); checked as a file is, errors prefixed by
+  // `name`.
+  static Result<Tokenizer> from_pieces(std::vector<std::string> pieces, std::vector<float> scores,
+                                       const std::string& name);
 
   // BOS, then the text with a leading-space dummy prefix, UTF-8 code points looked up, unknown
   // bytes as <0xXX> tokens, then greedy merges
@@ -34,9 +39,14 @@ class Tokenizer {
   // Concatenated decode of a sequence (the first token treated as following BOS).
   std::string decode_all(const std::vector<int>& tokens) const;
   const std::string& piece(int token) const { return pieces_[token]; }
+  float score(int token) const { return scores_[token]; }
+  int vocab_size() const { return int(pieces_.size()); }
 
  private:
   int lookup(std::string_view piece) const;
+  // The checks and the lookup table both ways in share, once pieces_ and scores_ are filled; the
+  // error says what is wrong.
+  Status index();
   std::vector<std::string> pieces_;  // (vocab_size)
   std::vector<float> scores_;        // (vocab_size) merge priority
   std::unordered_map<std::string, int> ids_;

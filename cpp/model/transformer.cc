@@ -40,10 +40,12 @@ int64_t Transformer::mlp_parameters() const {
 
 int64_t Transformer::total_parameters() const {
   const ParameterCounts dense = count_parameters(config());
-  int64_t n = dense.embedding + dense.classifier + dense.final_norm;
+  int64_t n = dense.embedding + dense.classifier + dense.final_norm, biases = 0;
+  for (const TensorSpec* t : {&tensor::kBq, &tensor::kBk, &tensor::kBv})
+    if (t->stored(config())) biases += int64_t(t->floats(config()));
   for (const LayerOperators& l : layers_)
-    n += dense.norms + l.wq->parameter_count() + l.wk->parameter_count() + l.wv->parameter_count() +
-         l.wo->parameter_count();
+    n += dense.norms + biases + l.wq->parameter_count() + l.wk->parameter_count() +
+         l.wv->parameter_count() + l.wo->parameter_count();
   return n + mlp_parameters();
 }
 
@@ -114,29 +116,35 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
   for (int t = 0; t < rows; ++t)  // token embedding
     std::memcpy(x + size_t(t) * dim, w.token_embedding + size_t(tokens[t]) * dim,
                 dim * sizeof(float));
-  rope_angles(rows, pos, c.head_size(), s.rope_cos_.data(), s.rope_sin_.data());
+  rope_angles(rows, pos, c.head_size(), c.rope_theta, s.rope_cos_.data(), s.rope_sin_.data());
+  const auto rope = c.rope_style == RopeStyle::kHalves ? rope_halves : rope_adjacent_pairs;
+  const float eps = c.norm_epsilon;
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerOperators& op = model.layer(l);
+    const Weights::Layer& lw = w.layers[l];
     float* key_cache = s.key_cache_.data() + size_t(l) * c.seq_len * kv_dim;
     float* value_cache = s.value_cache_.data() + size_t(l) * c.seq_len * kv_dim;
+    float* keys = key_cache + size_t(pos) * kv_dim;  // (rows, kv_dim) this pass's
+    float* values = value_cache + size_t(pos) * kv_dim;
 
-    // Attention block: norm, q/k/v, rotary, causal attention, output projection, residual.
-    rmsnorm_rows(x, w.layers[l].rms_attention, rows, dim, s.xb_.data());
+    // Attention block: norm, q/k/v (+ biases), rotary, causal attention, output, residual.
+    rmsnorm_rows(x, lw.rms_attention, rows, dim, eps, s.xb_.data());
     op.wq->forward(s.xb_.data(), rows, s.q_.data());
-    op.wk->forward(s.xb_.data(), rows, key_cache + size_t(pos) * kv_dim);
-    op.wv->forward(s.xb_.data(), rows, value_cache + size_t(pos) * kv_dim);
-    rope_rows(s.q_.data(), rows, s.rope_cos_.data(), s.rope_sin_.data(), c.n_heads, c.head_size());
-    rope_rows(key_cache + size_t(pos) * kv_dim, rows, s.rope_cos_.data(), s.rope_sin_.data(),
-              c.n_kv_heads, c.head_size());
+    op.wk->forward(s.xb_.data(), rows, keys);
+    op.wv->forward(s.xb_.data(), rows, values);
+    if (lw.bq) add_bias_rows(s.q_.data(), lw.bq, rows, dim);
+    if (lw.bk) add_bias_rows(keys, lw.bk, rows, kv_dim);
+    if (lw.bv) add_bias_rows(values, lw.bv, rows, kv_dim);
+    rope(s.q_.data(), rows, s.rope_cos_.data(), s.rope_sin_.data(), c.n_heads, c.head_size());
+    rope(keys, rows, s.rope_cos_.data(), s.rope_sin_.data(), c.n_kv_heads, c.head_size());
     attention(c, s.q_.data(), key_cache, value_cache, rows, pos, s.att_.data(), s.xb_.data());
     op.wo->forward(s.xb_.data(), rows, s.xb2_.data());
     add_in_place(x, s.xb2_.data(), rows * dim);
 
     // MLP block: norm, SwiGLU (w2(silu(w1 x) ⊙ w3 x)), residual.
     const auto mlp_start = Clock::now();
-    rmsnorm_rows(x, op.ffn_norm ? op.ffn_norm->data() : w.layers[l].rms_ffn, rows, dim,
-                 s.xb_.data());
+    rmsnorm_rows(x, op.ffn_norm ? op.ffn_norm->data() : lw.rms_ffn, rows, dim, eps, s.xb_.data());
     if (s.mlp_input_hook) s.mlp_input_hook(l, MlpMatrix::kGate, s.xb_.data(), rows, dim);
     op.w1->forward(s.xb_.data(), rows, s.hb_.data());
     op.w3->forward(s.xb_.data(), rows, s.hb2_.data());
@@ -153,7 +161,7 @@ const float* forward(const Transformer& model, RunState& s, const int* tokens, i
 
   // Final norm and classifier, for every row or only the last.
   const int first = all_logits ? 0 : rows - 1, n_out = rows - first;
-  rmsnorm_rows(x + size_t(first) * dim, w.rms_final, n_out, dim, s.xb_.data());
+  rmsnorm_rows(x + size_t(first) * dim, w.rms_final, n_out, dim, eps, s.xb_.data());
   DenseLinear classifier(nullptr, w.classifier, c.vocab_size, dim);
   classifier.forward(s.xb_.data(), n_out, s.logits_.data());
 

@@ -4,7 +4,6 @@
 #include <cmath>
 
 namespace circulant {
-namespace {
 
 uint64_t extent(const Config& c, Extent e) {
   switch (e) {
@@ -26,6 +25,8 @@ uint64_t extent(const Config& c, Extent e) {
   return 0;
 }
 
+namespace {
+
 // Calls visit(tensor, layer, data, floats) for every tensor `w` holds: the whole-model ones (layer
 // -1), then layer by layer, each in tensor::kAll' order.
 template <class Visit>
@@ -35,7 +36,8 @@ void for_each_tensor(const Weights& w, Visit&& visit) {
     if (!t->per_layer() && t->stored(c)) visit(*t, -1, w.*(t->pointer.model), t->floats(c));
   for (size_t l = 0; l < w.layers.size(); ++l)
     for (const TensorSpec* t : tensor::kAll)
-      if (t->per_layer()) visit(*t, int(l), w.layers[l].*(t->pointer.layer), t->floats(c));
+      if (t->per_layer() && t->stored(c))
+        visit(*t, int(l), w.layers[l].*(t->pointer.layer), t->floats(c));
 }
 
 }  // namespace

@@ -23,7 +23,9 @@ struct Weights {
   std::shared_ptr<const void> owner;  // keeps the bytes alive
   const float* data = nullptr;        // (floats) every weight of the file, in its order
   size_t floats = 0;
-  const char* stored_as = "float32";       // in the file: "float32" or "float16" (widened at load)
+  // In the file: "float32", "float16" (widened at load) or "GGUF Q4_K" and the like (GGUF's type
+  // of most weights, dequantized at load).
+  const char* stored_as = "float32";
   const float* token_embedding = nullptr;  // (vocab_size, dim)
   const float* rms_final = nullptr;        // (dim)
   const float* classifier = nullptr;       // (vocab_size, dim); == token_embedding when shared
@@ -37,12 +39,16 @@ struct Weights {
     const float* w1;             // (hidden_dim, dim)  gate
     const float* w2;             // (dim, hidden_dim)  down
     const float* w3;             // (hidden_dim, dim)  up
+    const float* bq = nullptr;   // (dim) q's bias, where config.qkv_bias
+    const float* bk = nullptr;   // (kv_dim)
+    const float* bv = nullptr;   // (kv_dim)
   };
   std::vector<Layer> layers;  // (n_layers)
 };
 
 // One axis of a tensor, as the header sizes it.
 enum class Extent { kOne, kDim, kKvDim, kHidden, kVocab, kSeqLen, kHalfHead };
+uint64_t extent(const Config& config, Extent e);  // its length
 
 // Where a tensor's pointer lives: a member of Weights, or of each Weights::Layer (then the file
 // holds one per layer); neither for a tensor a format stores but the model never reads.
@@ -65,9 +71,16 @@ struct TensorSpec {
   bool per_layer() const { return pointer.layer != nullptr; }
   bool read_by_model() const { return pointer.model || pointer.layer; }
   uint64_t floats(const Config& c) const;  // of one copy (one layer's)
-  // A classifier shared with the embedding is no tensor of its own (tie_shared_classifier).
+  // A classifier shared with the embedding is no tensor of its own (tie_shared_classifier); the
+  // attention biases are tensors only where config.qkv_bias (llama2.c's formats never hold them).
   bool stored(const Config& c) const {
-    return !(pointer.model == &Weights::classifier && c.shared_classifier);
+    if (pointer.model == &Weights::classifier) return !c.shared_classifier;
+    if (is_attention_bias()) return c.qkv_bias;
+    return true;
+  }
+  bool is_attention_bias() const {
+    return pointer.layer == &Weights::Layer::bq || pointer.layer == &Weights::Layer::bk ||
+           pointer.layer == &Weights::Layer::bv;
   }
 };
 
@@ -87,15 +100,19 @@ inline constexpr TensorSpec
     kWk            {"wk",              E::kKvDim,  E::kDim,    &L::wk,              &P::attention},
     kWv            {"wv",              E::kKvDim,  E::kDim,    &L::wv,              &P::attention},
     kWo            {"wo",              E::kDim,    E::kDim,    &L::wo,              &P::attention},
+    kBq            {"bq",              E::kOne,    E::kDim,    &L::bq,              &P::attention},
+    kBk            {"bk",              E::kOne,    E::kKvDim,  &L::bk,              &P::attention},
+    kBv            {"bv",              E::kOne,    E::kKvDim,  &L::bv,              &P::attention},
     kRmsFfn        {"rms_ffn",         E::kOne,    E::kDim,    &L::rms_ffn,         &P::norms},
     kW1            {"w1",              E::kHidden, E::kDim,    &L::w1,              &P::mlp},
     kW2            {"w2",              E::kDim,    E::kHidden, &L::w2,              &P::mlp},
     kW3            {"w3",              E::kHidden, E::kDim,    &L::w3,              &P::mlp};
 
-// Every tensor of the model: checks visit the whole-model ones, then each layer's, in this order.
+// Every tensor of the model: checks visit the whole-model ones, then each layer's, in this order
+// (the stored ones: the biases only where config.qkv_bias).
 inline constexpr const TensorSpec* kAll[] = {
     &kTokenEmbedding, &kRmsFinal, &kClassifier,
-    &kRmsAttention, &kWq, &kWk, &kWv, &kWo, &kRmsFfn, &kW1, &kW2, &kW3};
+    &kRmsAttention, &kWq, &kWk, &kWv, &kWo, &kBq, &kBk, &kBv, &kRmsFfn, &kW1, &kW2, &kW3};
 // clang-format on
 }  // namespace tensor
 

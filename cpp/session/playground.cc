@@ -8,6 +8,8 @@
 
 #include "eval/prompt_set.h"
 #include "kernels/ops.h"
+#include "model/gguf_file.h"
+#include "model/gguf_model.h"
 #include "student/student.h"
 
 namespace circulant {
@@ -56,16 +58,26 @@ Result<std::unique_ptr<Playground>> Playground::create(ModelBytes model_bytes,
                                                        uint64_t max_model_bytes) {
   // The page's heap holds the file (whose bytes become the weights, no copy) and the run: one
   // budget bounds both.
-  auto weights =
-      parse_checkpoint(std::move(model_bytes), model_name, {max_model_bytes, max_model_bytes});
-  RETURN_IF_ERROR(weights);
-  auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(), tokenizer_name,
-                                    weights.value()->config.vocab_size);
-  RETURN_IF_ERROR(tokenizer);
+  const LoadLimits limits{max_model_bytes, max_model_bytes};
   std::unique_ptr<Playground> p(new Playground());
-  p->teacher_ = std::make_unique<Transformer>(weights.value());
+  if (is_gguf(model_bytes.data(), model_bytes.size)) {
+    // A GGUF file holds its own tokenizer, so the one handed over is not read. Its weights are
+    // dequantized into a buffer of their own; the file's bytes are freed on return.
+    auto model = parse_gguf_model(model_bytes.data(), model_bytes.size, model_name, limits);
+    RETURN_IF_ERROR(model);
+    RETURN_IF_ERROR(model->tokenizer);
+    p->teacher_ = std::make_unique<Transformer>(model->weights);
+    p->tokenizer_ = std::make_unique<Tokenizer>(std::move(model->tokenizer.value()));
+  } else {
+    auto weights = parse_checkpoint(std::move(model_bytes), model_name, limits);
+    RETURN_IF_ERROR(weights);
+    auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(),
+                                      tokenizer_name, weights.value()->config.vocab_size);
+    RETURN_IF_ERROR(tokenizer);
+    p->teacher_ = std::make_unique<Transformer>(weights.value());
+    p->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.value()));
+  }
   p->student_ = std::make_unique<Transformer>(*p->teacher_);
-  p->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.value()));
   p->plan_.block = 1;
   p->plan_.layers = parse_layers("all", p->config().n_layers).value();
   p->plan_.matrices = parse_matrices("all").value();

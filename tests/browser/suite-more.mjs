@@ -1,5 +1,6 @@
 // Charts, text, phone, accessibility, files and models of one's own, base paths, the
 // default view, links that need correcting, the distillation offer, embeds and sharing.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { artifacts, check, figures, metric, READY_TIMEOUT, root, skip, test, waitReady } from './harness.mjs';
 import { serveStatic } from './static-server.mjs';
@@ -98,6 +99,29 @@ export async function moreSuite({ open, browser, errors }) {
     check(/no ready-made distilled students: showing the projected/.test(await p.getByTestId('notice').textContent()),
       'the switch to the projected student is not said');
     check(await metric(p, 'metric-kl') > 0, 'no metrics for the loaded model');
+    await p.close();
+  });
+
+  // The same model as GGUF (circulant convert, float32): the page reads its tokenizer from the file
+  // and shows the very numbers the llama2.c checkpoint gives.
+  await test('load your own model: the default model as a GGUF file gives the same numbers', async () => {
+    const gguf = `${root}build/browser-default.gguf`;
+    execFileSync(`${root}build/native/circulant`, ['convert', '--model', `${root}models/default.bin`,
+      '--tokenizer', `${root}models/tokenizer.bin`, '--out', gguf]);
+    const hash = `#B=64&proj=frobenius&prompt=${encodeURIComponent('Once upon a time, a little fox')}`;
+    const p = await open(hash);
+    await waitReady(p);
+    const numbers = () => Promise.all(['metric-kl', 'metric-cosine', 'metric-top1'].map((id) => metric(p, id)));
+    const before = await numbers();
+    await p.locator('#open-loader').click();
+    await p.locator('#model-file').setInputFiles({ name: 'default.gguf', mimeType: 'application/octet-stream', buffer: readFileSync(gguf) });
+    await p.locator('#load-files').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.startsWith('default.gguf'), null, { timeout: READY_TIMEOUT });
+    await waitReady(p, { settle: true });
+    check(/proj=frobenius/.test(p.url()) && await p.getByTestId('block-size').inputValue() === '6',
+      `the plan changed with the model: ${p.url()}`);
+    const after = await numbers();
+    check(after.every((v, i) => v === before[i]), `KL, cosine, top-1 from the .bin ${before}, from the .gguf ${after}`);
     await p.close();
   });
 

@@ -1,6 +1,7 @@
 // The backward pass: analytic gradients of the all-positions KL with respect to block-circulant
 // vectors, low-rank factors and MLP norm gains equal central finite differences in float64, on
-// tiny random models with padded and unpadded shapes; the float pass agrees with the engine.
+// tiny random models with padded and unpadded shapes and with qwen2's settings; the float pass
+// agrees with the engine.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,7 +16,7 @@ namespace circulant {
 namespace {
 
 using testing::random_values;
-using testing::random_weights;
+using testing::random_weights_with_architecture;
 
 Config tiny_config(int hidden) {
   Config c;
@@ -40,8 +41,8 @@ std::vector<double> log_softmax_rows(const double* z, int rows, int vocab) {
 // second layer's norm trained too; targets are the dense teacher's log-probabilities.
 class GradientCheck : public ::testing::Test {
  protected:
-  void build(int hidden, int block, bool low_rank) {
-    weights_ = random_weights(tiny_config(hidden), 7, 0.5f);
+  void build(const Config& config, int block, bool low_rank) {
+    weights_ = random_weights_with_architecture(config, 7, 0.5f);
     ASSERT_TRUE(weights_);
     teacher_ = std::make_unique<DifferentiableWeights<double>>(*weights_);
     student_ = std::make_unique<DifferentiableWeights<double>>(*weights_);
@@ -147,29 +148,42 @@ class GradientCheck : public ::testing::Test {
 };
 
 TEST_F(GradientCheck, CirculantAtBlock4Unpadded) {
-  build(48, 4, false);
+  build(tiny_config(48), 4, false);
   check_all();
 }
 
 TEST_F(GradientCheck, CirculantAtBlock8PaddedHidden) {
-  build(44, 8, false);  // 44 = 5.5 blocks: gate/up outputs and down's input are padded
+  build(tiny_config(44), 8, false);  // 44 = 5.5 blocks: gate/up outputs and down's input are padded
   check_all();
 }
 
 TEST_F(GradientCheck, CirculantAtBlock4PaddedHidden) {
-  build(42, 4, false);
+  build(tiny_config(42), 4, false);
   check_all();
 }
 
 TEST_F(GradientCheck, LowRankFactors) {
-  build(44, 8, true);
+  build(tiny_config(44), 8, true);
   check_all();
 }
 
-TEST(Backward, FloatLogitsMatchTheEngineForward) {
-  Config c = tiny_config(40);
-  c.dim = 32, c.seq_len = 32, c.vocab_size = 64;
-  auto weights = random_weights(c, 3, 0.3f);
+// qwen2's settings (rope base and halves, norm epsilon, q/k/v biases) on 6 query heads sharing 2
+// key/value heads: the rotation the backward pass undoes must be the style's own.
+Config qwen2_like(int hidden) {
+  Config c = tiny_config(hidden);
+  c.dim = 24, c.n_heads = 6, c.n_kv_heads = 2;
+  c.rope_theta = 1e6f, c.norm_epsilon = 1e-6f, c.rope_style = RopeStyle::kHalves;
+  c.qkv_bias = true;
+  return c;
+}
+
+TEST_F(GradientCheck, CirculantWithQwen2SettingsAndGroupedQueries) {
+  build(qwen2_like(40), 4, false);
+  check_all();
+}
+
+void expect_float_logits_match_engine(const Config& c) {
+  auto weights = random_weights_with_architecture(c, 3, 0.3f);
   ASSERT_TRUE(weights);
   const std::vector<int> tokens = {1, 4, 60, 33, 2, 9, 17, 5, 5, 41};
   const int n = int(tokens.size());
@@ -181,6 +195,18 @@ TEST(Backward, FloatLogitsMatchTheEngineForward) {
   const float* theirs = forward(engine, state, tokens.data(), n, true);
   for (size_t i = 0; i < size_t(n) * c.vocab_size; ++i)
     EXPECT_NEAR(ours[i], theirs[i], 2e-5) << "logit " << i;
+}
+
+TEST(Backward, FloatLogitsMatchTheEngineForward) {
+  Config c = tiny_config(40);
+  c.dim = 32, c.seq_len = 32, c.vocab_size = 64;
+  expect_float_logits_match_engine(c);
+}
+
+TEST(Backward, FloatLogitsMatchTheEngineForwardWithQwen2Settings) {
+  Config c = qwen2_like(40);
+  c.seq_len = 32, c.vocab_size = 64;
+  expect_float_logits_match_engine(c);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // What fuzzing found, kept found: token ids inside the vocabulary, a sampler that refuses
 // non-finite logits instead of reading past its list, a run that cannot ask for more memory than
-// allowed, a linear-time encoder that agrees with the quadratic one, NaN weights refused.
+// allowed, a linear-time encoder that agrees with the quadratic one, NaN weights (biases too)
+// refused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "model/generate.h"
 #include "model/sampler.h"
+#include "model/transformer.h"
 #include "test_util.h"
 
 namespace circulant {
@@ -197,6 +199,33 @@ TEST(Hardening, NanAndInfiniteWeightsAreRefusedNamingTheTensor) {
   refused = parse_checkpoint(ModelBytes::copy_of(bytes.data(), bytes.size()), "inf.bin");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("is infinite"), std::string::npos) << refused.error();
+}
+
+// qwen2's q/k/v biases are tensors of the table: checked for NaN by name, and counted (as
+// attention) only where the model has them.
+TEST(Hardening, AttentionBiasesAreCheckedAndCountedWhereTheModelHasThem) {
+  const Config without_biases{16, 32, 2, 4, 2, 32, 8, true};
+  Config c = without_biases;
+  const ParameterCounts without = count_parameters(c);
+  c.qkv_bias = true;
+  const ParameterCounts with = count_parameters(c);
+  EXPECT_EQ(with.attention - without.attention, 16 + 2 * 8);
+  EXPECT_EQ(with.per_layer() - without.per_layer(), 16 + 2 * 8);
+  EXPECT_EQ(with.embedding, without.embedding);
+  const auto weights = testing::random_weights_with_architecture(c, 3);
+  ASSERT_TRUE(weights);
+  EXPECT_TRUE(check_finite(*weights, "ok.gguf").ok());
+  Weights bad = *weights;
+  std::vector<float> bk(weights->layers[1].bk, weights->layers[1].bk + c.kv_dim());
+  bk[3] = NAN;
+  bad.layers[1].bk = bk.data();
+  const Status refused = check_finite(bad, "nan.gguf");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("nan.gguf: weight 3 of layer 1 bk is NaN"), std::string::npos)
+      << refused.error();
+  const Transformer model(weights);
+  const Transformer plain(testing::random_weights_with_architecture(without_biases, 3));
+  EXPECT_EQ(model.total_parameters() - plain.total_parameters(), 2 * (16 + 2 * 8));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The vectorised small blocks against plain double-precision loops: exp within 1e-6 relative over
-// the range softmax and SwiGLU use, softmax, SwiGLU and RMSNorm within float rounding.
+// the range softmax and SwiGLU use, softmax, SwiGLU and RMSNorm within float rounding; the two
+// rotary pairings agree.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -47,7 +48,7 @@ TEST(Ops, SoftmaxSwigluAndRmsnormMatchPlainLoops) {
       EXPECT_NEAR(g[i], reference, 1e-5 * (1 + std::abs(reference))) << n;
     }
     std::vector<float> r(n);
-    rmsnorm_rows(x.data(), gain.data(), 1, n, r.data());
+    rmsnorm_rows(x.data(), gain.data(), 1, n, 1e-5f, r.data());
     double ss = 0;
     for (float v : x) ss += double(v) * v;
     for (int i = 0; i < n; ++i)
@@ -96,6 +97,29 @@ TEST(Ops, AttentionScoresAndWeightedSumMatchOneKeyAtATime) {
       }
     }
   }
+}
+
+// The two rotary pairings are one rotation on differently ordered dimensions: llama.cpp's "neox"
+// rope of a head equals the interleaved one of the head with its halves interleaved (to rounding:
+// the compiler may fuse a multiply-add in one loop and not in the other).
+TEST(Ops, RopeOnHalvesIsRopeOnAdjacentPairsOfInterleavedHalves) {
+  const int rows = 3, heads = 2, head_size = 12, pairs = head_size / 2;
+  std::vector<float> cos(rows * pairs), sin(rows * pairs);
+  rope_angles(rows, 5, head_size, 1e6f, cos.data(), sin.data());
+  EXPECT_NEAR(cos[2 * pairs + 1], std::cos(7 / std::pow(1e6, 2.0 / head_size)), 1e-6);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> halves(rows * heads * head_size), interleaved(halves.size());
+  for (float& x : halves) x = normal(rng);
+  auto interleaved_index = [&](size_t i) {  // of halves' element i
+    const size_t head = i / head_size * head_size, d = i % head_size;
+    return head + (d < size_t(pairs) ? 2 * d : 2 * (d - pairs) + 1);
+  };
+  for (size_t i = 0; i < halves.size(); ++i) interleaved[interleaved_index(i)] = halves[i];
+  rope_halves(halves.data(), rows, cos.data(), sin.data(), heads, head_size);
+  rope_adjacent_pairs(interleaved.data(), rows, cos.data(), sin.data(), heads, head_size);
+  for (size_t i = 0; i < halves.size(); ++i)
+    EXPECT_NEAR(halves[i], interleaved[interleaved_index(i)], 1e-6) << i;
 }
 
 }  // namespace

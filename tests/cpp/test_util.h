@@ -94,6 +94,41 @@ inline std::shared_ptr<const Weights> random_weights(const Config& c, uint32_t s
   return w.ok() ? w.value() : nullptr;
 }
 
+// A random model with c's architecture settings, which llama2.c's header cannot hold (rope_theta,
+// norm_epsilon, rope_style, qkv_bias): random_weights(c)'s tensors copied into a buffer the
+// weights own, with q/k/v biases uniform in ±scale after them where c.qkv_bias (every tensor in
+// `data`, as model/backward.h needs), as a GGUF file of the model would load.
+inline std::shared_ptr<const Weights> random_weights_with_architecture(const Config& c,
+                                                                       uint32_t seed,
+                                                                       float scale = 0.1f) {
+  Config shapes = c;  // what the header holds
+  shapes.qkv_bias = false;
+  const auto base = random_weights(shapes, seed, scale);
+  if (!base) return nullptr;
+  const size_t biases = c.qkv_bias ? size_t(c.n_layers) * (c.dim + 2 * c.kv_dim()) : 0;
+  auto buffer = std::make_shared<std::vector<float>>(base->data, base->data + base->floats);
+  const auto drawn = random_values(biases, seed + 1);
+  for (float v : drawn) buffer->push_back(v * scale);
+  auto w = std::make_shared<Weights>(*base);
+  w->config = c;
+  w->owner = buffer;
+  w->data = buffer->data();
+  w->floats = buffer->size();
+  auto moved = [&](const float* p) { return p ? w->data + (p - base->data) : nullptr; };
+  for (const TensorSpec* t : tensor::kAll) {
+    if (t->pointer.model) w.get()->*(t->pointer.model) = moved(base.get()->*(t->pointer.model));
+    for (Weights::Layer& layer : w->layers)
+      if (t->pointer.layer) layer.*(t->pointer.layer) = moved(layer.*(t->pointer.layer));
+  }
+  const float* bias = w->data + base->floats;
+  for (Weights::Layer& layer : w->layers) {
+    if (!c.qkv_bias) break;
+    layer.bq = bias, layer.bk = bias + c.dim, layer.bv = bias + c.dim + c.kv_dim();
+    bias += c.dim + 2 * c.kv_dim();
+  }
+  return w;
+}
+
 inline std::vector<uint8_t> file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -1,14 +1,18 @@
 // Writes valid inputs of every fuzzed format into tests/fuzz/corpus/<harness>/ (committed): small
 // checkpoints of every format, tokenizers with and without merges, student files of the
-// fuzz_student_file teacher. Usage: make_fuzz_seeds <corpus dir>
+// fuzz_student_file teacher, GGUF models and a container of every GGUF type we read. Usage:
+// make_fuzz_seeds <corpus dir>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/checkpoint.h"
+#include "model/gguf_model.h"
+#include "model/gguf_writer.h"
 #include "student/student.h"
 #include "student/student_file.h"
 
@@ -51,6 +55,48 @@ std::vector<uint8_t> tokenizer(const std::vector<std::string>& extra) {
     score -= 1;
   }
   return out;
+}
+
+// GGUF seeds: llama models with their tokenizer (F32; Q8_0 where rows are whole blocks), a qwen2
+// model with biases, and a container holding one tensor of every type we read.
+void write_gguf_seeds(const std::string& dir) {
+  const auto vocabulary = tokenizer({" ", "a", "b", " a", " ab"});
+  const Tokenizer t =
+      Tokenizer::parse(vocabulary.data() + 2, vocabulary.size() - 2, "seed", 264).value();
+  const Config narrow{16, 32, 1, 2, 1, 264, 8, true}, wide{32, 64, 1, 2, 1, 264, 8, false};
+  for (auto [config, type, name] : {std::tuple{narrow, GgufType::kF32, "llama_f32.gguf"},
+                                    {wide, GgufType::kQ8_0, "llama_q8_0.gguf"}}) {
+    const auto legacy = serialize_legacy_checkpoint(config, payload(config, 4));
+    const auto w = parse_checkpoint(ModelBytes::copy_of(legacy.data(), legacy.size()), "seed");
+    write(dir + "/gguf/" + name, serialize_gguf(*w.value(), &t, type, "seed").value().bytes);
+  }
+  const Config small{16, 40, 2, 2, 2, 32, 8, true};
+  const auto legacy = serialize_legacy_checkpoint(small, payload(small, 5));
+  Weights qwen2 =
+      *parse_checkpoint(ModelBytes::copy_of(legacy.data(), legacy.size()), "seed").value();
+  qwen2.config.qkv_bias = true;
+  qwen2.config.rope_style = RopeStyle::kHalves;
+  const std::vector<float> biases = payload(small, 6);  // longer than any bias
+  for (Weights::Layer& l : qwen2.layers) l.bq = l.bk = l.bv = biases.data();
+  write(dir + "/gguf/qwen2_biases.gguf",
+        serialize_gguf(qwen2, nullptr, GgufType::kF32, "seed").value().bytes);
+  GgufWriter every_type;
+  every_type.add_string("general.architecture", "llama");
+  std::mt19937 rng(7);
+  for (auto [type, values, bytes] : {std::tuple{GgufType::kF16, 8, 16},
+                                     {GgufType::kBF16, 8, 16},
+                                     {GgufType::kQ8_0, 32, 34},
+                                     {GgufType::kQ4_0, 32, 18},
+                                     {GgufType::kQ4_K, 256, 144},
+                                     {GgufType::kQ5_K, 256, 176},
+                                     {GgufType::kQ6_K, 256, 210}}) {
+    std::vector<uint8_t> data(size_t(bytes), 0);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(rng());
+    for (size_t at : {size_t(0), size_t(2), size_t(bytes - 2)})  // the float16 scales: small
+      if (type != GgufType::kF16 && type != GgufType::kBF16) data[at + 1] = 0x30;
+    every_type.add_tensor(gguf_type_name(uint32_t(type)), {uint64_t(values)}, uint32_t(type), data);
+  }
+  write(dir + "/gguf/every_type.gguf", every_type.bytes());
 }
 
 }  // namespace
@@ -99,6 +145,7 @@ int main(int argc, char** argv) {
   write(dir + "/student_file/three_students.bin", serialize_students(teacher.weights(), students));
   write(dir + "/student_file/float16.bin",
         serialize_students(teacher.weights(), {students[0]}, true));
+  write_gguf_seeds(dir);
   std::printf("seeds written under %s\n", dir.c_str());
   return 0;
 }

@@ -1,0 +1,23 @@
+// The tokenizer inside a GGUF file, read into our Tokenizer and written from it. Only GGUF's
+// "llama" tokenizer (SentencePiece BPE with byte fallback, llama2.c's) maps onto it; every other
+// tokenizer model is refused by name.
+#pragma once
+
+#include "model/gguf_file.h"
+#include "model/gguf_writer.h"
+#include "model/tokenizer.h"
+#include "util/result.h"
+
+namespace circulant {
+
+// tokenizer.ggml.model "llama": its tokens, scores (0 when absent) and token types. Pieces are
+// spelled as llama2.c's tokenizer export spells them (U+2581 as a space; BOS and EOS as "\n<s>\n"
+// and "\n</s>\n"), so encode and decode match tokenizer.bin's for the same vocabulary. BOS must
+// be 1 and EOS 2 and BOS must be added, as this engine's generation assumes.
+Result<Tokenizer> gguf_tokenizer(const GgufFile& file, int vocab_size);
+
+// The inverse: tokenizer.bin's pieces as SentencePiece spells them, with their scores and token
+// types (unknown, control, byte, normal) and the special ids.
+void add_gguf_tokenizer(GgufWriter& writer, const Tokenizer& tokenizer);
+
+}  // namespace circulant
