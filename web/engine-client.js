@@ -64,7 +64,7 @@ export class EngineClient {
     }
     this.pending.delete(message.id);
     if (message.cancelled) p.reject(new Cancelled());
-    else if (message.error !== undefined) p.reject(new Error(message.error));
+    else if (message.error !== undefined) p.reject(Object.assign(new Error(message.error), message.unloaded && { unloaded: true }));
     else p.resolve(message.result);
   }
 }

@@ -1,9 +1,9 @@
 // The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
 // The protocol is documented at the top of web/worker.js. No DOM here.
 import { CANONICAL_DISTILL, planKey } from './state.js';
+import { HEAP_BYTES, PAGE_CONTEXT, amount, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
+import { summariseSpeed } from './speed-summary.js';
 
-// The wasm heap tops out at 2 GB and holds the file, its float weights and the student at once.
-export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
 // measured (20 lecture prompts, all positions: ≈ 0.1 s).
 const DISTILL_CHUNK = 5;
@@ -26,28 +26,6 @@ const nextTask = typeof setImmediate === 'function'
       return () => new Promise((resolve) => { waiting.push(resolve); channel.port2.postMessage(0); });
     })();
 
-async function toBytes(data, label) {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (data && typeof data.arrayBuffer === 'function') return new Uint8Array(await data.arrayBuffer());
-  throw new Error(`${label}: expected a file or bytes`);
-}
-
-const sizeOf = (data) => (data && (data.byteLength ?? data.size)) || 0;
-
-// Runs of one benchmark → for teacher and student, each figure's median and range, and the
-// student's speed-up measured run by run (teacher and student of one run ran side by side).
-// `median` is the engine's own (module.median), the one definition the CLI uses too.
-function summariseSpeed(measured, median) {
-  const spread = (values) => ({ median: median(values), low: Math.min(...values), high: Math.max(...values) });
-  const out = { teacher: {}, student: {}, speedup: {} };
-  for (const key of ['prefill', 'decode', 'prefillMlpShare', 'decodeMlpShare'])
-    for (const who of ['teacher', 'student']) out[who][key] = spread(measured.map((m) => m[who][key]));
-  for (const key of ['prefill', 'decode'])
-    out.speedup[key] = spread(measured.map((m) => m.student[key] / m.teacher[key]));
-  return out;
-}
-
 /** `loadModule` resolves to the Emscripten module (see cpp/wasm/engine.d.ts). */
 export function createEngineHost(loadModule) {
   let modulePromise = null;
@@ -57,6 +35,7 @@ export function createEngineHost(loadModule) {
   let currentPlanKey = null;   // the plan the engine's student was last built from
   let currentCalibration = null;
   let bound = null;            // the loaded teacher's decode bound, measured once
+  let loadedNeed = 0;          // heap bytes the loaded model takes (model-intake.js memoryNeed)
   let warm = false;            // the loaded engine has run WARM_UP_MS
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
   let running = null;
@@ -162,26 +141,39 @@ export function createEngineHost(loadModule) {
   }
 
   const verbs = {
+    // The card first (a file too large is refused before it is read), then the bytes with
+    // progress, then the tensors with progress. The loaded model stays until the new one is in,
+    // unless both cannot fit: then it goes first, and a failure says so (error.unloaded).
     async load(job, args) {
       modulePromise ??= loadModule();
       module = await modulePromise;
+      const name = args.modelName;
+      await job.step({ done: 0, total: 1, label: 'reading the model card' });
+      const card = await readCard(module, args.model, name);
+      const need = checkFits(card, name).total;
       const size = sizeOf(args.model);
-      if (size > MAX_MODEL_BYTES)
-        throw new Error(`${args.modelName}: ${(size / 2 ** 20).toFixed(0)} MB is too large for the browser: ` +
-          `the page's engine has 2 GB of memory and needs about three times the file size ` +
-          `(file, weights, student). Choose a model under ${MAX_MODEL_BYTES / 2 ** 20} MB.`);
-      await job.step({ done: 0, total: 2, label: 'reading the model' });
-      const model = await toBytes(args.model, args.modelName);
-      const tokenizer = await toBytes(args.tokenizer, args.tokenizerName);
-      await job.step({ done: 1, total: 2, label: 'checking the model' });
+      const report = (done, total, label) => job.post({ id: job.id, progress: { done, total, label } });
+      await job.step({ done: 0, total: size, label: `reading ${name}` });
+      const model = await readBytes(args.model, name, (read) => report(read, size,
+        `reading ${name}: ${amount(read)} of ${amount(size)}`));
+      const tokenizer = await readBytes(args.tokenizer, args.tokenizerName);
+      await job.step({ done: 0, total: 1, label: 'checking the model' });
+      let unloaded = false;
+      if (engine && need + loadedNeed > HEAP_BYTES) {
+        engine.delete();
+        engine = null;
+        unloaded = true;
+      }
       const fresh = new module.Engine();
-      const loaded = fresh.load(model, args.modelName, tokenizer, args.tokenizerName, MAX_MODEL_BYTES);
+      const loaded = fresh.load(model, name, tokenizer, args.tokenizerName, HEAP_BYTES,
+        (done, total) => report(done, total, `dequantizing ${name}: tensor ${done} of ${total}`), PAGE_CONTEXT);
       if (loaded.error !== undefined) {
         fresh.delete();
-        throw new Error(loaded.error);  // the previous model, if any, stays loaded
+        throw Object.assign(new Error(loaded.error), { unloaded });  // else the previous model stays loaded
       }
       engine?.delete();
       engine = fresh;
+      loadedNeed = need;
       warm = false;
       calibrationSets = args.calibrationSets || {};
       bound = null;
@@ -190,13 +182,13 @@ export function createEngineHost(loadModule) {
       // The engine holds its own copy now: bytes that were transferred here go back the same way.
       const returned = {};
       for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
-      return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES, returned };
+      return { config: loaded.value, card, parameters: engine.parameters(), maxModelBytes: HEAP_BYTES, returned };
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).
     async students(job, { bytes, name }) {
       await job.step({ done: 0, total: 1, label: 'reading the distilled students' });
-      return unwrap(needEngine().loadStudents(await toBytes(bytes, name), name));
+      return unwrap(needEngine().loadStudents(await readBytes(bytes, name), name));
     },
 
     async plan(job, { plan }) {
@@ -394,7 +386,7 @@ export function createEngineHost(loadModule) {
       job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));
     } catch (error) {
       if (error instanceof Cancelled) job.post({ id: job.id, error: 'cancelled', cancelled: true });
-      else job.post({ id: job.id, error: error?.message || String(error) });
+      else job.post({ id: job.id, error: error?.message || String(error), ...(error?.unloaded && { unloaded: true }) });
     }
   }
 

@@ -20,6 +20,8 @@ import { SweepCharts } from './views/sweep-chart.js';
 import { chartFrame } from './views/chart-frame.js';
 import { SpeedChart } from './views/speed-chart.js';
 import { setupModelLoader } from './model-loader.js';
+import { showModelCard } from './model-card.js';
+import { memoryNeed } from './model-intake.js';
 import { readyMadeBlock, savedStudents } from './saved-students.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -388,6 +390,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   $('[data-testid="model-name"]').textContent = `${modelFiles.modelName}: ${page.config.nLayers} layers, ` +
     `dim ${page.config.dim}, hidden ${page.config.hiddenDim}, vocab ${page.config.vocabSize}`;
   const own = modelFiles.modelName !== DEFAULT_MODEL;
+  showModelCard(own ? result.card : null, memoryNeed(result.card));
   $('#model-badge').hidden = !own;
   $('#model-badge').textContent = own ? `model: ${modelFiles.modelName}` : '';
   controls.setLayerCount(page.config.nLayers);
@@ -417,8 +420,12 @@ async function boot() {
   fillQuestions(page.lecturePrompts, goTo);
   const defaults = { model: fetched.model, modelName: DEFAULT_MODEL, tokenizer: fetched.tokenizer,
     tokenizerName: 'tokenizer.bin', students: fetched.students };
-  setupModelLoader({ defaults, load: loadModel, onError: (message) =>
-    setStatus('error', `${message}${files ? ` ${files.modelName} is still loaded.` : ''}`) });
+  setupModelLoader({ defaults, load: loadModel, onError: (message, error) => {
+    // The previous model made room for one that then failed: the default one comes back.
+    if (error?.unloaded) loadModel(defaults).catch((e) => setStatus('error', e.message));
+    setStatus('error', `${message}${!files ? '' : error?.unloaded ? ` ${files.modelName} was unloaded to make room; ` +
+      'the default model is loading again.' : ` ${files.modelName} is still loaded.`}`);
+  } });
   if (state.model !== DEFAULT_MODEL) corrections.push({ key: 'model', raw: state.model, used: DEFAULT_MODEL });
   await loadModel(defaults);
 }

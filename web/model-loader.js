@@ -23,7 +23,7 @@ export function setupModelLoader({ defaults, load, onError }) {
       await load(files);
       panel.hidden = true;
     } catch (error) {
-      onError(`Could not load ${model.name}: ${error.message}`);
+      onError(`Could not load ${model.name}: ${error.message}`, error);
     }
   };
 

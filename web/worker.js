@@ -8,7 +8,10 @@
 // Verbs and their args → result:
 //   load       {model, modelName, tokenizer, tokenizerName, calibrationSets}
 //              model/tokenizer: Blob, ArrayBuffer or Uint8Array; calibrationSets: {name: lines[]}
-//              → {config, parameters, maxModelBytes, returned: {model?, tokenizer?}}
+//              → {config, card, parameters, maxModelBytes, returned: {model?, tokenizer?}}
+//              card: the file's ModelCard (cpp/wasm/engine.d.ts), read before the rest; a model
+//              that cannot fit the heap is refused then; an error with unloaded: true means the
+//              previous model was unloaded to make room
 //              ArrayBuffers are best transferred (no copy); they come back, transferred, in
 //              `returned` once the engine holds its own copy, so the page can load them again
 //   plan       {plan}                                → {plan, parameters}

@@ -256,6 +256,14 @@ Result<Header> parse_header(const uint8_t* head, size_t head_size, uint64_t file
 
 }  // namespace
 
+Result<CheckpointHeader> read_checkpoint_header(const uint8_t* head, size_t head_size,
+                                                uint64_t file_size, const std::string& name) {
+  const LoadLimits unlimited{UINT64_MAX, UINT64_MAX};
+  auto h = parse_header(head, head_size, file_size, name, unlimited);
+  RETURN_IF_ERROR(h);
+  return CheckpointHeader{h->config, h->format->name, h->format->value_bytes == 2};
+}
+
 Status check_memory(const Config& c, uint64_t widened_floats, const LoadLimits& limits) {
   if (widened_floats * sizeof(float) > limits.max_file_bytes)
     return Error{"its weights take " + std::to_string(widened_floats * sizeof(float)) +

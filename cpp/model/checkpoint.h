@@ -52,6 +52,17 @@ Result<std::shared_ptr<const Weights>> load_checkpoint(const std::string& path,
 Result<std::shared_ptr<const Weights>> parse_checkpoint(ModelBytes bytes, const std::string& name,
                                                         const LoadLimits& limits = {});
 
+// A checkpoint's header alone (the first 256 bytes, or the whole file when shorter) checked as a
+// load checks it against the file's size: the model it defines and its format's name ("version-1
+// checkpoint"). No memory limit applies: what it needs is the caller's question.
+struct CheckpointHeader {
+  Config config;
+  std::string format;
+  bool float16 = false;
+};
+Result<CheckpointHeader> read_checkpoint_header(const uint8_t* head, size_t head_size,
+                                                uint64_t file_size, const std::string& name);
+
 // Bytes a RunState of this model allocates, dominated by its KV cache (2·n_layers·seq_len·kv_dim
 // floats).
 uint64_t run_state_bytes(const Config& config);

@@ -84,7 +84,9 @@ uint64_t GgufTensorInfo::values() const {
 
 class GgufParser {
  public:
-  GgufParser(GgufFile& f, const uint8_t* bytes, uint64_t size) : f_(f), p_(bytes), size_(size) {}
+  // `size` bytes can be read; the file holds `file_size` (more when only its head was read).
+  GgufParser(GgufFile& f, const uint8_t* bytes, uint64_t size, uint64_t file_size)
+      : f_(f), p_(bytes), size_(size), file_size_(file_size) {}
 
   Status run() {
     uint32_t version = 0;
@@ -323,9 +325,9 @@ class GgufParser {
                   " values, not a whole number of " + type_name + " blocks (" +
                   std::to_string(layout->block_values) + "); the file is corrupt");
     const uint64_t blocks = t.values() / layout->block_values;
-    if (blocks > size_ / layout->block_bytes)
+    if (blocks > file_size_ / layout->block_bytes)
       return stop("tensor " + t.name + " needs more bytes than the whole file holds (" +
-                  std::to_string(size_) + "); the file is truncated or corrupt");
+                  std::to_string(file_size_) + "); the file is truncated or corrupt");
     t.bytes = blocks * layout->block_bytes;
     if (t.offset % f_.alignment_ != 0)
       return stop("tensor " + t.name + " starts at offset " + std::to_string(t.offset) +
@@ -348,7 +350,7 @@ class GgufParser {
     f_.data_offset_ = at_ + (a - at_ % a) % a;
     std::vector<GgufTensorInfo*> by_offset;
     for (GgufTensorInfo& t : f_.tensors_) {
-      const uint64_t room = f_.data_offset_ <= size_ ? size_ - f_.data_offset_ : 0;
+      const uint64_t room = f_.data_offset_ <= file_size_ ? file_size_ - f_.data_offset_ : 0;
       if (t.offset > room || t.bytes > room - t.offset)
         return fail("tensor " + t.name + " lies at bytes " + std::to_string(t.offset) + " to " +
                     std::to_string(t.offset + t.bytes) + " of the data section, which holds " +
@@ -368,7 +370,7 @@ class GgufParser {
 
   GgufFile& f_;
   const uint8_t* p_;
-  uint64_t size_, at_ = 0;
+  uint64_t size_, file_size_, at_ = 0;
   std::string error_;
 };
 
@@ -381,7 +383,19 @@ Result<GgufFile> GgufFile::parse(const uint8_t* bytes, uint64_t size, const std:
   if (size > limits.max_file_bytes)
     return f.fail("file is " + std::to_string(size) + " bytes, more than the limit of " +
                   std::to_string(limits.max_file_bytes) + " bytes");
-  Status parsed = GgufParser(f, bytes, size).run();
+  Status parsed = GgufParser(f, bytes, size, size).run();
+  RETURN_IF_ERROR(parsed);
+  return f;
+}
+
+Result<GgufFile> GgufFile::parse_head(const uint8_t* head, uint64_t head_size, uint64_t file_size,
+                                      const std::string& name) {
+  GgufFile f;
+  f.bytes_ = head;
+  f.size_ = std::min(head_size, file_size);
+  f.name_ = name;
+  f.head_only_ = f.size_ < file_size;
+  Status parsed = GgufParser(f, head, f.size_, file_size).run();
   RETURN_IF_ERROR(parsed);
   return f;
 }

@@ -68,6 +68,14 @@ class GgufFile {
   static Result<GgufFile> parse(const uint8_t* bytes, uint64_t size, const std::string& name,
                                 const LoadLimits& limits = {});
 
+  // The same checks on the first `head_size` bytes of a file of `file_size` bytes: metadata and
+  // directory only (what a page reads before deciding to read the rest). Fails with "the file ends
+  // inside …" when the head is too short for the metadata; then read more. Tensor bytes are not
+  // available from such a file (head_only()).
+  static Result<GgufFile> parse_head(const uint8_t* head, uint64_t head_size, uint64_t file_size,
+                                     const std::string& name);
+  bool head_only() const { return head_only_; }
+
   uint32_t version() const { return version_; }
   uint32_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }  // the data section's first byte
@@ -94,6 +102,7 @@ class GgufFile {
  private:
   const uint8_t* bytes_ = nullptr;
   uint64_t size_ = 0;
+  bool head_only_ = false;
   std::string name_;
   uint32_t version_ = 0, alignment_ = kGgufDefaultAlignment;
   uint64_t data_offset_ = 0;

@@ -212,7 +212,8 @@ const char* stored_as(uint32_t type) {
 }
 
 Result<std::shared_ptr<const Weights>> dequantized_weights(
-    const GgufFile& f, const Config& c, const std::vector<GgufTensorEntry>& expected) {
+    const GgufFile& f, const Config& c, const std::vector<GgufTensorEntry>& expected,
+    const LoadProgress& progress) {
   uint64_t floats = 0;
   for (const GgufTensorEntry& e : expected) floats += padded(f.tensor(e.name)->values());
   auto w = std::make_shared<Weights>();
@@ -228,6 +229,7 @@ Result<std::shared_ptr<const Weights>> dequantized_weights(
     point_tensor(*w, *e.spec, e.layer, buffer->data() + at);
     if (t.values() > most) most = t.values(), w->stored_as = stored_as(t.type);
     at += padded(t.values());
+    if (progress) progress(int(&e - expected.data()) + 1, int(expected.size()));
   }
   w->owner = std::move(buffer);
   tie_shared_classifier(*w);
@@ -249,11 +251,7 @@ std::vector<GgufTensorEntry> gguf_tensors_of(const Config& c) {
   return out;
 }
 
-Result<GgufModel> parse_gguf_model(const uint8_t* bytes, size_t size, const std::string& name,
-                                   const LoadLimits& limits) {
-  auto file = GgufFile::parse(bytes, size, name, limits);
-  RETURN_IF_ERROR(file);
-  const GgufFile& f = file.value();
+Result<GgufLayout> read_gguf_layout(const GgufFile& f) {
   auto architecture = f.text("general.architecture");
   RETURN_IF_ERROR(architecture);
   const Architecture* arch = nullptr;
@@ -268,20 +266,32 @@ Result<GgufModel> parse_gguf_model(const uint8_t* bytes, size_t size, const std:
   const std::vector<GgufTensorEntry> expected = gguf_tensors_of(c);
   Status tensors = check_tensors(f, expected, *arch, c);
   RETURN_IF_ERROR(tensors);
-  uint64_t floats = 0;
-  for (const GgufTensorEntry& e : expected) floats += padded(f.tensor(e.name)->values());
-  Status memory = check_memory(c, floats, limits);
+  GgufLayout layout{c, arch->name, 0};
+  for (const GgufTensorEntry& e : expected) layout.floats += padded(f.tensor(e.name)->values());
+  return layout;
+}
+
+Result<GgufModel> parse_gguf_model(const uint8_t* bytes, size_t size, const std::string& name,
+                                   const LoadLimits& limits, const LoadProgress& progress) {
+  auto file = GgufFile::parse(bytes, size, name, limits);
+  RETURN_IF_ERROR(file);
+  const GgufFile& f = file.value();
+  auto layout = read_gguf_layout(f);
+  RETURN_IF_ERROR(layout);
+  const Config& c = layout->config;
+  Status memory = check_memory(c, layout->floats, limits);
   if (!memory.ok()) return f.fail(memory.error());
-  auto weights = dequantized_weights(f, c, expected);
+  auto weights = dequantized_weights(f, c, gguf_tensors_of(c), progress);
   RETURN_IF_ERROR(weights);
   GgufModel model;
   model.weights = weights.value();
-  model.architecture = arch->name;
+  model.architecture = layout->architecture;
   model.tokenizer = gguf_tokenizer(f, c.vocab_size);
   return model;
 }
 
-Result<GgufModel> load_gguf_model(const std::string& path, const LoadLimits& limits) {
+Result<GgufModel> load_gguf_model(const std::string& path, const LoadLimits& limits,
+                                  const LoadProgress& progress) {
   auto size = regular_file_size(path, "a model file");
   RETURN_IF_ERROR(size);
   if (size.value() > limits.max_file_bytes)
@@ -292,7 +302,7 @@ Result<GgufModel> load_gguf_model(const std::string& path, const LoadLimits& lim
 #ifdef __EMSCRIPTEN__
   auto bytes = read_file_bytes(path, limits.max_file_bytes, "a model file");
   RETURN_IF_ERROR(bytes);
-  return parse_gguf_model(bytes->data(), bytes->size(), path, limits);
+  return parse_gguf_model(bytes->data(), bytes->size(), path, limits, progress);
 #else
   // Mapped read-only: only the pages of the tensors are read, once, into the float32 buffer.
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -300,8 +310,8 @@ Result<GgufModel> load_gguf_model(const std::string& path, const LoadLimits& lim
   void* mapped = ::mmap(nullptr, size_t(size.value()), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (mapped == MAP_FAILED) return Error{path + ": cannot map the file into memory"};
-  auto model =
-      parse_gguf_model(static_cast<const uint8_t*>(mapped), size_t(size.value()), path, limits);
+  auto model = parse_gguf_model(static_cast<const uint8_t*>(mapped), size_t(size.value()), path,
+                                limits, progress);
   ::munmap(mapped, size_t(size.value()));
   return model;
 #endif

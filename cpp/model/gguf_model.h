@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,13 +25,29 @@ struct GgufModel {
   Result<Tokenizer> tokenizer = Error{"no tokenizer was read"};
 };
 
+// Called after each tensor is dequantized with how many are done of how many: a page shows it.
+using LoadProgress = std::function<void(int done, int total)>;
+
 // The two ways in, as checkpoint.h's. Metadata, directory, shapes and the memory the float32
 // weights and a run need are checked before anything is allocated for the weights; then the
 // weights are checked for NaN and infinity (the message names the tensor). From a path the file
 // is mapped natively (read into memory in WebAssembly) and released once dequantized.
-Result<GgufModel> load_gguf_model(const std::string& path, const LoadLimits& limits = {});
+Result<GgufModel> load_gguf_model(const std::string& path, const LoadLimits& limits = {},
+                                  const LoadProgress& progress = {});
 Result<GgufModel> parse_gguf_model(const uint8_t* bytes, size_t size, const std::string& name,
-                                   const LoadLimits& limits = {});
+                                   const LoadLimits& limits = {},
+                                   const LoadProgress& progress = {});
+
+// What a file's metadata and directory define, checked as a load checks them, before any tensor
+// is read (a file parsed from its head only will do): the model's header, its architecture and
+// the float32 values its dequantized weights take (each tensor padded to a cache line).
+struct GgufLayout {
+  Config config;
+  std::string architecture;
+  uint64_t floats = 0;
+};
+class GgufFile;
+Result<GgufLayout> read_gguf_layout(const GgufFile& file);
 
 // A model as GGUF version 3: architecture llama (RoPE on adjacent pairs, no biases) or qwen2
 // (RoPE on halves, q/k/v biases), its hyperparameters, `tokenizer`'s vocabulary when given, and

@@ -49,13 +49,22 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
   return out;
 }
 
+// The same weights run with at most `max_context` positions: a run's KV cache is sized by the
+// context, and a page whose texts are a few hundred tokens need not hold a 32,768-token one.
+// Shorter sequences give the same bits (RoPE depends on the position alone).
+std::shared_ptr<const Weights> capped(std::shared_ptr<const Weights> w, int max_context) {
+  if (max_context <= 0 || w->config.seq_len <= max_context) return w;
+  auto copy = std::make_shared<Weights>(*w);
+  copy->config.seq_len = max_context;
+  return copy;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Playground>> Playground::create(ModelBytes model_bytes,
-                                                       const std::string& model_name,
-                                                       const std::vector<uint8_t>& tokenizer_bytes,
-                                                       const std::string& tokenizer_name,
-                                                       uint64_t max_model_bytes) {
+Result<std::unique_ptr<Playground>> Playground::create(
+    ModelBytes model_bytes, const std::string& model_name,
+    const std::vector<uint8_t>& tokenizer_bytes, const std::string& tokenizer_name,
+    uint64_t max_model_bytes, const LoadProgress& progress, int max_context) {
   // The page's heap holds the file (whose bytes become the weights, no copy) and the run: one
   // budget bounds both.
   const LoadLimits limits{max_model_bytes, max_model_bytes};
@@ -63,10 +72,11 @@ Result<std::unique_ptr<Playground>> Playground::create(ModelBytes model_bytes,
   if (is_gguf(model_bytes.data(), model_bytes.size)) {
     // A GGUF file holds its own tokenizer, so the one handed over is not read. Its weights are
     // dequantized into a buffer of their own; the file's bytes are freed on return.
-    auto model = parse_gguf_model(model_bytes.data(), model_bytes.size, model_name, limits);
+    auto model =
+        parse_gguf_model(model_bytes.data(), model_bytes.size, model_name, limits, progress);
     RETURN_IF_ERROR(model);
     RETURN_IF_ERROR(model->tokenizer);
-    p->teacher_ = std::make_unique<Transformer>(model->weights);
+    p->teacher_ = std::make_unique<Transformer>(capped(model->weights, max_context));
     p->tokenizer_ = std::make_unique<Tokenizer>(std::move(model->tokenizer.value()));
   } else {
     auto weights = parse_checkpoint(std::move(model_bytes), model_name, limits);
@@ -74,7 +84,7 @@ Result<std::unique_ptr<Playground>> Playground::create(ModelBytes model_bytes,
     auto tokenizer = Tokenizer::parse(tokenizer_bytes.data(), tokenizer_bytes.size(),
                                       tokenizer_name, weights.value()->config.vocab_size);
     RETURN_IF_ERROR(tokenizer);
-    p->teacher_ = std::make_unique<Transformer>(weights.value());
+    p->teacher_ = std::make_unique<Transformer>(capped(weights.value(), max_context));
     p->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.value()));
   }
   p->student_ = std::make_unique<Transformer>(*p->teacher_);

@@ -14,6 +14,7 @@
 #include "eval/throughput.h"
 #include "model/checkpoint.h"
 #include "model/generate.h"
+#include "model/gguf_model.h"
 #include "model/tokenizer.h"
 #include "session/student_cache.h"
 #include "student/distill.h"
@@ -75,11 +76,10 @@ class Playground {
  public:
   // Validates both files (messages name them); the student starts equal to the teacher (B = 1).
   // The weights are the model's bytes themselves (moved in, not copied).
-  static Result<std::unique_ptr<Playground>> create(ModelBytes model_bytes,
-                                                    const std::string& model_name,
-                                                    const std::vector<uint8_t>& tokenizer_bytes,
-                                                    const std::string& tokenizer_name,
-                                                    uint64_t max_model_bytes);
+  static Result<std::unique_ptr<Playground>> create(
+      ModelBytes model_bytes, const std::string& model_name,
+      const std::vector<uint8_t>& tokenizer_bytes, const std::string& tokenizer_name,
+      uint64_t max_model_bytes, const LoadProgress& progress = {}, int max_context = 0);
 
   const Config& config() const { return teacher_->config(); }
   // Calibration prompts for loss-aware projections and distillation (lines of text).

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <type_traits>
 
+#include "model/model_card.h"
 #include "session/playground.h"
 #include "student/plan.h"
 
@@ -84,10 +85,17 @@ struct PlanReply {
 
 class Engine {
  public:
+  // `progress`, when a function, is called (done, total) after each GGUF tensor is dequantized.
+  // `max_context` (0: the model's own) bounds the positions a run holds (Playground::create).
   val load(const val& model, const std::string& model_name, const val& tokenizer,
-           const std::string& tokenizer_name, double max_model_bytes) {
-    auto created = Playground::create(model_bytes(model), model_name, bytes(tokenizer),
-                                      tokenizer_name, uint64_t(max_model_bytes));
+           const std::string& tokenizer_name, double max_model_bytes, const val& progress,
+           int max_context) {
+    LoadProgress report;
+    if (progress.typeOf().as<std::string>() == "function")
+      report = [progress](int done, int total) { progress(done, total); };
+    auto created =
+        Playground::create(model_bytes(model), model_name, bytes(tokenizer), tokenizer_name,
+                           uint64_t(max_model_bytes), report, max_context);
     if (!created.ok()) return outcome(Result<Config>(Error{created.error()}));
     playground_ = std::move(created.value());
     return outcome(Result<Config>(playground_->config()));
@@ -231,6 +239,37 @@ Interval metricInterval(const val& values, const std::string& metric) {
 }
 double medianOf(const val& values) { return median(emscripten::vecFromJSArray<double>(values)); }
 
+// → {value: ModelCard} or {error}: what a model file is, from its first bytes (`head`, a
+// Uint8Array) and its length, before the page reads the rest (model/model_card.h).
+val inspectModel(const val& head, double file_size, const std::string& name) {
+  const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(head);
+  auto card = inspect_model(bytes.data(), bytes.size(), uint64_t(file_size), name);
+  if (!card.ok()) return outcome(Result<val>(Error{card.error()}));
+  val types = val::array();
+  for (size_t i = 0; i < card->tensor_types.size(); ++i) {
+    const TensorTypeCount& t = card->tensor_types[i];
+    val type = val::object();
+    type.set("type", t.type);
+    type.set("tensors", t.tensors);
+    type.set("bytes", double(t.bytes));
+    types.set(i, type);
+  }
+  val out = val::object();
+  out.set("name", card->name);
+  out.set("format", card->format);
+  out.set("architecture", card->architecture);
+  out.set("tokenizer", card->tokenizer);
+  out.set("chatTemplate", card->chat_template);
+  out.set("config", card->config);
+  out.set("parameters", double(card->parameters));
+  out.set("mlpParameters", double(count_parameters(card->config).mlp) * card->config.n_layers);
+  out.set("tensorTypes", types);
+  out.set("fileBytes", double(card->file_bytes));
+  out.set("weightBytes", double(card->weight_bytes));
+  out.set("runBytes", double(card->run_bytes));
+  return outcome(Result<val>(out));
+}
+
 // A value object's field: its JS name (cpp/wasm/engine.d.ts) and how it is filled, either a member
 // as it is (`member`) or one converted for JS (`converted`: a vector as a JS array, floats as a
 // fresh Float32Array, an int64 count as a number, exact below 2^53). `object` declares a value
@@ -368,6 +407,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
   emscripten::function("meanInterval", &meanInterval);  // (values) and (values, metric)
   emscripten::function("meanInterval", &metricInterval);
   emscripten::function("median", &medianOf);
+  emscripten::function("inspectModel", &inspectModel);
   emscripten::function("blockSizes", &blockSizes);
   emscripten::class_<Engine>("Engine")
       .constructor<>()

@@ -113,9 +113,12 @@ export interface StructureView {
 
 export declare class Engine {
   constructor();
-  /** Validates both files; the messages name them. The student starts equal to the teacher. */
+  /** Validates both files; the messages name them. The student starts equal to the teacher.
+   *  `progress`, when a function, is called after each GGUF tensor is dequantized; `maxContext`
+   *  (0: the model's own) bounds the positions a run holds, and so its KV cache. */
   load(model: Uint8Array, modelName: string, tokenizer: Uint8Array, tokenizerName: string,
-       maxModelBytes: number): Outcome<ModelConfig>;
+       maxModelBytes: number, progress: ((done: number, total: number) => void) | null,
+       maxContext: number): Outcome<ModelConfig>;
   setCalibration(lines: string[]): Outcome<true>;
   /** Tokens in the calibration set, BOS included (a distillation step's time grows with them). */
   calibrationTokens(): number;
@@ -153,8 +156,27 @@ export declare class Engine {
   delete(): void;
 }
 
+/** What a model file is, from its head (cpp/model/model_card.h). Sizes in bytes. */
+export interface ModelCard {
+  name: string;               // GGUF's general.name, else the file's name
+  format: string;             // "GGUF v3", "float16 checkpoint"
+  architecture: string;       // "llama", "qwen2"
+  tokenizer: string;          // "llama (SentencePiece)", "gpt2 (byte-level BPE, qwen2)", "a separate tokenizer.bin"
+  chatTemplate: boolean;
+  config: ModelConfig;
+  parameters: number;         // of the dense model
+  mlpParameters: number;      // of its MLPs, every layer: what a student replaces
+  tensorTypes: { type: string; tensors: number; bytes: number }[];  // most bytes first
+  fileBytes: number;
+  weightBytes: number;        // float32 weights the load makes (0: a float32 .bin's bytes are its weights)
+  runBytes: number;           // one run's state, mostly the KV cache at the model's full context
+}
+
 export interface EngineModule {
   Engine: typeof Engine;
+  /** The card of a model file from its first bytes and its length; a GGUF head too short for the
+   *  metadata fails with "the file ends inside …" (read more and ask again). */
+  inspectModel(head: Uint8Array, fileSize: number, name: string): Outcome<ModelCard>;
   /** Mean and 95 % Student-t interval of per-prompt values; with the metric's name, exactly as
    *  Comparison computes it (top1 and top5 bounds clipped to [0, 1]). */
   meanInterval(values: number[], metric?: 'kl' | 'cosine' | 'top1' | 'top5'): Interval;

@@ -55,7 +55,7 @@ describe('wasm engine', () => {
     expect(engine.structure(0, 'wq', 0, 0).error).toBeDefined();
     const broken = new module.Engine();
     const f = modelFiles();
-    const result = broken.load(f.model.slice(0, 100), 'broken.bin', f.tokenizer, f.tokenizerName, 512 * 2 ** 20);
+    const result = broken.load(f.model.slice(0, 100), 'broken.bin', f.tokenizer, f.tokenizerName, 512 * 2 ** 20, null, 0);
     expect(result.error).toMatch(/broken\.bin/);
     broken.delete();
   });

@@ -38,7 +38,7 @@ export async function loadDefaultEngine() {
   const module = await loadEngineModule();
   const engine = new module.Engine();
   const f = modelFiles();
-  const loaded = engine.load(f.model, f.modelName, f.tokenizer, f.tokenizerName, 512 * 2 ** 20);
+  const loaded = engine.load(f.model, f.modelName, f.tokenizer, f.tokenizerName, 512 * 2 ** 20, null, 0);
   if (loaded.error !== undefined) throw new Error(loaded.error);
   return { module, engine, config: loaded.value };
 }

@@ -1,6 +1,6 @@
 // The worker's message API ({verb, args, id} → {id, result | error}), driven in Node with the real engine.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEngineHost, MAX_MODEL_BYTES } from '../../web/engine-host.js';
+import { createEngineHost } from '../../web/engine-host.js';
 import { callHost, lines, loadEngineModule, modelFiles } from './load-engine.js';
 
 const PLAN = { block: 64, layers: 'all', matrices: 'gate,up,down', projection: 'frobenius', lambda: 0.01, calibration: 'heldout' };
@@ -35,10 +35,26 @@ describe('worker message API', () => {
     expect(still.error).toBeUndefined();
   });
 
-  it('refuses a model too large for the browser, with the reason, before reading it', async () => {
-    const huge = { size: MAX_MODEL_BYTES + 1, arrayBuffer: () => { throw new Error('must not be read'); } };
+  it('refuses a model too large for the browser, with the figures and what fits, before reading it', async () => {
+    // A llama2.c header of a 7 B-parameter model (dim 4096, hidden 11008, 32 layers, 32 heads,
+    // vocabulary 32,000, context 2048); the file's length is what that header implies.
+    const header = new Int32Array([4096, 11008, 32, 32, 32, 32000, 2048]);
+    const dim = 4096, hidden = 11008, layers = 32, vocab = 32000, seq = 2048;
+    const floats = vocab * dim + layers * (2 * dim + 4 * dim * dim + 3 * dim * hidden) + dim + seq * (dim / 32);
+    const head = new Uint8Array(256);
+    head.set(new Uint8Array(header.buffer));
+    const huge = {
+      size: 28 + floats * 4,
+      slice: (start, end) => ({ arrayBuffer: async () => head.slice(start, Math.min(end, 256)).buffer }),
+      arrayBuffer: () => { throw new Error('must not be read'); },
+      stream: () => { throw new Error('must not be read'); },
+    };
     const answer = await call(host, 'load', { ...files, model: huge, modelName: 'huge.bin' });
-    expect(answer.error).toMatch(/huge\.bin.*too large.*memory/);
+    expect(answer.error).toMatch(/huge\.bin needs about [\d.]+ GB in this page/);
+    expect(answer.error).toMatch(/fits up to about \d+ M parameters/);
+    expect(answer.unloaded).toBeUndefined();
+    const still = await call(host, 'analyze', { plan: PLAN, prompt: 'Once upon a time' });
+    expect(still.error).toBeUndefined();
   });
 
   it('answers unknown verbs and missing plans with errors', async () => {
