@@ -274,6 +274,20 @@ Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts,
   return summarize(std::move(results));
 }
 
+Result<std::vector<float>> Playground::next_logits(const std::vector<int>& tokens) const {
+  const Config& c = config();
+  if (tokens.empty() || int(tokens.size()) > c.seq_len)
+    return Error{"nextLogits takes 1 to " + std::to_string(c.seq_len) + " token ids (the model's " +
+                 "context), not " + std::to_string(tokens.size())};
+  for (int id : tokens)
+    if (id < 0 || id >= c.vocab_size)
+      return Error{"token id " + std::to_string(id) + " is outside the vocabulary (0 to " +
+                   std::to_string(c.vocab_size - 1) + ")"};
+  RunState state(c);
+  const float* logits = forward(*teacher_, state, tokens.data(), int(tokens.size()));
+  return std::vector<float>(logits, logits + c.vocab_size);
+}
+
 Result<Generation> Playground::generate(const std::string& prompt, int steps,
                                         const SamplerSettings& sampler, bool use_student) const {
   return circulant::generate(use_student ? *student_ : *teacher_, *tokenizer_, prompt, steps,

@@ -135,6 +135,9 @@ class Playground {
     double stream_bytes_per_second = 0;
   };
   DecodeBound decode_bound() const;
+  // The teacher's next-token logits (vocab) after exactly `tokens` (no BOS added): the browser
+  // suite gives llama.cpp and this engine the same ids and compares the two distributions.
+  Result<std::vector<float>> next_logits(const std::vector<int>& tokens) const;
   Result<Generation> generate(const std::string& prompt, int steps, const SamplerSettings& sampler,
                               bool use_student) const;
   // The (block_row, block_col) block of an MLP matrix: the teacher's, the student's (whatever

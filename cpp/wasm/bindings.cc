@@ -186,6 +186,12 @@ class Engine {
   void warmUp(double milliseconds) const { playground_->warm_up(milliseconds); }
   Playground::DecodeBound decodeBound() const { return playground_->decode_bound(); }
 
+  val nextLogits(const val& ids) const {
+    auto logits = playground_->next_logits(emscripten::vecFromJSArray<int>(ids));
+    if (!logits.ok()) return outcome(Result<val>(Error{logits.error()}));
+    return outcome(Result<val>(float32_array(logits.value())));
+  }
+
   val generate(const std::string& prompt, int steps, const val& sampler, bool use_student) const {
     SamplerSettings s;
     s.temperature = sampler["temperature"].as<float>();
@@ -427,6 +433,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("precision", &Engine::precision)
       .function("warmUp", &Engine::warmUp)
       .function("decodeBound", &Engine::decodeBound)
+      .function("nextLogits", &Engine::nextLogits)
       .function("generate", &Engine::generate)
       .function("structure", &Engine::structure);
 }

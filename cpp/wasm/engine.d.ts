@@ -150,6 +150,10 @@ export declare class Engine {
   /** Runs the teacher for about `milliseconds` so the first measurement is not a cold one. */
   warmUp(milliseconds: number): void;
   decodeBound(): DecodeBound;
+  /** The teacher's full next-token logits (vocabSize) after exactly these token ids, no BOS added
+   *  (the browser suite's comparison against llama.cpp). An error for an id outside the vocabulary
+   *  or more ids than the context. */
+  nextLogits(ids: number[]): Outcome<Float32Array>;
   generate(prompt: string, steps: number, sampler: SamplerSettings, useStudent: boolean): Outcome<Generation>;
   structure(layer: number, matrix: 'gate' | 'up' | 'down', blockRow: number, blockCol: number): Outcome<StructureView>;
   /** Frees the C++ object (Embind objects are not garbage-collected). */

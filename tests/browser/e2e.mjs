@@ -3,9 +3,10 @@
 // test-artifacts/, writes measured figures to test-artifacts/measurements.json, and prints
 // "N passed, N failed".
 // The tests that record timings run first, alone. Then two lanes run side by side: the guide (its
-// three screen sizes at once, then the distillation) and the other suites, one page at a time. A page's engine is one
-// thread and the guide's pages wait on one another's turns, so one lane alone leaves a core idle
-// much of the time (docs/testing.md has the figures).
+// three screen sizes at once, then the distillation) and the other suites, one page at a time,
+// the comparison with llama.cpp on GGUF files last. A page's engine is one thread and the guide's
+// pages wait on one another's turns, so one lane alone leaves a core idle much of the time
+// (docs/testing.md has the figures).
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serveStatic } from './static-server.mjs';
@@ -14,6 +15,7 @@ import { measuredSuite } from './suite-measured.mjs';
 import { distillSuite, pageSuite } from './suite-page.mjs';
 import { guideSuite } from './suite-guide.mjs';
 import { moreSuite } from './suite-more.mjs';
+import { oracleSuite } from './suite-oracle.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
@@ -38,7 +40,7 @@ async function main() {
     const context = { open, browser, errors };
     await measuredSuite(context);
     await Promise.all([guideSuite(context).then(() => distillSuite(context)),
-      pageSuite(context).then(() => moreSuite(context))]);
+      pageSuite(context).then(() => moreSuite(context)).then(() => oracleSuite(context))]);
     await test('no uncaught errors in the page', async () => {
       check(errors.length === 0, errors.join('\n'));
     });

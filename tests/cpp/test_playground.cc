@@ -207,5 +207,31 @@ TEST_F(PlaygroundTest, PrecisionFailingHalfwayLeavesTheStudentInFloat32) {
     ASSERT_EQ(op->fft_precision(), FftPrecision::kFloat32);
 }
 
+// next_logits (the browser suite gives llama.cpp and this engine the same ids): the teacher's
+// logits after exactly the ids given, the ones analyze's top candidates come from; no BOS added;
+// ids it cannot run get a message.
+TEST_F(PlaygroundTest, NextLogitsAreTheTeachersAfterExactlyTheIdsGiven) {
+  use(plan(16));  // the student must not be what next_logits runs
+  auto a = playground_->analyze(kPrompt);
+  ASSERT_TRUE(a.ok()) << a.error();
+  auto next = playground_->next_logits(a->tokens);
+  ASSERT_TRUE(next.ok()) << next.error();
+  const std::vector<float>& logits = next.value();
+  ASSERT_EQ(int(logits.size()), playground_->config().vocab_size);
+  double largest = *std::max_element(logits.begin(), logits.end()), sum = 0;
+  for (float x : logits) sum += std::exp(double(x) - largest);
+  for (const Candidate& top : a->teacher_top)
+    EXPECT_NEAR(std::exp(double(logits[size_t(top.token)]) - largest) / sum,
+                top.teacher_probability, 1e-6);
+  const std::vector<int> without_bos(a->tokens.begin() + 1, a->tokens.end());
+  EXPECT_NE(playground_->next_logits(without_bos).value(), logits);
+  const int vocab = playground_->config().vocab_size;
+  for (const std::vector<int>& bad :
+       {std::vector<int>{}, {1, vocab}, {1, -1}, std::vector<int>(100000, 1)})
+    EXPECT_FALSE(playground_->next_logits(bad).ok());
+  EXPECT_NE(playground_->next_logits({1, vocab}).error().find("outside the vocabulary"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace circulant
