@@ -149,6 +149,9 @@ export declare class Engine {
   decodeBound(): DecodeBound;
   generate(prompt: string, steps: number, sampler: SamplerSettings, useStudent: boolean): Outcome<Generation>;
   structure(layer: number, matrix: 'gate' | 'up' | 'down', blockRow: number, blockCol: number): Outcome<StructureView>;
+  /** The model's tokenizer on `text`, without BOS; `specials`: the text of control and
+   * user-defined tokens becomes those tokens (llama.cpp's tokenize(text, false, specials)). */
+  tokenize(text: string, specials: boolean): number[];
   /** Frees the C++ object (Embind objects are not garbage-collected). */
   delete(): void;
 }
