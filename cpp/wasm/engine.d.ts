@@ -97,9 +97,9 @@ export interface PrecisionReport {
 
 export interface SamplerSettings { temperature: number; topP: number; repeatPenalty: number; seed: number }
 export interface Generation {
-  tokens: number[];        // BOS, prompt, continuation
+  tokens: number[];        // BOS (where the tokenizer adds one), prompt, continuation
   text: string;            // prompt and continuation as printed
-  pieces: string[];        // what each token after BOS printed (tokens.length - 1)
+  pieces: string[];        // what each token after BOS printed (tokens.length - 1 with BOS)
   promptTokens: number;    // including BOS
 }
 

@@ -6,7 +6,7 @@
 // SentencePiece vocabulary converted by `circulant convert`. Part of the browser suite
 // (e2e.mjs); alone: node tests/browser/suite-tokenizers.mjs (E2E_ONLY works here too).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { artifacts, check, counts, results, root, skip, test } from './harness.mjs';
@@ -69,9 +69,13 @@ export async function tokenizerSuite({ browser }) {
   try {
     for (const pre of PRE_TOKENIZERS) {
       await test(`GPT-2's vocabulary with pre-tokenizer ${pre ?? '(none: default)'}: the same ids as llama.cpp on ${cases.length} cases`, async () => {
-        const file = `gpt2-${pre ?? 'default'}.gguf`;
+        const file = `gpt2-${pre ?? 'default'}.gguf`;  // 8 MB each: removed once compared
         writeFileSync(`${folder}/${file}`, makeGpt2Gguf(pre));
-        await compare(file);
+        try {
+          await compare(file);
+        } finally {
+          rmSync(`${folder}/${file}`, { force: true });
+        }
       });
     }
     await test('the shipped model\'s SentencePiece vocabulary converted to GGUF: the same ids as llama.cpp', async () => {
