@@ -40,8 +40,8 @@ Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string
   std::vector<std::vector<int>> sequences;
   for (size_t i = 0; i < lines.size(); ++i) {
     const bool cut = long_lines == LongLines::kTruncate && lines[i].size() > fits;
-    std::vector<int> tokens =
-        tokenizer.encode(cut ? std::string_view(lines[i]).substr(0, fits) : lines[i]);
+    std::vector<int> tokens = tokenizer.encode(
+        cut ? std::string_view(lines[i]).substr(0, fits) : lines[i], tokenizer.add_bos());
     if (int(tokens.size()) > config.seq_len && long_lines != LongLines::kKeep) {
       if (long_lines == LongLines::kError)
         return Error{"line " + std::to_string(i + 1) + " is " + std::to_string(tokens.size()) +

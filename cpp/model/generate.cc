@@ -12,7 +12,7 @@ Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config&
     return Error{"the prompt is " + std::to_string(prompt.size()) +
                  " bytes, more than the model's context of " + std::to_string(config.seq_len) +
                  " tokens can hold; shorten it"};
-  std::vector<int> tokens = tokenizer.encode(prompt);
+  std::vector<int> tokens = tokenizer.encode(prompt, tokenizer.add_bos());
   if (int(tokens.size()) > config.seq_len)
     return Error{"the prompt is " + std::to_string(tokens.size()) +
                  " tokens, longer than the model's context of " + std::to_string(config.seq_len) +
@@ -36,9 +36,11 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
     g.pieces.push_back(piece);
     return !on_piece || on_piece(piece);
   };
-  for (int i = 1; i < g.prompt_tokens && i <= steps; ++i)
-    if (!emit(g.tokens[i - 1], g.tokens[i])) break;
-  if (int(g.pieces.size()) + 1 < g.prompt_tokens || g.prompt_tokens > steps) {
+  // BOS prints nothing; a vocabulary that adds none prints every prompt token.
+  const int first = tokenizer.add_bos() ? 1 : 0;
+  for (int i = first; i < g.prompt_tokens && i <= steps; ++i)
+    if (!emit(i ? g.tokens[i - 1] : tokenizer.bos_id(), g.tokens[i])) break;
+  if (int(g.pieces.size()) + first < g.prompt_tokens || g.prompt_tokens > steps) {
     g.pieces = whole_characters(g.pieces);
     return g;
   }
@@ -52,7 +54,7 @@ Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer
     const auto sampled = sampler.sample(logits.data(), g.tokens);
     RETURN_IF_ERROR(sampled);
     const int next = sampled.value();
-    if (next == kBos) break;  // run.c: BOS delimits sequences
+    if (tokenizer.ends_generation(next)) break;  // llama2.c: BOS; byte-level vocabularies: EOS
     const int previous = g.tokens.back();
     g.tokens.push_back(next);
     if (!emit(previous, next) || int(g.tokens.size()) > steps) break;

@@ -98,6 +98,13 @@ Status Tokenizer::index() {
         "the vocabulary lacks the 256 byte tokens <0x00>…<0xFF> (llama2.c keeps them at ids 3–258) "
         "that spell characters outside it; export the tokenizer with byte fallback"};
   byte_token_offset_ = byte0;
+  // llama2.c's types: <unk> at 0, BOS and EOS control, the byte tokens; a GGUF file's own types
+  // replace these (set_token_types).
+  types_.assign(size_t(vocab_size), kTokenNormal);
+  for (int b = 0; b < 256; ++b) types_[byte0 + b] = kTokenByte;
+  types_[0] = kTokenUnknown, types_[kBos] = kTokenControl, types_[kEos] = kTokenControl;
+  special_texts_ = {{0, pieces_[0]}, {kBos, "<s>"}, {kEos, "</s>"}};
+  index_specials();
   return ok_status();
 }
 
@@ -107,6 +114,7 @@ int Tokenizer::lookup(std::string_view piece) const {
 }
 
 std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  if (byte_level_) return encode_byte_level(text, bos, eos);
   std::vector<int> symbols;  // (n) token ids before merging
   if (!text.empty()) {
     const int space = lookup(" ");
@@ -158,26 +166,27 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
     offer(p.left);
   }
   std::vector<int> tokens;
-  if (bos) tokens.push_back(kBos);
+  if (bos) tokens.push_back(bos_id_);
   for (int i = n ? 0 : -1; i >= 0; i = next[i]) tokens.push_back(symbols[i]);
-  if (eos) tokens.push_back(kEos);
+  if (eos) tokens.push_back(eos_id_);
   return tokens;
 }
 
 std::string Tokenizer::decode(int previous, int token) const {
   const std::string& piece = pieces_[token];
+  if (byte_level_) return piece;  // already bytes (or a special token's text)
   if (piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>' &&
       std::isxdigit(uint8_t(piece[3])) && std::isxdigit(uint8_t(piece[4])))
     return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
-  if (previous == kBos && !piece.empty() && piece[0] == ' ') return piece.substr(1);
+  if (previous == bos_id_ && !piece.empty() && piece[0] == ' ') return piece.substr(1);
   return piece;
 }
 
 std::string Tokenizer::decode_all(const std::vector<int>& tokens) const {
   std::string text;
-  int previous = kBos;
+  int previous = bos_id_;
   for (int token : tokens) {
-    if (token != kBos) text += decode(previous, token);
+    if (token != bos_id_) text += decode(previous, token);
     previous = token;
   }
   return text;

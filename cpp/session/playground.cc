@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "eval/prompt_set.h"
@@ -15,12 +16,22 @@
 namespace circulant {
 namespace {
 
-// BOS ends one text and starts the next; tokenizers spell it "\n<s>\n", which reads badly as a bar
-// label.
+// Special tokens by the file's spelling ("<s>", not llama2.c's "\n<s>\n", which reads badly as a
+// bar label; "<|endoftext|>").
 std::string display_piece(const Tokenizer& tok, int previous, int token) {
-  if (token == kBos) return "<s>";
-  if (token == kEos) return "</s>";
+  if (tok.is_special(token)) return tok.special_text(token);
   return tok.decode(previous, token);
+}
+
+// A piece that is part of a character, by its bytes' names (<0xC3>), as SentencePiece names them.
+std::string byte_names(const std::string& piece) {
+  std::string out;
+  for (char c : piece) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", unsigned(uint8_t(c)));
+    out += name;
+  }
+  return out;
 }
 
 std::vector<Candidate> top_candidates(const float* logits, const float* other, int vocab,
@@ -42,7 +53,8 @@ std::vector<Candidate> top_candidates(const float* logits, const float* other, i
     const int t = order[i];
     // A lone byte of a multi-byte character is no text of its own: show its name (<0xC3>).
     std::string text = display_piece(tok, 0, t);
-    if (whole_characters({text}).front() != text) text = tok.piece(t);
+    if (whole_characters({text}).front() != text)
+      text = tok.byte_level() ? byte_names(tok.piece(t)) : tok.piece(t);
     Candidate c{t, text, logits_are_teacher ? p[t] : q[t], logits_are_teacher ? q[t] : p[t]};
     out.push_back(c);
   }
@@ -242,7 +254,8 @@ Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   PromptAnalysis a;
   a.tokens = tokens.value();
   for (int i = 0; i < n; ++i)
-    a.pieces.push_back(display_piece(*tokenizer_, i ? a.tokens[i - 1] : kBos, a.tokens[i]));
+    a.pieces.push_back(
+        display_piece(*tokenizer_, i ? a.tokens[i - 1] : tokenizer_->bos_id(), a.tokens[i]));
   a.pieces = whole_characters(a.pieces);
   PromptResult r = compare_prompt(t.data(), s, n, vocab);
   a.positions = r.positions;

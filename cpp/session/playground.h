@@ -82,6 +82,7 @@ class Playground {
       uint64_t max_model_bytes, const LoadProgress& progress = {}, int max_context = 0);
 
   const Config& config() const { return teacher_->config(); }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
   // Calibration prompts for loss-aware projections and distillation (lines of text).
   Status set_calibration(const std::vector<std::string>& lines);
   // Tokens in the calibration set, BOS included (what a distillation step's time grows with).

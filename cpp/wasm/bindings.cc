@@ -201,6 +201,13 @@ class Engine {
     return outcome(playground_->generate(prompt, steps, s, use_student));
   }
 
+  // → ids of `text` without BOS, as llama.cpp's tokenize(text, add_special = false,
+  // parse_special = specials) gives them (the browser suite compares the two).
+  val tokenize(const std::string& text, bool specials) const {
+    const Tokenizer& t = playground_->tokenizer();
+    return array_of(specials ? t.encode_with_specials(text, false) : t.encode(text, false));
+  }
+
   val structure(int layer, const std::string& matrix, int block_row, int block_col) const {
     auto matrices = parse_matrices(matrix);
     if (!matrices.ok()) return outcome(Result<StructureView>(Error{matrices.error()}));
@@ -435,5 +442,6 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("decodeBound", &Engine::decodeBound)
       .function("nextLogits", &Engine::nextLogits)
       .function("generate", &Engine::generate)
-      .function("structure", &Engine::structure);
+      .function("structure", &Engine::structure)
+      .function("tokenize", &Engine::tokenize);
 }

@@ -97,9 +97,9 @@ export interface PrecisionReport {
 
 export interface SamplerSettings { temperature: number; topP: number; repeatPenalty: number; seed: number }
 export interface Generation {
-  tokens: number[];        // BOS, prompt, continuation
+  tokens: number[];        // BOS (where the tokenizer adds one), prompt, continuation
   text: string;            // prompt and continuation as printed
-  pieces: string[];        // what each token after BOS printed (tokens.length - 1)
+  pieces: string[];        // what each token after BOS printed (tokens.length - 1 with BOS)
   promptTokens: number;    // including BOS
 }
 
@@ -156,6 +156,9 @@ export declare class Engine {
   nextLogits(ids: number[]): Outcome<Float32Array>;
   generate(prompt: string, steps: number, sampler: SamplerSettings, useStudent: boolean): Outcome<Generation>;
   structure(layer: number, matrix: 'gate' | 'up' | 'down', blockRow: number, blockCol: number): Outcome<StructureView>;
+  /** The model's tokenizer on `text`, without BOS; `specials`: the text of control and
+   * user-defined tokens becomes those tokens (llama.cpp's tokenize(text, false, specials)). */
+  tokenize(text: string, specials: boolean): number[];
   /** Frees the C++ object (Embind objects are not garbage-collected). */
   delete(): void;
 }

@@ -16,6 +16,7 @@ import { distillSuite, pageSuite } from './suite-page.mjs';
 import { guideSuite } from './suite-guide.mjs';
 import { moreSuite } from './suite-more.mjs';
 import { oracleSuite } from './suite-oracle.mjs';
+import { tokenizerSuite } from './suite-tokenizers.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
@@ -40,7 +41,7 @@ async function main() {
     const context = { open, browser, errors };
     await measuredSuite(context);
     await Promise.all([guideSuite(context).then(() => distillSuite(context)),
-      pageSuite(context).then(() => moreSuite(context)).then(() => oracleSuite(context))]);
+      pageSuite(context).then(() => moreSuite(context)).then(() => oracleSuite(context)).then(() => tokenizerSuite(context))]);
     await test('no uncaught errors in the page', async () => {
       check(errors.length === 0, errors.join('\n'));
     });

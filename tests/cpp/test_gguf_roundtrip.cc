@@ -193,10 +193,14 @@ TEST(GgufTokenizer, TokenizersThisEngineCannotRunAreRefusedByName) {
     auto read = t.read(bytes);
     return read.ok() ? std::string() : read.error();
   };
-  HandTokenizer gpt2;
-  gpt2.model = "gpt2";
-  EXPECT_NE(error_of(gpt2).find("t.gguf: its tokenizer is 'gpt2' (byte-level BPE"),
+  HandTokenizer bert;
+  bert.model = "bert";
+  EXPECT_NE(error_of(bert).find("t.gguf: its tokenizer is 'bert', which this engine does not run: "
+                                "only 'llama' (SentencePiece) and 'gpt2'"),
             std::string::npos);
+  HandTokenizer gpt2;  // a gpt2 tokenizer needs its merges
+  gpt2.model = "gpt2";
+  EXPECT_NE(error_of(gpt2).find("t.gguf: its gpt2 tokenizer has no merges"), std::string::npos);
   HandTokenizer bos;
   bos.bos = 5;
   EXPECT_NE(error_of(bos).find("bos_token_id is 5, but this engine's BOS is token 1"),

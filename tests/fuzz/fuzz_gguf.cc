@@ -1,6 +1,7 @@
 // libFuzzer: GGUF files. Parsing never crashes or over-allocates; every tensor of a container that
 // parses dequantizes inside its bytes; a model that parses runs a forward step, and the tokenizer
-// it holds encodes the input with ids inside the vocabulary.
+// it holds (SentencePiece or byte-level) encodes the input, with and without special tokens, with
+// ids inside the vocabulary.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -27,12 +28,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int tokens[2] = {0, vocab - 1};
   circulant::forward(transformer, state, tokens, transformer.config().seq_len >= 2 ? 2 : 1);
   if (!model->tokenizer.ok()) return 0;
+  const circulant::Tokenizer& tokenizer = model->tokenizer.value();
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  int previous = circulant::kBos;
-  for (int id : model->tokenizer.value().encode(text.substr(size / 2), true, true)) {
-    if (id < 0 || id >= vocab) std::abort();
-    (void)model->tokenizer.value().decode(previous, id);
-    previous = id;
+  for (const std::vector<int>& ids :
+       {tokenizer.encode(text.substr(size / 2), true, true),
+        tokenizer.encode_with_specials(text.substr(size / 2), true)}) {
+    int previous = tokenizer.bos_id();
+    for (int id : ids) {
+      if (id < 0 || id >= vocab) std::abort();
+      (void)tokenizer.decode(previous, id);
+      previous = id;
+    }
   }
   return 0;
 }

@@ -58,7 +58,8 @@ std::vector<uint8_t> tokenizer(const std::vector<std::string>& extra) {
 }
 
 // GGUF seeds: llama models with their tokenizer (F32; Q8_0 where rows are whole blocks), a qwen2
-// model with biases, and a container holding one tensor of every type we read.
+// model with biases, without a tokenizer and with a byte-level one, and a container holding one
+// tensor of every type we read.
 void write_gguf_seeds(const std::string& dir) {
   const auto vocabulary = tokenizer({" ", "a", "b", " a", " ab"});
   const Tokenizer t =
@@ -80,6 +81,17 @@ void write_gguf_seeds(const std::string& dir) {
   for (Weights::Layer& l : qwen2.layers) l.bq = l.bk = l.bv = biases.data();
   write(dir + "/gguf/qwen2_biases.gguf",
         serialize_gguf(qwen2, nullptr, GgufType::kF32, "seed").value().bytes);
+  // The same model with a byte-level BPE tokenizer (GGUF "gpt2", qwen2's pre-tokenizer).
+  std::vector<std::string> texts = {"Ġ", "Ġa", "ab", "<|endoftext|>"};
+  for (char c = 'a'; c < 'a' + 26; ++c) texts.push_back(std::string(1, c));
+  texts.push_back("<tool>"), texts.push_back("!");
+  auto bpe = ByteLevelBpe::create(texts, {"Ġ a", "a b"}, PreTokenizer::kQwen2, false, "seed");
+  std::vector<int8_t> types(texts.size(), kTokenNormal);
+  types[3] = kTokenControl, types[30] = kTokenUserDefined;
+  const Tokenizer byte_level =
+      Tokenizer::from_byte_level(std::move(bpe.value()), types, {3, 3, -1, false}, "seed").value();
+  write(dir + "/gguf/qwen2_byte_level.gguf",
+        serialize_gguf(qwen2, &byte_level, GgufType::kF32, "seed").value().bytes);
   GgufWriter every_type;
   every_type.add_string("general.architecture", "llama");
   std::mt19937 rng(7);
