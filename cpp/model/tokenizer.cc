@@ -106,6 +106,22 @@ int Tokenizer::lookup(std::string_view piece) const {
   return it == ids_.end() ? -1 : it->second;
 }
 
+std::vector<int> Tokenizer::encode_with_specials(std::string_view text, bool bos) const {
+  constexpr std::string_view kBosText = "<s>", kEosText = "</s>";
+  std::vector<int> tokens;
+  if (bos) tokens.push_back(kBos);
+  while (!text.empty()) {
+    const size_t at_bos = text.find(kBosText), at_eos = text.find(kEosText);
+    const size_t at = std::min(at_bos, at_eos);
+    const std::vector<int> part = encode(text.substr(0, std::min(at, text.size())), false, false);
+    tokens.insert(tokens.end(), part.begin(), part.end());
+    if (at == std::string_view::npos) break;
+    tokens.push_back(at == at_bos ? kBos : kEos);
+    text.remove_prefix(at + (at == at_bos ? kBosText : kEosText).size());
+  }
+  return tokens;
+}
+
 std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
   std::vector<int> symbols;  // (n) token ids before merging
   if (!text.empty()) {

@@ -32,6 +32,10 @@ class Tokenizer {
   // bytes as <0xXX> tokens, then greedy merges
   // of the best-scoring adjacent pair, leftmost on ties; O(n log n). Every id is < vocab_size.
   std::vector<int> encode(std::string_view text, bool bos = true, bool eos = false) const;
+  // As llama.cpp's tokenize with parse_special: the text of a control token is that token, the
+  // text between them is encoded as encode(..., false, false) (each part with its space prefix).
+  // The control tokens here are BOS and EOS, spelled "<s>" and "</s>" as in llama2.c's vocabulary.
+  std::vector<int> encode_with_specials(std::string_view text, bool bos) const;
   // The longest piece in bytes: a text longer than tokens × this cannot fit in that many tokens.
   int max_token_length() const { return max_token_length_; }
   // The text of `token` after `previous` (strips the space after BOS, turns <0xXX> into a byte).
