@@ -1,5 +1,6 @@
 // The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
 // The protocol is documented at the top of web/worker.js. No DOM here.
+import { chatArgs } from './chat.js';
 import { CANONICAL_DISTILL, planKey } from './state.js';
 
 // The wasm heap tops out at 2 GB and holds the file, its float weights and the student at once.
@@ -9,7 +10,6 @@ export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 const DISTILL_CHUNK = 5;
 const WARM_UP_MS = 300;
 const DISTILL_REPORT = 10;
-
 
 class Cancelled extends Error {}
 
@@ -184,13 +184,12 @@ export function createEngineHost(loadModule) {
       engine = fresh;
       warm = false;
       calibrationSets = args.calibrationSets || {};
-      bound = null;
-      currentPlanKey = null;
-      currentCalibration = null;
+      bound = currentPlanKey = currentCalibration = null;
       // The engine holds its own copy now: bytes that were transferred here go back the same way.
       const returned = {};
       for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
-      return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES, returned };
+      return { config: loaded.value, parameters: engine.parameters(), maxModelBytes: MAX_MODEL_BYTES, returned,
+        chat: engine.chatTemplate() };
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).
@@ -388,7 +387,7 @@ export function createEngineHost(loadModule) {
     try {
       const verb = verbs[job.verb];
       if (!verb) throw new Error(`unknown verb "${job.verb}"`);
-      const result = await verb(job, job.args || {});
+      const result = await verb(job, chatArgs(engine, job.args || {}));
       if (job.cancelled) throw new Cancelled();
       // Bytes given back (load's `returned`) move, as they came: the page's second argument to postMessage.
       job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));
