@@ -54,6 +54,8 @@ function simpleBindings() {
     number('#vcol', 'vcol'),
     number('#vlayer', 'vlayer'),
     { element: $('#vmatrix'), event: 'change', read: (el) => ({ vmatrix: el.value }), write: (el, s) => { el.value = s.vmatrix; } },
+    { element: $('#chat'), event: 'change', read: (el) => ({ chat: el.checked }),
+      write: (el, s) => { el.checked = s.chat; } },
     radios('mode'),
     radios('positions'),
   ];
@@ -89,6 +91,8 @@ export class Controls {
   setPresets(presets) {
     this.presets = presets;
     const custom = new Option('Lecture prompts…', '');
+    custom.dataset.chat = 'Lecture questions, asked as chat…';
+    custom.dataset.plain = custom.text;
     $('#presets').replaceChildren(custom, ...presets.map((p, i) => new Option(`${i + 1}. ${p}`, String(i))));
     if (this.state) this.write(this.state);
   }
@@ -145,6 +149,8 @@ export class Controls {
     for (const box of document.querySelectorAll('input[name="matrix"]')) box.checked = state.matrices.includes(box.value);
     const preset = this.presets.indexOf(state.prompt);
     $('#presets').value = preset >= 0 ? String(preset) : '';
+    const first = $('#presets').options[0];
+    if (first) first.text = state.chat ? first.dataset.chat : first.dataset.plain;
     const removed = state.structure === 'removed';
     const lossAware = !removed && (state.proj === 'loss-aware' || state.proj === 'loss-aware-sequential');
     const distill = !removed && state.proj === 'distill';

@@ -1,5 +1,6 @@
 // The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
 // The protocol is documented at the top of web/worker.js. No DOM here.
+import { chatArgs } from './chat.js';
 import { CANONICAL_DISTILL, planKey } from './state.js';
 import { HEAP_BYTES, PAGE_CONTEXT, amount, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
 import { summariseSpeed } from './speed-summary.js';
@@ -9,7 +10,6 @@ import { summariseSpeed } from './speed-summary.js';
 const DISTILL_CHUNK = 5;
 const WARM_UP_MS = 300;
 const DISTILL_REPORT = 10;
-
 
 class Cancelled extends Error {}
 
@@ -176,13 +176,12 @@ export function createEngineHost(loadModule) {
       loadedNeed = need;
       warm = false;
       calibrationSets = args.calibrationSets || {};
-      bound = null;
-      currentPlanKey = null;
-      currentCalibration = null;
+      bound = currentPlanKey = currentCalibration = null;
       // The engine holds its own copy now: bytes that were transferred here go back the same way.
       const returned = {};
       for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
-      return { config: loaded.value, card, parameters: engine.parameters(), maxModelBytes: HEAP_BYTES, returned };
+      return { config: loaded.value, card, parameters: engine.parameters(), maxModelBytes: HEAP_BYTES, returned,
+        chat: engine.chatTemplate() };
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).
@@ -380,7 +379,7 @@ export function createEngineHost(loadModule) {
     try {
       const verb = verbs[job.verb];
       if (!verb) throw new Error(`unknown verb "${job.verb}"`);
-      const result = await verb(job, job.args || {});
+      const result = await verb(job, chatArgs(engine, job.args || {}));
       if (job.cancelled) throw new Cancelled();
       // Bytes given back (load's `returned`) move, as they came: the page's second argument to postMessage.
       job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));

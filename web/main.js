@@ -56,6 +56,7 @@ const page = {
   sweep,
   speedChart,
   evalPrompts: (s) => (s.mode === 'all20' ? page.lecturePrompts : [s.prompt]),
+  chat: null,                // the loaded model's chat template (web/chat.js), or null
   guideEntry: (s) => guideOf(s)?.entry,
   partKey: (name, s) => partKey(name, s),
   showAnalysis,
@@ -261,12 +262,13 @@ async function refresh() {
   const runPart = async (part, quiet) => {
     if (part.when && !part.when(s)) return true;
     if (waiting && part.needsStudent) return true;
-    const key = part.key(s);
+    const chat = s.chat && !!page.chat;  // the worker wraps the prompts (web/chat.js)
+    const key = part.key(s) + (chat ? ' chat' : '');
     if (done[part.name] === key) return true;
     if (part.name === 'sweep') await saved.use();  // its distilled reference curve
     if (stale()) return false;
     part.before?.(s);
-    const call = (verb, args) => client.request(verb, args, (p) => {
+    const call = (verb, args) => client.request(verb, chat ? { ...args, chat } : args, (p) => {
       if (stale()) return;
       if (!quiet) showProgress(p);
       part.progress?.(p, s);
@@ -381,6 +383,9 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   });
   const result = await loading;
   page.config = result.config;
+  page.chat = result.chat;
+  $('#chat-switch').hidden = !page.chat;
+  if (state.chat && !page.chat) corrections.push({ key: 'chat', raw: '1', used: `0 (${modelFiles.modelName} has no chat template)` });
   timings.modelLoaded ??= performance.now();
   for (const key of Object.keys(done)) delete done[key];
   for (const key of Object.keys(page.results)) delete page.results[key];
@@ -401,9 +406,9 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   if (own && !saved.loaded && state.proj === 'distill') {
     corrections.push({ text: `${modelFiles.modelName} has no ready-made distilled students: showing the projected ` +
       'student. Choose "distilled" to train one.' });
-    applyState({ ...state, model: modelFiles.modelName, proj: 'frobenius' });
+    applyState({ ...state, model: modelFiles.modelName, proj: 'frobenius', chat: state.chat && !!page.chat });
   } else {
-    applyState({ ...state, model: modelFiles.modelName });
+    applyState({ ...state, model: modelFiles.modelName, chat: state.chat && !!page.chat });
   }
 }
 

@@ -32,6 +32,9 @@ const isNumber = (v) => Number.isFinite(v);
 export const PROPERTIES = [
   { name: 'prompt', type: 'string', fallback: DEFAULT_PROMPT, check: (v) => v.trim().length > 0 && v.length <= 20000 },
   { name: 'mode', type: 'enum', values: ['prompt', 'all20'], fallback: 'prompt' },
+  // The prompts asked as a user message in the loaded model's chat template (web/chat.js); the
+  // switch shows only for a model that has one.
+  { name: 'chat', type: 'bool', fallback: false },
   // The default view is the lesson itself (web/README.md, "The default view"): every MLP of every
   // layer, measured at every position, as the ready-made distilled student at the published
   // experiment's B = 64, beside the projected, low-rank and MLP-removed students of the same size.

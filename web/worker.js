@@ -8,10 +8,11 @@
 // Verbs and their args → result:
 //   load       {model, modelName, tokenizer, tokenizerName, calibrationSets}
 //              model/tokenizer: Blob, ArrayBuffer or Uint8Array; calibrationSets: {name: lines[]}
-//              → {config, card, parameters, maxModelBytes, returned: {model?, tokenizer?}}
+//              → {config, card, parameters, maxModelBytes, returned: {model?, tokenizer?}, chat}
 //              card: the file's ModelCard (cpp/wasm/engine.d.ts), read before the rest; a model
 //              that cannot fit the heap is refused then; an error with unloaded: true means the
-//              previous model was unloaded to make room
+//              previous model was unloaded to make room; chat: a GGUF model's chat template
+//              {source, bosText, eosText}, or null
 //              ArrayBuffers are best transferred (no copy); they come back, transferred, in
 //              `returned` once the engine holds its own copy, so the page can load them again
 //   plan       {plan}                                → {plan, parameters}
@@ -45,6 +46,9 @@
 //   structure  {plan, layer, matrix, blockRow, blockCol} → StructureView
 //   cancel     {ids?}  cancels those requests (all queued and running ones when ids is absent);
 //              each answers {id, error: 'cancelled', cancelled: true} at its next granular step
+// Any verb's args may say chat: true: its `prompt` and `prompts` are then wrapped as a user message
+// with the model's chat template (@huggingface/jinja, web/chat.js) and the engine reads the text of
+// BOS and EOS in them as those tokens; without it, prompts are plain text.
 // `plan` is a PlanSpec (cpp/wasm/engine.d.ts) plus `calibration` (a calibrationSets name); the
 // student is rebuilt only when the plan differs from the last one. A distill plan that must train
 // does so inside whichever verb needs it first, with progress.partial.distill = {step, steps,

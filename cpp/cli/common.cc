@@ -54,7 +54,7 @@ Result<ModelFile> load_model_file(const Args& args) {
                  " is a GGUF file, which holds its own tokenizer; drop --tokenizer"};
   auto model = load_gguf_model(path, limits);
   RETURN_IF_ERROR(model);
-  return ModelFile{model->weights, true, std::move(model->tokenizer)};
+  return ModelFile{model->weights, true, std::move(model->tokenizer), std::move(model->chat)};
 }
 
 Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
@@ -66,13 +66,16 @@ Result<std::shared_ptr<const Weights>> load_model_flag(const Args& args) {
 Result<LoadedModel> load_model_and_tokenizer(const Args& args) {
   auto file = load_model_file(args);
   RETURN_IF_ERROR(file);
+  auto chat = chat_option(args, file.value());
+  RETURN_IF_ERROR(chat);
   if (file->gguf) {
     RETURN_IF_ERROR(file->tokenizer);
-    return LoadedModel{file->weights, std::move(file->tokenizer.value())};
+    return LoadedModel{file->weights, std::move(file->tokenizer.value()), chat.value(),
+                       file->chat_template};
   }
   auto tokenizer = Tokenizer::load(args.file("tokenizer"), file->weights->config.vocab_size);
   RETURN_IF_ERROR(tokenizer);
-  return LoadedModel{file->weights, std::move(tokenizer.value())};
+  return LoadedModel{file->weights, std::move(tokenizer.value()), chat.value(), {}};
 }
 
 std::string json_number(double v) {

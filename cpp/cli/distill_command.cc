@@ -67,7 +67,8 @@ Status run_distill(const Args& args) {
   RETURN_IF_ERROR(calibration);
   auto lines = read_lines(args.file("prompts"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
-  auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
+  auto prompts = encode_lines(loaded->prompt_texts(lines.value()), loaded->tokenizer, c,
+                              LongLines::kError, loaded->parse_specials());
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
 
   std::vector<CheckedPlan> plans;  // every plan is checked before the first one trains

@@ -16,6 +16,9 @@
 
 namespace circulant {
 
+// Real templates are a few KB (Qwen2.5's 2.5 KB); anything larger is not one.
+constexpr uint64_t kMaxChatTemplateBytes = uint64_t(1) << 20;
+
 Status run_generate(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
   RETURN_IF_ERROR(loaded);
@@ -36,12 +39,17 @@ Status run_generate(const Args& args) {
   // --speed: tokens/s of the generated tokens as llama2.c's run.c reports it (the clock starts at
   // the first one), on stderr, so the two can be compared on the same text.
   std::vector<std::chrono::steady_clock::time_point> printed;
-  auto generation = generate(model, loaded->tokenizer, args.text("prompt"), int(steps.value()),
-                             settings, [&printed](const std::string& piece) {
-                               print_text(piece);
-                               printed.push_back(std::chrono::steady_clock::now());
-                               return flush_output();  // nowhere to write: stop (main says why)
-                             });
+  auto prompt_tokens =
+      encode_prompt(loaded->tokenizer, model.config(), loaded->prompt_text(args.text("prompt")),
+                    loaded->parse_specials());
+  RETURN_IF_ERROR(prompt_tokens);
+  auto generation =
+      generate_from(model, loaded->tokenizer, std::move(prompt_tokens.value()), int(steps.value()),
+                    settings, [&printed](const std::string& piece) {
+                      print_text(piece);
+                      printed.push_back(std::chrono::steady_clock::now());
+                      return flush_output();  // nowhere to write: stop
+                    });
   RETURN_IF_ERROR(generation);
   print("\n");
   const size_t prompt = size_t(generation->prompt_tokens) - 1,
@@ -58,7 +66,8 @@ Status run_logits(const Args& args) {
   auto loaded = load_model_and_tokenizer(args);
   RETURN_IF_ERROR(loaded);
   const Transformer model(loaded->weights);
-  auto tokens = encode_prompt(loaded->tokenizer, model.config(), args.text("prompt"));
+  auto tokens = encode_prompt(loaded->tokenizer, model.config(),
+                              loaded->prompt_text(args.text("prompt")), loaded->parse_specials());
   RETURN_IF_ERROR(tokens);
   RunState state(model.config());
   const float* logits = forward(model, state, tokens->data(), int(tokens->size()));
@@ -144,6 +153,26 @@ Status run_bench(const Args& args) {
   return ok_status();
 }
 
+namespace {
+
+// --chat-template FILE's Jinja source, or the model's own template (kept when a GGUF file is
+// written again).
+Result<std::string> chat_template_flag(const Args& args, const std::string& own) {
+  if (!args.has("chat-template")) return own;
+  const std::string path = args.text("chat-template");
+  auto bytes = read_file_bytes(path, kMaxChatTemplateBytes, "a chat template");
+  RETURN_IF_ERROR(bytes);
+  std::string text(bytes->begin(), bytes->end());
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Error{"--chat-template " + path + ": the file is empty; give a Jinja chat template"};
+  if (text.find('\0') != std::string::npos)
+    return Error{"--chat-template " + path + ": the file holds NUL bytes, so it is not a Jinja " +
+                 "template; give the template's text"};
+  return text;
+}
+
+}  // namespace
+
 // The loaded model written again: llama2.c's version 1 (float32, which run.c reads), with
 // --float16 our float16 checkpoint (the shipped models/default.bin is one: half the page's
 // download), or, for an --out named *.gguf, GGUF version 3 with the tokenizer (--tokenizer's, or
@@ -162,6 +191,9 @@ Status run_convert(const Args& args) {
     return Error{
         "--tokenizer: a llama2.c checkpoint holds no tokenizer; drop it, or name --out "
         "NAME.gguf to write a GGUF file with it"};
+  if (!gguf && args.has("chat-template"))
+    return Error{"--chat-template: a llama2.c checkpoint holds no chat template; name --out " +
+                 std::string("NAME.gguf to write a GGUF file with it")};
   auto type = args.choice("type");
   RETURN_IF_ERROR(type);
   std::vector<uint8_t> bytes;
@@ -173,8 +205,10 @@ Status run_convert(const Args& args) {
                        : type.value() == "f16" ? GgufType::kF16
                                                : GgufType::kF32;
     const std::string model = args.file("model");
+    auto chat_template = chat_template_flag(args, loaded->chat_template.source);
+    RETURN_IF_ERROR(chat_template);
     auto written = serialize_gguf(*loaded->weights, &loaded->tokenizer, t,
-                                  model.substr(model.find_last_of('/') + 1));
+                                  model.substr(model.find_last_of('/') + 1), chat_template.value());
     if (!written.ok()) return Error{model + ": " + written.error()};
     bytes = std::move(written->bytes);
     what = std::string("GGUF version 3, ") + gguf_type_name(uint32_t(t)) + " matrices";

@@ -120,6 +120,9 @@ const std::vector<Flag>& flag_table() {
            "GGUF file (llama or qwen2), told apart by their first bytes"),
       file("tokenizer", kAllCommands & ~kInfo, G::kModel, "T", "models/tokenizer.bin",
            "its tokenizer (refused with a GGUF model, which holds its own)"),
+      toggle("chat", kGenerate | kLogits | kTables | kDistill, G::kModel,
+             "wrap each prompt as a user message in the model's own chat template (a GGUF "
+             "file's; docs/chat.md lists the families the CLI renders)"),
       number("max-memory", kAllCommands, G::kModel, "GiB", 0.001, 1024,
              double(LoadLimits().max_run_bytes >> 30),
              "the most memory a run of the model may take, checked before it is loaded"),
@@ -201,6 +204,8 @@ const std::vector<Flag>& flag_table() {
           .needed_by(kConvert),
       toggle("float16", kConvert, G::kOutput,
              "write float16, half the size (each weight rounded to the nearest float16)"),
+      text("chat-template", kConvert, G::kOutput, "FILE", "",
+           "a Jinja chat template to write into the GGUF file (tokenizer.chat_template)"),
       choice("type", kConvert, G::kOutput, "f32|f16|q8_0", "f32",
              "the type of a GGUF file's matrices (norms stay f32; Q8_0 is 8 bits a weight)"),
   };

@@ -94,7 +94,8 @@ Status run_table(const Args& args, bool sweep) {
     }
   auto lines = read_lines(args.file("prompts"));
   if (!lines.ok()) return Error{"prompts: " + lines.error()};
-  auto prompts = encode_lines(lines.value(), loaded->tokenizer, c);
+  auto prompts = encode_lines(loaded->prompt_texts(lines.value()), loaded->tokenizer, c,
+                              LongLines::kError, loaded->parse_specials());
   if (!prompts.ok()) return Error{"prompts: " + prompts.error()};
   auto positions = args.choice("positions");
   RETURN_IF_ERROR(positions);

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "model/checkpoint.h"
+#include "model/generate.h"
 #include "util/files.h"
 
 namespace circulant {
@@ -34,14 +35,14 @@ Result<std::vector<std::string>> read_lines(const std::string& path) {
 
 Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string>& lines,
                                                    const Tokenizer& tokenizer, const Config& config,
-                                                   LongLines long_lines) {
+                                                   LongLines long_lines, bool parse_specials) {
   // A line of more bytes than the context can hold in tokens is cut (or refused) before encoding.
   const size_t fits = size_t(config.seq_len) * size_t(tokenizer.max_token_length());
   std::vector<std::vector<int>> sequences;
   for (size_t i = 0; i < lines.size(); ++i) {
     const bool cut = long_lines == LongLines::kTruncate && lines[i].size() > fits;
-    std::vector<int> tokens = tokenizer.encode(
-        cut ? std::string_view(lines[i]).substr(0, fits) : lines[i], tokenizer.add_bos());
+    std::vector<int> tokens = encode_text(
+        tokenizer, cut ? std::string_view(lines[i]).substr(0, fits) : lines[i], parse_specials);
     if (int(tokens.size()) > config.seq_len && long_lines != LongLines::kKeep) {
       if (long_lines == LongLines::kError)
         return Error{"line " + std::to_string(i + 1) + " is " + std::to_string(tokens.size()) +

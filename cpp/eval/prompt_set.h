@@ -23,10 +23,12 @@ Result<std::vector<std::string>> read_lines(const std::string& path);
 // as one stream in windows of the context, as training did).
 enum class LongLines { kError, kTruncate, kKeep };
 
-// BOS + tokens per line.
+// BOS + tokens per line; `parse_specials` for lines wrapped in a chat template (model/generate.h
+// encode_text).
 Result<std::vector<std::vector<int>>> encode_lines(const std::vector<std::string>& lines,
                                                    const Tokenizer& tokenizer, const Config& config,
-                                                   LongLines long_lines = LongLines::kError);
+                                                   LongLines long_lines = LongLines::kError,
+                                                   bool parse_specials = false);
 
 // The sequences joined into one stream (each keeps its BOS, as in training) and cut into
 // consecutive windows of `window` tokens; the last window may be shorter.

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/sampler.h"
@@ -12,9 +13,14 @@
 
 namespace circulant {
 
+// BOS + tokens of `text`. With `parse_specials` (a prompt wrapped in a chat template) the text of
+// BOS and EOS is those tokens, and BOS is not doubled when the text starts with it.
+std::vector<int> encode_text(const Tokenizer& tokenizer, std::string_view text,
+                             bool parse_specials);
+
 // BOS + tokens of `prompt`; an error for an empty prompt or one longer than the context.
 Result<std::vector<int>> encode_prompt(const Tokenizer& tokenizer, const Config& config,
-                                       const std::string& prompt);
+                                       const std::string& prompt, bool parse_specials = false);
 
 struct Generation {
   std::vector<int> tokens;          // BOS, prompt, continuation
@@ -30,5 +36,10 @@ struct Generation {
 Result<Generation> generate(const Transformer& model, const Tokenizer& tokenizer,
                             const std::string& prompt, int steps, const SamplerSettings& settings,
                             const std::function<bool(const std::string&)>& on_piece = nullptr);
+// The same from a prompt already encoded (BOS first, within the context).
+Result<Generation> generate_from(const Transformer& model, const Tokenizer& tokenizer,
+                                 std::vector<int> prompt_tokens, int steps,
+                                 const SamplerSettings& settings,
+                                 const std::function<bool(const std::string&)>& on_piece = nullptr);
 
 }  // namespace circulant

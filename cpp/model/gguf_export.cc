@@ -50,7 +50,8 @@ Result<std::vector<uint8_t>> encoded(const float* x, uint64_t n, GgufType type,
 }  // namespace
 
 Result<SerializedGguf> serialize_gguf(const Weights& w, const Tokenizer* tokenizer, GgufType type,
-                                      const std::string& model_name) {
+                                      const std::string& model_name,
+                                      const std::string& chat_template) {
   const Config& c = w.config;
   if (type != GgufType::kF32 && type != GgufType::kF16 && type != GgufType::kQ8_0)
     return Error{std::string("GGUF files are written as F32, F16 or Q8_0, not ") +
@@ -82,6 +83,7 @@ Result<SerializedGguf> serialize_gguf(const Weights& w, const Tokenizer* tokeniz
   out.add_float32(p + "rope.freq_base", c.rope_theta);
   out.add_uint32(p + "vocab_size", uint32_t(c.vocab_size));
   if (tokenizer) add_gguf_tokenizer(out, *tokenizer);
+  if (tokenizer && !chat_template.empty()) out.add_string("tokenizer.chat_template", chat_template);
   SerializedGguf result;
   for (const GgufTensorEntry& e : gguf_tensors_of(c)) {
     // Norms and biases stay float32, as llama.cpp keeps them: they are small and every value

@@ -238,6 +238,26 @@ Result<std::shared_ptr<const Weights>> dequantized_weights(
   return std::shared_ptr<const Weights>(std::move(w));
 }
 
+// The chat template and the pieces its bos_token and eos_token stand for. A model runs without
+// one, so a template whose tokens cannot be read is left out rather than refusing the model.
+ChatTemplateText chat_template_of(const GgufFile& f) {
+  ChatTemplateText chat;
+  const GgufValue* tokens = f.find("tokenizer.ggml.tokens");
+  if (!f.find("tokenizer.chat_template") || !tokens) return chat;
+  auto source = f.text("tokenizer.chat_template");
+  auto pieces = f.strings("tokenizer.ggml.tokens", tokens->count);
+  if (!source.ok() || !pieces.ok()) return chat;
+  auto piece = [&](const char* key, int64_t fallback) -> std::string {
+    auto id = f.find(key) ? f.whole(key, 0, INT32_MAX) : Result<int64_t>(fallback);
+    return id.ok() && uint64_t(id.value()) < pieces->size() ? pieces.value()[size_t(id.value())]
+                                                            : "";
+  };
+  chat.source = std::move(source.value());
+  chat.bos_text = piece("tokenizer.ggml.bos_token_id", kBos);
+  chat.eos_text = piece("tokenizer.ggml.eos_token_id", kEos);
+  return chat;
+}
+
 }  // namespace
 
 std::vector<GgufTensorEntry> gguf_tensors_of(const Config& c) {
@@ -287,6 +307,7 @@ Result<GgufModel> parse_gguf_model(const uint8_t* bytes, size_t size, const std:
   model.weights = weights.value();
   model.architecture = layout->architecture;
   model.tokenizer = gguf_tokenizer(f, c.vocab_size);
+  model.chat = chat_template_of(f);
   return model;
 }
 

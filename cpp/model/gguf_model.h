@@ -18,11 +18,19 @@
 
 namespace circulant {
 
+struct ChatTemplateText {
+  std::string source;  // Jinja
+  std::string bos_text, eos_text;
+};
+
 struct GgufModel {
   std::shared_ptr<const Weights> weights;
   std::string architecture;  // "llama" or "qwen2"
   // The file's tokenizer, or why it cannot be used (a model loads without one: `info` needs none).
   Result<Tokenizer> tokenizer = Error{"no tokenizer was read"};
+  // tokenizer.chat_template ("" when the file has none) and the text its bos_token and eos_token
+  // stand for: the vocabulary's pieces of the BOS and EOS ids, as the file spells them.
+  ChatTemplateText chat;
 };
 
 // Called after each tensor is dequantized with how many are done of how many: a page shows it.
@@ -57,8 +65,10 @@ struct SerializedGguf {
   std::vector<uint8_t> bytes;
   std::vector<std::string> f16_fallbacks;
 };
+// A non-empty `chat_template` is written as tokenizer.chat_template (with the tokenizer only).
 Result<SerializedGguf> serialize_gguf(const Weights& weights, const Tokenizer* tokenizer,
-                                      GgufType type, const std::string& model_name);
+                                      GgufType type, const std::string& model_name,
+                                      const std::string& chat_template = "");
 
 // The tensors a GGUF file of a model of this header holds, in the order they are written: their
 // names ("blk.3.ffn_up.weight"), what each is in Weights, and its shape in ggml's order (row

@@ -90,6 +90,7 @@ Result<std::unique_ptr<Playground>> Playground::create(
     RETURN_IF_ERROR(model->tokenizer);
     p->teacher_ = std::make_unique<Transformer>(capped(model->weights, max_context));
     p->tokenizer_ = std::make_unique<Tokenizer>(std::move(model->tokenizer.value()));
+    p->chat_template_ = std::move(model->chat);
   } else {
     auto weights = parse_checkpoint(std::move(model_bytes), model_name, limits);
     RETURN_IF_ERROR(weights);
@@ -245,7 +246,7 @@ const std::vector<float>& Playground::teacher_logits(const std::vector<int>& tok
 }
 
 Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
-  auto tokens = encode_prompt(*tokenizer_, config(), prompt);
+  auto tokens = encode_prompt(*tokenizer_, config(), prompt, parse_specials_);
   RETURN_IF_ERROR(tokens);
   const int n = int(tokens->size()), vocab = config().vocab_size;
   const std::vector<float>& t = teacher_logits(tokens.value());
@@ -274,7 +275,7 @@ Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts,
   const int vocab = config().vocab_size;
   RunState state(config());
   for (size_t i = 0; i < prompts.size(); ++i) {
-    auto tokens = encode_prompt(*tokenizer_, config(), prompts[i]);
+    auto tokens = encode_prompt(*tokenizer_, config(), prompts[i], parse_specials_);
     if (!tokens.ok()) return Error{"prompt " + std::to_string(i + 1) + ": " + tokens.error()};
     const int n = int(tokens->size());
     const std::vector<float>& t = teacher_logits(tokens.value());
@@ -303,8 +304,10 @@ Result<std::vector<float>> Playground::next_logits(const std::vector<int>& token
 
 Result<Generation> Playground::generate(const std::string& prompt, int steps,
                                         const SamplerSettings& sampler, bool use_student) const {
-  return circulant::generate(use_student ? *student_ : *teacher_, *tokenizer_, prompt, steps,
-                             sampler);
+  auto tokens = encode_prompt(*tokenizer_, config(), prompt, parse_specials_);
+  RETURN_IF_ERROR(tokens);
+  return generate_from(use_student ? *student_ : *teacher_, *tokenizer_, std::move(tokens.value()),
+                       steps, sampler);
 }
 
 Result<StructureView> Playground::structure(int layer, MlpMatrix matrix, int block_row,

@@ -107,6 +107,12 @@ class Playground {
   const Transformer& student() const { return *student_; }  // the current student
   ParameterSummary parameters() const;
 
+  // A GGUF model's chat template (empty source for none). With parse_specials on, the prompts of
+  // analyze, evaluate, precision and generate are chat-wrapped text whose BOS and EOS texts are
+  // those tokens (the page wraps them with the template).
+  const ChatTemplateText& chat_template() const { return chat_template_; }
+  void set_parse_specials(bool on) { parse_specials_ = on; }
+
   Result<PromptAnalysis> analyze(const std::string& prompt) const;
   Result<Comparison> evaluate(const std::vector<std::string>& prompts, Positions positions) const;
   // Teacher first, then student, measured interleaved; with `uncached_student`, third the same
@@ -152,6 +158,8 @@ class Playground {
   std::unique_ptr<Transformer> teacher_;
   std::unique_ptr<Transformer> student_;
   std::unique_ptr<Tokenizer> tokenizer_;
+  ChatTemplateText chat_template_;
+  bool parse_specials_ = false;
   // `steps_done` (a distillation's): the steps the installed parameters hold.
   Status install(const CheckedPlan& plan, const StudentParameters& parameters, int steps_done = -1);
   std::vector<std::vector<int>> calibration_;

@@ -98,7 +98,7 @@ Result<PrecisionReport> Playground::precision(const std::vector<std::string>& pr
   std::vector<float> logits32;  // (rows, vocab) the student in float32
   RunState state(config());
   for (size_t i = 0; i < prompts.size(); ++i) {
-    auto tokens = encode_prompt(*tokenizer_, config(), prompts[i]);
+    auto tokens = encode_prompt(*tokenizer_, config(), prompts[i], parse_specials_);
     if (!tokens.ok()) return Error{"prompt " + std::to_string(i + 1) + ": " + tokens.error()};
     const int n = int(tokens->size()), rows = all ? n : 1;
     const float* t = teacher_logits(tokens.value()).data() + (all ? 0 : size_t(n - 1) * vocab);

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <type_traits>
 
+#include "model/chat_template.h"
 #include "model/model_card.h"
 #include "session/playground.h"
 #include "student/plan.h"
@@ -208,6 +209,19 @@ class Engine {
     return array_of(specials ? t.encode_with_specials(text, false) : t.encode(text, false));
   }
 
+  // → {source, bosText, eosText} of a GGUF model's chat template, or null without one.
+  val chatTemplate() const {
+    const ChatTemplateText& chat = playground_->chat_template();
+    if (chat.source.empty()) return val::null();
+    val out = val::object();
+    out.set("source", chat.source);
+    out.set("bosText", chat.bos_text);
+    out.set("eosText", chat.eos_text);
+    return out;
+  }
+
+  void setParseSpecials(bool on) { playground_->set_parse_specials(on); }
+
   val structure(int layer, const std::string& matrix, int block_row, int block_col) const {
     auto matrices = parse_matrices(matrix);
     if (!matrices.ok()) return outcome(Result<StructureView>(Error{matrices.error()}));
@@ -232,6 +246,15 @@ class Engine {
   }
   std::unique_ptr<Playground> playground_;
 };
+
+// One user message as the CLI's renderer writes it (model/chat_template.h), for the page's tests
+// to hold against @huggingface/jinja.
+val renderChat(const std::string& source, const std::string& bos_text, const std::string& eos_text,
+               const std::string& message) {
+  auto format = recognise_chat_template(source);
+  if (!format.ok()) return outcome(Result<std::string>(Error{format.error()}));
+  return outcome(Result<std::string>(render_chat(format.value(), bos_text, eos_text, message)));
+}
 
 // The block sizes the engine accepts, from the one rule (check_block_size): the page's slider
 // offers exactly these (tests/js checks).
@@ -422,6 +445,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
   emscripten::function("median", &medianOf);
   emscripten::function("inspectModel", &inspectModel);
   emscripten::function("blockSizes", &blockSizes);
+  emscripten::function("renderChat", &renderChat);
   emscripten::class_<Engine>("Engine")
       .constructor<>()
       .function("load", &Engine::load)
@@ -443,5 +467,7 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
       .function("nextLogits", &Engine::nextLogits)
       .function("generate", &Engine::generate)
       .function("structure", &Engine::structure)
-      .function("tokenize", &Engine::tokenize);
+      .function("tokenize", &Engine::tokenize)
+      .function("chatTemplate", &Engine::chatTemplate)
+      .function("setParseSpecials", &Engine::setParseSpecials);
 }

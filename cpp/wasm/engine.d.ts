@@ -111,6 +111,8 @@ export interface StructureView {
   relativeError: number;      // over the whole matrix
 }
 
+export interface ChatTemplate { source: string; bosText: string; eosText: string }
+
 export declare class Engine {
   constructor();
   /** Validates both files; the messages name them. The student starts equal to the teacher.
@@ -159,6 +161,12 @@ export declare class Engine {
   /** The model's tokenizer on `text`, without BOS; `specials`: the text of control and
    * user-defined tokens becomes those tokens (llama.cpp's tokenize(text, false, specials)). */
   tokenize(text: string, specials: boolean): number[];
+  /** A GGUF model's chat template (tokenizer.chat_template, Jinja) and the texts its bos_token and
+   *  eos_token stand for; null for a model without one. */
+  chatTemplate(): ChatTemplate | null;
+  /** On: the prompts of analyze, evaluate, precision and generate are chat-wrapped text, and the
+   *  text of BOS and EOS in them is those tokens (as llama.cpp's parse_special). Off by default. */
+  setParseSpecials(on: boolean): void;
   /** Frees the C++ object (Embind objects are not garbage-collected). */
   delete(): void;
 }
@@ -191,6 +199,9 @@ export interface EngineModule {
   median(values: number[]): number;
   /** The block sizes the engine accepts (1, 2, 4, …, 256): the page's slider offers these. */
   blockSizes(): number[];
+  /** One user message with the generation prompt, rendered by the CLI's renderer of the template
+   *  families it knows (cpp/model/chat_template.h); an error for a template of another family. */
+  renderChat(template: string, bosText: string, eosText: string, message: string): Outcome<string>;
 }
 
 /** Under Node (and in the worker) pass the wasm bytes: {wasmBinary}. */

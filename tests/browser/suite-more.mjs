@@ -1,7 +1,7 @@
 // Charts, text, phone, accessibility, files and models of one's own, base paths, the
 // default view, links that need correcting, the distillation offer, embeds and sharing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { artifacts, check, figures, metric, READY_TIMEOUT, root, skip, test, waitReady } from './harness.mjs';
 import { serveStatic } from './static-server.mjs';
 
@@ -122,6 +122,45 @@ export async function moreSuite({ open, browser, errors }) {
       `the plan changed with the model: ${p.url()}`);
     const after = await numbers();
     check(after.every((v, i) => v === before[i]), `KL, cosine, top-1 from the .bin ${before}, from the .gguf ${after}`);
+    await p.close();
+  });
+
+  // A GGUF file with a chat template (the ChatML one of tests/chat/templates.json, written in by
+  // circulant convert --chat-template): the switch shows, wraps the prompt with the template
+  // (web/chat.js), goes into the URL, and the lecture prompts are offered as chat questions.
+  await test('load your own model: a GGUF file with a chat template offers chat, which wraps the prompt', async () => {
+    const { template } = JSON.parse(readFileSync(`${root}tests/chat/templates.json`, 'utf8')).templates
+      .find((t) => t.name === 'chatml');
+    const jinja = `${root}build/browser-chatml.jinja`, gguf = `${root}build/browser-chatml.gguf`;
+    writeFileSync(jinja, template);
+    execFileSync(`${root}build/native/circulant`, ['convert', '--model', `${root}models/default.bin`,
+      '--tokenizer', `${root}models/tokenizer.bin`, '--out', gguf, '--chat-template', jinja]);
+    const p = await open(`#B=64&proj=frobenius&prompt=${encodeURIComponent('Once upon a time, a little fox')}`);
+    await waitReady(p);
+    check(await p.locator('#chat-switch').isHidden(), 'the chat switch shows for the shipped model, which has no template');
+    await p.locator('#open-loader').click();
+    await p.locator('#model-file').setInputFiles({ name: 'chatml.gguf', mimeType: 'application/octet-stream', buffer: readFileSync(gguf) });
+    await p.locator('#load-files').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.startsWith('chatml.gguf'), null, { timeout: READY_TIMEOUT });
+    await waitReady(p, { settle: true });
+    check(await p.locator('#chat-switch').isVisible(), 'no chat switch for a model with a chat template');
+    const chips = () => p.$$eval('#chips .chip', (els) => els.map((e) => e.textContent).join(''));
+    const plain = await chips();
+    check(plain === '<s>Once upon a time, a little fox' && !/chat=1/.test(p.url()), `chat off: chips ${JSON.stringify(plain)}, URL ${p.url()}`);
+    await p.getByTestId('chat').check();
+    await p.waitForFunction(() => document.querySelector('#chips').textContent.includes('im_start'), null, { timeout: READY_TIMEOUT });
+    await waitReady(p, { settle: true });
+    const wrapped = await chips();
+    check(wrapped === '<s><|im_start|>user\nOnce upon a time, a little fox<|im_end|>\n<|im_start|>assistant\n',
+      `chat on: chips ${JSON.stringify(wrapped)}`);
+    check(/[#&]chat=1(&|$)/.test(p.url()), `chat is not in the URL: ${p.url()}`);
+    const options = await p.locator('#presets option').allTextContents();
+    check(options.length === 21 && options[0] === 'Lecture questions, asked as chat…', `the prompt list reads ${options.slice(0, 2)}`);
+    await p.getByTestId('prompt-select').selectOption('3');
+    const question = readFileSync(`${root}models/prompts/lecture-20.txt`, 'utf8').split('\n')[3];
+    await p.waitForFunction((q) => document.querySelector('#chips').textContent.includes(q), question, { timeout: READY_TIMEOUT });
+    await waitReady(p, { settle: true });
+    check((await chips()).startsWith(`<s><|im_start|>user\n${question}<|im_end|>`), 'lecture question 4 is not asked as chat');
     await p.close();
   });
 

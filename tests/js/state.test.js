@@ -11,7 +11,7 @@ const CHANGED = {
   mode: 'all20', B: 8, layers: 'last:2', matrices: ['gate', 'down'], proj: 'loss-aware-sequential',
   lambda: 0.25, calib: 'lecture', positions: 'last', steps: 100, temp: 0.5, topp: 0.5, penalty: 1.3,
   seed: 7, vlayer: 2, vmatrix: 'down', vrow: 3, vcol: 1, embed: true, hide: ['prompt', 'layers'],
-  structure: 'low-rank', dsteps: 125, lr: 0.01, tour: 3, q: 17, present: true, model: 'stories260K.bin',
+  structure: 'low-rank', dsteps: 125, lr: 0.01, tour: 3, q: 17, present: true, model: 'stories260K.bin', chat: true,
 };
 
 describe('state', () => {
