@@ -63,7 +63,7 @@ async function compare(url, idsOrPrompts, { fromText = false, nCtx = 512 } = {})
   const wllama = new Wllama(WLLAMA_WASM, { suppressNativeLog: true,
     logger: { debug() {}, log() {}, warn() {}, error: console.error } });
   try {
-    const loaded = engine.load(bytes, url.split('/').pop(), new Uint8Array(0), '', MAX_MODEL_BYTES);
+    const loaded = engine.load(bytes, url.split('/').pop(), new Uint8Array(0), '', MAX_MODEL_BYTES, null, 0);
     if (loaded.error) throw new Error(`our engine refused ${url}: ${loaded.error}`);
     // float32 KV cache: llama.cpp's default float16 one would round every key and value.
     await wllama.loadModel([new Blob([bytes])], { n_threads: 1, n_ctx: nCtx, n_batch: nCtx, seed: 1,
