@@ -2,7 +2,7 @@
 // The protocol is documented at the top of web/worker.js. No DOM here.
 import { chatArgs } from './chat.js';
 import { CANONICAL_DISTILL, planKey } from './state.js';
-import { HEAP_BYTES, PAGE_CONTEXT, amount, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
+import { HEAP_BYTES, PAGE_CONTEXT, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
 import { summariseSpeed } from './speed-summary.js';
 
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
@@ -155,7 +155,7 @@ export function createEngineHost(loadModule) {
       const report = (done, total, label) => job.post({ id: job.id, progress: { done, total, label } });
       await job.step({ done: 0, total: size, label: `reading ${name}` });
       const model = await readBytes(args.model, name, (read) => report(read, size,
-        `reading ${name}: ${amount(read)} of ${amount(size)}`));
+        `reading ${name}: ${Math.round(read / 2 ** 20)} of ${Math.round(size / 2 ** 20)} MB`));
       const tokenizer = await readBytes(args.tokenizer, args.tokenizerName);
       await job.step({ done: 0, total: 1, label: 'checking the model' });
       let unloaded = false;

@@ -11,9 +11,9 @@
 #include <type_traits>
 
 #include "model/chat_template.h"
-#include "model/model_card.h"
 #include "session/playground.h"
 #include "student/plan.h"
+#include "wasm/card_binding.h"
 
 namespace circulant {
 namespace {
@@ -274,37 +274,6 @@ Interval metricInterval(const val& values, const std::string& metric) {
   return metric_interval(emscripten::vecFromJSArray<double>(values), metric);
 }
 double medianOf(const val& values) { return median(emscripten::vecFromJSArray<double>(values)); }
-
-// → {value: ModelCard} or {error}: what a model file is, from its first bytes (`head`, a
-// Uint8Array) and its length, before the page reads the rest (model/model_card.h).
-val inspectModel(const val& head, double file_size, const std::string& name) {
-  const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(head);
-  auto card = inspect_model(bytes.data(), bytes.size(), uint64_t(file_size), name);
-  if (!card.ok()) return outcome(Result<val>(Error{card.error()}));
-  val types = val::array();
-  for (size_t i = 0; i < card->tensor_types.size(); ++i) {
-    const TensorTypeCount& t = card->tensor_types[i];
-    val type = val::object();
-    type.set("type", t.type);
-    type.set("tensors", t.tensors);
-    type.set("bytes", double(t.bytes));
-    types.set(i, type);
-  }
-  val out = val::object();
-  out.set("name", card->name);
-  out.set("format", card->format);
-  out.set("architecture", card->architecture);
-  out.set("tokenizer", card->tokenizer);
-  out.set("chatTemplate", card->chat_template);
-  out.set("config", card->config);
-  out.set("parameters", double(card->parameters));
-  out.set("mlpParameters", double(count_parameters(card->config).mlp) * card->config.n_layers);
-  out.set("tensorTypes", types);
-  out.set("fileBytes", double(card->file_bytes));
-  out.set("weightBytes", double(card->weight_bytes));
-  out.set("runBytes", double(card->run_bytes));
-  return outcome(Result<val>(out));
-}
 
 // A value object's field: its JS name (cpp/wasm/engine.d.ts) and how it is filled, either a member
 // as it is (`member`) or one converted for JS (`converted`: a vector as a JS array, floats as a
