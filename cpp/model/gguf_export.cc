@@ -49,6 +49,20 @@ Result<std::vector<uint8_t>> encoded(const float* x, uint64_t n, GgufType type,
 
 }  // namespace
 
+void add_gguf_hyperparameters(GgufWriter& out, const Config& c, const std::string& arch) {
+  const std::string p = arch + ".";
+  out.add_uint32(p + "context_length", uint32_t(c.seq_len));
+  out.add_uint32(p + "embedding_length", uint32_t(c.dim));
+  out.add_uint32(p + "block_count", uint32_t(c.n_layers));
+  out.add_uint32(p + "feed_forward_length", uint32_t(c.hidden_dim));
+  out.add_uint32(p + "rope.dimension_count", uint32_t(c.head_size()));
+  out.add_uint32(p + "attention.head_count", uint32_t(c.n_heads));
+  out.add_uint32(p + "attention.head_count_kv", uint32_t(c.n_kv_heads));
+  out.add_float32(p + "attention.layer_norm_rms_epsilon", c.norm_epsilon);
+  out.add_float32(p + "rope.freq_base", c.rope_theta);
+  out.add_uint32(p + "vocab_size", uint32_t(c.vocab_size));
+}
+
 Result<SerializedGguf> serialize_gguf(const Weights& w, const Tokenizer* tokenizer, GgufType type,
                                       const std::string& model_name,
                                       const std::string& chat_template) {
@@ -66,22 +80,13 @@ Result<SerializedGguf> serialize_gguf(const Weights& w, const Tokenizer* tokeniz
     return Error{"the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
                  " tokens but the model " + std::to_string(c.vocab_size) +
                  "; give the model's own tokenizer"};
-  const std::string arch = llama ? "llama" : "qwen2", p = arch + ".";
+  const std::string arch = llama ? "llama" : "qwen2";
   GgufWriter out;
   out.add_string("general.architecture", arch);
   out.add_string("general.name", model_name);
   out.add_uint32("general.file_type", file_type(type));
   if (type == GgufType::kQ8_0) out.add_uint32("general.quantization_version", kQuantizationVersion);
-  out.add_uint32(p + "context_length", uint32_t(c.seq_len));
-  out.add_uint32(p + "embedding_length", uint32_t(c.dim));
-  out.add_uint32(p + "block_count", uint32_t(c.n_layers));
-  out.add_uint32(p + "feed_forward_length", uint32_t(c.hidden_dim));
-  out.add_uint32(p + "rope.dimension_count", uint32_t(c.head_size()));
-  out.add_uint32(p + "attention.head_count", uint32_t(c.n_heads));
-  out.add_uint32(p + "attention.head_count_kv", uint32_t(c.n_kv_heads));
-  out.add_float32(p + "attention.layer_norm_rms_epsilon", c.norm_epsilon);
-  out.add_float32(p + "rope.freq_base", c.rope_theta);
-  out.add_uint32(p + "vocab_size", uint32_t(c.vocab_size));
+  add_gguf_hyperparameters(out, c, arch);
   if (tokenizer) add_gguf_tokenizer(out, *tokenizer);
   if (tokenizer && !chat_template.empty()) out.add_string("tokenizer.chat_template", chat_template);
   SerializedGguf result;

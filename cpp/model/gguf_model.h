@@ -70,6 +70,11 @@ Result<SerializedGguf> serialize_gguf(const Weights& weights, const Tokenizer* t
                                       GgufType type, const std::string& model_name,
                                       const std::string& chat_template = "");
 
+// `config`'s hyperparameters under `arch`'s keys ("llama.embedding_length", …), as a load reads
+// them.
+class GgufWriter;
+void add_gguf_hyperparameters(GgufWriter& writer, const Config& config, const std::string& arch);
+
 // The tensors a GGUF file of a model of this header holds, in the order they are written: their
 // names ("blk.3.ffn_up.weight"), what each is in Weights, and its shape in ggml's order (row
 // length first: a (rows, cols) matrix is [cols, rows]). Biases only where config.qkv_bias, the

@@ -140,22 +140,12 @@ GgufType fitting(GgufType wanted, uint64_t row) {
 
 void add_metadata(GgufWriter& w, const Options& o, const TypeChoice& type) {
   const Config& c = o.c;
-  const std::string p = o.arch + ".";
   w.add_string("general.architecture", o.arch);
   w.add_string("general.name",
                "synthetic " + o.arch + " " + type.name + " seed " + std::to_string(o.seed));
   w.add_uint32("general.file_type", type.file_type);
   w.add_uint32("general.quantization_version", 2);
-  w.add_uint32(p + "context_length", uint32_t(c.seq_len));
-  w.add_uint32(p + "embedding_length", uint32_t(c.dim));
-  w.add_uint32(p + "block_count", uint32_t(c.n_layers));
-  w.add_uint32(p + "feed_forward_length", uint32_t(c.hidden_dim));
-  w.add_uint32(p + "rope.dimension_count", uint32_t(c.head_size()));
-  w.add_uint32(p + "attention.head_count", uint32_t(c.n_heads));
-  w.add_uint32(p + "attention.head_count_kv", uint32_t(c.n_kv_heads));
-  w.add_float32(p + "attention.layer_norm_rms_epsilon", c.norm_epsilon);
-  w.add_float32(p + "rope.freq_base", c.rope_theta);
-  w.add_uint32(p + "vocab_size", uint32_t(c.vocab_size));
+  add_gguf_hyperparameters(w, c, o.arch);
   add_gguf_tokenizer(w, made_up_tokenizer(c.vocab_size));
 }
 
