@@ -2,9 +2,9 @@
 // summary line, and what the model is and takes in this page when opened. The default model's
 // card is models/MODEL_CARD.md, linked from the README; it is not repeated on the lesson's screen.
 import { compact } from './format.js';
+import { amount as mb } from './model-intake.js';
 
 const $ = (selector) => document.querySelector(selector);
-const mb = (bytes) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GB` : `${Math.ceil(bytes / 2 ** 20)} MB`);
 const thousands = (n) => n.toLocaleString('en-US');
 
 /** The summary line: "SmolLM2 135M: llama, 134.52 M parameters, Q8_0, context 8,192, chat template". */
