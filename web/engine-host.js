@@ -296,13 +296,14 @@ export function createEngineHost(loadModule) {
       const found = [];
       (await analyzeEach(job, plan, prompts, 'searching every position', 1)).forEach((a, i) => {
         a.positions.forEach((m, position) => {
-          if (position > 0 && m.top1 === 0) found.push({ prompt: i, position, metrics: m, pieces: a.pieces });
+          if (position > 0 && m.top1 === 0) found.push({ prompt: i, position, metrics: m, pieces: a.pieces, bos: a.bos });
         });
       });
       await job.step({ done: prompts.length + 1, total: prompts.length + 2, label: 'checking what was found' });
       const confirm = (order) => {
         for (const f of order.slice(0, 12)) {
-          const context = f.pieces.slice(1, f.position + 1).join('');
+          // Without the BOS the encoder adds again; a model that adds none keeps its first piece.
+          const context = f.pieces.slice(f.bos ? 1 : 0, f.position + 1).join('');
           const cut = unwrap(engine.analyze(context));
           if (cut.last.top1 === 0)
             return { prompt: f.prompt + 1, context, metrics: cut.last, teacherTop: cut.teacherTop.slice(0, 5),

@@ -82,8 +82,8 @@ class Tokenizer {
   bool is_special(int token) const;
   // A special token's text as the file spells it ("<s>", "<|endoftext|>").
   std::string special_text(int token) const;
-  // Where generation stops: llama2.c's rule (BOS) for SentencePiece; EOS and the end-of-text
-  // tokens llama.cpp recognises by their text for byte-level vocabularies.
+  // Where generation stops: BOS (llama2.c's rule) and EOS (llama.cpp's) for SentencePiece; EOS
+  // and the end-of-text tokens llama.cpp recognises by their text for byte-level vocabularies.
   bool ends_generation(int token) const;
   const ByteLevelBpe* byte_level_bpe() const { return byte_level_.get(); }
   // The longest piece in bytes: a text longer than tokens × this cannot fit in that many tokens.

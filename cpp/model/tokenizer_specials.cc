@@ -95,7 +95,9 @@ std::string Tokenizer::special_text(int token) const {
 }
 
 bool Tokenizer::ends_generation(int token) const {
-  if (!byte_level_) return token == bos_id_;  // run.c: BOS delimits sequences
+  // run.c stops at BOS, which delimits llama2.c's training stories; a SentencePiece chat model
+  // (Llama 2, TinyLlama) ends its answer with EOS, where llama.cpp stops.
+  if (!byte_level_) return token == bos_id_ || token == eos_id_;
   return token == eos_id_ || (is_special(token) && is_end_of_text_spelling(special_text(token)));
 }
 

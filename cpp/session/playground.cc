@@ -254,6 +254,7 @@ Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   const float* s = forward(*student_, state, tokens->data(), n, true);
   PromptAnalysis a;
   a.tokens = tokens.value();
+  a.bos = tokenizer_->add_bos() && a.tokens.front() == tokenizer_->bos_id();
   for (int i = 0; i < n; ++i)
     a.pieces.push_back(
         display_piece(*tokenizer_, i ? a.tokens[i - 1] : tokenizer_->bos_id(), a.tokens[i]));

@@ -31,8 +31,9 @@ struct Candidate {  // one bar of the next-token chart
 };
 
 struct PromptAnalysis {
-  std::vector<int> tokens;                 // BOS first
-  std::vector<std::string> pieces;         // (tokens) text of each token as the page shows it
+  std::vector<int> tokens;          // BOS first where the tokenizer adds one
+  std::vector<std::string> pieces;  // (tokens) text of each token as the page shows it
+  bool bos = false;  // tokens[0] is BOS, which re-encoding the prompt's text adds again
   std::vector<PositionMetrics> positions;  // (tokens) teacher vs student at every position
   PositionMetrics last;                    // at the last position
   PositionMetrics mean;                    // over all positions

@@ -361,8 +361,9 @@ EMSCRIPTEN_BINDINGS(circulant_engine) {
   object<PromptAnalysis>(
       "PromptAnalysis",
       {converted<&PromptAnalysis::tokens>("tokens"), converted<&PromptAnalysis::pieces>("pieces"),
-       converted<&PromptAnalysis::positions>("positions"), member("last", &PromptAnalysis::last),
-       member("mean", &PromptAnalysis::mean), converted<&PromptAnalysis::teacher_top>("teacherTop"),
+       member("bos", &PromptAnalysis::bos), converted<&PromptAnalysis::positions>("positions"),
+       member("last", &PromptAnalysis::last), member("mean", &PromptAnalysis::mean),
+       converted<&PromptAnalysis::teacher_top>("teacherTop"),
        converted<&PromptAnalysis::student_top>("studentTop")});
   object<Comparison>("Comparison",
                      {computed<Comparison>("prompts", &prompt_means), member("kl", &Comparison::kl),

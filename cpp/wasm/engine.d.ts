@@ -54,8 +54,9 @@ export interface Interval { mean: number; low: number; high: number; undefined: 
 export interface Candidate { token: number; text: string; teacher: number; student: number }
 
 export interface PromptAnalysis {
-  tokens: number[];              // BOS first
+  tokens: number[];              // BOS first where the tokenizer adds one
   pieces: string[];              // text of each token
+  bos: boolean;                  // tokens[0] is a BOS that encoding the text adds again
   positions: PositionMetrics[];  // one per token
   last: PositionMetrics;
   mean: PositionMetrics;

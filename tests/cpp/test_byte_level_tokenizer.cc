@@ -208,7 +208,8 @@ TEST(SentencePieceSpecials, EachStretchAfterASpecialTokenGetsTheSpacePrefix) {
   const std::vector<int> plain = t->encode("a</s>b", true);
   EXPECT_EQ(std::count(plain.begin(), plain.end(), kEos), 0);
   EXPECT_TRUE(t->ends_generation(kBos));  // llama2.c's rule
-  EXPECT_FALSE(t->ends_generation(kEos));
+  EXPECT_TRUE(t->ends_generation(kEos));  // a chat model's end of answer, as llama.cpp stops
+  EXPECT_FALSE(t->ends_generation(262));
 }
 
 }  // namespace

@@ -90,8 +90,8 @@ TEST(ChatTemplate, ZephyrOnOneLineHasNoLayoutNewlines) {
 
 TEST(ChatTemplate, TemplatesOfNoKnownFamilyAreRefusedWithWhatIsKnown) {
   const char* unknown[] = {
-      "{% for message in messages %}### Instruction:\n{{ message['content'] }}\n\n### Response:\n"
-      "{% endfor %}",
+      ("{% for message in messages %}### Instruction:\n{{ message['content'] }}\n\n### Response:\n"
+       "{% endfor %}"),
       "{{ messages[0]['content'] }}", ""};
   for (const char* source : unknown) {
     auto format = recognise_chat_template(source);

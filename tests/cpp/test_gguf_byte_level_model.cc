@@ -80,6 +80,7 @@ TEST(GgufByteLevelModel, ThePageShowsEveryTokenAndPartsOfCharactersByTheirBytes)
   ASSERT_TRUE(a.ok()) << a.error();
   EXPECT_EQ(a->tokens, (std::vector<int>{28, 27}));
   EXPECT_EQ(a->pieces, (std::vector<std::string>{"ab", " a"}));
+  EXPECT_FALSE(a->bos);  // the page's "find a disagreement" then keeps the first piece
   ASSERT_EQ(a->teacher_top.size(), 10u);
   int lone_bytes = 0;  // the fixed weights put some among the ten
   for (const Candidate& c : a->teacher_top) {
@@ -93,6 +94,28 @@ TEST(GgufByteLevelModel, ThePageShowsEveryTokenAndPartsOfCharactersByTheirBytes)
       EXPECT_EQ(whole_characters({c.text}).front(), c.text);
   }
   EXPECT_GT(lone_bytes, 0);
+}
+
+// The page rebuilds a prompt's text up to a position from the pieces after BOS (when one was
+// added); the text must encode to the same tokens, with and without BOS.
+TEST(GgufByteLevelModel, ThePiecesAfterBosSpellTheTextThatEncodesToTheSameTokens) {
+  for (bool add_bos : {false, true}) {
+    testing::HandModel m;
+    add_tokenizer(m, "llama-bpe", add_bos);
+    const std::vector<uint8_t> file = m.bytes();
+    auto created = Playground::create(ModelBytes::copy_of(file.data(), file.size()), "m.gguf", {},
+                                      "", uint64_t(64) << 20);
+    ASSERT_TRUE(created.ok()) << created.error();
+    auto a = created.value()->analyze("ab a a");
+    ASSERT_TRUE(a.ok()) << a.error();
+    EXPECT_EQ(a->bos, add_bos);
+    std::string text;
+    for (size_t i = a->bos ? 1 : 0; i + 1 < a->pieces.size(); ++i) text += a->pieces[i];
+    EXPECT_EQ(text, "ab a");
+    auto cut = created.value()->analyze(text);
+    ASSERT_TRUE(cut.ok()) << cut.error();
+    EXPECT_EQ(cut->tokens, std::vector<int>(a->tokens.begin(), a->tokens.end() - 1));
+  }
 }
 
 TEST(GgufByteLevelModel, AModelWithAnUnknownPreTokenizerLoadsWithoutATokenizerThatSaysWhy) {

@@ -68,7 +68,7 @@ TEST(ModelCard, TheHeadAloneWillDoAndAShortHeadAsksForMore) {
 }
 
 TEST(ModelCard, ACheckpointHeaderGivesItsModel) {
-  const std::string path = std::string(CIRCULANT_MODELS_DIR) + "/default.bin";
+  const std::string path = std::string(CIRCULANT_SOURCE_DIR) + "/models/default.bin";
   auto bytes = read_file_bytes(path, uint64_t(1) << 30);
   ASSERT_TRUE(bytes.ok()) << bytes.error();
   auto card = inspect_model(bytes->data(), 256, bytes->size(), "default.bin");
