@@ -1,5 +1,6 @@
-// Frobenius and loss-aware projections in float64: block spectra through RealFft<double>,
-// per-frequency Gram and cross-covariance matrices, one Hermitian LDLT solve per frequency.
+// Frobenius and loss-aware projections in float64: per-frequency Gram and cross-covariance
+// matrices from the inputs' second moments (block spectra through RealFft<double>), one Hermitian
+// LDLT solve per frequency.
 //
 // Convention check (docs/design.md §2): C·x = irfft(ĉ ⊙ x̂), so output block i at bin k is
 // ŷ_i = Σ_j ĉ_ij x̂_j = (Ĉ_k x̂)_i with no conjugate on ĉ. Minimising Σ_t |t̂_i − Ĉ_k[i,:] x̂_t|²
@@ -23,7 +24,7 @@ namespace {
 
 using ComplexMatrix = Eigen::MatrixXcd;
 using RowMajorFloat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-constexpr int kTokensPerChunk = 256;  // bounds the spectra held at once: (p+q)·(B/2+1)·256
+constexpr int kTokensPerChunk = 256;  // bounds the float → double copy of the inputs held at once
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
@@ -72,23 +73,22 @@ std::vector<double> parameters_from_spectra(const std::vector<ComplexMatrix>& sp
   return c;
 }
 
-// gram[k] += Σ_t x̂_t[k] x̂_t[k]ᴴ, cross[k] += Σ_t t̂_t[k] x̂_t[k]ᴴ over all tokens, in chunks.
-void accumulate_statistics(const Eigen::MatrixXd& weight, const float* inputs, int tokens, int p,
-                           int q, const RealFft<double>& fft, std::vector<ComplexMatrix>& gram,
-                           std::vector<ComplexMatrix>& cross) {
-  const int n = int(weight.cols()), bins = fft.bins();
-  std::vector<ComplexMatrix> x_hat(bins), t_hat(bins);  // (q, chunk) and (p, chunk) per bin
-  for (int t0 = 0; t0 < tokens; t0 += kTokensPerChunk) {
-    const int count = std::min(kTokensPerChunk, tokens - t0);
-    const Eigen::MatrixXd x =
-        Eigen::Map<const RowMajorFloat>(inputs + size_t(t0) * n, count, n).cast<double>();
-    const Eigen::MatrixXd targets = x * weight.transpose();  // (count, m): t_t = W x_t
-    block_spectra(x, q, fft, x_hat);
-    block_spectra(targets, p, fft, t_hat);
-    for (int k = 0; k < bins; ++k) {
-      gram[k].noalias() += x_hat[k] * x_hat[k].adjoint();
-      cross[k].noalias() += t_hat[k] * x_hat[k].adjoint();
-    }
+// out[k](i, j) = Σ_{s,s'} A_ij[s][s'] ω^{ks} ω^{−ks'} (ω = e^{−2πi/B}, A_ij the B×B block (i, j)
+// of `a`, zero past its edges), k = 0..B/2: what Σ_t û_t[k] v̂_t[k]ᴴ is when a = Σ_t u_t v_tᵀ,
+// without the tokens. The rfft of each row's blocks gives Σ_s' a[s'] ω^{ks'}, whose conjugate
+// the sum over s then weighs (a is real).
+void bin_moments(const Eigen::MatrixXd& a, int row_blocks, int col_blocks,
+                 const RealFft<double>& fft, std::vector<ComplexMatrix>& out) {
+  const int b = fft.length(), bins = fft.bins();
+  std::vector<ComplexMatrix> rows_hat(bins);  // (col_blocks, rows of a) per bin
+  block_spectra(a, col_blocks, fft, rows_hat);
+  std::vector<std::complex<double>> root(b);  // ω^e, e = 0..B−1
+  for (int e = 0; e < b; ++e) root[e] = std::polar(1.0, -2.0 * M_PI * e / b);
+  for (int k = 0; k < bins; ++k) {
+    out[k] = ComplexMatrix::Zero(row_blocks, col_blocks);
+    for (int i = 0; i < row_blocks; ++i)
+      for (int s = 0; s < b && i * b + s < a.rows(); ++s)
+        out[k].row(i) += root[size_t(k) * s % b] * rows_hat[k].col(i * b + s).adjoint();
   }
 }
 
@@ -132,9 +132,36 @@ Result<std::vector<double>> frobenius_projection(const float* weight, int m, int
 
 int loss_aware_min_tokens(int n, int block) { return block > 0 ? ceil_div(n, block) : 0; }
 
+InputMoments input_moments(const float* inputs, int tokens, int n) {
+  InputMoments moments;
+  moments.tokens = tokens;
+  Eigen::MatrixXd lower = Eigen::MatrixXd::Zero(n, n);
+  for (int t0 = 0; t0 < tokens; t0 += kTokensPerChunk) {
+    const int count = std::min(kTokensPerChunk, tokens - t0);
+    const Eigen::MatrixXd x =
+        Eigen::Map<const RowMajorFloat>(inputs + size_t(t0) * n, count, n).cast<double>();
+    lower.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
+  }
+  moments.second = lower.selfadjointView<Eigen::Lower>();
+  return moments;
+}
+
 Result<std::vector<double>> loss_aware_projection(const float* weight, int m, int n, int block,
                                                   const float* inputs, int tokens,
                                                   double lambda_relative) {
+  return loss_aware_projection(weight, m, n, block, input_moments(inputs, tokens, n),
+                               lambda_relative);
+}
+
+Result<std::vector<double>> loss_aware_projection(const float* weight, int m, int n, int block,
+                                                  const InputMoments& moments,
+                                                  double lambda_relative) {
+  const int tokens = moments.tokens;
+  if (moments.second.rows() != n || moments.second.cols() != n)
+    return Error{"loss-aware projection: the inputs' moments are " +
+                 std::to_string(moments.second.rows()) + "x" +
+                 std::to_string(moments.second.cols()) + ", the matrix takes " + std::to_string(n) +
+                 " inputs"};
   auto frobenius = frobenius_projection(weight, m, n, block);
   RETURN_IF_ERROR(frobenius);
   const int p = ceil_div(m, block), q = ceil_div(n, block);
@@ -148,9 +175,10 @@ Result<std::vector<double>> loss_aware_projection(const float* weight, int m, in
                  std::to_string(lambda_relative)};
   const RealFft<double> fft(block);
   const Eigen::MatrixXd w = Eigen::Map<const RowMajorFloat>(weight, m, n).cast<double>();
-  std::vector<ComplexMatrix> gram(fft.bins(), ComplexMatrix::Zero(q, q));
-  std::vector<ComplexMatrix> cross(fft.bins(), ComplexMatrix::Zero(p, q));
-  accumulate_statistics(w, inputs, tokens, p, q, fft, gram, cross);
+  // G_k and R_k from Σ x xᵀ and Σ t xᵀ = W·Σ x xᵀ: no pass over the tokens at any block size.
+  std::vector<ComplexMatrix> gram(fft.bins()), cross(fft.bins());
+  bin_moments(moments.second, q, q, fft, gram);
+  bin_moments(w * moments.second, p, q, fft, cross);
   const std::vector<ComplexMatrix> prior = parameter_spectra(frobenius.value(), p, q, fft);
   std::vector<ComplexMatrix> solved(fft.bins());
   for (int k = 0; k < fft.bins(); ++k) {

@@ -10,6 +10,7 @@
 // identity-covariance inputs return exactly the Frobenius projection.
 #pragma once
 
+#include <Eigen/Core>
 #include <vector>
 
 #include "util/result.h"
@@ -33,6 +34,20 @@ int loss_aware_min_tokens(int n, int block);
 // inputs that do not determine the fit at λ = 0, non-finite values.
 Result<std::vector<double>> loss_aware_projection(const float* weight, int m, int n, int block,
                                                   const float* inputs, int tokens,
+                                                  double lambda_relative = 0.01);
+
+// Σ_t x_t x_tᵀ (n×n, float64) of the calibration inputs: G_k and R_k = W·(this) at every block
+// size follow from it, so the matrices that read the same inputs (gate and up) and the block
+// sizes of a sweep share one pass over the tokens.
+struct InputMoments {
+  Eigen::MatrixXd second;
+  int tokens = 0;
+};
+InputMoments input_moments(const float* inputs, int tokens, int n);
+
+// The same fit from the inputs' moments.
+Result<std::vector<double>> loss_aware_projection(const float* weight, int m, int n, int block,
+                                                  const InputMoments& moments,
                                                   double lambda_relative = 0.01);
 
 }  // namespace circulant

@@ -43,9 +43,9 @@ std::vector<float> to_float(const std::vector<double>& values) {
   return {values.begin(), values.end()};
 }
 
-// One matrix's starting parameters; `inputs` (tokens, in) only for the loss-aware projections.
+// One matrix's starting parameters; `inputs`' moments only for the loss-aware projections.
 Result<std::vector<float>> project_matrix(const Transformer& teacher, const StudentPlan& plan,
-                                          int layer, MlpMatrix m, const std::vector<float>* inputs,
+                                          int layer, MlpMatrix m, const InputMoments* inputs,
                                           SvdCache* svd_cache = nullptr) {
   const Config& c = teacher.config();
   const MatrixShape s = mlp_shape(c, m);
@@ -53,8 +53,7 @@ Result<std::vector<float>> project_matrix(const Transformer& teacher, const Stud
   if (plan.structure == Structure::kRemoved) return std::vector<float>{};
   if (plan.structure == Structure::kLowRank)
     return truncated_svd(w, s.out, s.in, low_rank_rank(s.out, s.in, plan.block), svd_cache);
-  auto c_ij = inputs ? loss_aware_projection(w, s.out, s.in, plan.block, inputs->data(),
-                                             int(inputs->size() / s.in), plan.lambda)
+  auto c_ij = inputs ? loss_aware_projection(w, s.out, s.in, plan.block, *inputs, plan.lambda)
                      : frobenius_projection(w, s.out, s.in, plan.block);
   if (!c_ij.ok()) return Error{"layer " + std::to_string(layer) + ": " + c_ij.error()};
   return to_float(c_ij.value());
@@ -69,13 +68,21 @@ Status calibrate_layer(const Transformer& teacher, const StudentPlan& plan,
   const auto own_inputs = [&] {
     return std::move(collect_mlp_inputs(partial, prompts, {layer}).layers[layer]);
   };
-  MlpInputs own;  // sequential: what this layer reads in the student patched so far
+  MlpInputs own;               // sequential: what this layer reads in the student patched so far
+  InputMoments gate_up, down;  // of the inputs below, when first needed (gate and up share one)
   for (MlpMatrix m : plan.matrices) {
     // Collected before the first matrix, and again before down once gate or up is patched.
-    if (!shared && (m == plan.matrices.front() || m == MlpMatrix::kDown)) own = own_inputs();
+    if (!shared && (m == plan.matrices.front() || m == MlpMatrix::kDown)) {
+      own = own_inputs();
+      gate_up = down = InputMoments{};
+    }
     const MlpInputs& inputs = shared ? *shared : own;
-    auto values = project_matrix(teacher, plan, layer, m,
-                                 m == MlpMatrix::kDown ? &inputs.down : &inputs.gate_up);
+    const bool reads_hidden = m == MlpMatrix::kDown;
+    const std::vector<float>& x = reads_hidden ? inputs.down : inputs.gate_up;
+    InputMoments& moments = reads_hidden ? down : gate_up;
+    const int n = mlp_shape(teacher.config(), m).in;
+    if (moments.tokens == 0) moments = input_moments(x.data(), int(x.size() / n), n);
+    auto values = project_matrix(teacher, plan, layer, m, &moments);
     RETURN_IF_ERROR(values);
     auto op = make_operator(teacher.config(), plan, m, values.value());
     RETURN_IF_ERROR(op);
