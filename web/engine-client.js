@@ -55,6 +55,9 @@ export class EngineClient {
 
   get busy() { return this.pending.size > 0; }
 
+  /** Set by the page: called with the message when the engine aborted (it must be restarted). */
+  onEngineLost = null;
+
   receive(message) {
     const p = this.pending.get(message.id);
     if (!p) return;
@@ -64,7 +67,10 @@ export class EngineClient {
     }
     this.pending.delete(message.id);
     if (message.cancelled) p.reject(new Cancelled());
-    else if (message.error !== undefined) p.reject(Object.assign(new Error(message.error), message.unloaded && { unloaded: true }));
+    else if (message.error !== undefined) {
+      p.reject(Object.assign(new Error(message.error), message.unloaded && { unloaded: true }));
+      if (message.engineLost) this.onEngineLost?.(message.error);
+    }
     else p.resolve(message.result);
   }
 }

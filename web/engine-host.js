@@ -376,6 +376,11 @@ export function createEngineHost(loadModule) {
     },
   };
 
+  // After an abort (Emscripten's when an allocation fails: no exceptions) the page needs a fresh engine.
+  const lostEngine = (verb, error) => `The engine stopped during "${verb}": ${/Aborted\(\)/.test(error.message)
+    ? `it ran out of memory (the page's engine has at most ${HEAP_BYTES / 2 ** 30} GB; the CLI has no such limit)`
+    : `it failed (${error.message.split('.')[0]})`}. The model is being loaded again.`;
+
   async function run(job) {
     try {
       const verb = verbs[job.verb];
@@ -386,6 +391,7 @@ export function createEngineHost(loadModule) {
       job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));
     } catch (error) {
       if (error instanceof Cancelled) job.post({ id: job.id, error: 'cancelled', cancelled: true });
+      else if (error instanceof WebAssembly.RuntimeError) job.post({ id: job.id, error: lostEngine(job.verb, error), engineLost: true });
       else job.post({ id: job.id, error: error?.message || String(error), ...(error?.unloaded && { unloaded: true }) });
     }
   }

@@ -345,6 +345,7 @@ $('#measure').addEventListener('click', () => { delete done.speed; refresh(); })
 
 // After a restart the engine is fresh. The page computes again only when the state moved since
 // the cancel (a change made meanwhile, or a distillation's kept steps); otherwise it stays stopped.
+client.onEngineLost = (message) => { setStatus('error', message); restartEngine(state); };
 async function restartEngine(cancelledState) {
   const status = $('#status').textContent, message = $('#message').textContent;
   client.restart();

@@ -4,6 +4,9 @@
 
 /** The engine's heap can grow to 4 GiB (cpp/wasm/CMakeLists.txt, MAXIMUM_MEMORY). */
 export const HEAP_BYTES = 4 * 2 ** 30;
+/** But one allocation stays below 2 GiB (32-bit WebAssembly's allocator; model/checkpoint.h
+ *  kLargestBlockBytes): the float32 weights are one block, and so is the file's copy. */
+export const BLOCK_BYTES = 2 ** 31 - 2 ** 20;
 /** The most positions a run holds in the page: its texts are a few hundred tokens, and a run's KV
  *  cache grows with the context (a 32,768-token model's would take most of the heap). */
 export const PAGE_CONTEXT = 4096;
@@ -59,10 +62,18 @@ export function memoryNeed(card) {
 /** Throws, naming the figures and what would fit, when `card`'s model cannot be held in `room`. */
 export function checkFits(card, name, room = HEAP_BYTES) {
   const need = memoryNeed(card);
-  if (need.total <= room) return need;
+  const blockParameters = Math.floor(BLOCK_BYTES / 4 / 1e6);
+  if (need.total <= room) {
+    if (Math.max(need.weights, card.fileBytes) <= BLOCK_BYTES) return need;
+    const what = need.weights >= card.fileBytes ? `its float32 weights take ${amount(need.weights)}`
+      : `the file takes ${amount(card.fileBytes)}`;
+    throw new Error(`${name} cannot load in this page: ${what} in one piece, and the page's engine (32-bit ` +
+      `WebAssembly) holds less than 2 GB in one piece, though its memory reaches ${amount(HEAP_BYTES)}. Models of ` +
+      `up to about ${blockParameters} M parameters load; use the CLI for larger ones.`);
+  }
   // Per parameter: its float32 weight, its share of the file and of a student; the rest is fixed.
   const perParameter = 4 + Math.max(need.file, need.students) / card.parameters;
-  const fits = Math.max(0, (room - need.runs - SCRATCH_BYTES) / perParameter);
+  const fits = Math.min(blockParameters * 1e6, Math.max(0, (room - need.runs - SCRATCH_BYTES) / perParameter));
   const loading = need.file >= need.students + need.runs
     ? `the file ${amount(need.file)} beside them while it is read`
     : `students ${amount(need.students)} and runs ${amount(need.runs)}`;

@@ -269,6 +269,12 @@ Status check_memory(const Config& c, uint64_t widened_floats, const LoadLimits& 
     return Error{"its weights take " + std::to_string(widened_floats * sizeof(float)) +
                  " bytes as float32, more than the limit of " +
                  std::to_string(limits.max_file_bytes) + " bytes; use a smaller model"};
+  if (widened_floats * sizeof(float) > kLargestBlockBytes)
+    return Error{"its weights take " + std::to_string(widened_floats * sizeof(float) >> 20) +
+                 " MB as float32, in one block, and this engine's 32-bit WebAssembly memory "
+                 "allocates less than 2 GB in one block: the page runs models of up to about " +
+                 std::to_string(kLargestBlockBytes / sizeof(float) / 1000000) +
+                 " M parameters (the native CLI has no such limit)"};
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
   if (run_state_bytes(c) > limits.max_run_bytes) {
     const auto [need, limit] = need_and_limit(run_state_bytes(c), limits.max_run_bytes);

@@ -15,6 +15,15 @@
 namespace circulant {
 
 // What a load may take, checked before anything is allocated or mapped.
+// The most bytes one allocation may take. 32-bit WebAssembly's allocator (dlmalloc) refuses a
+// request of 2 GB or more, though the page's heap grows to 4 GB: the float32 weights, which are one
+// block, and the model file's copy must each stay below it. Natively there is no such bound.
+#ifdef __EMSCRIPTEN__
+inline constexpr uint64_t kLargestBlockBytes = (uint64_t(1) << 31) - (uint64_t(1) << 20);
+#else
+inline constexpr uint64_t kLargestBlockBytes = ~uint64_t(0);
+#endif
+
 struct LoadLimits {
   // Largest file we agree to load: the page passes its heap.
   uint64_t max_file_bytes = uint64_t(4) << 30;

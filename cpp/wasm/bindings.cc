@@ -91,6 +91,12 @@ class Engine {
   val load(const val& model, const std::string& model_name, const val& tokenizer,
            const std::string& tokenizer_name, double max_model_bytes, const val& progress,
            int max_context) {
+    const uint64_t size = model["length"].as<double>();
+    if (size > kLargestBlockBytes)  // checked before the copy, which is one block
+      return outcome(Result<Config>(
+          Error{model_name + ": the file is " + std::to_string(size >> 20) +
+                " MB, and this engine's 32-bit WebAssembly memory allocates less than 2 GB in one "
+                "block; use a smaller (or more quantized) file, or the native CLI"}));
     LoadProgress report;
     if (progress.typeOf().as<std::string>() == "function")
       report = [progress](int done, int total) { progress(done, total); };
