@@ -3,6 +3,7 @@
 // instead of a silent start: what training would do, about how long it would take here, and the
 // nearest plan that is ready at once. Nothing here changes a control by itself.
 import { CANONICAL_DISTILL, DISTILL, planKey, planOf } from './state.js';
+import { amount } from './model-intake.js';
 import { DistillChart } from './views/distill-chart.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -72,9 +73,16 @@ export class DistillPanel {
     const seconds = this.estimateSeconds(state, estimate);
     const time = seconds == null ? '' : seconds < 90 ? ` (about ${Math.max(5, Math.round(seconds / 5) * 5)} s on this ` +
       'machine)' : ` (about ${Math.round(seconds / 60)} minutes on this machine)`;
-    $('#distill-offer-text').textContent = `There is no distilled student for these settings yet. Training one runs ` +
-      `${state.dsteps} steps, each on ${DISTILL.batch} of the 916 held-out passages${time}; you can stop it at any ` +
-      'time and keep what it learned.' + (nearest ? ` A ready-made one exists for ${describe(nearest)}.` : '');
+    const { need, room } = estimate.memory ?? {};
+    const fits = !(need > room);  // unknown: offered
+    $('#distill-offer-text').textContent = `There is no distilled student for these settings yet. ` + (fits
+      ? `Training one runs ${state.dsteps} steps, each on ${DISTILL.batch} of the 916 held-out passages${time}; you ` +
+        'can stop it at any time and keep what it learned.'
+      : `Training one here would need about ${amount(need)} for each step (${DISTILL.batch} passages of about ` +
+        `${Math.round(estimate.tokensPerPassage)} tokens, every layer's activations kept for the backward pass), ` +
+        `more than the ${amount(Math.max(0, room))} the page's engine has left beside this model. The CLI trains it ` +
+        '(circulant distill, docs/cli.md).') + (nearest ? ` A ready-made one exists for ${describe(nearest)}.` : '');
+    $('#distill-start').hidden = !fits;
     $('#distill-start').onclick = onTrain;
     $('#distill-nearest').hidden = !nearest;
     $('#distill-nearest').textContent = nearest ? `Use the ready-made one (${describe(nearest)})` : '';

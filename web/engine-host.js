@@ -1,8 +1,8 @@
 // The worker's message handler, apart from the Worker itself so Vitest can drive it in Node.
 // The protocol is documented at the top of web/worker.js. No DOM here.
 import { chatArgs } from './chat.js';
-import { CANONICAL_DISTILL, planKey } from './state.js';
-import { HEAP_BYTES, PAGE_CONTEXT, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
+import { CANONICAL_DISTILL, DISTILL, planKey } from './state.js';
+import { HEAP_BYTES, PAGE_CONTEXT, checkFits, distillNeed, readBytes, readCard, sizeOf } from './model-intake.js';
 import { summariseSpeed } from './speed-summary.js';
 
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
@@ -172,7 +172,7 @@ export function createEngineHost(loadModule) {
         throw Object.assign(new Error(loaded.error), { unloaded });  // else the previous model stays loaded
       }
       engine?.delete();
-      engine = fresh;
+      engine = Object.assign(fresh, { config: loaded.value });  // the config sizes a distillation step
       loadedNeed = need;
       warm = false;
       calibrationSets = args.calibrationSets || {};
@@ -321,7 +321,9 @@ export function createEngineHost(loadModule) {
     async ready(job, { plan }) {
       if (studentReady(plan)) return { ready: true };
       useCalibration(plan.calibration);
-      return { ready: false, tokensPerLine: engine.calibrationTokens() / calibrationSets[plan.calibration].length };
+      const tokensPerLine = engine.calibrationTokens() / calibrationSets[plan.calibration].length;
+      const need = distillNeed(engine.config, DISTILL.batch, tokensPerLine, engine.parameters().teacherMlp / plan.block);
+      return { ready: false, tokensPerLine, memory: { need, room: HEAP_BYTES - loadedNeed } };
     },
 
     async generate(job, { plan, prompt, steps, sampler }) {
@@ -377,7 +379,7 @@ export function createEngineHost(loadModule) {
   };
 
   // After an abort (Emscripten's when an allocation fails: no exceptions) the page needs a fresh engine.
-  const lostEngine = (verb, error) => `The engine stopped during "${verb}": ${/Aborted\(\)/.test(error.message)
+  const lostEngine = (doing, error) => `The engine stopped while ${doing}: ${/Aborted\(\)/.test(error.message)
     ? `it ran out of memory (the page's engine has at most ${HEAP_BYTES / 2 ** 30} GB; the CLI has no such limit)`
     : `it failed (${error.message.split('.')[0]})`}. The model is being loaded again.`;
 
@@ -391,7 +393,7 @@ export function createEngineHost(loadModule) {
       job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));
     } catch (error) {
       if (error instanceof Cancelled) job.post({ id: job.id, error: 'cancelled', cancelled: true });
-      else if (error instanceof WebAssembly.RuntimeError) job.post({ id: job.id, error: lostEngine(job.verb, error), engineLost: true });
+      else if (error instanceof WebAssembly.RuntimeError) job.post({ id: job.id, error: lostEngine(job.label || job.verb, error), engineLost: true });
       else job.post({ id: job.id, error: error?.message || String(error), ...(error?.unloaded && { unloaded: true }) });
     }
   }
@@ -432,7 +434,7 @@ export function createEngineHost(loadModule) {
       const job = {
         id, verb, args, post, cancelled: false,
         async step(progress) {
-          if (progress) post({ id, progress });
+          if (progress) post({ id, progress: { ...progress, label: (job.label = progress.label) } });
           await nextTask();
           if (job.cancelled) throw new Cancelled();
         },

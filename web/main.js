@@ -232,12 +232,12 @@ function markStale(message) {
 // A distillation that would train: shown as an offer until the visitor asks for it.
 async function waitingForTraining(s) {
   if (planOf(s).projection !== 'distill' || distill.isApproved(s)) return false;
-  const { ready, tokensPerLine } = await client.request('ready', { plan: planOf(s) });
+  const { ready, tokensPerLine, memory } = await client.request('ready', { plan: planOf(s) });
   if (ready) return false;
   const nearest = page.config && saved.loaded ? { ...s, layers: 'all', matrices: ['gate', 'up', 'down'],
     structure: 'circulant', dsteps: 300, lr: 0.003, B: Math.max(4, s.B) } : null;
   page.offer = () => distill.offer(s, { prefillTokensPerSecond: [...speedChart.rows.values()][0]?.teacher.prefill.median,
-    tokensPerPassage: tokensPerLine }, nearest, () => { distill.approve(s); refresh(); }, () => applyState(nearest));
+    tokensPerPassage: tokensPerLine, memory }, nearest, () => { distill.approve(s); refresh(); }, () => applyState(nearest));
   page.offer();
   return true;
 }

@@ -84,6 +84,26 @@ export function checkFits(card, name, room = HEAP_BYTES) {
     'once it is loaded). Use the CLI for larger models.');
 }
 
+const TEACHER_CACHE_BYTES = 128 * 2 ** 20;  // cpp/student/distill.h kTeacherCacheBytes
+
+/**
+ * Bytes one distillation step takes beside the loaded model, for `lines` passages of
+ * `tokensPerLine` tokens and `trainable` parameters: the tape the backward pass keeps for every
+ * layer (cpp/model/backward.cc: 6 dim + 2 kv_dim + 3 hidden values a token, and every head's
+ * attention weights), one layer's gradients, the logits and the teacher's targets (a vocabulary
+ * a token each), the teacher's cached targets, and the parameters' gradient and Adam moments.
+ */
+export function distillNeed(config, lines, tokensPerLine, trainable) {
+  const { dim, hiddenDim: hidden, nLayers: layers, nHeads: heads, nKvHeads, vocabSize: vocab } = config;
+  const layer = 6 * dim + (2 * dim * nKvHeads) / heads + 3 * hidden;
+  const perToken = (layers + 1) * layer + 2 * vocab;
+  const attention = layers * heads * lines * tokensPerLine ** 2;
+  // Twice what is counted: the student's spectra kept for the backward pass, the teacher's runs
+  // and the allocator's slack come on top. Measured on a SmolLM2-135M-shaped model (110 tokens a
+  // passage, B = 16): counted 2.9 GB, the native CLI's peak 5.7 GB beyond the model (docs/gguf.md).
+  return 2 * (4 * (lines * tokensPerLine * perToken + attention + 3 * trainable) + TEACHER_CACHE_BYTES);
+}
+
 /** The whole file as bytes, calling onBytes(read, total) as they arrive (a Blob is streamed). */
 export async function readBytes(data, name, onBytes) {
   if (data instanceof Uint8Array) return data;

@@ -15,9 +15,9 @@ describe('EngineClient', () => {
     const plain = client.request('analyze', {});
     const fatal = client.request('distill', {});
     client.receive({ id: plain.id, error: 'the prompt is empty' });
-    client.receive({ id: fatal.id, error: 'The engine stopped during "distill": it ran out of memory', engineLost: true });
+    client.receive({ id: fatal.id, error: 'The engine stopped while distilling: step 0 of 300: it ran out of memory', engineLost: true });
     await expect(plain).rejects.toThrow('the prompt is empty');
     await expect(fatal).rejects.toThrow(/ran out of memory/);
-    expect(lost).toEqual(['The engine stopped during "distill": it ran out of memory']);
+    expect(lost).toEqual(['The engine stopped while distilling: step 0 of 300: it ran out of memory']);
   });
 });

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkFits, readCard } from '../../web/model-intake.js';
+import { checkFits, distillNeed, readCard } from '../../web/model-intake.js';
 import { loadEngineModule, rootPath } from './load-engine.js';
 
 const cli = rootPath('build/native/circulant');
@@ -83,5 +83,19 @@ describe('the page\'s one-block bound', () => {
     expect(() => checkFits(card, 'wide.gguf')).toThrow(
       /wide\.gguf cannot load in this page: its float32 weights take 2\.0 GB in one piece.*up to about 536 M parameters/);
     expect(checkFits({ ...card, parameters: 500e6, weightBytes: 2.0e9 }, 'narrower.gguf').total).toBeLessThan(2 ** 32);
+  });
+});
+
+describe('the page\'s size of a distillation step', () => {
+  it('counts the backward pass\'s tape of every layer, the logits and the moments', () => {
+    // The shipped model's shape: dim 288, hidden 768 (a made-up round figure), 6 layers, 6 heads.
+    const shipped = { dim: 288, hiddenDim: 768, nLayers: 6, nHeads: 6, nKvHeads: 6, vocabSize: 512, seqLen: 256 };
+    const perToken = 7 * (6 * 288 + 2 * 288 + 3 * 768) + 2 * 512;
+    expect(distillNeed(shipped, 16, 100, 1000)).toBe(
+      2 * (4 * (1600 * perToken + 6 * 6 * 16 * 100 ** 2 + 3000) + 128 * 2 ** 20));
+    // SmolLM2-135M's shape at 110 tokens a passage: about the native CLI's measured 5.7 GB, more
+    // than the 2.8 GB the page has beside that model.
+    const smol = { dim: 576, hiddenDim: 1536, nLayers: 30, nHeads: 9, nKvHeads: 3, vocabSize: 49152, seqLen: 2048 };
+    expect(distillNeed(smol, 16, 110, 5e6)).toBeGreaterThan(5.5e9);
   });
 });
