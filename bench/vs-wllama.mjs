@@ -11,7 +11,8 @@
 // Without files it writes SmolLM2-135M-shaped ones (dim 576, hidden 1536, 30 layers, 9 heads,
 // 3 KV heads, vocabulary 49,152, tied classifier) in F32, Q8_0 and Q4_K to build/bench/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -42,39 +43,44 @@ const files = (args.length ? args.map((f) => resolve(f)) : shapedFiles());
 for (const f of files)
   if (!f.startsWith(root)) throw new Error(`${f}: the page is served from the repository; put the file inside it`);
 
-// The largest peak resident set among the browser's renderer processes, in bytes.
-function rendererPeak(browserPid) {
-  const parent = new Map(), renderers = [];
+// The largest peak resident set among the renderer processes of the browser run with `profile`.
+function rendererPeak(profile) {
+  const parent = new Map(), command = new Map();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       parent.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) renderers.push(pid);
+      command.set(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     } catch { /* the process ended meanwhile */ }
   }
-  const descends = (pid) => { for (let p = pid; p && p !== '1'; p = parent.get(p)) if (p === String(browserPid)) return true; return false; };
+  const browsers = [...command].filter(([, c]) => c.includes(profile) && !c.includes('--type=')).map(([p]) => p);
+  const descends = (pid) => { for (let p = pid; p && p !== '1'; p = parent.get(p)) if (browsers.includes(p)) return true; return false; };
   let peak = 0;
-  for (const pid of renderers.filter(descends)) {
+  for (const [pid, c] of command) {
+    if (!c.includes('--type=renderer') || !descends(pid)) continue;
     const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     if (kb) peak = Math.max(peak, Number(kb[1]) * 1024);
   }
   return peak;
 }
 
+// A fresh profile each visit: nothing cached, and its folder names the browser's processes.
 async function visit(port, engine, file) {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+  const profile = mkdtempSync(join(tmpdir(), 'vs-wllama-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'] });
   try {
-    const page = await browser.newPage();
+    const page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (e) => console.error(String(e)));
     await page.goto(`http://127.0.0.1:${port}/bench/vs-wllama.html`);
     await page.waitForFunction(() => window.bench, null, { timeout: 60_000 });
     const url = '/' + relative(root, file);
     const result = await page.evaluate(([e, u, s]) => window.bench.run(e, u, s), [engine, url, settings]);
-    return { ...result, peakBytes: rendererPeak(browser.process().pid) };
+    return { ...result, peakBytes: rendererPeak(profile) };
   } finally {
-    await browser.close();
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 
@@ -85,10 +91,16 @@ const median = (v) => {
 const server = await serveStatic(root);
 const ENGINES = ['ours', 'llama.cpp'];
 const results = new Map();  // `${file} ${engine}` → visits
+const failures = new Map();  // `${file} ${engine}` → the last failure's message
 for (let r = 0; r < rounds; ++r)
   for (const file of files)
     for (const engine of r % 2 ? [...ENGINES].reverse() : ENGINES) {
-      const v = await visit(server.port, engine, file);
+      const v = await visit(server.port, engine, file).catch((e) => ({ failed: e.message.split('\n')[0] }));
+      if (v.failed) {
+        console.error(`round ${r + 1} ${basename(file)} ${engine}: failed: ${v.failed}`);
+        failures.set(`${file} ${engine}`, v.failed);
+        continue;
+      }
       console.error(`round ${r + 1} ${basename(file)} ${engine}: prefill ${v.prefill.toFixed(1)} tok/s, ` +
         `decode ${v.decode.toFixed(1)} tok/s, load ${Math.round(v.loadMs)} ms, peak ${(v.peakBytes / 1e6).toFixed(0)} MB`);
       const key = `${file} ${engine}`;
@@ -107,9 +119,14 @@ console.log('|---|---|---:|---:|---:|---:|');
 for (const file of files) {
   for (const engine of ENGINES) {
     const v = results.get(`${file} ${engine}`);
+    if (!v) {
+      console.log(`| ${basename(file)} | ${engine} | failed: ${failures.get(`${file} ${engine}`)} | | | |`);
+      continue;
+    }
     console.log(`| ${basename(file)} | ${engine} | ${cell(v, (x) => x.prefill, 1)} | ${cell(v, (x) => x.decode, 1)} | ` +
       `${cell(v, (x) => x.loadMs, 0)} | ${cell(v, (x) => x.peakBytes / 1e6, 0)} |`);
   }
+  if (!results.has(`${file} ours`) || !results.has(`${file} llama.cpp`)) continue;
   const ratio = (pick) => (median(results.get(`${file} ours`).map(pick)) /
     median(results.get(`${file} llama.cpp`).map(pick))).toFixed(2);
   console.log(`| ${basename(file)} | ours ÷ llama.cpp | ${ratio((x) => x.prefill)}× | ${ratio((x) => x.decode)}× | ` +
