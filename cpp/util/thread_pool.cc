@@ -1,0 +1,205 @@
+// The pool behind parallel_for: std::thread workers that sleep on a condition variable between
+// jobs and take chunks from one shared counter, so a fast thread takes more of them.
+#include "util/thread_pool.h"
+
+#include <stdexcept>
+
+#if !(defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__))
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+#endif
+
+namespace circulant {
+namespace {
+
+void run_in_order(int64_t chunks, detail::ChunkFunction run, const void* body) {
+  for (int64_t c = 0; c < chunks; ++c) run(body, c);
+}
+
+}  // namespace
+
+Status check_threads(int n) {
+  if (n >= 1 && n <= kMaxThreads) return ok_status();
+  return Error{"the thread count must be from 1 to " + std::to_string(kMaxThreads) + ", not " +
+               std::to_string(n)};
+}
+
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+
+int hardware_threads() { return 1; }
+int threads() { return 1; }
+void set_threads(int) {}  // nothing to size: every chunk runs on the calling thread
+namespace detail {
+void run_chunks(int64_t chunks, ChunkFunction run, const void* body) {
+  run_in_order(chunks, run, body);
+}
+}  // namespace detail
+
+#else
+
+namespace {
+
+// Set while a thread runs a chunk: a parallel_for from inside one runs in order on that thread,
+// rather than waiting for workers that may all be waiting on it.
+thread_local bool inside_chunk = false;
+
+// How long a worker (and the caller, at the end of a job) polls before sleeping. Products come in
+// quick succession (a prefill is dozens of them), and a sleeping thread takes tens of
+// microseconds to wake on this kind of host; the poll is short so that an idle pool leaves the
+// cores to other processes.
+constexpr auto kPollBeforeSleep = std::chrono::microseconds(50);
+
+// Polls until `done()` or kPollBeforeSleep has passed.
+template <class Done>
+void poll_briefly(const Done& done) {
+  const auto until = std::chrono::steady_clock::now() + kPollBeforeSleep;
+  for (int i = 1; !done(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return;
+  }
+}
+
+class Pool {
+ public:
+  ~Pool() { stop_workers(); }
+
+  int size() const { return size_.load(std::memory_order_relaxed); }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> job(job_mutex_);
+    if (n == size()) return;
+    stop_workers();
+    // A worker must not miss a job started before it first looks: it starts from today's count.
+    const uint64_t now = generation_.load();
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, now] { work_loop(now); });
+    size_.store(n, std::memory_order_relaxed);
+  }
+
+  void run(int64_t chunks, detail::ChunkFunction function, const void* body) {
+    std::unique_lock<std::mutex> job(job_mutex_, std::try_to_lock);
+    if (!job.owns_lock() || workers_.empty()) return run_in_order(chunks, function, body);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      function_ = function, body_ = body, chunks_ = chunks;
+      next_chunk_.store(0, std::memory_order_relaxed);
+      busy_workers_.store(int(workers_.size()), std::memory_order_relaxed);
+      error_ = nullptr;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    take_chunks();
+    poll_briefly([this] { return busy_workers_.load(std::memory_order_acquire) == 0; });
+    std::unique_lock<std::mutex> lock(mutex_);
+    finished_.wait(lock, [this] { return busy_workers_.load(std::memory_order_acquire) == 0; });
+#if defined(__cpp_exceptions)
+    if (error_) std::rethrow_exception(error_);
+#endif
+  }
+
+ private:
+  void take_chunks() {
+    inside_chunk = true;
+    for (int64_t c; (c = next_chunk_.fetch_add(1, std::memory_order_relaxed)) < chunks_;) {
+#if defined(__cpp_exceptions)
+      try {
+        function_(body_, c);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+#else
+      function_(body_, c);
+#endif
+    }
+    inside_chunk = false;
+  }
+
+  void work_loop(uint64_t seen) {
+    for (;;) {
+      poll_briefly([&] { return generation_.load(std::memory_order_acquire) != seen; });
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
+        if (stop_) return;
+        seen = generation_.load(std::memory_order_relaxed);
+      }
+      take_chunks();
+      if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);  // so the caller cannot miss the notification
+        finished_.notify_one();
+      }
+    }
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
+    workers_.clear();
+    stop_ = false;
+    size_.store(1, std::memory_order_relaxed);
+  }
+
+  std::mutex job_mutex_;  // one parallel_for at a time; held by resize too
+  std::mutex mutex_;      // guards the job's fields and stop_, and pairs with the two conditions
+  std::mutex error_mutex_;
+  std::condition_variable wake_, finished_;
+  std::vector<std::thread> workers_;  // (size − 1): the caller is the other thread
+  std::atomic<int> size_{1};
+  std::atomic<uint64_t> generation_{0};  // one more for every job
+  bool stop_ = false;
+
+  // The job in hand.
+  detail::ChunkFunction function_ = nullptr;
+  const void* body_ = nullptr;
+  int64_t chunks_ = 0;
+  std::atomic<int64_t> next_chunk_{0};
+  std::atomic<int> busy_workers_{0};
+  std::exception_ptr error_;
+};
+
+Pool& pool() {
+  static Pool instance;
+  return instance;
+}
+
+}  // namespace
+
+int hardware_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : (n > unsigned(kMaxThreads) ? kMaxThreads : int(n));
+}
+
+int threads() { return pool().size(); }
+
+void set_threads(int n) {
+  if (!check_threads(n).ok()) {
+#if defined(__cpp_exceptions)
+    throw std::invalid_argument(check_threads(n).error());
+#else
+    return;
+#endif
+  }
+  pool().resize(n);
+}
+
+namespace detail {
+void run_chunks(int64_t chunks, ChunkFunction run, const void* body) {
+  if (chunks <= 1 || inside_chunk) return run_in_order(chunks, run, body);
+  pool().run(chunks, run, body);
+}
+}  // namespace detail
+
+#endif
+
+}  // namespace circulant
