@@ -134,22 +134,6 @@ int main(int argc, char** argv) {
                         });
                     }});
   }
-  // The bound on decode: a plain read of the shipped model's 19.9 MB a token, by one thread and
-  // by two halves side by side. Decode cannot gain from threads more than this read does.
-  std::vector<float> stream(size_t(19.9e6 / sizeof(float)), 1.0f);
-  work.push_back({"streaming read of 19.9 MB, in halves (x 50)", [&] {
-                    float sums[2] = {0, 0};
-                    const size_t half = stream.size() / 2;
-                    for (int r = 0; r < 50; ++r)
-                      parallel_for(2, [&](int64_t h) {
-                        float sum[16] = {};
-                        const float* p = stream.data() + size_t(h) * half;
-                        for (size_t i = 0; i + 16 <= half; i += 16)
-                          for (int k = 0; k < 16; ++k) sum[k] += p[i + k];
-                        for (int k = 0; k < 16; ++k) sums[h] += sum[k];
-                      });
-                    if (sums[0] + sums[1] < 0) std::printf("impossible\n");
-                  }});
   const std::string load_before = load_average();
   for (int round = 0; round < rounds; ++round)
     for (Workload& w : work) {
