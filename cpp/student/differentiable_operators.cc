@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "kernels/spectral_products.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -19,6 +20,8 @@ template <class S>
 Eigen::Map<RowMatrix<S>> view(S* data, int rows, int cols) {
   return Eigen::Map<RowMatrix<S>>(data, rows, cols);
 }
+
+constexpr int kRowsPerTask = 32;  // rows a task gathers into or scatters from the FFT slab
 
 template <class S>
 void grow(std::vector<S>& buffer, size_t size) {
@@ -66,13 +69,15 @@ void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int bl
   if constexpr (std::is_same<T, float>::value) {
     grow(slab_, size_t(g_.block) * out.lanes);
     std::fill(slab_.begin(), slab_.begin() + size_t(g_.block) * out.lanes, 0.f);
-    for (int t = 0; t < rows; ++t)
-      for (int j = 0; j < blocks; ++j) {
-        const int from = j * g_.block, count = std::min(g_.block, cols - from),
-                  lane = t * blocks + j;
-        for (int s = 0; s < count; ++s)
-          slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
-      }
+    parallel_for_ranges(rows, kRowsPerTask, [&](int64_t first, int64_t end) {
+      for (int64_t t = first; t < end; ++t)
+        for (int j = 0; j < blocks; ++j) {
+          const int from = j * g_.block, count = std::min(g_.block, cols - from),
+                    lane = int(t) * blocks + j;
+          for (int s = 0; s < count; ++s)
+            slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
+        }
+    });
     batched_.forward(slab_.data(), out.re.data(), out.im.data(), out.lanes);
   } else {
     for (int t = 0; t < rows; ++t)
@@ -103,7 +108,7 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
     grow(slab_, size_t(g_.block) * in.lanes);
     batched_.inverse(in.re.data(), in.im.data(), slab_.data(), in.lanes);
   }
-  for (int t = 0; t < rows; ++t)
+  auto scatter = [&](int t) {
     for (int i = 0; i < blocks; ++i) {
       const int from = i * g_.block, count = std::min(g_.block, cols - from), lane = t * blocks + i;
       const T* samples = signal_.data();
@@ -119,6 +124,14 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
       T* out = a + size_t(t) * cols + from;
       for (int s = 0; s < count; ++s) out[s] = (accumulate ? out[s] : T(0)) + samples[s * step];
     }
+  };
+  if constexpr (std::is_same<T, float>::value) {  // rows write rows of their own
+    parallel_for_ranges(rows, kRowsPerTask, [&](int64_t first, int64_t end) {
+      for (int64_t t = first; t < end; ++t) scatter(int(t));
+    });
+  } else {  // the float64 checks' path shares one signal buffer
+    for (int t = 0; t < rows; ++t) scatter(t);
+  }
 }
 
 template <class T>
@@ -126,12 +139,14 @@ void CirculantGradient<T>::forward(const T* x, int rows, T* y) const {
   transform_rows(x, rows, g_.n, g_.q, x_);
   y_.lanes = (rows * g_.p + 7) / 8 * 8;
   grow(y_.re, size_t(g_.bins) * y_.lanes), grow(y_.im, size_t(g_.bins) * y_.lanes);
-  for (int k = 0; k < g_.bins; ++k)
+  // Frequencies are independent products: they run side by side, each summed by one thread.
+  parallel_for(g_.bins, [&](int64_t k) {
     spectral_rows<T, false>(
         x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, rows, g_.q, g_.q,
         transposed_re_.data() + size_t(k) * g_.q * g_.p,
         transposed_im_.data() + size_t(k) * g_.q * g_.p, g_.p, y_.re.data() + size_t(k) * y_.lanes,
         y_.im.data() + size_t(k) * y_.lanes, g_.p);
+  });
   inverse_rows(y_, rows, g_.m, g_.p, y, false);
 }
 
@@ -142,22 +157,25 @@ void CirculantGradient<T>::backward(const T* x, const T* dy, int rows, T* dx, T*
     transform_rows(x, rows, g_.n, g_.q, x_);
     grad_.lanes = (g_.p * g_.q + 7) / 8 * 8;
     grad_.re.assign(size_t(g_.bins) * grad_.lanes, T(0)), grad_.im.assign(grad_.re.size(), T(0));
-    for (int k = 0; k < g_.bins; ++k)
+    // The sum over the batch's rows stays within a frequency, in row order, on one thread.
+    parallel_for(g_.bins, [&](int64_t k) {
       spectral_weights(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes,
                        rows, g_.p, g_.p, x_.re.data() + size_t(k) * x_.lanes,
                        x_.im.data() + size_t(k) * x_.lanes, g_.q, g_.q,
                        grad_.re.data() + size_t(k) * grad_.lanes,
                        grad_.im.data() + size_t(k) * grad_.lanes);
+    });
     inverse_rows(grad_, g_.p, g_.q * g_.block, g_.q, grad, /*accumulate=*/true);
   }
   x_.lanes = (rows * g_.q + 7) / 8 * 8;  // the input gradient's spectra reuse the input's buffers
   grow(x_.re, size_t(g_.bins) * x_.lanes), grow(x_.im, size_t(g_.bins) * x_.lanes);
-  for (int k = 0; k < g_.bins; ++k)
+  parallel_for(g_.bins, [&](int64_t k) {
     spectral_rows<T, true>(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes,
                            rows, g_.p, g_.p, weights_.re.data() + size_t(k) * weights_.lanes,
                            weights_.im.data() + size_t(k) * weights_.lanes, g_.q,
                            x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes,
                            g_.q);
+  });
   inverse_rows(x_, rows, g_.n, g_.q, dx, false);
 }
 

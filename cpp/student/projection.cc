@@ -17,6 +17,7 @@
 
 #include "kernels/real_fft.h"
 #include "student/block_circulant_linear.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 
@@ -25,24 +26,28 @@ namespace {
 using ComplexMatrix = Eigen::MatrixXcd;
 using RowMajorFloat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 constexpr int kTokensPerChunk = 256;  // bounds the float → double copy of the inputs held at once
+constexpr int kRowsPerTask = 16;      // rows transformed by one task of block_spectra
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // spectra[k](block, row) = bin k of the rfft of B-block `block` of each row of `rows`
 // (rows × width), zero-padded past width.
+// Rows are transformed side by side, each writing its own column.
 void block_spectra(const Eigen::MatrixXd& rows, int blocks, const RealFft<double>& fft,
                    std::vector<ComplexMatrix>& spectra) {
   const int b = fft.length(), width = int(rows.cols());
-  std::vector<double> signal(b);                      // (B)
-  std::vector<std::complex<double>> bins(b / 2 + 1);  // (B/2+1)
   for (auto& s : spectra) s.resize(blocks, rows.rows());
-  for (int t = 0; t < rows.rows(); ++t) {
-    for (int j = 0; j < blocks; ++j) {
-      for (int s = 0; s < b; ++s) signal[s] = j * b + s < width ? rows(t, j * b + s) : 0.0;
-      fft.forward(signal.data(), bins.data());
-      for (int k = 0; k <= b / 2; ++k) spectra[k](j, t) = bins[k];
+  parallel_for_ranges(rows.rows(), kRowsPerTask, [&](int64_t first, int64_t end) {
+    std::vector<double> signal(b);                      // (B)
+    std::vector<std::complex<double>> bins(b / 2 + 1);  // (B/2+1)
+    for (int64_t t = first; t < end; ++t) {
+      for (int j = 0; j < blocks; ++j) {
+        for (int s = 0; s < b; ++s) signal[s] = j * b + s < width ? rows(t, j * b + s) : 0.0;
+        fft.forward(signal.data(), bins.data());
+        for (int k = 0; k <= b / 2; ++k) spectra[k](j, t) = bins[k];
+      }
     }
-  }
+  });
 }
 
 // Ĉ_k (p, q) for k = 0..B/2 from time-domain c (p, q, B).
@@ -50,12 +55,13 @@ std::vector<ComplexMatrix> parameter_spectra(const std::vector<double>& c, int p
                                              const RealFft<double>& fft) {
   const int b = fft.length();
   std::vector<ComplexMatrix> spectra(b / 2 + 1, ComplexMatrix(p, q));
-  std::vector<std::complex<double>> bins(b / 2 + 1);
-  for (int i = 0; i < p; ++i)
+  parallel_for(p, [&](int64_t i) {
+    std::vector<std::complex<double>> bins(b / 2 + 1);
     for (int j = 0; j < q; ++j) {
       fft.forward(c.data() + (size_t(i) * q + j) * b, bins.data());
       for (int k = 0; k <= b / 2; ++k) spectra[k](i, j) = bins[k];
     }
+  });
   return spectra;
 }
 
@@ -64,19 +70,20 @@ std::vector<double> parameters_from_spectra(const std::vector<ComplexMatrix>& sp
                                             const RealFft<double>& fft) {
   const int b = fft.length();
   std::vector<double> c(size_t(p) * q * b);
-  std::vector<std::complex<double>> bins(b / 2 + 1), work(b / 2 + 1);
-  for (int i = 0; i < p; ++i)
+  parallel_for(p, [&](int64_t i) {
+    std::vector<std::complex<double>> bins(b / 2 + 1), work(b / 2 + 1);
     for (int j = 0; j < q; ++j) {
       for (int k = 0; k <= b / 2; ++k) bins[k] = spectra[k](i, j);
       fft.inverse(bins.data(), c.data() + (size_t(i) * q + j) * b, work.data());
     }
+  });
   return c;
 }
 
 // out[k](i, j) = Σ_{s,s'} A_ij[s][s'] ω^{ks} ω^{−ks'} (ω = e^{−2πi/B}, A_ij the B×B block (i, j)
 // of `a`, zero past its edges), k = 0..B/2: what Σ_t û_t[k] v̂_t[k]ᴴ is when a = Σ_t u_t v_tᵀ,
 // without the tokens. The rfft of each row's blocks gives Σ_s' a[s'] ω^{ks'}, whose conjugate
-// the sum over s then weighs (a is real).
+// the sum over s then weighs (a is real). Frequencies are independent, so they run side by side.
 void bin_moments(const Eigen::MatrixXd& a, int row_blocks, int col_blocks,
                  const RealFft<double>& fft, std::vector<ComplexMatrix>& out) {
   const int b = fft.length(), bins = fft.bins();
@@ -84,12 +91,22 @@ void bin_moments(const Eigen::MatrixXd& a, int row_blocks, int col_blocks,
   block_spectra(a, col_blocks, fft, rows_hat);
   std::vector<std::complex<double>> root(b);  // ω^e, e = 0..B−1
   for (int e = 0; e < b; ++e) root[e] = std::polar(1.0, -2.0 * M_PI * e / b);
-  for (int k = 0; k < bins; ++k) {
+  parallel_for(bins, [&](int64_t k) {
     out[k] = ComplexMatrix::Zero(row_blocks, col_blocks);
     for (int i = 0; i < row_blocks; ++i)
       for (int s = 0; s < b && i * b + s < a.rows(); ++s)
         out[k].row(i) += root[size_t(k) * s % b] * rows_hat[k].col(i * b + s).adjoint();
-  }
+  });
+}
+
+// W·S in row tiles that Eigen computes exactly as the whole product (48 is a multiple of its
+// register panels, as in kernels/matmul_native.cc), side by side.
+Eigen::MatrixXd tiled_product(const Eigen::MatrixXd& w, const Eigen::MatrixXd& s) {
+  Eigen::MatrixXd out(w.rows(), s.cols());
+  parallel_for_ranges(w.rows(), 48, [&](int64_t first, int64_t end) {
+    out.middleRows(first, end - first).noalias() = w.middleRows(first, end - first) * s;
+  });
+  return out;
 }
 
 // Ĉ_k = (R_k + λ Ĉ_k^frob)(G_k + λI)⁻¹, solved as (G_k + λI)·Ĉ_kᴴ = (R_k + λĈ_k^frob)ᴴ.
@@ -178,13 +195,17 @@ Result<std::vector<double>> loss_aware_projection(const float* weight, int m, in
   // G_k and R_k from Σ x xᵀ and Σ t xᵀ = W·Σ x xᵀ: no pass over the tokens at any block size.
   std::vector<ComplexMatrix> gram(fft.bins()), cross(fft.bins());
   bin_moments(moments.second, q, q, fft, gram);
-  bin_moments(w * moments.second, p, q, fft, cross);
+  bin_moments(tiled_product(w, moments.second), p, q, fft, cross);
   const std::vector<ComplexMatrix> prior = parameter_spectra(frobenius.value(), p, q, fft);
+  // One solve per frequency, side by side; the first failing frequency names the error.
+  std::vector<Result<ComplexMatrix>> bins(fft.bins(), Error{""});
+  parallel_for(fft.bins(), [&](int64_t k) {
+    bins[k] = solve_bin(gram[k], cross[k], prior[k], lambda_relative, int(k));
+  });
   std::vector<ComplexMatrix> solved(fft.bins());
   for (int k = 0; k < fft.bins(); ++k) {
-    auto bin = solve_bin(gram[k], cross[k], prior[k], lambda_relative, k);
-    RETURN_IF_ERROR(bin);
-    solved[k] = std::move(bin.value());
+    RETURN_IF_ERROR(bins[k]);
+    solved[k] = std::move(bins[k].value());
   }
   std::vector<double> c = parameters_from_spectra(solved, p, q, fft);
   if (!std::all_of(c.begin(), c.end(), [](double v) { return std::isfinite(v); }))

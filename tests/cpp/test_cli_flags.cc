@@ -156,5 +156,37 @@ TEST(CliFlags, FlagsRefusedTogetherGiveOneLineBeforeTheModelLoads) {
   EXPECT_NE(unknown.output.find("unknown flag --tokenizer"), std::string::npos) << unknown.output;
 }
 
+// A thread count that cannot be right is a command line that cannot be read: one line with the
+// range, exit 2, before the model (absent here) is looked at, on every command.
+TEST(CliFlags, ABadThreadCountGivesTheRangeAndExitTwo) {
+  for (const CommandInfo& c : command_table())
+    for (const std::string& count : {"0", "-1", "257", "99999999999", "two", "1.5"}) {
+      const std::string arguments =
+          std::string(c.name) + " --threads " + count + " --model /nonexistent.bin";
+      const Outcome o = run_cli(arguments);
+      EXPECT_EQ(o.status, 2) << arguments << "\n" << o.output;
+      testing::expect_clear_outcome(o, arguments, "--threads");
+      if (count == std::string("0") || count == std::string("257"))
+        EXPECT_NE(o.output.find("from 1 to 256"), std::string::npos) << o.output;
+    }
+  const Outcome fine = run_cli("info --threads 3");
+  EXPECT_EQ(fine.status, 0) << fine.output;
+}
+
+// Commands that run prompts side by side hold a run of the model (its KV cache) per thread, and
+// --max-memory counts each: the shipped model's 2 MiB fit in 3 MiB once, not twice.
+TEST(CliFlags, MaxMemoryCountsARunOfTheModelPerThread) {
+  const std::string compare = "compare --block 64 --runs 0 --max-memory 0.003";
+  const Outcome one = run_cli(compare + " --threads 1");
+  EXPECT_EQ(one.status, 0) << one.output;
+  const Outcome two = run_cli(compare + " --threads 2");
+  EXPECT_EQ(two.status, 1) << two.output;
+  testing::expect_clear_outcome(two, compare, "once for each of 2 threads");
+  EXPECT_NE(two.output.find("fewer --threads"), std::string::npos) << two.output;
+  // One run at a time whatever the count: generate is admitted as with one thread.
+  const Outcome generate = run_cli("generate --prompt Hi --steps 8 --max-memory 0.003 --threads 4");
+  EXPECT_EQ(generate.status, 0) << generate.output;
+}
+
 }  // namespace
 }  // namespace circulant
