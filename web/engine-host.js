@@ -4,6 +4,7 @@ import { chatArgs } from './chat.js';
 import { CANONICAL_DISTILL, planKey } from './state.js';
 import { HEAP_BYTES, PAGE_CONTEXT, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
 import { summariseSpeed } from './speed-summary.js';
+import { setEngineThreads } from './threads.js';
 
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
 // measured (20 lecture prompts, all positions: ≈ 0.1 s).
@@ -147,6 +148,7 @@ export function createEngineHost(loadModule) {
     async load(job, args) {
       modulePromise ??= loadModule();
       module = await modulePromise;
+      const threads = setEngineThreads(module, args.threads ?? 0);
       const name = args.modelName;
       await job.step({ done: 0, total: 1, label: 'reading the model card' });
       const card = await readCard(module, args.model, name);
@@ -181,7 +183,13 @@ export function createEngineHost(loadModule) {
       const returned = {};
       for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
       return { config: loaded.value, card, parameters: engine.parameters(), maxModelBytes: HEAP_BYTES, returned,
-        chat: engine.chatTemplate() };
+        chat: engine.chatTemplate(), threads };
+    },
+
+    // How many threads the engine runs on, and why (web/threads.js); count 0: all it may use.
+    async threads(job, { count }) {
+      module = await (modulePromise ??= loadModule());
+      return setEngineThreads(module, count);
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).

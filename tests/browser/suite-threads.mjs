@@ -1,0 +1,105 @@
+// Threads: the threaded engine on a cross-origin isolated page (served by `vite preview`, so with
+// the headers vite.config.js gives npm start and the preview server), the single-threaded engine
+// elsewhere (no headers, an iframe in a page that is not isolated), each saying so in the speed
+// panel with the same numbers.
+import { preview } from 'vite';
+import { artifacts, check, root, skip, test, waitReady } from './harness.mjs';
+
+// What the page shows of its numbers: the four cards (text and full-precision value) and every
+// cell of the KL table over B (all four students), which a threaded engine must not change.
+const shownNumbers = (p) => p.evaluate(() => ({
+  cards: [...document.querySelectorAll('.cards [data-testid^="metric-"]')].map((el) => `${el.textContent} ${el.dataset.value}`),
+  sweep: [...document.querySelectorAll('#sweep-table td')].map((td) => td.textContent),
+}));
+
+const threadsShown = (p) => p.evaluate(() => {
+  const note = document.querySelector('[data-testid="threads"]');
+  return { text: note.textContent, threads: Number(note.dataset.threads), build: note.dataset.build,
+    choices: [...document.querySelectorAll('#threads option')].map((o) => o.textContent),
+    disabled: document.querySelector('#threads').disabled, cores: navigator.hardwareConcurrency,
+    isolated: self.crossOriginIsolated };
+});
+
+// The page's threads for a machine of `cores` (web/threads.js: at most 8, the caller one of them).
+const expectedThreads = (cores) => Math.min(cores, 8);
+
+export async function threadsSuite({ open, browser, errors }) {
+  const server = await preview({ configFile: `${root}vite.config.js`, root, logLevel: 'silent',
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+  const isolatedBase = server.resolvedUrls.local[0];
+  const openIsolated = async (hash, viewport = { width: 1440, height: 900 }) => {
+    const page = await browser.newPage({ viewport });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${isolatedBase}${hash}`);
+    return page;
+  };
+  try {
+    await test('cross-origin isolated (vite preview): the threaded engine, its threads said, the same numbers as one thread', async () => {
+      const hash = '#B=16';
+      const p = await openIsolated(hash);
+      await waitReady(p);
+      const shown = await threadsShown(p);
+      check(shown.isolated && shown.build === 'threaded', `not threaded: ${JSON.stringify(shown)}`);
+      if (shown.cores < 2) skip(`this machine reports ${shown.cores} core: one thread is all there is`);
+      const n = expectedThreads(shown.cores);
+      check(shown.threads === n && new RegExp(`^${n} threads \\(cross-origin isolated`).test(shown.text),
+        `threads: ${JSON.stringify(shown)}`);
+      check(shown.choices[0] === `all (${n})` && shown.choices.length === n && !shown.disabled, `choices ${shown.choices}`);
+      const threaded = await shownNumbers(p);
+
+      const q = await open(hash, { width: 1440, height: 900 });
+      await waitReady(q);
+      const alone = await threadsShown(q);
+      check(!alone.isolated && alone.build === 'single' && alone.threads === 1 && alone.disabled, `${JSON.stringify(alone)}`);
+      check(alone.text === '1 thread: this page is not cross-origin isolated (served without the ' +
+        'Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers)', `not isolated: "${alone.text}"`);
+      const single = await shownNumbers(q);
+      await q.close();
+      check(threaded.cards.length === 4 && threaded.sweep.length > 20, `numbers missing: ${JSON.stringify(threaded)}`);
+      check(JSON.stringify(threaded) === JSON.stringify(single),
+        `the threaded engine shows other numbers:\n${JSON.stringify(threaded)}\n${JSON.stringify(single)}`);
+
+      // Fewer threads: said, kept in the link, measured again, and the numbers stay.
+      await p.locator('#threads').selectOption('1');
+      await waitReady(p);
+      const fewer = await threadsShown(p);
+      check(fewer.threads === 1 && fewer.text === `1 of ${n} threads (cross-origin isolated)`, JSON.stringify(fewer));
+      check(/[#&]threads=1(&|$)/.test(p.url()), `the link does not keep the count: ${p.url()}`);
+      check(JSON.stringify(await shownNumbers(p)) === JSON.stringify(threaded), 'one thread changed the numbers');
+      await p.locator('[data-panel="throughput"]').scrollIntoViewIfNeeded();
+      await p.screenshot({ path: `${artifacts}/threads-1440x900.png` });
+      await p.close();
+      // The sentence where a projector and a phone show it, for the eye.
+      for (const [h, viewport, name] of [['#B=16&present=1', { width: 1024, height: 768 }, 'threads-projector-1024x768'],
+        ['#B=16', { width: 390, height: 844 }, 'threads-390x844']]) {
+        const r = await openIsolated(h, viewport);
+        await waitReady(r);
+        await r.locator('[data-testid="threads"]').scrollIntoViewIfNeeded();
+        await r.screenshot({ path: `${artifacts}/${name}.png` });
+        await r.close();
+      }
+    });
+
+    await test('a link asking for more threads than the page has is cut to what it has, and says so', async () => {
+      const p = await open('#threads=4&B=16&proj=frobenius');
+      await waitReady(p);
+      const notice = await p.getByTestId('notice').textContent();
+      check(/threads = 4/.test(notice) && /showing 1 \(all this page can use\)/.test(notice), `notice: "${notice}"`);
+      check(!/threads=/.test(p.url()), `the URL still says ${p.url()}`);
+      await p.close();
+    });
+
+    await test('embedded in a course page that is not isolated: one thread, and says why', async () => {
+      const p = await browser.newPage({ viewport: { width: 1024, height: 800 } });
+      p.on('pageerror', (e) => errors.push(String(e)));
+      await p.setContent(`<iframe src="${isolatedBase}#embed=1&B=16&proj=frobenius" width="900" height="700"></iframe>`);
+      const frame = p.frameLocator('iframe');
+      await frame.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 120_000 });
+      const text = await frame.getByTestId('threads').textContent();
+      check(text === '1 thread: this page is not cross-origin isolated (embedded in a page that is not isolated)', `"${text}"`);
+      await p.close();
+    });
+  } finally {
+    await server.close();
+  }
+}
