@@ -3,7 +3,8 @@
 # cross-origin isolated pages, engine-mt.js/.wasm/.worker.js (web/threads.js); copies them and
 # engine.d.ts into web/engine/ (git-ignored; the page and the JS tests import them from there),
 # then, unless --wasm-only, bundles the page into dist/ with Vite (--single: one self-contained
-# file in dist-single/).
+# file in dist-single/; --coi: dist-coi/, a dist/ that loads the coi-serviceworker shim, for a
+# static host that cannot send the COOP/COEP headers: web/README.md, "Threads").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs acorn from here
@@ -21,6 +22,8 @@ if [ "${1:-}" = "--single" ]; then
   # One HTML file with everything inside (dist-single/index.html), for a USB stick or an e-mail.
   npx vite build --mode single
   ls -l dist-single/index.html
+elif [ "${1:-}" = "--coi" ]; then
+  COI_SHIM=1 npx vite build --outDir dist-coi
 else
   npx vite build
 fi

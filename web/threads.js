@@ -2,8 +2,8 @@
 // poolSize, the engine host setEngineThreads, and the speed panel threadsSentence.
 //
 // The threaded engine needs memory shared between threads, which a browser gives only to a page
-// that is cross-origin isolated: served with the COOP and COEP headers (npm start, vite preview;
-// web/README.md, "Threads"). Anywhere
+// that is cross-origin isolated: served with the COOP and COEP headers (npm start, vite preview),
+// or under the coi-serviceworker shim of a build made with COI_SHIM=1 (web/README.md). Anywhere
 // else (the single file opened from disk, an iframe in a course page that is not isolated, a host
 // without the headers) the single-threaded engine runs, and the page says which case it is.
 

@@ -1,9 +1,11 @@
 // Threads: the threaded engine on a cross-origin isolated page (served by `vite preview`, so with
 // the headers vite.config.js gives npm start and the preview server), the single-threaded engine
 // elsewhere (no headers, an iframe in a page that is not isolated), each saying so in the speed
-// panel with the same numbers.
+// panel with the same numbers; and the coi-serviceworker shim of a COI_SHIM=1 build (dist-coi/).
+import { existsSync } from 'node:fs';
 import { preview } from 'vite';
 import { artifacts, check, root, skip, test, waitReady } from './harness.mjs';
+import { serveStatic } from './static-server.mjs';
 
 // What the page shows of its numbers: the four cards (text and full-precision value) and every
 // cell of the KL table over B (all four students), which a threaded engine must not change.
@@ -98,6 +100,24 @@ export async function threadsSuite({ open, browser, errors }) {
       const text = await frame.getByTestId('threads').textContent();
       check(text === '1 thread: this page is not cross-origin isolated (embedded in a page that is not isolated)', `"${text}"`);
       await p.close();
+    });
+
+    await test('the coi-serviceworker shim (COI_SHIM=1): a page served without the headers becomes isolated and threaded', async () => {
+      if (!existsSync(`${root}dist-coi/coi-serviceworker.js`)) skip('dist-coi/ is not built: bash scripts/build-web.sh --coi');
+      const plain = await serveStatic(`${root}dist-coi`);
+      try {
+        const p = await browser.newPage();
+        p.on('pageerror', (e) => errors.push(String(e)));
+        await p.goto(`http://127.0.0.1:${plain.port}/#B=16&proj=frobenius`);
+        // The shim registers its service worker and reloads the page once; the reloaded page is isolated.
+        await p.waitForFunction(() => self.crossOriginIsolated, null, { timeout: 60_000 });
+        await waitReady(p);
+        const shown = await threadsShown(p);
+        check(shown.build === 'threaded' && /\(cross-origin isolated|reports one core/.test(shown.text), JSON.stringify(shown));
+        await p.close();
+      } finally {
+        await plain.close();
+      }
     });
   } finally {
     await server.close();
