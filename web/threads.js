@@ -67,6 +67,13 @@ export function threadsSentence(report, page) {
   return '1 thread: this browser has no shared memory for threads';
 }
 
+/** The short form a projector shows: "4 threads (cross-origin isolated)", "1 thread (not cross-origin isolated)". */
+export function threadsSummary(report) {
+  if (report.build !== 'threaded') return '1 thread (not cross-origin isolated)';
+  const { threads, available } = report;
+  return `${threads < available ? `${threads} of ${plural(available)}` : plural(threads)} (cross-origin isolated)`;
+}
+
 /** The thread counts the select offers: 0 (all, first) and every smaller count down to 1. */
 export function threadChoices(available) {
   const choices = [{ value: 0, label: `all (${available})` }];

@@ -1,7 +1,8 @@
 // How many threads the page runs the engine on, and the sentence that says why (web/threads.js):
 // the build a worker chooses, the pthreads it starts, the count the engine gets, the words shown.
 import { describe, expect, it } from 'vitest';
-import { MAX_THREADS, chooseBuild, poolSize, setEngineThreads, threadChoices, threadsSentence } from '../../web/threads.js';
+import { MAX_THREADS, chooseBuild, poolSize, setEngineThreads, threadChoices, threadsSentence, threadsSummary }
+  from '../../web/threads.js';
 import { loadEngineModule } from './load-engine.js';
 
 const ISOLATED = { isolated: true, protocol: 'http:', embedded: false };
@@ -42,6 +43,12 @@ describe('threads', () => {
       .toBe('1 thread: this single-file page carries only the single-threaded engine');
     expect(threadsSentence(single({ failure: 'its 3 threads did not start within 30 s' }), ISOLATED))
       .toBe('1 thread: the threaded engine could not start (its 3 threads did not start within 30 s)');
+  });
+
+  it('says it in one line on a projector', () => {
+    expect(threadsSummary(threaded(4, 4))).toBe('4 threads (cross-origin isolated)');
+    expect(threadsSummary(threaded(2, 4))).toBe('2 of 4 threads (cross-origin isolated)');
+    expect(threadsSummary(single())).toBe('1 thread (not cross-origin isolated)');
   });
 
   it('offers all the threads first, then every smaller count', () => {

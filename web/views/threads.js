@@ -1,6 +1,6 @@
 // The speed panel's thread line: the select that chooses fewer threads, and how many the engine
 // runs on and why (web/threads.js words it).
-import { threadChoices, threadsSentence } from '../threads.js';
+import { threadChoices, threadsSentence, threadsSummary } from '../threads.js';
 
 // How the page was opened, which the worker cannot see.
 const pageFacts = () => ({ isolated: self.crossOriginIsolated === true, protocol: location.protocol,
@@ -14,6 +14,7 @@ export function renderThreads(root, report, chosen) {
   select.disabled = report.available === 1;
   const note = root.querySelector('#threads-note');
   note.textContent = threadsSentence(report, pageFacts());
+  root.querySelector('#threads-summary').textContent = threadsSummary(report);
   note.dataset.threads = String(report.threads);
   note.dataset.build = report.build;
 }
