@@ -16,6 +16,7 @@
 #include "model/checkpoint.h"
 #include "model/sampler.h"
 #include "student/plan.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 
@@ -126,6 +127,9 @@ const std::vector<Flag>& flag_table() {
       number("max-memory", kAllCommands, G::kModel, "GiB", 0.001, 1024,
              double(LoadLimits().max_run_bytes >> 30),
              "the most memory a run of the model may take, checked before it is loaded"),
+      whole("threads", kAllCommands, G::kModel, "N", 1, kMaxThreads, hardware_threads(),
+            "threads to compute with (the default is this machine's cores); the results are "
+            "the same bits with any number"),
 
       text("prompt", kGenerate | kLogits, G::kGeneration, "TEXT", "", "the text to continue")
           .needed_by(kGenerate | kLogits),

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/usage.h"
+#include "util/thread_pool.h"
 
 namespace {
 
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
   }
   auto args = Args::parse(command->command, argc - 2, argv + 2);
   if (!args.ok()) return fail(command->name, args.error(), 2);
+  // A thread count out of range is a command line that cannot be read, like --steps abc.
+  const auto threads = args->whole("threads");
+  if (!threads.ok()) return fail(command->name, threads.error(), 2);
+  circulant::set_threads(int(threads.value()));
   const Status allowed = args->check();
   if (!allowed.ok()) return fail(command->name, allowed.error(), 1);
   for (const Runner& runner : kRunners) {

@@ -4,6 +4,7 @@
 #ifndef __wasm_simd128__
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -11,6 +12,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul_avx512.h"
 #include "kernels/simd8.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -26,6 +28,46 @@ float* near_copy_room(size_t floats) {
   thread_local AlignedFloats room(0);
   if (room.size() < floats) room = AlignedFloats(floats);
   return room.data();
+}
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using View = Eigen::Map<RowMajor, 0, Eigen::OuterStride<>>;
+using ConstView = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
+
+View view(float* data, int rows, int cols, int stride) {
+  return View(data, rows, cols, Eigen::OuterStride<>(stride));
+}
+ConstView view(const float* data, int rows, int cols, int stride) {
+  return ConstView(data, rows, cols, Eigen::OuterStride<>(stride));
+}
+
+// A batched product is cut into tiles of y that Eigen computes bit for bit as it computes the
+// whole product, so that the result is the same with any number of threads, and the same as one
+// Eigen call. Eigen's kernel sums each output in an order set by the register panel its row of
+// the packed matrix falls in (panels of 8, 16, 24 or 48 outputs in float): tiles 48 outputs wide
+// start on a panel's first output, where the whole product's panels start. A tile of one row
+// would take Eigen's matrix-vector path, which sums in another order, so a last row joins the
+// tile before it. Checked over the model's shapes, 2 to 1,000 rows (test_threads.cc); tiles
+// 8, 16, 32, 64 or 128 outputs wide changed the last bits of some outputs.
+constexpr int kTileColumns = 48, kTileRows = 32;
+// Below this many multiply-adds a product is one Eigen call: a hand-off to the pool costs a few
+// microseconds, and a tile this small takes about as long.
+constexpr double kMinTiledMultiplyAdds = 1 << 20;
+
+// tile(r0, r1, c0, c1) for tiles of y (rows, cols) covering it once; `depth` is the length of
+// each output's sum.
+template <class Tile>
+void for_tiles(int rows, int cols, int depth, const Tile& tile) {
+  if (rows < 2 || double(rows) * cols * depth < kMinTiledMultiplyAdds)
+    return tile(0, rows, 0, cols);
+  const int row_tiles = std::max(1, rows / kTileRows + (rows % kTileRows > 1 ? 1 : 0));
+  const int col_tiles = (cols + kTileColumns - 1) / kTileColumns;
+  parallel_for(int64_t(row_tiles) * col_tiles, [&](int64_t t) {
+    const int r = int(t / col_tiles), c = int(t % col_tiles);
+    const int r0 = r * kTileRows, r1 = r + 1 == row_tiles ? rows : r0 + kTileRows;
+    const int c0 = c * kTileColumns, c1 = std::min(cols, c0 + kTileColumns);
+    tile(r0, r1, c0, c1);
+  });
 }
 
 }  // namespace
@@ -63,17 +105,21 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
 
 void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
                             float* y) {
-  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<RowMajor>(y, rows, in).noalias() =
-      Eigen::Map<const RowMajor>(x, rows, out) * Eigen::Map<const RowMajor>(weight, out, in);
+  // y's columns are W's: a tile reads a slice of W's columns and x's rows.
+  for_tiles(rows, in, out, [=](int r0, int r1, int c0, int c1) {
+    view(y + size_t(r0) * in + c0, r1 - r0, c1 - c0, in).noalias() =
+        view(x + size_t(r0) * out, r1 - r0, out, out) * view(weight + c0, out, c1 - c0, in);
+  });
 }
 
 void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y) {
-  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   if (rows == 1) return matvec(x, weight, out, in, y);
-  Eigen::Map<const RowMajor> w(weight, out, in);
-  Eigen::Map<const RowMajor> xm(x, rows, in);
-  Eigen::Map<RowMajor>(y, rows, out).noalias() = xm * w.transpose();
+  // y's columns are W's rows: a tile reads a slice of W's rows and x's rows.
+  for_tiles(rows, out, in, [=](int r0, int r1, int c0, int c1) {
+    view(y + size_t(r0) * out + c0, r1 - r0, c1 - c0, out).noalias() =
+        view(x + size_t(r0) * in, r1 - r0, in, in) *
+        view(weight + size_t(c0) * in, c1 - c0, in, in).transpose();
+  });
 }
 
 }  // namespace circulant

@@ -156,5 +156,22 @@ TEST(CliFlags, FlagsRefusedTogetherGiveOneLineBeforeTheModelLoads) {
   EXPECT_NE(unknown.output.find("unknown flag --tokenizer"), std::string::npos) << unknown.output;
 }
 
+// A thread count that cannot be right is a command line that cannot be read: one line with the
+// range, exit 2, before the model (absent here) is looked at, on every command.
+TEST(CliFlags, ABadThreadCountGivesTheRangeAndExitTwo) {
+  for (const CommandInfo& c : command_table())
+    for (const std::string& count : {"0", "-1", "257", "99999999999", "two", "1.5"}) {
+      const std::string arguments =
+          std::string(c.name) + " --threads " + count + " --model /nonexistent.bin";
+      const Outcome o = run_cli(arguments);
+      EXPECT_EQ(o.status, 2) << arguments << "\n" << o.output;
+      testing::expect_clear_outcome(o, arguments, "--threads");
+      if (count == std::string("0") || count == std::string("257"))
+        EXPECT_NE(o.output.find("from 1 to 256"), std::string::npos) << o.output;
+    }
+  const Outcome fine = run_cli("info --threads 3");
+  EXPECT_EQ(fine.status, 0) << fine.output;
+}
+
 }  // namespace
 }  // namespace circulant
