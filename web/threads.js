@@ -19,10 +19,12 @@ export const poolSize = (cores) => Math.min(Math.max(1, Math.floor(cores) || 1),
 
 /**
  * 'threaded' or 'single'. isolated: self.crossOriginIsolated; sharedMemory: SharedArrayBuffer
- * exists; included: this build carries the threaded engine (the single file does not).
+ * exists; included: this build carries the threaded engine (the single file does not); cores:
+ * navigator.hardwareConcurrency. One core gains nothing from threads, and Emscripten 3.1.6's
+ * loader waits for ever for a pool of no pthreads.
  */
-export const chooseBuild = ({ isolated, sharedMemory, included }) =>
-  (isolated === true && sharedMemory && included ? 'threaded' : 'single');
+export const chooseBuild = ({ isolated, sharedMemory, included, cores }) =>
+  (isolated === true && sharedMemory && included && poolSize(cores) > 0 ? 'threaded' : 'single');
 
 /**
  * Sets the engine's thread count: `wanted` 0 means every thread the page may use, and a count
@@ -52,7 +54,6 @@ export function threadsSentence(report, page) {
   const { threads, available, cores } = report;
   if (report.build === 'threaded') {
     const count = threads < available ? `${threads} of ${plural(available)}` : plural(threads);
-    if (available === 1) return `${count}: this computer reports one core`;
     const capped = cores > available ? `; the page starts at most ${available} of this computer's ${cores} cores` : '';
     return `${count} (cross-origin isolated${capped})`;
   }
@@ -64,6 +65,7 @@ export function threadsSentence(report, page) {
     return `1 thread: this page is not cross-origin isolated (${why})`;
   }
   if (!report.included) return '1 thread: this single-file page carries only the single-threaded engine';
+  if (cores < 2) return '1 thread: this computer reports one core';
   return '1 thread: this browser has no shared memory for threads';
 }
 

@@ -99,7 +99,7 @@ async function loadModule() {
   const cores = navigator.hardwareConcurrency || 1;
   const build = { threaded: false, pool: 0, cores, included: !!loadThreadedEngine, failure: '' };
   if (chooseBuild({ isolated: self.crossOriginIsolated, sharedMemory: typeof SharedArrayBuffer === 'function',
-    included: build.included }) === 'threaded') {
+    included: build.included, cores }) === 'threaded') {
     try {
       const module = await loadThreadedEngine(startEngine, poolSize(cores));
       module.build = { ...build, threaded: true, pool: poolSize(cores) };

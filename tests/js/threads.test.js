@@ -11,12 +11,14 @@ const threaded = (threads, available, cores = available) =>
 const single = (extra = {}) => ({ build: 'single', threads: 1, available: 1, cores: 4, included: true, failure: '', ...extra });
 
 describe('threads', () => {
-  it('runs the threaded engine only where the page is isolated, has shared memory and carries it', () => {
-    expect(chooseBuild({ isolated: true, sharedMemory: true, included: true })).toBe('threaded');
-    expect(chooseBuild({ isolated: false, sharedMemory: true, included: true })).toBe('single');
-    expect(chooseBuild({ isolated: undefined, sharedMemory: true, included: true })).toBe('single');
-    expect(chooseBuild({ isolated: true, sharedMemory: false, included: true })).toBe('single');
-    expect(chooseBuild({ isolated: true, sharedMemory: true, included: false })).toBe('single');
+  it('runs the threaded engine only where the page is isolated, has shared memory, carries it and has cores', () => {
+    const able = { isolated: true, sharedMemory: true, included: true, cores: 2 };
+    expect(chooseBuild(able)).toBe('threaded');
+    expect(chooseBuild({ ...able, isolated: false })).toBe('single');
+    expect(chooseBuild({ ...able, isolated: undefined })).toBe('single');
+    expect(chooseBuild({ ...able, sharedMemory: false })).toBe('single');
+    expect(chooseBuild({ ...able, included: false })).toBe('single');
+    expect(chooseBuild({ ...able, cores: 1 })).toBe('single');
   });
 
   it('starts one pthread fewer than the threads it offers, at most MAX_THREADS in all', () => {
@@ -31,7 +33,7 @@ describe('threads', () => {
     expect(threadsSentence(threaded(1, 4), ISOLATED)).toBe('1 of 4 threads (cross-origin isolated)');
     expect(threadsSentence(threaded(8, 8, 32), ISOLATED))
       .toBe("8 threads (cross-origin isolated; the page starts at most 8 of this computer's 32 cores)");
-    expect(threadsSentence(threaded(1, 1), ISOLATED)).toBe('1 thread: this computer reports one core');
+    expect(threadsSentence(single({ cores: 1 }), ISOLATED)).toBe('1 thread: this computer reports one core');
     const notIsolated = { isolated: false, protocol: 'http:', embedded: false };
     expect(threadsSentence(single(), { ...notIsolated, protocol: 'file:' }))
       .toBe('1 thread: this page is not cross-origin isolated (opened from disk)');
