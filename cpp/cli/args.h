@@ -20,6 +20,7 @@ class Args {
   // need (--steps needs --projection distill). An error is a command line refused (exit 1).
   Status check() const;
 
+  Command command() const { return command_; }
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   // The value given, or the table's default ("" when it has none).
   std::string text(const std::string& name) const;

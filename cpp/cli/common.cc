@@ -11,6 +11,7 @@
 #include "model/gguf_file.h"
 #include "model/gguf_model.h"
 #include "util/files.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -42,6 +43,9 @@ Result<ModelFile> load_model_file(const Args& args) {
   auto gib = args.number("max-memory");
   RETURN_IF_ERROR(gib);
   limits.max_run_bytes = uint64_t(gib.value() * double(uint64_t(1) << 30));
+  // These run prompts (or calibration lines) side by side, a run of the model on each thread.
+  if (args.command() & (kCompare | kSweep | kPerplexity | kDistill))
+    limits.runs_at_once = threads();
   const std::string path = args.file("model");
   if (!begins_as_gguf(path)) {
     auto weights = load_checkpoint(path, limits);

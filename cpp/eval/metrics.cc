@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <tuple>
 #include <utility>
 
 #include "kernels/ops.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -160,19 +162,25 @@ Comparison summarize(std::vector<PromptResult> prompts) {
   return out;
 }
 
+// Prompts run side by side, one on each thread, each with the thread's own run states (made on
+// first use); a prompt's result depends on its tokens only, and summarize reads them in order.
 Comparison compare_models(const Transformer& teacher, const Transformer& student,
                           const std::vector<std::vector<int>>& prompts, Positions positions) {
   const Config& c = teacher.config();
   const bool all = positions == Positions::kAll;
-  RunState teacher_state(c), student_state(c);
-  std::vector<PromptResult> results;
-  for (const std::vector<int>& tokens : prompts) {
-    teacher_state.reset(), student_state.reset();
+  std::vector<std::unique_ptr<RunState>> teacher_states(threads()), student_states(threads());
+  std::vector<PromptResult> results(prompts.size());
+  parallel_for(int64_t(prompts.size()), [&](int64_t i) {
+    std::unique_ptr<RunState>& ts = teacher_states[thread_index()];
+    std::unique_ptr<RunState>& ss = student_states[thread_index()];
+    if (!ts) ts = std::make_unique<RunState>(c), ss = std::make_unique<RunState>(c);
+    ts->reset(), ss->reset();
+    const std::vector<int>& tokens = prompts[i];
     const int n = int(tokens.size());
-    const float* t = forward(teacher, teacher_state, tokens.data(), n, all);
-    const float* s = forward(student, student_state, tokens.data(), n, all);
-    results.push_back(compare_prompt(t, s, all ? n : 1, c.vocab_size));
-  }
+    const float* t = forward(teacher, *ts, tokens.data(), n, all);
+    const float* s = forward(student, *ss, tokens.data(), n, all);
+    results[i] = compare_prompt(t, s, all ? n : 1, c.vocab_size);
+  });
   return summarize(std::move(results));
 }
 

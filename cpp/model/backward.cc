@@ -10,6 +10,7 @@
 
 #include "kernels/matmul.h"
 #include "model/backward_blocks.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -135,7 +136,6 @@ struct KlBackprop<T>::Tape {
   std::vector<T> d_k, d_v;                // (rows, kv_dim) d_k as d_q
   std::vector<T> d_attention_input;       // (rows, dim)
   std::vector<T> d_input_term;            // (rows, dim) w3's, wk's or wv's term of d_*_input
-  std::vector<T> d_probs_row;             // (longest sequence) of one row of probs
 
   void resize(const Config& c, const std::vector<int>& lengths) {
     rows = 0;
@@ -208,12 +208,13 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
     if (w.bv) add_bias(w.bv, rows, kv, acts.v.data());
     rope(acts.q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), c, false);
     rope(acts.k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), c, false);
-    for (size_t s = 0; s < batch.size(); ++s) {
+    // Sequences attend within themselves, to rows of their own: they run side by side.
+    parallel_for(int64_t(batch.size()), [&](int64_t s) {
       const size_t r0 = tp.starts[s];
       attention(shape, acts.q.data() + r0 * dim, acts.k.data() + r0 * kv, acts.v.data() + r0 * kv,
                 batch[s].length, acts.probs.data() + tp.prob_offsets[s],
                 acts.attention_out.data() + r0 * dim);
-    }
+    });
     w.wo->forward(acts.attention_out.data(), rows, acts.x_mid.data());
     for (size_t i = 0; i < size_t(rows) * dim; ++i) acts.x_mid[i] += acts.x[i];
 
@@ -240,9 +241,11 @@ double KlBackprop<T>::loss_gradient(const std::vector<KlTarget<T>>& batch) {
   Tape& tp = *tape_;
   const int vocab = model_.config.vocab_size;
   const double inv_rows = 1.0 / tp.rows;
-  std::vector<double> exps(vocab);
-  double total = 0;
-  for (size_t s = 0; s < batch.size(); ++s) {
+  // Each row's KL and gradient on one thread; the batch's total is summed in row order after.
+  std::vector<double> kls(tp.rows);
+  parallel_for(int64_t(batch.size()), [&](int64_t s) {
+    thread_local std::vector<double> exps;
+    exps.resize(vocab);
     for (int p = 0; p < batch[s].length; ++p) {
       T* z = tp.logits.data() + size_t(tp.starts[s] + p) * vocab;
       const T* log_p = batch[s].teacher_log_probs + size_t(p) * vocab;
@@ -256,9 +259,11 @@ double KlBackprop<T>::loss_gradient(const std::vector<KlTarget<T>>& batch) {
         kl += pi * (double(log_p[i]) - (double(z[i]) - log_sum));
         z[i] = T((exps[i] / sum - pi) * inv_rows);
       }
-      total += kl;
+      kls[tp.starts[s] + p] = kl;
     }
-  }
+  });
+  double total = 0;
+  for (double kl : kls) total += kl;
   return total * inv_rows;
 }
 
@@ -313,16 +318,18 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
                    nullptr);
     std::fill(tp.d_k.begin(), tp.d_k.end(), T(0));
     std::fill(tp.d_v.begin(), tp.d_v.end(), T(0));
-    for (size_t s = 0; s < batch.size(); ++s) {
+    // Each sequence's gradients land in its own rows: sequences run side by side.
+    parallel_for(int64_t(batch.size()), [&](int64_t s) {
       const size_t r0 = tp.starts[s];
       const int n = batch[s].length;
-      if (tp.d_probs_row.size() < size_t(n)) tp.d_probs_row.resize(size_t(n));
+      thread_local std::vector<T> d_probs_row;  // (longest sequence) one row of probs' gradient
+      if (d_probs_row.size() < size_t(n)) d_probs_row.resize(size_t(n));
       attention_backward(shape, acts.q.data() + r0 * dim, acts.k.data() + r0 * kv,
                          acts.v.data() + r0 * kv, acts.probs.data() + tp.prob_offsets[s],
-                         tp.d_attention_out.data() + r0 * dim, n, tp.d_probs_row.data(),
+                         tp.d_attention_out.data() + r0 * dim, n, d_probs_row.data(),
                          tp.d_q.data() + r0 * dim, tp.d_k.data() + r0 * kv,
                          tp.d_v.data() + r0 * kv);
-    }
+    });
     rope(tp.d_q.data(), rows, tp.positions.data(), c.n_heads, c.head_size(), c, true);
     rope(tp.d_k.data(), rows, tp.positions.data(), c.n_kv_heads, c.head_size(), c, true);
     w.wq->backward(acts.attention_input.data(), tp.d_q.data(), rows, tp.d_attention_input.data(),

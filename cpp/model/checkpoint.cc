@@ -145,7 +145,7 @@ Status validate_config(const Config& c) {
 
 uint64_t run_state_bytes(const Config& c) {
   return uint64_t(c.n_layers) * uint64_t(c.seq_len) * uint64_t(c.kv_dim()) * 2 * sizeof(float) +
-         uint64_t(c.seq_len) * sizeof(float);
+         uint64_t(c.n_heads) * uint64_t(c.seq_len) * sizeof(float);
 }
 
 Result<std::vector<uint8_t>> read_file_bytes(const std::string& path, uint64_t max_bytes,
@@ -270,12 +270,16 @@ Status check_memory(const Config& c, uint64_t widened_floats, const LoadLimits& 
                  " bytes as float32, more than the limit of " +
                  std::to_string(limits.max_file_bytes) + " bytes; use a smaller model"};
   // The length bounds the weights, not the run: seq_len costs no bytes in a version-1 file.
-  if (run_state_bytes(c) > limits.max_run_bytes) {
-    const auto [need, limit] = need_and_limit(run_state_bytes(c), limits.max_run_bytes);
+  const uint64_t runs = std::max(1, limits.runs_at_once), need_bytes = run_state_bytes(c) * runs;
+  if (need_bytes > limits.max_run_bytes) {
+    const auto [need, limit] = need_and_limit(need_bytes, limits.max_run_bytes);
+    const std::string per_thread =
+        runs > 1 ? ", once for each of " + std::to_string(runs) + " threads" : "";
     return Error{"running this model needs " + need + " for its KV cache (" +
                  std::to_string(c.n_layers) + " layers × seq_len " + std::to_string(c.seq_len) +
-                 " × kv_dim " + std::to_string(c.kv_dim()) + " × 2), more than the limit of " +
-                 limit + "; use a model with a shorter context (or raise --max-memory)"};
+                 " × kv_dim " + std::to_string(c.kv_dim()) + " × 2" + per_thread +
+                 "), more than the limit of " + limit + "; use a model with a shorter context" +
+                 (runs > 1 ? ", fewer --threads" : "") + " (or raise --max-memory)"};
   }
   return ok_status();
 }

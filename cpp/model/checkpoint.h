@@ -22,6 +22,9 @@ struct LoadLimits {
   // the file holds (seq_len costs no file bytes). The CLI's --max-memory and the page's heap set
   // it.
   uint64_t max_run_bytes = uint64_t(4) << 30;
+  // Runs of the model held at once (the CLI evaluates prompts side by side, one run a thread):
+  // max_run_bytes must hold this many.
+  int runs_at_once = 1;
 };
 
 // A model file's bytes placed in `storage` at `offset` so that its weights (28 or 256 bytes in)

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels/ops.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 
@@ -56,7 +57,7 @@ RunState::RunState(const Config& config) : config_(config) {
   const size_t cache = size_t(config.n_layers) * config.seq_len * config.kv_dim();
   key_cache_.assign(cache, 0.0f);
   value_cache_.assign(cache, 0.0f);
-  att_.assign(config.seq_len, 0.0f);
+  att_.assign(size_t(config.n_heads) * config.seq_len, 0.0f);
 }
 
 void RunState::ensure_rows(int rows) {
@@ -80,22 +81,34 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Below this many multiply-adds (rows × keys × dim) attention runs its heads in order: a decode
+// step's is a few microseconds, about what handing heads to the pool costs.
+constexpr double kMinParallelAttention = 1 << 20;
+
 // out (rows, dim) from q (rows, dim) and the cache (seq_len, kv_dim); row t sits at first_pos + t.
+// Heads are independent, each with its own att row (n_heads, seq_len), so they run side by side
+// and the threads change no bit.
 void attention(const Config& c, const float* q, const float* key_cache, const float* value_cache,
                int rows, int first_pos, float* att, float* out) {
   const int head_size = c.head_size(), kv_dim = c.kv_dim();
   const int group = c.n_heads / c.n_kv_heads;  // query heads per key/value head
   const float norm = std::sqrt(float(head_size));
-  for (int t = 0; t < rows; ++t) {
-    const int pos = first_pos + t;
-    for (int h = 0; h < c.n_heads; ++h) {
+  auto head = [&](int64_t h) {
+    float* att_h = att + size_t(h) * c.seq_len;
+    const int kv_offset = int(h / group) * head_size;
+    for (int t = 0; t < rows; ++t) {
+      const int pos = first_pos + t;
       const float* qh = q + size_t(t) * c.dim + h * head_size;
-      const int kv_offset = (h / group) * head_size;
-      attention_scores(qh, key_cache + kv_offset, kv_dim, pos + 1, head_size, norm, att);
-      softmax(att, pos + 1);
-      weighted_rows_sum(att, pos + 1, value_cache + kv_offset, kv_dim, head_size,
+      attention_scores(qh, key_cache + kv_offset, kv_dim, pos + 1, head_size, norm, att_h);
+      softmax(att_h, pos + 1);
+      weighted_rows_sum(att_h, pos + 1, value_cache + kv_offset, kv_dim, head_size,
                         out + size_t(t) * c.dim + h * head_size);
     }
+  };
+  if (double(rows) * (first_pos + rows) * c.dim < kMinParallelAttention) {
+    for (int h = 0; h < c.n_heads; ++h) head(h);
+  } else {
+    parallel_for(c.n_heads, head);
   }
 }
 

@@ -76,7 +76,7 @@ class RunState {
   std::vector<float> q_;            // (rows, dim)
   std::vector<float> hb_;           // (rows, hidden_dim) gate, then SwiGLU output
   std::vector<float> hb2_;          // (rows, hidden_dim) up
-  std::vector<float> att_;          // (seq_len) attention weights of one head
+  std::vector<float> att_;          // (n_heads, seq_len) attention weights, a row per head
   std::vector<float> rope_cos_;     // (rows, head_size / 2) rotary angles of this pass
   std::vector<float> rope_sin_;     // (rows, head_size / 2)
   std::vector<float> logits_;       // (rows, vocab_size)

@@ -13,6 +13,7 @@
 #include "kernels/half_float.h"
 #include "kernels/matmul.h"
 #include "student/plan.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 
@@ -34,6 +35,20 @@ int slab_lanes(int used) {
 
 void grow(std::vector<float>& buffer, size_t size) {
   if (buffer.size() < size) buffer.resize(size, 0.f);
+}
+
+// Each thread's scratch, shared by every operator it runs (one forward at a time per thread). It
+// grows once to the largest chunk: (B + 4·(B/2+1))·lanes floats, under 0.5 MB at B = 256.
+struct Scratch {
+  std::vector<float> slab;                // (B, lanes) time samples [sample][lane]
+  std::vector<float> x_re, x_im;          // (B/2+1, lanes) input spectra [freq][lane]
+  std::vector<float> y_re, y_im;          // (B/2+1, lanes) output spectra [freq][lane]
+  std::vector<float> fresh_re, fresh_im;  // (B/2+1, q, p_stride) FFT(c) made afresh, cache off
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
 }
 
 // A float16 store of `count` floats, in float16 mode only (one test per call site, not per value).
@@ -100,30 +115,25 @@ Status BlockCirculantLinear::set_parameters(std::vector<float> c) {
 void BlockCirculantLinear::set_fft_precision(FftPrecision precision) {
   precision_ = precision;
   if (precision == FftPrecision::kFloat16) return round_spectra();
-  std::vector<float>().swap(fresh_re_), std::vector<float>().swap(fresh_im_);
+  std::vector<float>().swap(half_re_), std::vector<float>().swap(half_im_);
 }
 
-// fresh_ ← the cached spectra rounded to float16 (what forward reads in kFloat16 mode).
+// half_ ← the cached spectra rounded to float16 (what forward reads in kFloat16 mode).
 void BlockCirculantLinear::round_spectra() {
-  fresh_re_ = spectra_re_, fresh_im_ = spectra_im_;
-  round_to_half(fresh_re_.data(), fresh_re_.size());
-  round_to_half(fresh_im_.data(), fresh_im_.size());
+  half_re_ = spectra_re_, half_im_ = spectra_im_;
+  round_to_half(half_re_.data(), half_re_.size());
+  round_to_half(half_im_.data(), half_im_.size());
 }
 
 // c (p, q·B) read as p rows of q blocks; lane j·p_stride + i of the slab holds c_ij, so the
 // FFT lands directly in [freq][j][i]. Lanes i ≥ p must stay zero: the whole slab is cleared.
 void BlockCirculantLinear::compute_spectra(float* re, float* im) const {
   const int lanes = q_ * p_stride_;
-  grow(slab_, size_t(block_) * lanes);
-  std::fill(slab_.begin(), slab_.begin() + size_t(block_) * lanes, 0.f);
-  gather_blocks(c_.data(), p_, q_ * block_, block_, q_, {1, p_stride_}, slab_.data(), lanes);
-  fft_.forward(slab_.data(), re, im, lanes);
-}
-
-void BlockCirculantLinear::reserve(size_t slab, size_t x_spectra, size_t y_spectra) const {
-  grow(slab_, slab);
-  grow(x_re_, x_spectra), grow(x_im_, x_spectra);
-  grow(y_re_, y_spectra), grow(y_im_, y_spectra);
+  std::vector<float>& slab = scratch().slab;
+  grow(slab, size_t(block_) * lanes);
+  std::fill(slab.begin(), slab.begin() + size_t(block_) * lanes, 0.f);
+  gather_blocks(c_.data(), p_, q_ * block_, block_, q_, {1, p_stride_}, slab.data(), lanes);
+  fft_.forward(slab.data(), re, im, lanes);
 }
 
 void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
@@ -132,22 +142,27 @@ void BlockCirculantLinear::forward(const float* x, int rows, float* y) const {
   if (block_ == 1) return matmul_rows(x, rows, c_.data(), m_, n_, y);
   const bool half = precision_ == FftPrecision::kFloat16;
   const float *w_re = spectra_re_.data(), *w_im = spectra_im_.data();
+  if (half) w_re = half_re_.data(), w_im = half_im_.data();
   if (!cache_enabled_) {  // what an uncached implementation pays: p·q FFTs per call
-    grow(fresh_re_, spectra_re_.size()), grow(fresh_im_, spectra_im_.size());
-    compute_spectra(fresh_re_.data(), fresh_im_.data());
-    store(half, fresh_re_.data(), spectra_re_.size());
-    store(half, fresh_im_.data(), spectra_im_.size());
+    Scratch& s = scratch();
+    grow(s.fresh_re, spectra_re_.size()), grow(s.fresh_im, spectra_im_.size());
+    compute_spectra(s.fresh_re.data(), s.fresh_im.data());
+    store(half, s.fresh_re.data(), spectra_re_.size());
+    store(half, s.fresh_im.data(), spectra_im_.size());
+    w_re = s.fresh_re.data(), w_im = s.fresh_im.data();
   }
-  if (!cache_enabled_ || half) w_re = fresh_re_.data(), w_im = fresh_im_.data();
-  int done = 0;
-  for (const int full = rows / kLaneBlock * kLaneBlock; done < full;) {
-    const int chunk = std::min(rows_per_chunk_, full - done);
-    forward_slabs(x + size_t(done) * n_, chunk, y + size_t(done) * m_, w_re, w_im, half, true);
-    done += chunk;
-  }
-  if (done < rows)
-    forward_slabs(x + size_t(done) * n_, rows - done, y + size_t(done) * m_, w_re, w_im, half,
-                  false);
+  // Chunks of rows_per_chunk_ rows (a multiple of 8), then the last rows % 8 row-major: each
+  // row's outputs are computed within one chunk, so the threads change no bit.
+  const int full = rows / kLaneBlock * kLaneBlock;
+  const int chunks = ceil_div(full, rows_per_chunk_) + (full < rows ? 1 : 0);
+  parallel_for(chunks, [&](int64_t chunk) {
+    const int first = int(chunk) * rows_per_chunk_;
+    const bool block_major = first < full;
+    const int count = block_major ? std::min(rows_per_chunk_, full - first) : rows - full;
+    const int start = block_major ? first : full;
+    forward_slabs(x + size_t(start) * n_, count, y + size_t(start) * m_, w_re, w_im, half,
+                  block_major);
+  });
 }
 
 // Row-major (rows < 8): lanes t·q + j in, t·p_stride + i out. Block-major (rows a multiple of 8):
@@ -158,12 +173,15 @@ void BlockCirculantLinear::forward_slabs(const float* x, int rows, float* y, con
   const int x_lanes = slab_lanes(rows * q_), y_lanes = slab_lanes(rows * y_width);
   const LaneLayout x_layout = block_major ? LaneLayout{1, rows} : LaneLayout{q_, 1};
   const LaneLayout y_layout = block_major ? LaneLayout{1, rows} : LaneLayout{p_stride_, 1};
-  reserve(size_t(block_) * std::max(x_lanes, y_lanes), size_t(bins_) * x_lanes,
-          size_t(bins_) * y_lanes);
-  SlabSpectra xs{x_re_.data(), x_im_.data(), x_lanes}, ys{y_re_.data(), y_im_.data(), y_lanes};
-  gather_blocks(x, rows, n_, block_, q_, x_layout, slab_.data(), x_lanes);
-  store(half, slab_.data(), size_t(block_) * x_lanes);
-  fft_.forward(slab_.data(), xs.re, xs.im, x_lanes);
+  Scratch& s = scratch();
+  grow(s.slab, size_t(block_) * std::max(x_lanes, y_lanes));
+  grow(s.x_re, size_t(bins_) * x_lanes), grow(s.x_im, size_t(bins_) * x_lanes);
+  grow(s.y_re, size_t(bins_) * y_lanes), grow(s.y_im, size_t(bins_) * y_lanes);
+  float* const slab = s.slab.data();
+  SlabSpectra xs{s.x_re.data(), s.x_im.data(), x_lanes}, ys{s.y_re.data(), s.y_im.data(), y_lanes};
+  gather_blocks(x, rows, n_, block_, q_, x_layout, slab, x_lanes);
+  store(half, slab, size_t(block_) * x_lanes);
+  fft_.forward(slab, xs.re, xs.im, x_lanes);
   store(half, xs.re, size_t(bins_) * x_lanes), store(half, xs.im, size_t(bins_) * x_lanes);
   const WeightSpectra w{w_re, w_im, bins_, q_, p_, p_stride_};
   if (block_major)
@@ -171,8 +189,8 @@ void BlockCirculantLinear::forward_slabs(const float* x, int rows, float* y, con
   else
     product_row_major(w, xs, rows, ys);
   store(half, ys.re, size_t(bins_) * y_lanes), store(half, ys.im, size_t(bins_) * y_lanes);
-  fft_.inverse(ys.re, ys.im, slab_.data(), y_lanes);
-  scatter_blocks(slab_.data(), y_lanes, y_layout, rows, m_, block_, p_, y);
+  fft_.inverse(ys.re, ys.im, slab, y_lanes);
+  scatter_blocks(slab, y_lanes, y_layout, rows, m_, block_, p_, y);
   store(half, y, size_t(rows) * m_);
 }
 

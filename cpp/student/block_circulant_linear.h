@@ -49,8 +49,9 @@ class BlockCirculantLinear final : public LinearOperator {
 
   int in_features() const override { return n_; }
   int out_features() const override { return m_; }
-  // y (rows, m) = x (rows, n)·Wᵀ. Not allocation-free on the first call with more rows than
-  // before (scratch grows once); not safe to call from two threads at once.
+  // y (rows, m) = x (rows, n)·Wᵀ, its chunks of rows spread over the thread pool. Not
+  // allocation-free on a thread's first call with more rows than before (each thread's scratch
+  // grows once); safe to call from several threads at once.
   void forward(const float* x, int rows, float* y) const override;
   int64_t parameter_count() const override { return int64_t(p_) * q_ * block_; }
 
@@ -81,7 +82,6 @@ class BlockCirculantLinear final : public LinearOperator {
   void round_spectra();
   void forward_slabs(const float* x, int rows, float* y, const float* w_re, const float* w_im,
                      bool half, bool block_major) const;
-  void reserve(size_t slab, size_t x_spectra, size_t y_spectra) const;
 
   int m_, n_, block_, p_, q_;
   int bins_;              // B/2 + 1
@@ -94,13 +94,9 @@ class BlockCirculantLinear final : public LinearOperator {
   bool cache_enabled_ = true;
   FftPrecision precision_ = FftPrecision::kFloat32;  // beside the bool: the object keeps its size
 
-  // Scratch that grows once and is reused: forward is const, so these are mutable.
-  mutable std::vector<float> slab_;         // (B, lanes) time samples [sample][lane]
-  mutable std::vector<float> x_re_, x_im_;  // (B/2+1, lanes) input spectra [freq][lane]
-  mutable std::vector<float> y_re_, y_im_;  // (B/2+1, lanes) output spectra [freq][lane]
-  // (B/2+1, q, p_stride) the spectra forward reads when not the cached float32 ones: FFT(c) made
-  // afresh on each call when the cache is off; rounded to float16 in kFloat16 mode.
-  mutable std::vector<float> fresh_re_, fresh_im_;
+  // (B/2+1, q, p_stride) the cached spectra rounded to float16, what forward reads in kFloat16
+  // mode (with the cache off, forward makes its own copy on each call, in per-thread scratch).
+  std::vector<float> half_re_, half_im_;
 };
 
 }  // namespace circulant

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "kernels/spectral_products.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -126,12 +127,14 @@ void CirculantGradient<T>::forward(const T* x, int rows, T* y) const {
   transform_rows(x, rows, g_.n, g_.q, x_);
   y_.lanes = (rows * g_.p + 7) / 8 * 8;
   grow(y_.re, size_t(g_.bins) * y_.lanes), grow(y_.im, size_t(g_.bins) * y_.lanes);
-  for (int k = 0; k < g_.bins; ++k)
+  // Frequencies are independent products: they run side by side, each summed by one thread.
+  parallel_for(g_.bins, [&](int64_t k) {
     spectral_rows<T, false>(
         x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes, rows, g_.q, g_.q,
         transposed_re_.data() + size_t(k) * g_.q * g_.p,
         transposed_im_.data() + size_t(k) * g_.q * g_.p, g_.p, y_.re.data() + size_t(k) * y_.lanes,
         y_.im.data() + size_t(k) * y_.lanes, g_.p);
+  });
   inverse_rows(y_, rows, g_.m, g_.p, y, false);
 }
 
@@ -142,22 +145,25 @@ void CirculantGradient<T>::backward(const T* x, const T* dy, int rows, T* dx, T*
     transform_rows(x, rows, g_.n, g_.q, x_);
     grad_.lanes = (g_.p * g_.q + 7) / 8 * 8;
     grad_.re.assign(size_t(g_.bins) * grad_.lanes, T(0)), grad_.im.assign(grad_.re.size(), T(0));
-    for (int k = 0; k < g_.bins; ++k)
+    // The sum over the batch's rows stays within a frequency, in row order, on one thread.
+    parallel_for(g_.bins, [&](int64_t k) {
       spectral_weights(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes,
                        rows, g_.p, g_.p, x_.re.data() + size_t(k) * x_.lanes,
                        x_.im.data() + size_t(k) * x_.lanes, g_.q, g_.q,
                        grad_.re.data() + size_t(k) * grad_.lanes,
                        grad_.im.data() + size_t(k) * grad_.lanes);
+    });
     inverse_rows(grad_, g_.p, g_.q * g_.block, g_.q, grad, /*accumulate=*/true);
   }
   x_.lanes = (rows * g_.q + 7) / 8 * 8;  // the input gradient's spectra reuse the input's buffers
   grow(x_.re, size_t(g_.bins) * x_.lanes), grow(x_.im, size_t(g_.bins) * x_.lanes);
-  for (int k = 0; k < g_.bins; ++k)
+  parallel_for(g_.bins, [&](int64_t k) {
     spectral_rows<T, true>(y_.re.data() + size_t(k) * y_.lanes, y_.im.data() + size_t(k) * y_.lanes,
                            rows, g_.p, g_.p, weights_.re.data() + size_t(k) * weights_.lanes,
                            weights_.im.data() + size_t(k) * weights_.lanes, g_.q,
                            x_.re.data() + size_t(k) * x_.lanes, x_.im.data() + size_t(k) * x_.lanes,
                            g_.q);
+  });
   inverse_rows(x_, rows, g_.n, g_.q, dx, false);
 }
 

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "kernels/ops.h"
 #include "student/differentiable_operators.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -121,24 +123,43 @@ std::vector<int> Distiller::next_batch() {
   return batch;
 }
 
-const float* Distiller::teacher_log_probs(int line, std::vector<float>& scratch) {
-  std::vector<float>& cached = targets_[line];
-  if (!cached.empty()) return cached.data();
-  const std::vector<int>& tokens = calibration_[line];
-  const int n = int(tokens.size()), vocab = teacher_.config().vocab_size;
-  const size_t bytes = size_t(n) * vocab * sizeof(float);
-  const bool keep = cached_bytes_ + bytes <= cache_bytes_;
-  std::vector<float>& target = keep ? cached : scratch;
-  if (keep) cached_bytes_ += bytes;
-  RunState state(teacher_.config());
-  const float* logits = forward(teacher_, state, tokens.data(), n, true);
-  target.resize(size_t(n) * vocab);
-  for (int r = 0; r < n; ++r) {
-    const float* z = logits + size_t(r) * vocab;
-    const double log_sum = log_sum_exp(z, vocab);
-    for (int i = 0; i < vocab; ++i) target[size_t(r) * vocab + i] = float(double(z[i]) - log_sum);
+// Which lines are cached is decided here, in batch order, so it is the same with any number of
+// threads; then the teacher runs on the lines that need it side by side, one run state a thread.
+std::vector<const float*> Distiller::teacher_log_probs(const std::vector<int>& lines) {
+  const int vocab = teacher_.config().vocab_size;
+  std::vector<std::vector<float>*> fill;  // targets to compute, one per line that needs them
+  std::vector<int> fill_lines;
+  std::vector<const float*> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::vector<float>& cached = targets_[lines[i]];
+    const size_t floats = calibration_[lines[i]].size() * size_t(vocab);
+    if (cached.size() == floats) {  // cached, or made for an earlier slot of this batch
+      out.push_back(cached.data());
+      continue;
+    }
+    const bool keep = cached_bytes_ + floats * sizeof(float) <= cache_bytes_;
+    std::vector<float>& target = keep ? cached : scratch_[i];
+    if (keep) cached_bytes_ += floats * sizeof(float);
+    target.resize(floats);
+    out.push_back(target.data());
+    fill.push_back(&target), fill_lines.push_back(lines[i]);
   }
-  return target.data();
+  std::vector<std::unique_ptr<RunState>> states(threads());
+  parallel_for(int64_t(fill.size()), [&](int64_t f) {
+    std::unique_ptr<RunState>& state = states[thread_index()];
+    if (!state) state = std::make_unique<RunState>(teacher_.config());
+    state->reset();
+    const std::vector<int>& tokens = calibration_[fill_lines[f]];
+    const int n = int(tokens.size());
+    const float* logits = forward(teacher_, *state, tokens.data(), n, true);
+    std::vector<float>& target = *fill[f];
+    for (int r = 0; r < n; ++r) {
+      const float* z = logits + size_t(r) * vocab;
+      const double log_sum = log_sum_exp(z, vocab);
+      for (int i = 0; i < vocab; ++i) target[size_t(r) * vocab + i] = float(double(z[i]) - log_sum);
+    }
+  });
+  return out;
 }
 
 void Distiller::adam_update(std::vector<float>& values, const std::vector<float>& grad,
@@ -157,10 +178,11 @@ void Distiller::adam_update(std::vector<float>& values, const std::vector<float>
 double Distiller::step() {
   const std::vector<int> lines = next_batch();
   scratch_.resize(std::max(scratch_.size(), lines.size()));
+  const std::vector<const float*> targets = teacher_log_probs(lines);
   std::vector<KlTarget<float>> batch;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::vector<int>& tokens = calibration_[lines[i]];
-    batch.push_back({tokens.data(), int(tokens.size()), teacher_log_probs(lines[i], scratch_[i])});
+    batch.push_back({tokens.data(), int(tokens.size()), targets[i]});
   }
   for (auto& g : gradients_.matrices) std::fill(g.begin(), g.end(), 0.f);
   for (auto& g : gradients_.ffn_norms) std::fill(g.begin(), g.end(), 0.f);

@@ -52,8 +52,8 @@ class Distiller {
             std::vector<std::vector<int>> calibration, size_t cache_bytes);
   void wire();  // points the differentiable model's MLP operators and gradients at ours
   std::vector<int> next_batch();
-  // The line's (length, vocab) log-probabilities: the cached copy, or `scratch` refilled.
-  const float* teacher_log_probs(int line, std::vector<float>& scratch);
+  // Each line's (length, vocab) log-probabilities: the cached copy, or scratch_[slot] refilled.
+  std::vector<const float*> teacher_log_probs(const std::vector<int>& lines);
   void adam_update(std::vector<float>& values, const std::vector<float>& grad,
                    std::vector<float>& m, std::vector<float>& v, double lr) const;
 

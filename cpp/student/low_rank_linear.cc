@@ -24,9 +24,11 @@ Result<std::unique_ptr<LowRankLinear>> LowRankLinear::create(int out, int in, in
 }
 
 void LowRankLinear::forward(const float* x, int rows, float* y) const {
-  if (inner_.size() < size_t(rows) * r_) inner_.resize(size_t(rows) * r_);
-  matmul_rows(x, rows, u_then_v_.data() + size_t(m_) * r_, r_, n_, inner_.data());
-  matmul_rows(inner_.data(), rows, u_then_v_.data(), m_, r_, y);
+  // (rows, r) x·Vᵀ, one per thread (students are evaluated on several prompts at once); grows once.
+  thread_local std::vector<float> inner;
+  if (inner.size() < size_t(rows) * r_) inner.resize(size_t(rows) * r_);
+  matmul_rows(x, rows, u_then_v_.data() + size_t(m_) * r_, r_, n_, inner.data());
+  matmul_rows(inner.data(), rows, u_then_v_.data(), m_, r_, y);
 }
 
 std::vector<float> LowRankLinear::to_dense() const {

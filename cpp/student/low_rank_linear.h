@@ -28,8 +28,7 @@ class LowRankLinear final : public LinearOperator {
   LowRankLinear(int out, int in, int rank, std::vector<float> u_then_v)
       : m_(out), n_(in), r_(rank), u_then_v_(std::move(u_then_v)) {}
   int m_, n_, r_;
-  std::vector<float> u_then_v_;       // U (m, r) then V (r, n)
-  mutable std::vector<float> inner_;  // (rows, r) x·Vᵀ, grows once
+  std::vector<float> u_then_v_;  // U (m, r) then V (r, n)
 };
 
 // The thin SVD of matrices, each decomposed once: a sweep over B asks for the same matrix at every

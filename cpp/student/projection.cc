@@ -16,6 +16,7 @@
 
 #include "kernels/real_fft.h"
 #include "student/block_circulant_linear.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 
@@ -24,24 +25,28 @@ namespace {
 using ComplexMatrix = Eigen::MatrixXcd;
 using RowMajorFloat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 constexpr int kTokensPerChunk = 256;  // bounds the spectra held at once: (p+q)·(B/2+1)·256
+constexpr int kRowsPerTask = 16;      // rows transformed by one task of block_spectra
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // spectra[k](block, row) = bin k of the rfft of B-block `block` of each row of `rows`
 // (rows × width), zero-padded past width.
+// Rows are transformed side by side, each writing its own column.
 void block_spectra(const Eigen::MatrixXd& rows, int blocks, const RealFft<double>& fft,
                    std::vector<ComplexMatrix>& spectra) {
   const int b = fft.length(), width = int(rows.cols());
-  std::vector<double> signal(b);                      // (B)
-  std::vector<std::complex<double>> bins(b / 2 + 1);  // (B/2+1)
   for (auto& s : spectra) s.resize(blocks, rows.rows());
-  for (int t = 0; t < rows.rows(); ++t) {
-    for (int j = 0; j < blocks; ++j) {
-      for (int s = 0; s < b; ++s) signal[s] = j * b + s < width ? rows(t, j * b + s) : 0.0;
-      fft.forward(signal.data(), bins.data());
-      for (int k = 0; k <= b / 2; ++k) spectra[k](j, t) = bins[k];
+  parallel_for_ranges(rows.rows(), kRowsPerTask, [&](int64_t first, int64_t end) {
+    std::vector<double> signal(b);                      // (B)
+    std::vector<std::complex<double>> bins(b / 2 + 1);  // (B/2+1)
+    for (int64_t t = first; t < end; ++t) {
+      for (int j = 0; j < blocks; ++j) {
+        for (int s = 0; s < b; ++s) signal[s] = j * b + s < width ? rows(t, j * b + s) : 0.0;
+        fft.forward(signal.data(), bins.data());
+        for (int k = 0; k <= b / 2; ++k) spectra[k](j, t) = bins[k];
+      }
     }
-  }
+  });
 }
 
 // Ĉ_k (p, q) for k = 0..B/2 from time-domain c (p, q, B).
@@ -49,12 +54,13 @@ std::vector<ComplexMatrix> parameter_spectra(const std::vector<double>& c, int p
                                              const RealFft<double>& fft) {
   const int b = fft.length();
   std::vector<ComplexMatrix> spectra(b / 2 + 1, ComplexMatrix(p, q));
-  std::vector<std::complex<double>> bins(b / 2 + 1);
-  for (int i = 0; i < p; ++i)
+  parallel_for(p, [&](int64_t i) {
+    std::vector<std::complex<double>> bins(b / 2 + 1);
     for (int j = 0; j < q; ++j) {
       fft.forward(c.data() + (size_t(i) * q + j) * b, bins.data());
       for (int k = 0; k <= b / 2; ++k) spectra[k](i, j) = bins[k];
     }
+  });
   return spectra;
 }
 
@@ -63,12 +69,13 @@ std::vector<double> parameters_from_spectra(const std::vector<ComplexMatrix>& sp
                                             const RealFft<double>& fft) {
   const int b = fft.length();
   std::vector<double> c(size_t(p) * q * b);
-  std::vector<std::complex<double>> bins(b / 2 + 1), work(b / 2 + 1);
-  for (int i = 0; i < p; ++i)
+  parallel_for(p, [&](int64_t i) {
+    std::vector<std::complex<double>> bins(b / 2 + 1), work(b / 2 + 1);
     for (int j = 0; j < q; ++j) {
       for (int k = 0; k <= b / 2; ++k) bins[k] = spectra[k](i, j);
       fft.inverse(bins.data(), c.data() + (size_t(i) * q + j) * b, work.data());
     }
+  });
   return c;
 }
 
@@ -82,13 +89,20 @@ void accumulate_statistics(const Eigen::MatrixXd& weight, const float* inputs, i
     const int count = std::min(kTokensPerChunk, tokens - t0);
     const Eigen::MatrixXd x =
         Eigen::Map<const RowMajorFloat>(inputs + size_t(t0) * n, count, n).cast<double>();
-    const Eigen::MatrixXd targets = x * weight.transpose();  // (count, m): t_t = W x_t
+    // (count, m): t_t = W x_t, in column tiles that Eigen computes exactly as the whole product
+    // (48 is a multiple of its register panels, as in kernels/matmul_native.cc).
+    Eigen::MatrixXd targets(count, weight.rows());
+    parallel_for_ranges(weight.rows(), 48, [&](int64_t first, int64_t end) {
+      targets.middleCols(first, end - first).noalias() =
+          x * weight.middleRows(first, end - first).transpose();
+    });
     block_spectra(x, q, fft, x_hat);
     block_spectra(targets, p, fft, t_hat);
-    for (int k = 0; k < bins; ++k) {
+    // Frequencies are independent: each one's sums over the chunks stay in chunk order.
+    parallel_for(bins, [&](int64_t k) {
       gram[k].noalias() += x_hat[k] * x_hat[k].adjoint();
       cross[k].noalias() += t_hat[k] * x_hat[k].adjoint();
-    }
+    });
   }
 }
 
@@ -152,11 +166,15 @@ Result<std::vector<double>> loss_aware_projection(const float* weight, int m, in
   std::vector<ComplexMatrix> cross(fft.bins(), ComplexMatrix::Zero(p, q));
   accumulate_statistics(w, inputs, tokens, p, q, fft, gram, cross);
   const std::vector<ComplexMatrix> prior = parameter_spectra(frobenius.value(), p, q, fft);
+  // One solve per frequency, side by side; the first failing frequency names the error.
+  std::vector<Result<ComplexMatrix>> bins(fft.bins(), Error{""});
+  parallel_for(fft.bins(), [&](int64_t k) {
+    bins[k] = solve_bin(gram[k], cross[k], prior[k], lambda_relative, int(k));
+  });
   std::vector<ComplexMatrix> solved(fft.bins());
   for (int k = 0; k < fft.bins(); ++k) {
-    auto bin = solve_bin(gram[k], cross[k], prior[k], lambda_relative, k);
-    RETURN_IF_ERROR(bin);
-    solved[k] = std::move(bin.value());
+    RETURN_IF_ERROR(bins[k]);
+    solved[k] = std::move(bins[k].value());
   }
   std::vector<double> c = parameters_from_spectra(solved, p, q, fft);
   if (!std::all_of(c.begin(), c.end(), [](double v) { return std::isfinite(v); }))

@@ -33,6 +33,7 @@ Status check_threads(int n) {
 
 int hardware_threads() { return 1; }
 int threads() { return 1; }
+int thread_index() { return 0; }
 void set_threads(int) {}  // nothing to size: every chunk runs on the calling thread
 namespace detail {
 void run_chunks(int64_t chunks, ChunkFunction run, const void* body) {
@@ -47,6 +48,7 @@ namespace {
 // Set while a thread runs a chunk: a parallel_for from inside one runs in order on that thread,
 // rather than waiting for workers that may all be waiting on it.
 thread_local bool inside_chunk = false;
+thread_local int this_thread_index = 0;
 
 // How long a worker (and the caller, at the end of a job) polls before sleeping. Products come in
 // quick succession (a prefill is dozens of them), and a sleeping thread takes tens of
@@ -78,7 +80,11 @@ class Pool {
     stop_workers();
     // A worker must not miss a job started before it first looks: it starts from today's count.
     const uint64_t now = generation_.load();
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, now] { work_loop(now); });
+    for (int i = 1; i < n; ++i)
+      workers_.emplace_back([this, now, i] {
+        this_thread_index = i;
+        work_loop(now);
+      });
     size_.store(n, std::memory_order_relaxed);
   }
 
@@ -181,6 +187,8 @@ int hardware_threads() {
 }
 
 int threads() { return pool().size(); }
+
+int thread_index() { return this_thread_index; }
 
 void set_threads(int n) {
   if (!check_threads(n).ok()) {

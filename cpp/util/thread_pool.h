@@ -46,6 +46,11 @@ void set_threads(int n);
 // The current size (1 in builds without threads).
 int threads();
 
+// Which of the threads() threads runs the calling code: 0 outside the workers (the caller of
+// parallel_for runs chunks too), 1..threads()−1 in them. For choosing per-thread scratch (a
+// chunk's results must never depend on it).
+int thread_index();
+
 namespace detail {
 using ChunkFunction = void (*)(const void* body, int64_t chunk);
 void run_chunks(int64_t chunks, ChunkFunction run, const void* body);

@@ -47,6 +47,24 @@ TEST(ThreadPool, RunsEveryChunkExactlyOnceAtAnySize) {
   }
 }
 
+TEST(ThreadPool, EachRunningChunkHasAThreadIndexOfItsOwn) {
+  ThreadsRestored restore;
+  set_threads(4);
+  std::vector<std::atomic<int>> busy(4);
+  std::atomic<int> clashes{0}, out_of_range{0};
+  parallel_for(400, [&](int64_t) {
+    const int i = thread_index();
+    if (i < 0 || i >= threads()) return void(++out_of_range);
+    if (busy[i]++ != 0) ++clashes;
+    for (volatile int spin = 0; spin < 1000; ++spin) {
+    }
+    --busy[i];
+  });
+  EXPECT_EQ(out_of_range.load(), 0);
+  EXPECT_EQ(clashes.load(), 0);
+  EXPECT_EQ(thread_index(), 0);
+}
+
 TEST(ThreadPool, RangesDependOnTheChunkSizeOnly) {
   ThreadsRestored restore;
   for (int n : {1, 4}) {

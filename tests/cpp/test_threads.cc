@@ -8,9 +8,11 @@
 #include <Eigen/Core>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "kernels/matmul.h"
+#include "student/projection.h"
 #include "util/thread_pool.h"
 
 namespace circulant {
@@ -60,6 +62,27 @@ TEST(Threads, DenseProductsAreOneEigenCallBitForBitAtAnyThreadCount) {
         EXPECT_TRUE(same_bits(y_t, whole_t)) << out << "x" << in << ", " << rows << " rows, " << n;
       }
     }
+}
+
+// The loss-aware fit over 600 tokens (three chunks of the statistics' sums) at a block size with
+// few frequencies and one with many, padded and not: the same float64 parameters at any count.
+TEST(Threads, LossAwareProjectionIsTheSameAtAnyThreadCount) {
+  ThreadsRestored restore;
+  const int tokens = 600;
+  for (const auto& [m, n, block] : {std::tuple{1024, 256, 2}, {256, 1024, 16}, {200, 300, 64}}) {
+    const std::vector<float> w = random_floats(size_t(m) * n, m);
+    const std::vector<float> x = random_floats(size_t(tokens) * n, n);
+    std::vector<double> one;
+    for (int threads_now : {1, 2, 4}) {
+      set_threads(threads_now);
+      auto c = loss_aware_projection(w.data(), m, n, block, x.data(), tokens);
+      ASSERT_TRUE(c.ok()) << c.error();
+      if (threads_now == 1) one = c.value();
+      EXPECT_TRUE(c.value().size() == one.size() &&
+                  std::memcmp(c->data(), one.data(), one.size() * sizeof(double)) == 0)
+          << m << "x" << n << " at B = " << block << ", " << threads_now << " threads";
+    }
+  }
 }
 
 }  // namespace
