@@ -2,7 +2,7 @@
 // The protocol is documented at the top of web/worker.js. No DOM here.
 import { chatArgs } from './chat.js';
 import { CANONICAL_DISTILL, planKey } from './state.js';
-import { HEAP_BYTES, PAGE_CONTEXT, checkFits, readBytes, readCard, sizeOf } from './model-intake.js';
+import { HEAP_BYTES, PAGE_CONTEXT, checkFits, readBytes, readCard, sizeOf, threadsThatFit } from './model-intake.js';
 import { summariseSpeed } from './speed-summary.js';
 import { setEngineThreads } from './threads.js';
 
@@ -38,6 +38,7 @@ export function createEngineHost(loadModule) {
   let bound = null;            // the loaded teacher's decode bound, measured once
   let loadedNeed = 0;          // heap bytes the loaded model takes (model-intake.js memoryNeed)
   let warm = false;            // the loaded engine has run WARM_UP_MS
+  let threadsFit = Infinity;   // threads the heap holds the loaded model's runs for (model-intake.js)
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
   let running = null;
   let draining = false;
@@ -148,7 +149,6 @@ export function createEngineHost(loadModule) {
     async load(job, args) {
       modulePromise ??= loadModule();
       module = await modulePromise;
-      const threads = setEngineThreads(module, args.threads ?? 0);
       const name = args.modelName;
       await job.step({ done: 0, total: 1, label: 'reading the model card' });
       const card = await readCard(module, args.model, name);
@@ -176,6 +176,7 @@ export function createEngineHost(loadModule) {
       engine?.delete();
       engine = fresh;
       loadedNeed = need;
+      threadsFit = threadsThatFit(card);
       warm = false;
       calibrationSets = args.calibrationSets || {};
       bound = currentPlanKey = currentCalibration = null;
@@ -183,13 +184,13 @@ export function createEngineHost(loadModule) {
       const returned = {};
       for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
       return { config: loaded.value, card, parameters: engine.parameters(), maxModelBytes: HEAP_BYTES, returned,
-        chat: engine.chatTemplate(), threads };
+        chat: engine.chatTemplate(), threads: setEngineThreads(module, args.threads ?? 0, threadsFit) };
     },
 
     // How many threads the engine runs on, and why (web/threads.js); count 0: all it may use.
     async threads(job, { count }) {
       module = await (modulePromise ??= loadModule());
-      return setEngineThreads(module, count);
+      return setEngineThreads(module, count, threadsFit);
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).

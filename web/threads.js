@@ -28,19 +28,21 @@ export const chooseBuild = ({ isolated, sharedMemory, included, cores }) =>
 
 /**
  * Sets the engine's thread count: `wanted` 0 means every thread the page may use, and a count
- * above that is cut to it. → the report threadsSentence reads: {build, threads, available, cores,
- * included, failure}. `module.build` is what the worker loaded (web/worker.js); without it (the
- * Node tests) the module is the single-threaded engine.
+ * above that is cut to it; so is one above `fit`, the threads whose runs of the loaded model the
+ * heap holds (model-intake.js threadsThatFit). → the report threadsSentence reads: {build, threads,
+ * available, cores, included, failure, memoryBound}. `module.build` is what the worker loaded
+ * (web/worker.js); without it (the Node tests) the module is the single-threaded engine.
  */
-export function setEngineThreads(module, wanted) {
+export function setEngineThreads(module, wanted, fit = Infinity) {
   if (!Number.isInteger(wanted) || wanted < 0)
     throw new Error(`the thread count must be a whole number, 0 for all the page may use, not ${wanted}`);
   const build = module.build ?? { threaded: false, pool: 0, cores: 1, included: false, failure: '' };
-  const available = build.threaded ? build.pool + 1 : 1;
+  const started = build.threaded ? build.pool + 1 : 1;
+  const available = Math.min(started, fit);
   const set = module.setThreads(wanted === 0 ? available : Math.min(wanted, available));
   if (set.error !== undefined) throw new Error(set.error);
   return { build: build.threaded ? 'threaded' : 'single', threads: module.threads(), available,
-    cores: build.cores, included: build.included, failure: build.failure };
+    cores: build.cores, included: build.included, failure: build.failure, memoryBound: available < started };
 }
 
 const plural = (n) => `${n} thread${n === 1 ? '' : 's'}`;
@@ -54,7 +56,8 @@ export function threadsSentence(report, page) {
   const { threads, available, cores } = report;
   if (report.build === 'threaded') {
     const count = threads < available ? `${threads} of ${plural(available)}` : plural(threads);
-    const capped = cores > available ? `; the page starts at most ${available} of this computer's ${cores} cores` : '';
+    const capped = report.memoryBound ? `; the engine's 4 GB hold this model's runs for ${available} threads at once`
+      : cores > available ? `; the page starts at most ${available} of this computer's ${cores} cores` : '';
     return `${count} (cross-origin isolated${capped})`;
   }
   if (report.failure) return `1 thread: the threaded engine could not start (${report.failure})`;

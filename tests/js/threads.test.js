@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_THREADS, chooseBuild, poolSize, setEngineThreads, threadChoices, threadsSentence, threadsSummary }
   from '../../web/threads.js';
+import { threadsThatFit } from '../../web/model-intake.js';
 import { loadEngineModule } from './load-engine.js';
 
 const ISOLATED = { isolated: true, protocol: 'http:', embedded: false };
@@ -68,6 +69,24 @@ describe('threads', () => {
     expect(setEngineThreads(module, 7).threads).toBe(4);
     expect(() => setEngineThreads(module, -1)).toThrow(/whole number, 0 for all the page may use, not -1/);
     expect(() => setEngineThreads(module, 1.5)).toThrow(/not 1.5/);
+  });
+
+  it('gives a large model only the threads whose runs the heap holds, and says so', () => {
+    const GB = 2 ** 30;
+    // A teacher's and a student's run on each thread, 0.2 GB each, beside 2 GB of weights and 64 MB
+    // of scratch in the 4 GB heap: room for 4 threads' runs.
+    const card = { weightBytes: 2 * GB, fileBytes: GB, mlpParameters: 0, runBytes: 0.2 * GB, config: { seqLen: 4096 } };
+    expect(threadsThatFit(card)).toBe(4);
+    expect(threadsThatFit({ ...card, weightBytes: 3.5 * GB })).toBe(1);
+    expect(threadsThatFit({ ...card, weightBytes: 10e6, runBytes: 1e6 })).toBeGreaterThan(MAX_THREADS);
+    let size = 1;
+    const module = { build: { threaded: true, pool: 7, cores: 8, included: true, failure: '' },
+      setThreads: (n) => { size = n; return { value: n }; }, threads: () => size };
+    const report = setEngineThreads(module, 0, threadsThatFit(card));
+    expect(report).toMatchObject({ threads: 4, available: 4, memoryBound: true });
+    expect(threadsSentence(report, ISOLATED))
+      .toBe("4 threads (cross-origin isolated; the engine's 4 GB hold this model's runs for 4 threads at once)");
+    expect(setEngineThreads(module, 0, 100)).toMatchObject({ threads: 8, memoryBound: false });
   });
 
   it('runs the single-threaded engine (the one Node loads) on one thread, whatever is asked', async () => {
