@@ -76,7 +76,7 @@ export async function threadsSuite({ open, browser, errors }) {
         ['#B=16', { width: 390, height: 844 }, 'threads-390x844']]) {
         const r = await openIsolated(h, viewport);
         await waitReady(r);
-        await r.locator('[data-testid="threads"]').scrollIntoViewIfNeeded();
+        await r.locator('.threads-line').scrollIntoViewIfNeeded();
         await r.screenshot({ path: `${artifacts}/${name}.png` });
         await r.close();
       }
