@@ -1,10 +1,12 @@
 // BatchedRealFft: radix-4 passes over 8 signals per vector (kernels/simd8.h).
 #include "kernels/batched_real_fft.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "kernels/simd8.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 
@@ -43,8 +45,8 @@ inline Cx8 times_minus_i(Cx8 a) { return {a.im, -a.re}; }
 inline Cx8 times_i(Cx8 a) { return {-a.im, a.re}; }
 
 // One radix-4 DIF butterfly group on rows a, a+h, a+2h, a+3h; w = W^j, W^2j, W^3j.
-void dif_radix4(float* slab, int lanes, int a, int h, const float* w) {
-  for (int l = 0; l < lanes; l += kLanes) {
+void dif_radix4(float* slab, int lanes, int count, int a, int h, const float* w) {
+  for (int l = 0; l < count; l += kLanes) {
     const Cx8 x0 = load_row(slab, a, lanes, l), x1 = load_row(slab, a + h, lanes, l);
     const Cx8 x2 = load_row(slab, a + 2 * h, lanes, l), x3 = load_row(slab, a + 3 * h, lanes, l);
     const Cx8 t0 = x0 + x2, t1 = x0 - x2, t2 = x1 + x3, t3 = times_minus_i(x1 - x3);
@@ -56,8 +58,8 @@ void dif_radix4(float* slab, int lanes, int a, int h, const float* w) {
 }
 
 // Its inverse (conjugate twiddles): the DIT butterfly on the same rows.
-void dit_radix4(float* slab, int lanes, int a, int h, const float* w) {
-  for (int l = 0; l < lanes; l += kLanes) {
+void dit_radix4(float* slab, int lanes, int count, int a, int h, const float* w) {
+  for (int l = 0; l < count; l += kLanes) {
     const Cx8 x0 = load_row(slab, a, lanes, l);
     const Cx8 b1 = times(load_row(slab, a + h, lanes, l), w[2], -w[3]);
     const Cx8 b2 = times(load_row(slab, a + 2 * h, lanes, l), w[0], -w[1]);
@@ -71,9 +73,9 @@ void dit_radix4(float* slab, int lanes, int a, int h, const float* w) {
 }
 
 // Twiddle-free radix-2 on every row pair (2s, 2s+1): the same in both directions.
-void radix2_pairs(float* slab, int lanes, int half) {
+void radix2_pairs(float* slab, int lanes, int count, int half) {
   for (int a = 0; a < half; a += 2) {
-    for (int l = 0; l < lanes; l += kLanes) {
+    for (int l = 0; l < count; l += kLanes) {
       const Cx8 x0 = load_row(slab, a, lanes, l), x1 = load_row(slab, a + 1, lanes, l);
       store_row(slab, a, lanes, l, x0 + x1);
       store_row(slab, a + 1, lanes, l, x0 - x1);
@@ -110,43 +112,43 @@ BatchedRealFft::BatchedRealFft(int length)
   }
 }
 
-void BatchedRealFft::decimate_in_frequency(float* slab, int lanes) const {
+void BatchedRealFft::decimate_in_frequency(float* slab, int lanes, int count) const {
   const float* w = twiddles_.data();
   for (int h : radix4_quarters_) {
     for (int start = 0; start < half_; start += 4 * h)
-      for (int j = 0; j < h; ++j) dif_radix4(slab, lanes, start + j, h, w + 6 * j);
+      for (int j = 0; j < h; ++j) dif_radix4(slab, lanes, count, start + j, h, w + 6 * j);
     w += 6 * h;
   }
-  if (trailing_radix2_) radix2_pairs(slab, lanes, half_);
+  if (trailing_radix2_) radix2_pairs(slab, lanes, count, half_);
 }
 
-void BatchedRealFft::decimate_in_time(float* slab, int lanes) const {
-  if (trailing_radix2_) radix2_pairs(slab, lanes, half_);
+void BatchedRealFft::decimate_in_time(float* slab, int lanes, int count) const {
+  if (trailing_radix2_) radix2_pairs(slab, lanes, count, half_);
   const float* w = twiddles_.data() + twiddles_.size();
   for (auto it = radix4_quarters_.rbegin(); it != radix4_quarters_.rend(); ++it) {
     const int h = *it;
     w -= 6 * h;
     for (int start = 0; start < half_; start += 4 * h)
-      for (int j = 0; j < h; ++j) dit_radix4(slab, lanes, start + j, h, w + 6 * j);
+      for (int j = 0; j < h; ++j) dit_radix4(slab, lanes, count, start + j, h, w + 6 * j);
   }
 }
 
-void BatchedRealFft::forward(float* slab, float* re, float* im, int lanes) const {
+void BatchedRealFft::forward_lanes(float* slab, float* re, float* im, int lanes, int count) const {
   const int n = half_;
   if (length_ == 1) {
-    for (int l = 0; l < lanes; ++l) re[l] = slab[l], im[l] = 0.f;
+    for (int l = 0; l < count; ++l) re[l] = slab[l], im[l] = 0.f;
     return;
   }
-  decimate_in_frequency(slab, lanes);
+  decimate_in_frequency(slab, lanes, count);
   const f32x8 zero = {};
-  for (int l = 0; l < lanes; l += kLanes) {  // DC and Nyquist from Z[0] = E[0] + i·O[0]
+  for (int l = 0; l < count; l += kLanes) {  // DC and Nyquist from Z[0] = E[0] + i·O[0]
     const Cx8 z0 = load_row(slab, 0, lanes, l);
     store8(re + l, z0.re + z0.im), store8(re + size_t(n) * lanes + l, z0.re - z0.im);
     store8(im + l, zero), store8(im + size_t(n) * lanes + l, zero);
   }
   for (int k = 1; k < n; ++k) {  // X[k] = E[k] + W^k·O[k] from Z[k] and conj Z[N−k]
     const float hr = untangle_re_[k], hi = untangle_im_[k];
-    for (int l = 0; l < lanes; l += kLanes) {
+    for (int l = 0; l < count; l += kLanes) {
       const Cx8 z = load_row(slab, bit_reversed_[k], lanes, l);
       const Cx8 y = load_row(slab, bit_reversed_[n - k], lanes, l);
       const f32x8 sr = z.re + y.re, si = z.im - y.im, dr = z.re - y.re, di = z.im + y.im;
@@ -156,20 +158,21 @@ void BatchedRealFft::forward(float* slab, float* re, float* im, int lanes) const
   }
 }
 
-void BatchedRealFft::inverse(const float* re, const float* im, float* slab, int lanes) const {
+void BatchedRealFft::inverse_lanes(const float* re, const float* im, float* slab, int lanes,
+                                   int count) const {
   const int n = half_;
   const float scale = 1.f / float(length_);
   if (length_ == 1) {
-    for (int l = 0; l < lanes; ++l) slab[l] = re[l];
+    for (int l = 0; l < count; ++l) slab[l] = re[l];
     return;
   }
-  for (int l = 0; l < lanes; l += kLanes) {  // imaginary DC and Nyquist are ignored
+  for (int l = 0; l < count; l += kLanes) {  // imaginary DC and Nyquist are ignored
     const f32x8 dc = load8(re + l), nyquist = load8(re + size_t(n) * lanes + l);
     store_row(slab, 0, lanes, l, {scale * (dc + nyquist), scale * (dc - nyquist)});
   }
   for (int k = 1; k < n; ++k) {  // Z[k] = (S + i·conj(W^k)·D)/B with S, D = X[k] ± conj X[N−k]
     const float gr = 2 * scale * untangle_re_[k], gi = 2 * scale * untangle_im_[k];
-    for (int l = 0; l < lanes; l += kLanes) {
+    for (int l = 0; l < count; l += kLanes) {
       const f32x8 xr = load8(re + size_t(k) * lanes + l), xi = load8(im + size_t(k) * lanes + l);
       const f32x8 yr = load8(re + size_t(n - k) * lanes + l),
                   yi = load8(im + size_t(n - k) * lanes + l);
@@ -178,7 +181,25 @@ void BatchedRealFft::inverse(const float* re, const float* im, float* slab, int 
                 {scale * sr - gr * di + gi * dr, scale * si + gr * dr + gi * di});
     }
   }
-  decimate_in_time(slab, lanes);
+  decimate_in_time(slab, lanes, count);
+}
+
+// Lanes are independent signals: ranges of them run side by side, the same bits at any count.
+// A range is at least ~16K samples of work (a few microseconds), 64 lanes or more.
+int BatchedRealFft::lanes_per_task() const {
+  return std::max(64, (16384 / length_ + kLanes - 1) / kLanes * kLanes);
+}
+
+void BatchedRealFft::forward(float* slab, float* re, float* im, int lanes) const {
+  parallel_for_ranges(lanes, lanes_per_task(), [&](int64_t first, int64_t end) {
+    forward_lanes(slab + first, re + first, im + first, lanes, int(end - first));
+  });
+}
+
+void BatchedRealFft::inverse(const float* re, const float* im, float* slab, int lanes) const {
+  parallel_for_ranges(lanes, lanes_per_task(), [&](int64_t first, int64_t end) {
+    inverse_lanes(re + first, im + first, slab + first, lanes, int(end - first));
+  });
 }
 
 }  // namespace circulant

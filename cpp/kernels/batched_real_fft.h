@@ -26,13 +26,18 @@ class BatchedRealFft {
   int bins() const { return length_ / 2 + 1; }
 
   // slab (B, lanes) → re, im (B/2+1, lanes). The slab is the FFT's workspace: it is destroyed.
+  // Ranges of lanes run across the thread pool.
   void forward(float* slab, float* re, float* im, int lanes) const;
   // re, im (B/2+1, lanes) → slab (B, lanes), including the 1/B.
   void inverse(const float* re, const float* im, float* slab, int lanes) const;
 
  private:
-  void decimate_in_frequency(float* slab, int lanes) const;
-  void decimate_in_time(float* slab, int lanes) const;
+  // The same over `count` lanes (a multiple of 8) of arrays whose rows are `lanes` apart.
+  void forward_lanes(float* slab, float* re, float* im, int lanes, int count) const;
+  void inverse_lanes(const float* re, const float* im, float* slab, int lanes, int count) const;
+  int lanes_per_task() const;
+  void decimate_in_frequency(float* slab, int lanes, int count) const;
+  void decimate_in_time(float* slab, int lanes, int count) const;
 
   int length_;                        // B
   int half_;                          // N = B/2, the length of the packed complex FFT

@@ -216,7 +216,7 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
                 acts.attention_out.data() + r0 * dim);
     });
     w.wo->forward(acts.attention_out.data(), rows, acts.x_mid.data());
-    for (size_t i = 0; i < size_t(rows) * dim; ++i) acts.x_mid[i] += acts.x[i];
+    add_into(acts.x_mid.data(), acts.x.data(), size_t(rows) * dim);
 
     // MLP block: norm, SwiGLU w2(silu(w1 x) ⊙ w3 x), residual.
     rmsnorm(acts.x_mid.data(), w.rms_ffn, rows, dim, eps, acts.mlp_input.data());
@@ -225,7 +225,7 @@ void KlBackprop<T>::forward(const std::vector<KlTarget<T>>& batch) {
     swiglu(acts.gate.data(), acts.up.data(), size_t(rows) * hidden, acts.swiglu.data());
     T* next = l + 1 < c.n_layers ? tp.layers[l + 1].x.data() : tp.x_final.data();
     w.w2->forward(acts.swiglu.data(), rows, next);
-    for (size_t i = 0; i < size_t(rows) * dim; ++i) next[i] += acts.x_mid[i];
+    add_into(next, acts.x_mid.data(), size_t(rows) * dim);
   }
 
   // Final norm and classifier at every position.
@@ -307,7 +307,7 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
                    w.gradients.w1);
     w.w3->backward(acts.mlp_input.data(), tp.d_up.data(), rows, tp.d_input_term.data(),
                    w.gradients.w3);
-    for (size_t i = 0; i < rd; ++i) tp.d_mlp_input[i] += tp.d_input_term[i];
+    add_into(tp.d_mlp_input.data(), tp.d_input_term.data(), rd);
     std::copy(tp.d_x.begin(), tp.d_x.begin() + rd, tp.d_x_mid.data());
     rmsnorm_backward(acts.x_mid.data(), w.rms_ffn, tp.d_mlp_input.data(), rows, dim, eps,
                      tp.d_x_mid.data(), w.d_rms_ffn);
@@ -336,10 +336,10 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
                    nullptr);
     w.wk->backward(acts.attention_input.data(), tp.d_k.data(), rows, tp.d_input_term.data(),
                    nullptr);
-    for (size_t i = 0; i < rd; ++i) tp.d_attention_input[i] += tp.d_input_term[i];
+    add_into(tp.d_attention_input.data(), tp.d_input_term.data(), rd);
     w.wv->backward(acts.attention_input.data(), tp.d_v.data(), rows, tp.d_input_term.data(),
                    nullptr);
-    for (size_t i = 0; i < rd; ++i) tp.d_attention_input[i] += tp.d_input_term[i];
+    add_into(tp.d_attention_input.data(), tp.d_input_term.data(), rd);
     std::copy(tp.d_x_mid.begin(), tp.d_x_mid.begin() + rd, tp.d_x.data());
     rmsnorm_backward(acts.x.data(), w.rms_attention, tp.d_attention_input.data(), rows, dim, eps,
                      tp.d_x.data(), (T*)nullptr);

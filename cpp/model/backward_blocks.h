@@ -8,11 +8,33 @@
 #include <cstddef>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "kernels/ops.h"
 #include "model/config.h"
+#include "util/thread_pool.h"
 
 namespace circulant::backprop {
+
+// The row-wise steps run in ranges of rows across the pool; each row stays on one thread, and
+// nothing is summed across rows (the gain's gradient is summed afterwards, in row order).
+constexpr int kRowsPerTask = 32;
+constexpr size_t kValuesPerTask = 8192;  // elementwise steps (SwiGLU)
+
+// body(begin, end) over [0, rows) in ranges of kRowsPerTask.
+template <class Body>
+void for_row_ranges(int rows, const Body& body) {
+  parallel_for_ranges(rows, kRowsPerTask,
+                      [&](int64_t begin, int64_t end) { body(int(begin), int(end)); });
+}
+
+// a (n) += b (n).
+template <class T>
+void add_into(T* a, const T* b, size_t n) {
+  parallel_for_ranges(int64_t(n), int64_t(kValuesPerTask), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) a[i] += b[i];
+  });
+}
 
 // ----------------------------------------------------------------------------
 // RMSNorm
@@ -20,13 +42,15 @@ namespace circulant::backprop {
 // y (rows, n) = x / sqrt(mean(x²) + eps) · gain
 template <class T>
 void rmsnorm(const T* x, const T* gain, int rows, int n, T eps, T* y) {
-  for (int t = 0; t < rows; ++t) {
-    const T* xr = x + size_t(t) * n;
-    T ss = 0;
-    for (int i = 0; i < n; ++i) ss += xr[i] * xr[i];
-    const T scale = T(1) / std::sqrt(ss / T(n) + eps);
-    for (int i = 0; i < n; ++i) y[size_t(t) * n + i] = gain[i] * (scale * xr[i]);
-  }
+  for_row_ranges(rows, [&](int begin, int end) {
+    for (int t = begin; t < end; ++t) {
+      const T* xr = x + size_t(t) * n;
+      T ss = 0;
+      for (int i = 0; i < n; ++i) ss += xr[i] * xr[i];
+      const T scale = T(1) / std::sqrt(ss / T(n) + eps);
+      for (int i = 0; i < n; ++i) y[size_t(t) * n + i] = gain[i] * (scale * xr[i]);
+    }
+  });
 }
 
 // d_x (rows, n) += ∂/∂x of rmsnorm given d_y; d_gain (n) += ∂/∂gain when not null.
@@ -34,17 +58,24 @@ void rmsnorm(const T* x, const T* gain, int rows, int n, T eps, T* y) {
 template <class T>
 void rmsnorm_backward(const T* x, const T* gain, const T* d_y, int rows, int n, T eps, T* d_x,
                       T* d_gain) {
-  for (int t = 0; t < rows; ++t) {
-    const T *xr = x + size_t(t) * n, *d_yr = d_y + size_t(t) * n;
-    T ss = 0, projection = 0;
-    for (int i = 0; i < n; ++i) ss += xr[i] * xr[i], projection += d_yr[i] * gain[i] * xr[i];
-    const T r = T(1) / std::sqrt(ss / T(n) + eps);
-    const T correction = r * r * r / T(n) * projection;
-    T* d_xr = d_x + size_t(t) * n;
-    for (int i = 0; i < n; ++i) d_xr[i] += r * gain[i] * d_yr[i] - correction * xr[i];
-    if (d_gain)
-      for (int i = 0; i < n; ++i) d_gain[i] += d_yr[i] * xr[i] * r;
-  }
+  std::vector<T> scales(d_gain ? rows : 0);  // (rows) r of each row, for d_gain
+  for_row_ranges(rows, [&](int begin, int end) {
+    for (int t = begin; t < end; ++t) {
+      const T *xr = x + size_t(t) * n, *d_yr = d_y + size_t(t) * n;
+      T ss = 0, projection = 0;
+      for (int i = 0; i < n; ++i) ss += xr[i] * xr[i], projection += d_yr[i] * gain[i] * xr[i];
+      const T r = T(1) / std::sqrt(ss / T(n) + eps);
+      const T correction = r * r * r / T(n) * projection;
+      T* d_xr = d_x + size_t(t) * n;
+      for (int i = 0; i < n; ++i) d_xr[i] += r * gain[i] * d_yr[i] - correction * xr[i];
+      if (d_gain) scales[t] = r;
+    }
+  });
+  if (d_gain)  // a sum over rows: one thread, in row order
+    for (int t = 0; t < rows; ++t) {
+      const T *xr = x + size_t(t) * n, *d_yr = d_y + size_t(t) * n;
+      for (int i = 0; i < n; ++i) d_gain[i] += d_yr[i] * xr[i] * scales[t];
+    }
 }
 
 // ----------------------------------------------------------------------------
@@ -70,20 +101,22 @@ void rope(T* vec, int rows, const int* positions, int n_heads, int head_size, co
   const bool halves = c.rope_style == RopeStyle::kHalves;
   // Pair p is v[p · stride] and v[p · stride + partner].
   const int stride = halves ? 1 : 2, partner = halves ? head_size / 2 : 1;
-  for (int t = 0; t < rows; ++t) {
-    T* row = vec + size_t(t) * n_heads * head_size;
-    for (int p = 0; p < head_size / 2; ++p) {
-      const T freq = T(1) / std::pow(T(c.rope_theta), T(2 * p) / T(head_size));
-      const T angle = T(positions[t]) * freq;
-      const T cosine = std::cos(angle), sine = inverse ? -std::sin(angle) : std::sin(angle);
-      for (int h = 0; h < n_heads; ++h) {
-        T* v = row + h * head_size + p * stride;
-        const T v0 = v[0], v1 = v[partner];
-        v[0] = v0 * cosine - v1 * sine;
-        v[partner] = v0 * sine + v1 * cosine;
+  for_row_ranges(rows, [&](int begin, int end) {
+    for (int t = begin; t < end; ++t) {
+      T* row = vec + size_t(t) * n_heads * head_size;
+      for (int p = 0; p < head_size / 2; ++p) {
+        const T freq = T(1) / std::pow(T(c.rope_theta), T(2 * p) / T(head_size));
+        const T angle = T(positions[t]) * freq;
+        const T cosine = std::cos(angle), sine = inverse ? -std::sin(angle) : std::sin(angle);
+        for (int h = 0; h < n_heads; ++h) {
+          T* v = row + h * head_size + p * stride;
+          const T v0 = v[0], v1 = v[partner];
+          v[0] = v0 * cosine - v1 * sine;
+          v[partner] = v0 * sine + v1 * cosine;
+        }
       }
     }
-  }
+  });
 }
 
 // ----------------------------------------------------------------------------
@@ -97,17 +130,21 @@ T sigmoid(T a) {
 // out (n) = silu(gate) ⊙ up, silu(a) = a σ(a)
 template <class T>
 void swiglu(const T* gate, const T* up, size_t n, T* out) {
-  for (size_t i = 0; i < n; ++i) out[i] = gate[i] * sigmoid(gate[i]) * up[i];
+  parallel_for_ranges(int64_t(n), int64_t(kValuesPerTask), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) out[i] = gate[i] * sigmoid(gate[i]) * up[i];
+  });
 }
 
 // d_gate, d_up (n) overwritten from d_out (n):  ∂silu(a)/∂a = σ(a) (1 + a (1 − σ(a)))
 template <class T>
 void swiglu_backward(const T* gate, const T* up, const T* d_out, size_t n, T* d_gate, T* d_up) {
-  for (size_t i = 0; i < n; ++i) {
-    const T sig = sigmoid(gate[i]), silu = gate[i] * sig;
-    d_up[i] = d_out[i] * silu;
-    d_gate[i] = d_out[i] * up[i] * sig * (T(1) + gate[i] * (T(1) - sig));
-  }
+  parallel_for_ranges(int64_t(n), int64_t(kValuesPerTask), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const T sig = sigmoid(gate[i]), silu = gate[i] * sig;
+      d_up[i] = d_out[i] * silu;
+      d_gate[i] = d_out[i] * up[i] * sig * (T(1) + gate[i] * (T(1) - sig));
+    }
+  });
 }
 
 // ----------------------------------------------------------------------------

@@ -21,6 +21,8 @@ Eigen::Map<RowMatrix<S>> view(S* data, int rows, int cols) {
   return Eigen::Map<RowMatrix<S>>(data, rows, cols);
 }
 
+constexpr int kRowsPerTask = 32;  // rows a task gathers into or scatters from the FFT slab
+
 template <class S>
 void grow(std::vector<S>& buffer, size_t size) {
   if (buffer.size() < size) buffer.resize(size);
@@ -67,13 +69,15 @@ void CirculantGradient<T>::transform_rows(const T* a, int rows, int cols, int bl
   if constexpr (std::is_same<T, float>::value) {
     grow(slab_, size_t(g_.block) * out.lanes);
     std::fill(slab_.begin(), slab_.begin() + size_t(g_.block) * out.lanes, 0.f);
-    for (int t = 0; t < rows; ++t)
-      for (int j = 0; j < blocks; ++j) {
-        const int from = j * g_.block, count = std::min(g_.block, cols - from),
-                  lane = t * blocks + j;
-        for (int s = 0; s < count; ++s)
-          slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
-      }
+    parallel_for_ranges(rows, kRowsPerTask, [&](int64_t first, int64_t end) {
+      for (int64_t t = first; t < end; ++t)
+        for (int j = 0; j < blocks; ++j) {
+          const int from = j * g_.block, count = std::min(g_.block, cols - from),
+                    lane = int(t) * blocks + j;
+          for (int s = 0; s < count; ++s)
+            slab_[size_t(s) * out.lanes + lane] = a[size_t(t) * cols + from + s];
+        }
+    });
     batched_.forward(slab_.data(), out.re.data(), out.im.data(), out.lanes);
   } else {
     for (int t = 0; t < rows; ++t)
@@ -104,7 +108,7 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
     grow(slab_, size_t(g_.block) * in.lanes);
     batched_.inverse(in.re.data(), in.im.data(), slab_.data(), in.lanes);
   }
-  for (int t = 0; t < rows; ++t)
+  auto scatter = [&](int t) {
     for (int i = 0; i < blocks; ++i) {
       const int from = i * g_.block, count = std::min(g_.block, cols - from), lane = t * blocks + i;
       const T* samples = signal_.data();
@@ -120,6 +124,14 @@ void CirculantGradient<T>::inverse_rows(Spectra& in, int rows, int cols, int blo
       T* out = a + size_t(t) * cols + from;
       for (int s = 0; s < count; ++s) out[s] = (accumulate ? out[s] : T(0)) + samples[s * step];
     }
+  };
+  if constexpr (std::is_same<T, float>::value) {  // rows write rows of their own
+    parallel_for_ranges(rows, kRowsPerTask, [&](int64_t first, int64_t end) {
+      for (int64_t t = first; t < end; ++t) scatter(int(t));
+    });
+  } else {  // the float64 checks' path shares one signal buffer
+    for (int t = 0; t < rows; ++t) scatter(t);
+  }
 }
 
 template <class T>

@@ -173,5 +173,20 @@ TEST(CliFlags, ABadThreadCountGivesTheRangeAndExitTwo) {
   EXPECT_EQ(fine.status, 0) << fine.output;
 }
 
+// Commands that run prompts side by side hold a run of the model (its KV cache) per thread, and
+// --max-memory counts each: the shipped model's 2 MiB fit in 3 MiB once, not twice.
+TEST(CliFlags, MaxMemoryCountsARunOfTheModelPerThread) {
+  const std::string compare = "compare --block 64 --runs 0 --max-memory 0.003";
+  const Outcome one = run_cli(compare + " --threads 1");
+  EXPECT_EQ(one.status, 0) << one.output;
+  const Outcome two = run_cli(compare + " --threads 2");
+  EXPECT_EQ(two.status, 1) << two.output;
+  testing::expect_clear_outcome(two, compare, "once for each of 2 threads");
+  EXPECT_NE(two.output.find("fewer --threads"), std::string::npos) << two.output;
+  // One run at a time whatever the count: generate is admitted as with one thread.
+  const Outcome generate = run_cli("generate --prompt Hi --steps 8 --max-memory 0.003 --threads 4");
+  EXPECT_EQ(generate.status, 0) << generate.output;
+}
+
 }  // namespace
 }  // namespace circulant
