@@ -79,8 +79,8 @@ function validForModel(s) {
   const n = page.config.nLayers;
   const layers = clampLayers(s.layers, n);
   if (layers !== s.layers) corrections.push({ key: 'layers', raw: s.layers, used: `${layers} (the model has ${n})` });
-  const threads = s.threads <= page.threads.available ? s.threads : 0;  // 0: all there are
-  if (threads !== s.threads)
+  const threads = s.threads < page.threads.available ? s.threads : 0;  // 0: all there are (the select's "all")
+  if (s.threads > page.threads.available)
     corrections.push({ key: 'threads', raw: s.threads, used: `${page.threads.available} (all this page can use)` });
   return { ...s, layers, vlayer: Math.min(s.vlayer, n - 1), threads };
 }

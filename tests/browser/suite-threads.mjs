@@ -75,7 +75,9 @@ export async function threadsSuite({ open, browser, errors }) {
       for (const [h, viewport, name] of [['#B=16&present=1', { width: 1024, height: 768 }, 'threads-projector-1024x768'],
         ['#B=16', { width: 390, height: 844 }, 'threads-390x844']]) {
         const r = await openIsolated(h, viewport);
-        await waitReady(r);
+        // Its first numbers and the thread line (not "ready": the speed of every B takes a while more).
+        await r.waitForFunction(() => window.__playground.timings.firstMetrics && document.querySelector('#threads-summary').textContent,
+          null, { timeout: 120_000 });
         await r.locator('.threads-line').scrollIntoViewIfNeeded();
         await r.screenshot({ path: `${artifacts}/${name}.png` });
         await r.close();
@@ -88,7 +90,15 @@ export async function threadsSuite({ open, browser, errors }) {
       const notice = await p.getByTestId('notice').textContent();
       check(/threads = 4/.test(notice) && /showing 1 \(all this page can use\)/.test(notice), `notice: "${notice}"`);
       check(!/threads=/.test(p.url()), `the URL still says ${p.url()}`);
+      const cores = await p.evaluate(() => navigator.hardwareConcurrency);
       await p.close();
+      // Asking for exactly the threads there are is asking for all of them: no notice, the select says "all".
+      const all = cores < 2 ? 1 : expectedThreads(cores);
+      const q = await openIsolated(`#threads=${all}&B=16&proj=frobenius`);
+      await waitReady(q);
+      check(!/threads=/.test(q.url()) && !(await q.getByTestId('notice').textContent()), `threads=${all}: ${q.url()}`);
+      check(await q.locator('#threads').inputValue() === '0', 'the select does not say "all"');
+      await q.close();
     });
 
     await test('embedded in a course page that is not isolated: one thread, and says why', async () => {

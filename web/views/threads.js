@@ -10,7 +10,7 @@ const pageFacts = () => ({ isolated: self.crossOriginIsolated === true, protocol
 export function renderThreads(root, report, chosen) {
   const select = root.querySelector('#threads');
   select.replaceChildren(...threadChoices(report.available).map((c) => new Option(c.label, String(c.value))));
-  select.value = String(chosen <= report.available ? chosen : 0);
+  select.value = String(chosen < report.available ? chosen : 0);
   select.disabled = report.available === 1;
   const note = root.querySelector('#threads-note');
   note.textContent = threadsSentence(report, pageFacts());
