@@ -1,6 +1,6 @@
 // bench/threads-bench.mjs's engine, in a module Worker as the page runs it: the single-threaded
 // build (engine.js) or the threaded one (engine-mt.js) with `threads` threads, each figure one
-// engine call. Messages: {build, threads} → {ready: {threads, loadMs}}; {run: settings} → {figures}.
+// engine call. Messages: {build, threads} → {ready: {threads, startMs, loadMs}}; {run: settings} → {figures}.
 const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
 const url = (path) => new URL(path, self.location.href).href;
 const median = (values) => {
@@ -12,6 +12,7 @@ let module = null;
 let engine = null;
 
 async function start({ build, threads }) {
+  const began = performance.now();
   const threaded = build === 'threaded';
   const glue = url(threaded ? '../web/engine/engine-mt.js' : '../web/engine/engine.js');
   const { default: create } = await import(glue);
@@ -21,6 +22,7 @@ async function start({ build, threads }) {
     ...(threaded && { threadPoolSize: Math.max(1, threads - 1), mainScriptUrlOrBlob: glue,
       locateFile: (file) => (file.endsWith('.worker.js') ? url('../web/engine/engine-mt.worker.js') : file) }),
   });
+  const startMs = performance.now() - began;  // fetch, compile, instantiate, and start the pthreads
   const set = module.setThreads(threads);
   if (set.error) throw new Error(set.error);
   engine = new module.Engine();
@@ -30,7 +32,7 @@ async function start({ build, threads }) {
   if (loaded.error) throw new Error(loaded.error);
   const loadMs = performance.now() - t0;
   engine.warmUp(300);
-  return { threads: module.threads(), loadMs };
+  return { threads: module.threads(), startMs, loadMs };
 }
 
 // Teacher and the B = 16 student (every MLP matrix, projected): prefill and decode as the speed

@@ -1,7 +1,7 @@
 // The threaded engine (engine-mt, cross-origin isolated pages) against the single-threaded one
 // (engine.js) in Chromium, on the same isolated page: prefill and decode of the teacher and of the
 // B = 16 student (every MLP matrix) as the speed panel measures them, one distillation step (every
-// layer, B = 16, 16 lines), and loading the default model into the engine. Each round opens a fresh page per engine, in alternating order,
+// layer, B = 16, 16 lines), starting the engine and loading the default model into it. Each round opens a fresh page per engine, in alternating order,
 // so the host's drift falls on all of them; medians over rounds, with their range. Needs
 // web/engine/ (npm run build). Run on a quiet machine: node bench/threads-bench.mjs [rounds]
 import { availableParallelism } from 'node:os';
@@ -26,6 +26,7 @@ const FIGURES = [
   ['studentPrefill', 'B = 16 student prefill, tokens/s', 0, 'rate'],
   ['studentDecode', 'B = 16 student decode, tokens/s', 0, 'rate'],
   ['distillStep', 'distillation step, B = 16, all layers, 16 lines, s', 3, 'time'],
+  ['startMs', 'starting the engine (fetch, compile, instantiate, its pthreads), ms', 0, 'time'],
   ['loadMs', 'loading the default model into the engine, ms', 0, 'time'],
 ];
 
