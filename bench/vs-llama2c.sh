@@ -36,7 +36,7 @@ race() {  # build label, model, tokenizer, our command..., --, their command...
   : >"$work/ours.txt"; : >"$work/theirs.txt"
   for _ in $(seq "$runs"); do
     "${ours[@]}" generate --model "$model" --tokenizer "$tokenizer" --prompt "$prompt" --steps 256 \
-      --speed >"$work/ours.out" 2>"$work/ours.err"
+      --speed --threads 1 >"$work/ours.out" 2>"$work/ours.err"  # run.c runs on one thread
     "${theirs[@]}" "$model" -z "$tokenizer" -t 0 -n 256 -i "$prompt" >"$work/theirs.out" 2>"$work/theirs.err"
     grep -o 'tok/s: [0-9.]*' "$work/ours.err" | cut -d' ' -f2 >>"$work/ours.txt"
     grep -o 'tok/s: [0-9.]*' "$work/theirs.err" | cut -d' ' -f2 >>"$work/theirs.txt"

@@ -5,32 +5,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs acorn from here
-cli=build/native/circulant
+# One thread, as the page's engine and llama2.c's run.c compute: the figures compare kernels, not
+# cores (docs/speed.md, "Threads", has what more threads give: build/native/bench/bench_threads).
+cli() { build/native/circulant "$@" --threads 1; }
 peer=../shared/peer-models
 stories=(--model "$peer/stories260K.bin" --tokenizer "$peer/tok512.bin")
 
 echo "## circulant bench, stories260K"
-$cli bench "${stories[@]}" --runs 9
+cli bench "${stories[@]}" --runs 9
 echo
 echo "## circulant bench, models/default.bin"
-$cli bench --runs 9
+cli bench --runs 9
 echo
 echo "## sweep, models/default.bin, every MLP matrix of every layer, Frobenius, last token"
-$cli sweep --runs 9
+cli sweep --runs 9
 echo
 echo "## the same, all positions, the distilled students (models/distilled)"
-$cli sweep --student models/distilled --positions all --runs 9
+cli sweep --student models/distilled --positions all --runs 9
 echo
 echo "## the published experiment's rows on models/default.bin (B = 64), last token"
 for spec in "first:1 frobenius" "first:1 loss-aware" "first:1 loss-aware-sequential" "first:1 distill" \
             "first:4 frobenius" "first:4 loss-aware" "first:4 loss-aware-sequential"; do
   set -- $spec
-  $cli compare --block 64 --layers "$1" --projection "$2" --calibration models/prompts/calibration.txt --runs 9 | tail -1
+  cli compare --block 64 --layers "$1" --projection "$2" --calibration models/prompts/calibration.txt --runs 9 | tail -1
 done
-$cli compare --student models/distilled --block 64 --runs 9 | tail -1
+cli compare --student models/distilled --block 64 --runs 9 | tail -1
 echo
 echo "## sweep, stories260K, every MLP matrix of every layer, Frobenius"
-$cli sweep "${stories[@]}" --runs 9
+cli sweep "${stories[@]}" --runs 9
 echo
 echo "## one distillation step against teacher forward passes (Google Benchmark)"
 build/native/bench/bench_distill_step 2>/dev/null | tail -5

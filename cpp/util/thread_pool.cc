@@ -1,5 +1,7 @@
 // The pool behind parallel_for: std::thread workers that sleep on a condition variable between
-// jobs and take chunks from one shared counter, so a fast thread takes more of them.
+// jobs and take chunks from one shared counter, so a fast thread takes more of them. The caller
+// takes chunks too and waits only for workers that entered the job: on a host whose other
+// processes hold the cores, a worker not given one in time costs nothing but its share.
 #include "util/thread_pool.h"
 
 #include <stdexcept>
@@ -95,15 +97,22 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       function_ = function, body_ = body, chunks_ = chunks;
       next_chunk_.store(0, std::memory_order_relaxed);
-      busy_workers_.store(int(workers_.size()), std::memory_order_relaxed);
+      left_.store(0, std::memory_order_relaxed);
       error_ = nullptr;
-      generation_.fetch_add(1, std::memory_order_release);
+      const uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+      entry_.store(job_tag(generation), std::memory_order_release);
+      generation_.store(generation, std::memory_order_release);
     }
     wake_.notify_all();
     take_chunks();
-    poll_briefly([this] { return busy_workers_.load(std::memory_order_acquire) == 0; });
+    // Every chunk has been taken. Close the job: a worker that has not entered it by now (asleep,
+    // or not given a core on a busy host) never will, and is not waited for; one that entered
+    // may still be running a chunk.
+    const int entered = int(entry_.fetch_or(kClosed, std::memory_order_acq_rel) & kEnteredMask);
+    auto all_left = [&] { return left_.load(std::memory_order_acquire) == entered; };
+    poll_briefly(all_left);
     std::unique_lock<std::mutex> lock(mutex_);
-    finished_.wait(lock, [this] { return busy_workers_.load(std::memory_order_acquire) == 0; });
+    finished_.wait(lock, all_left);
 #if defined(__cpp_exceptions)
     if (error_) std::rethrow_exception(error_);
 #endif
@@ -136,13 +145,26 @@ class Pool {
         if (stop_) return;
         seen = generation_.load(std::memory_order_relaxed);
       }
+      if (!enter(seen)) continue;
       take_chunks();
-      if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lock(mutex_);  // so the caller cannot miss the notification
-        finished_.notify_one();
-      }
+      left_.fetch_add(1, std::memory_order_acq_rel);
+      std::lock_guard<std::mutex> lock(mutex_);  // so the caller cannot miss the notification
+      finished_.notify_one();
     }
   }
+
+  // Counts this worker into job `generation` unless the caller has closed it (or moved on).
+  bool enter(uint64_t generation) {
+    uint64_t entry = entry_.load(std::memory_order_acquire);
+    while ((entry & ~kEnteredMask & ~kClosed) == job_tag(generation) && !(entry & kClosed))
+      if (entry_.compare_exchange_weak(entry, entry + 1, std::memory_order_acq_rel)) return true;
+    return false;
+  }
+
+  // The job's generation in entry_'s upper 32 bits.
+  static uint64_t job_tag(uint64_t generation) { return generation << 32; }
+  static constexpr uint64_t kClosed = uint64_t(1) << 31;
+  static constexpr uint64_t kEnteredMask = kClosed - 1;
 
   void stop_workers() {
     {
@@ -170,7 +192,10 @@ class Pool {
   const void* body_ = nullptr;
   int64_t chunks_ = 0;
   std::atomic<int64_t> next_chunk_{0};
-  std::atomic<int> busy_workers_{0};
+  // The job's generation (upper 32 bits), whether the caller has closed it (bit 31), and how many
+  // workers entered it before that (lower bits); left_ counts those that have finished.
+  std::atomic<uint64_t> entry_{0};
+  std::atomic<int> left_{0};
   std::exception_ptr error_;
 };
 
