@@ -1,6 +1,7 @@
 // bench/threads-bench.mjs's engine, in a module Worker as the page runs it: the single-threaded
 // build (engine.js) or the threaded one (engine-mt.js) with `threads` threads, each figure one
-// engine call. Messages: {build, threads} → {ready: {threads, startMs, loadMs}}; {run: settings} → {figures}.
+// engine call. Messages: {build, threads} → {ready: {threads, startMs, loadMs}}; {run: settings} → {figures};
+// {alternate: {threads, pairs}} → {figures: per-pair speed-ups of `threads` over 1 thread}.
 const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
 const url = (path) => new URL(path, self.location.href).href;
 const median = (values) => {
@@ -63,9 +64,51 @@ async function run({ runs, distillSteps }) {
     studentPrefill: figure('student', 'prefill'), studentDecode: figure('student', 'decode'), distillStep: median(steps) };
 }
 
+// The threaded engine at 1 thread and at `threads`, alternating call by call on this one page (the
+// order swapped each pair), so that what else the host runs falls on both alike: per pair, the
+// speed at `threads` over the speed at 1 for each figure.
+async function alternate({ threads, pairs }) {
+  const lines = (await (await fetch('../models/prompts/calibration.txt')).text()).split('\n').slice(0, 16);
+  engine.setCalibration(lines);
+  const must = (outcome) => {
+    if (outcome.error !== undefined) throw new Error(outcome.error);
+    return outcome.value;
+  };
+  const plan = { block: 16, layers: 'all', matrices: 'gate,up,down', structure: 'circulant', projection: 'distill',
+    lambda: 0.01, distill: { steps: 2 * pairs + 1, learningRate: 3e-3, batch: 16, init: 'frobenius', seed: 1, trainNorms: false } };
+  must(engine.setPlan({ ...plan, projection: 'frobenius' }, false));
+  const measure = (n) => {
+    must(module.setThreads(n));
+    return must(engine.benchmark({ promptTokens: 64, decodeTokens: 32, runs: 1 }));
+  };
+  const ratios = { teacherPrefill: [], teacherDecode: [], studentPrefill: [], studentDecode: [], distillStep: [] };
+  for (let p = 0; p < pairs; ++p) {
+    const order = p % 2 ? [threads, 1] : [1, threads];
+    const [a, b] = order.map(measure);
+    const [one, many] = p % 2 ? [b, a] : [a, b];
+    for (const who of ['teacher', 'student'])
+      for (const key of ['prefill', 'decode'])
+        ratios[`${who}${key[0].toUpperCase()}${key.slice(1)}`].push(many[who][key] / one[who][key]);
+  }
+  must(engine.setPlan(plan, false));
+  must(engine.advance(1));  // the teacher's targets
+  for (let p = 0; p < pairs; ++p) {
+    const seconds = {};
+    for (const n of p % 2 ? [threads, 1] : [1, threads]) {
+      must(module.setThreads(n));
+      const t0 = performance.now();
+      must(engine.advance(1));
+      seconds[n] = performance.now() - t0;
+    }
+    ratios.distillStep.push(seconds[1] / seconds[threads]);
+  }
+  return ratios;
+}
+
 self.onmessage = async ({ data }) => {
   try {
     if (data.build) self.postMessage({ ready: await start(data) });
+    else if (data.alternate) self.postMessage({ figures: await alternate(data.alternate) });
     else self.postMessage({ figures: await run(data.run) });
   } catch (error) {
     self.postMessage({ error: String(error?.stack || error) });

@@ -13,6 +13,7 @@ import { serveStatic } from '../tests/browser/static-server.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.argv[2] ?? 5);
 const SETTINGS = { runs: 5, distillSteps: 4 };
+const PAIRS = 6;  // a round's alternating pairs of 1 and all threads
 const cores = Math.min(availableParallelism(), 8);  // web/threads.js MAX_THREADS
 const ENGINES = [
   { name: 'single-threaded build', build: 'single', threads: 1 },
@@ -43,6 +44,7 @@ const chrome = await chromium.launch({
 });
 const version = chrome.version();
 const results = ENGINES.map(() => []);
+const alternating = Object.fromEntries(FIGURES.slice(0, 5).map(([key]) => [key, []]));
 try {
   for (let r = 0; r < ROUNDS; ++r) {
     const order = ENGINES.map((_, i) => (i + r) % ENGINES.length);  // each engine first in turn
@@ -55,6 +57,16 @@ try {
       const figures = await page.evaluate((args) => window.measure(args), { build, threads, ...SETTINGS });
       if (figures.threads !== threads) throw new Error(`${ENGINES[i].name} ran on ${figures.threads} threads`);
       results[i].push(figures);
+      await context.close();
+    }
+    // Then the threaded build alone, 1 and `cores` threads alternating call by call on one page.
+    if (cores > 1) {
+      const context = await chrome.newContext();
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${server.port}/bench/threads-bench.html`);
+      await page.waitForFunction(() => window.benchReady === true);
+      const ratios = await page.evaluate((args) => window.alternate(args), { threads: cores, pairs: PAIRS });
+      for (const [key, values] of Object.entries(ratios)) alternating[key].push(...values);
       await context.close();
     }
     process.stderr.write(`round ${r + 1} of ${ROUNDS}\n`);
@@ -77,4 +89,16 @@ for (const [key, label, digits, kind] of FIGURES) {
   // Round by round (the two pages ran minutes apart at most), as a speed-up: above 1 is faster.
   const ratios = results[last].map((f, r) => (kind === 'rate' ? f[key] / results[0][r][key] : results[0][r][key] / f[key]));
   console.log(`| ${label} | ${ENGINES.map((_, i) => cell(i, key, digits)).join(' | ')} | ${median(ratios).toFixed(2)} |`);
+}
+if (cores > 1) {
+  console.log();
+  console.log(`The threaded build on one page, 1 and ${cores} threads alternating call by call (${PAIRS} pairs a round, ` +
+    `${ROUNDS} rounds): the speed-up of ${cores} threads, median of the pairs (their range):`);
+  console.log();
+  console.log(`| figure | ${cores} threads ÷ 1 thread |`);
+  console.log('|---|---:|');
+  for (const [key, label] of FIGURES.slice(0, 5)) {
+    const v = alternating[key];
+    console.log(`| ${label.replace(/, (tokens\/s|s)\b.*$/, '')} | ${median(v).toFixed(2)} (${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)}) |`);
+  }
 }
