@@ -12,6 +12,10 @@ const median = (values) => {
 let module = null;
 let engine = null;
 
+// The 20 lecture prompts, which the engine evaluates side by side, a prompt a thread.
+const lecturePrompts = async () =>
+  (await (await fetch('../models/prompts/lecture-20.txt')).text()).split('\n').map((l) => l.trim()).filter(Boolean);
+
 async function start({ build, threads }) {
   const began = performance.now();
   const threaded = build === 'threaded';
@@ -37,7 +41,8 @@ async function start({ build, threads }) {
 }
 
 // Teacher and the B = 16 student (every MLP matrix, projected): prefill and decode as the speed
-// panel measures them, medians of `runs`; then distillation steps (every layer, B = 16, 16 lines).
+// panel measures them, medians of `runs`; the 20 lecture prompts compared at every position (as
+// "the 20 lecture prompts" does); then distillation steps (every layer, B = 16, 16 lines).
 async function run({ runs, distillSteps }) {
   const lines = (await (await fetch('../models/prompts/calibration.txt')).text()).split('\n').slice(0, 16);
   engine.setCalibration(lines);
@@ -51,6 +56,13 @@ async function run({ runs, distillSteps }) {
   const measured = [];
   for (let r = 0; r < runs; ++r) measured.push(must(engine.benchmark({ promptTokens: 64, decodeTokens: 32, runs: 1 })));
   const figure = (who, key) => median(measured.map((m) => m[who][key]));
+  const prompts = await lecturePrompts();
+  const evaluations = [];
+  for (let r = 0; r < runs; ++r) {
+    const t0 = performance.now();
+    must(engine.evaluate(prompts, 'all'));
+    evaluations.push((performance.now() - t0) / 1000);
+  }
   must(engine.setPlan(plan('distill', { distill: { steps: distillSteps + 1, learningRate: 3e-3, batch: 16,
     init: 'frobenius', seed: 1, trainNorms: false } }), false));
   must(engine.advance(1));  // the first step also computes the teacher's targets
@@ -61,7 +73,8 @@ async function run({ runs, distillSteps }) {
     steps.push((performance.now() - t0) / 1000);
   }
   return { teacherPrefill: figure('teacher', 'prefill'), teacherDecode: figure('teacher', 'decode'),
-    studentPrefill: figure('student', 'prefill'), studentDecode: figure('student', 'decode'), distillStep: median(steps) };
+    studentPrefill: figure('student', 'prefill'), studentDecode: figure('student', 'decode'),
+    evaluate20: median(evaluations), distillStep: median(steps) };
 }
 
 // The threaded engine at 1 thread and at `threads`, alternating call by call on this one page (the
@@ -81,7 +94,19 @@ async function alternate({ threads, pairs }) {
     must(module.setThreads(n));
     return must(engine.benchmark({ promptTokens: 64, decodeTokens: 32, runs: 1 }));
   };
-  const ratios = { teacherPrefill: [], teacherDecode: [], studentPrefill: [], studentDecode: [], distillStep: [] };
+  const ratios = { teacherPrefill: [], teacherDecode: [], studentPrefill: [], studentDecode: [], evaluate20: [],
+    distillStep: [] };
+  const prompts = await lecturePrompts();
+  for (let p = 0; p < pairs; ++p) {
+    const seconds = {};
+    for (const n of p % 2 ? [threads, 1] : [1, threads]) {
+      must(module.setThreads(n));
+      const t0 = performance.now();
+      must(engine.evaluate(prompts, 'all'));
+      seconds[n] = performance.now() - t0;
+    }
+    ratios.evaluate20.push(seconds[1] / seconds[threads]);
+  }
   for (let p = 0; p < pairs; ++p) {
     const order = p % 2 ? [threads, 1] : [1, threads];
     const [a, b] = order.map(measure);

@@ -26,6 +26,7 @@ const FIGURES = [
   ['teacherDecode', 'teacher decode, tokens/s (32 tokens)', 0, 'rate'],
   ['studentPrefill', 'B = 16 student prefill, tokens/s', 0, 'rate'],
   ['studentDecode', 'B = 16 student decode, tokens/s', 0, 'rate'],
+  ['evaluate20', 'the 20 lecture prompts, B = 16 against the teacher at every position, s', 3, 'time'],
   ['distillStep', 'distillation step, B = 16, all layers, 16 lines, s', 3, 'time'],
   ['startMs', 'starting the engine (fetch, compile, instantiate, its pthreads), ms', 0, 'time'],
   ['loadMs', 'loading the default model into the engine, ms', 0, 'time'],
@@ -44,7 +45,7 @@ const chrome = await chromium.launch({
 });
 const version = chrome.version();
 const results = ENGINES.map(() => []);
-const alternating = Object.fromEntries(FIGURES.slice(0, 5).map(([key]) => [key, []]));
+const alternating = Object.fromEntries(FIGURES.slice(0, 6).map(([key]) => [key, []]));
 try {
   for (let r = 0; r < ROUNDS; ++r) {
     const order = ENGINES.map((_, i) => (i + r) % ENGINES.length);  // each engine first in turn
@@ -97,7 +98,7 @@ if (cores > 1) {
   console.log();
   console.log(`| figure | ${cores} threads ÷ 1 thread |`);
   console.log('|---|---:|');
-  for (const [key, label] of FIGURES.slice(0, 5)) {
+  for (const [key, label] of FIGURES.slice(0, 6)) {
     const v = alternating[key];
     console.log(`| ${label.replace(/, (tokens\/s|s)\b.*$/, '')} | ${median(v).toFixed(2)} (${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)}) |`);
   }

@@ -128,13 +128,13 @@ export function createEngineHost(loadModule) {
     return out;
   }
 
-  // Mean and 95 % interval over prompts, each a separate granular call (progress, cancel).
+  // Mean and 95 % interval over prompts: one granular call (progress, cancel) for as many prompts
+  // as the engine has threads, which it runs side by side (each prompt's result its own).
   async function evaluatePrompts(job, prompts, positions, label, offset = 0, total = prompts.length) {
     const perPrompt = [];
-    for (let i = 0; i < prompts.length; ++i) {
+    for (let i = 0, n = module.threads(); i < prompts.length; i += n) {
       await job.step({ done: offset + i, total, label });
-      const comparison = unwrap(engine.evaluate([prompts[i]], positions));
-      perPrompt.push(comparison.prompts[0]);
+      perPrompt.push(...unwrap(engine.evaluate(prompts.slice(i, i + n), positions)).prompts);
     }
     const summary = { prompts: perPrompt };
     for (const metric of ['kl', 'cosine', 'top1', 'top5'])

@@ -7,10 +7,11 @@ import { preview } from 'vite';
 import { artifacts, check, root, skip, test, waitReady } from './harness.mjs';
 import { serveStatic } from './static-server.mjs';
 
-// What the page shows of its numbers: the four cards (text and full-precision value) and every
-// cell of the KL table over B (all four students), which a threaded engine must not change.
+// What the page shows of its numbers: the four cards (text, full-precision value and interval) and
+// every cell of the KL table over B (all four students), which a threaded engine must not change.
 const shownNumbers = (p) => p.evaluate(() => ({
-  cards: [...document.querySelectorAll('.cards [data-testid^="metric-"]')].map((el) => `${el.textContent} ${el.dataset.value}`),
+  cards: [...document.querySelectorAll('.cards [data-testid^="metric-"]')]
+    .map((el) => `${el.textContent} ${el.dataset.value} ${el.nextElementSibling?.textContent}`),
   sweep: [...document.querySelectorAll('#sweep-table td')].map((td) => td.textContent),
 }));
 
@@ -37,7 +38,8 @@ export async function threadsSuite({ open, browser, errors }) {
   };
   try {
     await test('cross-origin isolated (vite preview): the threaded engine, its threads said, the same numbers as one thread', async () => {
-      const hash = '#B=16';
+      // The 20 lecture prompts: the engine evaluates as many side by side as it has threads.
+      const hash = '#B=16&mode=all20';
       const p = await openIsolated(hash);
       await waitReady(p);
       const shown = await threadsShown(p);
