@@ -59,6 +59,37 @@ function embeddedModels(single) {
   };
 }
 
+// Shared memory, which the threaded engine needs, is given only to a cross-origin isolated page:
+// the dev server (npm start) and `vite preview` send the two headers that make it one.
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+// COI_SHIM=1: for a static host that cannot send those headers, the page loads coi-serviceworker
+// (npm), a service worker that adds them and reloads the page once. Opt-in, because it takes over
+// every request of the site from then on, and reloads a page embedded in a course page's iframe
+// that can never be isolated there (web/README.md, "Threads").
+function coiShim() {
+  return {
+    name: 'coi-shim',
+    apply: (config, { command, mode }) => command === 'build' && mode !== 'single' && process.env.COI_SHIM === '1',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'coi-serviceworker.js',
+        source: readFileSync('node_modules/coi-serviceworker/coi-serviceworker.min.js') });
+    },
+    // A classic script, first in <head>: it reads document.currentScript and must run before the page does.
+    transformIndexHtml: () => [{ tag: 'script', attrs: { src: './coi-serviceworker.js' }, injectTo: 'head-prepend' }],
+  };
+}
+
+// The single-file build carries only the single-threaded engine (web/engine-threaded.single.js).
+function singleThreadedOnly() {
+  const single = fileURLToPath(new URL('./web/engine-threaded.single.js', import.meta.url));
+  return {
+    name: 'single-threaded-only',
+    enforce: 'pre',
+    resolveId: (source) => (source === './engine-threaded.js' ? single : null),
+  };
+}
+
 // The single-file build takes the worker from worker-factory.single.js (inline) instead.
 function inlineWorker() {
   const inline = fileURLToPath(new URL('./web/worker-factory.single.js', import.meta.url));
@@ -74,13 +105,14 @@ export default defineConfig(({ mode }) => {
   return {
     base: './',
     // A page opened from disk (origin "null") cannot start a module worker from a blob: classic there.
-    worker: { format: single ? 'iife' : 'es', plugins: () => [embeddedModels(single)] },
+    worker: { format: single ? 'iife' : 'es', plugins: () => [embeddedModels(single), ...(single ? [singleThreadedOnly()] : [])] },
     build: single
       ? { outDir: 'dist-single', emptyOutDir: true, target: 'es2022', assetsInlineLimit: Infinity,
         chunkSizeWarningLimit: 100000, reportCompressedSize: false }
       : { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, chunkSizeWarningLimit: 1024 },
-    plugins: [copyModels(), preloadModels(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
-    server: { host: '127.0.0.1', port: 5173 },
+    plugins: [copyModels(), preloadModels(), coiShim(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
+    server: { host: '127.0.0.1', port: 5173, headers: ISOLATION_HEADERS },
+    preview: { headers: ISOLATION_HEADERS },
     test: {
       include: ['tests/js/**/*.test.js'],
       environment: 'node',

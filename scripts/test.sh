@@ -56,8 +56,9 @@ rm -f build/native/ctest.xml
 ctest --test-dir build/native --output-on-failure -j2 --output-junit ctest.xml 2>&1 | tail -25
 count junit build/native/ctest.xml
 
-suite "WebAssembly build, page bundle and single-file page (scripts/build-web.sh)"
-if bash scripts/build-web.sh >build/build-web.log 2>&1 && bash scripts/build-web.sh --single >>build/build-web.log 2>&1; then
+suite "WebAssembly build, page bundle, single-file page and the page with the coi-serviceworker shim (scripts/build-web.sh)"
+if bash scripts/build-web.sh >build/build-web.log 2>&1 && bash scripts/build-web.sh --single >>build/build-web.log 2>&1 &&
+  bash scripts/build-web.sh --coi >>build/build-web.log 2>&1; then
   web_built=1
 else
   web_built=0

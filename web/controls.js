@@ -53,6 +53,7 @@ function simpleBindings() {
     number('#vrow', 'vrow'),
     number('#vcol', 'vcol'),
     number('#vlayer', 'vlayer'),
+    number('#threads', 'threads'),
     { element: $('#vmatrix'), event: 'change', read: (el) => ({ vmatrix: el.value }), write: (el, s) => { el.value = s.vmatrix; } },
     { element: $('#chat'), event: 'change', read: (el) => ({ chat: el.checked }),
       write: (el, s) => { el.checked = s.chat; } },

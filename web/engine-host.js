@@ -2,8 +2,11 @@
 // The protocol is documented at the top of web/worker.js. No DOM here.
 import { chatArgs } from './chat.js';
 import { CANONICAL_DISTILL, DISTILL, planKey } from './state.js';
-import { HEAP_BYTES, PAGE_CONTEXT, checkFits, distillNeed, readBytes, readCard, sizeOf } from './model-intake.js';
+import { HEAP_BYTES, PAGE_CONTEXT, checkFits, distillNeed, readBytes, readCard, sizeOf, threadsThatFit } from './model-intake.js';
 import { summariseSpeed } from './speed-summary.js';
+import { setEngineThreads } from './threads.js';
+import { lostEngine } from './engine-lost.js';
+import { nextTask } from './next-task.js';
 
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
 // measured (20 lecture prompts, all positions: ≈ 0.1 s).
@@ -16,16 +19,6 @@ class Cancelled extends Error {}
 /** A sweep's reason for a gap where a distilled student has not been trained. */
 export const NOT_DISTILLED = 'not distilled yet';
 
-// A macrotask boundary, so a cancel message that arrived meanwhile is seen before the next step.
-const nextTask = typeof setImmediate === 'function'
-  ? () => new Promise((resolve) => setImmediate(resolve))
-  : (() => {
-      const channel = new MessageChannel();
-      const waiting = [];
-      channel.port1.onmessage = () => waiting.shift()();
-      return () => new Promise((resolve) => { waiting.push(resolve); channel.port2.postMessage(0); });
-    })();
-
 /** `loadModule` resolves to the Emscripten module (see cpp/wasm/engine.d.ts). */
 export function createEngineHost(loadModule) {
   let modulePromise = null;
@@ -37,6 +30,7 @@ export function createEngineHost(loadModule) {
   let bound = null;            // the loaded teacher's decode bound, measured once
   let loadedNeed = 0;          // heap bytes the loaded model takes (model-intake.js memoryNeed)
   let warm = false;            // the loaded engine has run WARM_UP_MS
+  let threadsFit = Infinity;   // threads the heap holds the loaded model's runs for (model-intake.js)
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
   let running = null;
   let draining = false;
@@ -126,13 +120,13 @@ export function createEngineHost(loadModule) {
     return out;
   }
 
-  // Mean and 95 % interval over prompts, each a separate granular call (progress, cancel).
+  // Mean and 95 % interval over prompts: one granular call (progress, cancel) for as many prompts
+  // as the engine has threads, which it runs side by side (each prompt's result its own).
   async function evaluatePrompts(job, prompts, positions, label, offset = 0, total = prompts.length) {
     const perPrompt = [];
-    for (let i = 0; i < prompts.length; ++i) {
+    for (let i = 0, n = module.threads(); i < prompts.length; i += n) {
       await job.step({ done: offset + i, total, label });
-      const comparison = unwrap(engine.evaluate([prompts[i]], positions));
-      perPrompt.push(comparison.prompts[0]);
+      perPrompt.push(...unwrap(engine.evaluate(prompts.slice(i, i + n), positions)).prompts);
     }
     const summary = { prompts: perPrompt };
     for (const metric of ['kl', 'cosine', 'top1', 'top5'])
@@ -174,6 +168,7 @@ export function createEngineHost(loadModule) {
       engine?.delete();
       engine = Object.assign(fresh, { config: loaded.value });  // the config sizes a distillation step
       loadedNeed = need;
+      threadsFit = threadsThatFit(card);
       warm = false;
       calibrationSets = args.calibrationSets || {};
       bound = currentPlanKey = currentCalibration = null;
@@ -181,7 +176,13 @@ export function createEngineHost(loadModule) {
       const returned = {};
       for (const key of ['model', 'tokenizer']) if (args[key] instanceof ArrayBuffer) returned[key] = args[key];
       return { config: loaded.value, card, parameters: engine.parameters(), maxModelBytes: HEAP_BYTES, returned,
-        chat: engine.chatTemplate() };
+        chat: engine.chatTemplate(), threads: setEngineThreads(module, args.threads ?? 0, threadsFit) };
+    },
+
+    // How many threads the engine runs on, and why (web/threads.js); count 0: all it may use.
+    async threads(job, { count }) {
+      module = await (modulePromise ??= loadModule());
+      return setEngineThreads(module, count, threadsFit);
     },
 
     // A student file of the loaded teacher (the page's precomputed distilled students).
@@ -377,11 +378,6 @@ export function createEngineHost(loadModule) {
       return unwrap(engine.structure(layer, matrix, blockRow, blockCol));
     },
   };
-
-  // After an abort (Emscripten's when an allocation fails: no exceptions) the page needs a fresh engine.
-  const lostEngine = (doing, error) => `The engine stopped while ${doing}: ${/Aborted\(\)/.test(error.message)
-    ? `it ran out of memory (the page's engine has at most ${HEAP_BYTES / 2 ** 30} GB; the CLI has no such limit)`
-    : `it failed (${error.message.split('.')[0]})`}. The model is being loaded again.`;
 
   async function run(job) {
     try {

@@ -79,7 +79,10 @@ function validForModel(s) {
   const n = page.config.nLayers;
   const layers = clampLayers(s.layers, n);
   if (layers !== s.layers) corrections.push({ key: 'layers', raw: s.layers, used: `${layers} (the model has ${n})` });
-  return { ...s, layers, vlayer: Math.min(s.vlayer, n - 1) };
+  const threads = s.threads < page.threads.available ? s.threads : 0;  // 0: all there are (the select's "all")
+  if (s.threads > page.threads.available)
+    corrections.push({ key: 'threads', raw: s.threads, used: `${page.threads.available} (all this page can use)` });
+  return { ...s, layers, vlayer: Math.min(s.vlayer, n - 1), threads };
 }
 
 /** history: 'replace' (an edit), 'push' (a guide step: Back returns to it) or 'none' (from the hash). */
@@ -369,7 +372,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   modelArriving = true;
   loading = (async () => {
     const loaded = await client.request('load', { model, modelName, tokenizer, tokenizerName,
-      calibrationSets: page.calibrationSets }, showProgress);
+      calibrationSets: page.calibrationSets, threads: state.threads }, showProgress);
     // The bytes went to the worker without a copy and came back: a restarted engine loads them again.
     Object.assign(modelFiles, loaded.returned);
     timings.engineLoaded ??= performance.now();
@@ -384,6 +387,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   });
   const result = await loading;
   page.config = result.config;
+  page.threads = result.threads;
   page.chat = result.chat;
   $('#chat-switch').hidden = !page.chat;
   if (state.chat && !page.chat) corrections.push({ key: 'chat', raw: '1', used: `0 (${modelFiles.modelName} has no chat template)` });

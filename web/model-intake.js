@@ -59,6 +59,17 @@ export function memoryNeed(card) {
   return { weights, file, students, runs, context, total };
 }
 
+/**
+ * How many threads the heap can give runs of the model: the engine runs lines side by side, a run
+ * on every thread (distillation's teacher targets, cpp/student/distill.cc; prompts evaluated
+ * together, cpp/eval/metrics.cc, a teacher's and a student's), so a large model's runs can take
+ * more room than its weights. Counted as two a thread; at least 1 for a model checkFits accepts.
+ */
+export function threadsThatFit(card, room = HEAP_BYTES) {
+  const need = memoryNeed(card);
+  return Math.max(1, Math.floor((room - need.weights - SCRATCH_BYTES - need.students) / need.runs));
+}
+
 /** Throws, naming the figures and what would fit, when `card`'s model cannot be held in `room`. */
 export function checkFits(card, name, room = HEAP_BYTES) {
   const need = memoryNeed(card);

@@ -12,6 +12,7 @@ import { renderParameters } from './views/cards.js';
 import { renderGeneration } from './views/generation.js';
 import { renderHeatmaps } from './views/heatmaps.js';
 import { renderExperiment, renderExperimentPending } from './views/experiment.js';
+import { renderThreads } from './views/threads.js';
 
 export const SPEED = { promptTokens: 64, decodeTokens: 32, runs: 3 };
 const $ = (selector) => document.querySelector(selector);
@@ -60,6 +61,16 @@ export function displayParts(page) {
   const r = page.results;
   const entryExperiment = (s) => page.guideEntry(s)?.experiment;
   return [
+    // First, so that every part after it runs on the threads chosen.
+    {
+      name: 'threads',
+      key: (s) => String(s.threads),
+      request: (s) => ['threads', { count: s.threads }],
+      render: (report, s) => {
+        page.threads = report;
+        renderThreads(document, report, s.threads);
+      },
+    },
     {
       name: 'analyze',
       needsStudent: true,
@@ -134,7 +145,7 @@ export function displayParts(page) {
     // Before the sweep, whose projected students it builds (the engine keeps them for the sweep).
     {
       name: 'speed',
-      key: (s) => planKey(speedPlan({ ...s, B: 0 })),
+      key: (s) => `${planKey(speedPlan({ ...s, B: 0 }))} threads ${s.threads}`,
       before: (s) => {
         page.speedChart.reset(BLOCK_SIZES);
         page.speedChart.key = page.partKey('speed', s);

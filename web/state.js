@@ -1,6 +1,8 @@
 // The page's whole state: one object described by a property table that drives parseHash and toHash.
 // Pure functions, no DOM: a copied URL hash reproduces the exact view; bad values fall back to defaults.
 
+import { MAX_THREADS } from './threads.js';
+
 export const BLOCK_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 export const MATRICES = ['gate', 'up', 'down'];
 export const STRUCTURES = ['circulant', 'low-rank', 'removed'];
@@ -69,6 +71,9 @@ export const PROPERTIES = [
   // one of the 20 lecture questions (web/questions.js; 0 = none)
   { name: 'q', type: 'int', fallback: 0, check: (v) => v >= 0 && v <= QUESTION_COUNT },
   { name: 'present', type: 'bool', fallback: false },
+  // The engine's threads (web/threads.js): 0 is all the page may use here; a count above that
+  // falls back once the engine says how many it has (web/main.js validForModel).
+  { name: 'threads', type: 'int', fallback: 0, check: (v) => v >= 0 && v <= MAX_THREADS },
   // The model the numbers belong to, by file name: a link made with a model of one's own says so.
   { name: 'model', type: 'string', fallback: 'default.bin', check: (v) => v.length > 0 && v.length <= 200 },
 ];

@@ -6,9 +6,10 @@
 //                   {id, result}                                     on success, exactly once
 //                   {id, error: message, cancelled?: true}           on failure, exactly once
 // Verbs and their args → result:
-//   load       {model, modelName, tokenizer, tokenizerName, calibrationSets}
-//              model/tokenizer: Blob, ArrayBuffer or Uint8Array; calibrationSets: {name: lines[]}
-//              → {config, card, parameters, maxModelBytes, returned: {model?, tokenizer?}, chat}
+//   load       {model, modelName, tokenizer, tokenizerName, calibrationSets, threads?}
+//              model/tokenizer: Blob, ArrayBuffer or Uint8Array; calibrationSets: {name: lines[]};
+//              threads: as `threads`' count, set before the model is read
+//              → {config, card, parameters, maxModelBytes, returned: {model?, tokenizer?}, chat, threads}
 //              card: the file's ModelCard (cpp/wasm/engine.d.ts), read before the rest; a model
 //              that cannot fit the heap is refused then; an error with unloaded: true means the
 //              previous model was unloaded to make room; chat: a GGUF model's chat template
@@ -44,6 +45,10 @@
 //              KL(student float32 ‖ student float16); the student is float32 again afterwards; an
 //              error for a student without FFT operators
 //   structure  {plan, layer, matrix, blockRow, blockCol} → StructureView
+//   threads    {count}                               → {build, threads, available, cores, included, failure}
+//              how many threads the engine runs on (count 0: all it may use, more is cut to that) and
+//              why (web/threads.js): build 'threaded' where the page is cross-origin isolated, else
+//              'single'; failure: why a threaded engine that should have started did not
 //   cancel     {ids?}  cancels those requests (all queued and running ones when ids is absent);
 //              each answers {id, error: 'cancelled', cancelled: true} at its next granular step
 // Any verb's args may say chat: true: its `prompt` and `prompts` are then wrapped as a user message
@@ -58,30 +63,57 @@
 import createEngineModule from './engine/engine.js';
 import wasmUrl from './engine/engine.wasm?url';
 import { createEngineHost } from './engine-host.js';
+import { loadThreadedEngine } from './engine-threaded.js';
+import { chooseBuild, poolSize } from './threads.js';
 
 // The engine compiles while its bytes arrive (streaming compilation), and the module is handed to
 // Emscripten's loader through its instantiateWasm hook. A server that does not call the file
 // application/wasm gets the whole file read first, as before.
-async function compileEngine() {
-  const response = await fetch(wasmUrl);
-  if (!response.ok) throw new Error(`could not fetch the engine (${wasmUrl}): HTTP ${response.status}`);
+async function compileEngine(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not fetch the engine (${url}): HTTP ${response.status}`);
   if (response.headers.get('content-type')?.startsWith('application/wasm')) return WebAssembly.compileStreaming(response);
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-const host = createEngineHost(async () => {
-  const compiled = await compileEngine();
+// Starts the engine at `url` with Emscripten's loader `create`, which instantiates it through its
+// instantiateWasm hook (a failed instantiation rejects too).
+async function startEngine(create, url, options = {}) {
+  const compiled = await compileEngine(url);
   // For bench/page-load.mjs: when the engine was compiled, on the clock all pages share (ms since 1970).
   self.engineCompiledAt = performance.timeOrigin + performance.now();
   return new Promise((resolve, reject) => {
-    createEngineModule({
+    create({
+      ...options,
       instantiateWasm(imports, receive) {
         WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled), reject);
         return {};  // the exports follow through receive
       },
     }).then(resolve, reject);
   });
-});
+}
+
+// The threaded engine where the page is cross-origin isolated, else the single-threaded one; a
+// threaded engine that fails to start leaves the single-threaded one, and the reason to show.
+async function loadModule() {
+  const cores = navigator.hardwareConcurrency || 1;
+  const build = { threaded: false, pool: 0, cores, included: !!loadThreadedEngine, failure: '' };
+  if (chooseBuild({ isolated: self.crossOriginIsolated, sharedMemory: typeof SharedArrayBuffer === 'function',
+    included: build.included, cores }) === 'threaded') {
+    try {
+      const module = await loadThreadedEngine(startEngine, poolSize(cores));
+      module.build = { ...build, threaded: true, pool: poolSize(cores) };
+      return module;
+    } catch (error) {
+      build.failure = error?.message || String(error);
+    }
+  }
+  const module = await startEngine(createEngineModule, wasmUrl);
+  module.build = build;
+  return module;
+}
+
+const host = createEngineHost(loadModule);
 
 self.onmessage = (event) => host.handle(event.data, (message, transfer = []) => self.postMessage(message, transfer));
 host.prepare();  // compile the engine while the page fetches the model

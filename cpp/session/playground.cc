@@ -6,12 +6,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include "eval/prompt_set.h"
 #include "kernels/ops.h"
 #include "model/gguf_file.h"
 #include "model/gguf_model.h"
 #include "student/student.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -270,21 +272,40 @@ Result<PromptAnalysis> Playground::analyze(const std::string& prompt) const {
   return a;
 }
 
+// The students run side by side, a prompt on each thread with that thread's own run state; the
+// teacher's logits come from its cache, looked up first in prompt order. A prompt's result depends
+// on its tokens only, so the comparison is the same bits at any thread count.
 Result<Comparison> Playground::evaluate(const std::vector<std::string>& prompts,
                                         Positions positions) const {
-  std::vector<PromptResult> results;
-  const int vocab = config().vocab_size;
-  RunState state(config());
+  std::vector<std::vector<int>> tokens;
   for (size_t i = 0; i < prompts.size(); ++i) {
-    auto tokens = encode_prompt(*tokenizer_, config(), prompts[i], parse_specials_);
-    if (!tokens.ok()) return Error{"prompt " + std::to_string(i + 1) + ": " + tokens.error()};
-    const int n = int(tokens->size());
-    const std::vector<float>& t = teacher_logits(tokens.value());
-    state.reset();
-    const bool all = positions == Positions::kAll;
-    const float* s = forward(*student_, state, tokens->data(), n, all);
-    results.push_back(
-        compare_prompt(all ? t.data() : t.data() + size_t(n - 1) * vocab, s, all ? n : 1, vocab));
+    auto encoded = encode_prompt(*tokenizer_, config(), prompts[i], parse_specials_);
+    if (!encoded.ok()) return Error{"prompt " + std::to_string(i + 1) + ": " + encoded.error()};
+    tokens.push_back(std::move(encoded.value()));
+  }
+  const int vocab = config().vocab_size;
+  const bool all = positions == Positions::kAll;
+  std::vector<PromptResult> results(tokens.size());
+  std::vector<std::unique_ptr<RunState>> states(threads());
+  // In batches the teacher's cache holds whole: it empties itself past 64 prompts, which would
+  // drop logits looked up earlier in the batch.
+  constexpr size_t kBatch = 32;
+  for (size_t first = 0; first < tokens.size(); first += kBatch) {
+    const size_t end = std::min(tokens.size(), first + kBatch);
+    if (teacher_cache_.size() + (end - first) > 64) teacher_cache_.clear();
+    std::vector<const std::vector<float>*> teacher;
+    for (size_t i = first; i < end; ++i) teacher.push_back(&teacher_logits(tokens[i]));
+    parallel_for(int64_t(end - first), [&](int64_t b) {
+      const std::vector<int>& prompt = tokens[first + size_t(b)];
+      const int n = int(prompt.size());
+      std::unique_ptr<RunState>& state = states[thread_index()];
+      if (!state) state = std::make_unique<RunState>(config());
+      state->reset();
+      const float* s = forward(*student_, *state, prompt.data(), n, all);
+      const float* t = teacher[size_t(b)]->data();
+      results[first + size_t(b)] =
+          compare_prompt(all ? t : t + size_t(n - 1) * vocab, s, all ? n : 1, vocab);
+    });
   }
   return summarize(std::move(results));
 }

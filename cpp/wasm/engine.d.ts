@@ -203,7 +203,21 @@ export interface EngineModule {
   /** One user message with the generation prompt, rendered by the CLI's renderer of the template
    *  families it knows (cpp/model/chat_template.h); an error for a template of another family. */
   renderChat(template: string, bosText: string, eosText: string, message: string): Outcome<string>;
+  /** The engine's thread count from now on (cpp/util/thread_pool.h; the caller is one of them) → the
+   *  count now; an error outside 1…256. The single-threaded build (engine.js) stays at 1; the threaded
+   *  one (engine-mt.js) must not be given more than threadPoolSize + 1 (web/threads.js keeps it so). */
+  setThreads(count: number): Outcome<number>;
+  /** The current thread count. */
+  threads(): number;
+  /** The machine's cores as the engine sees them (navigator.hardwareConcurrency; 1 in engine.js). */
+  hardwareThreads(): number;
 }
 
-/** Under Node (and in the worker) pass the wasm bytes: {wasmBinary}. */
-export default function createEngineModule(options?: { wasmBinary?: ArrayBuffer | Uint8Array }): Promise<EngineModule>;
+/** Under Node (and in the worker) pass the wasm bytes: {wasmBinary}. The threaded build
+ *  (engine-mt.js, a cross-origin isolated page only) also takes threadPoolSize (pthreads started with
+ *  the module), mainScriptUrlOrBlob (engine-mt.js's URL, for them) and locateFile (engine-mt.worker.js's
+ *  URL). */
+export default function createEngineModule(options?: {
+  wasmBinary?: ArrayBuffer | Uint8Array; threadPoolSize?: number; mainScriptUrlOrBlob?: string;
+  locateFile?: (file: string) => string;
+}): Promise<EngineModule>;

@@ -4,8 +4,9 @@
 // "N passed, N failed".
 // The tests that record timings run first, alone. Then two lanes run side by side: the guide (its
 // three screen sizes at once, then the distillation) and the other suites, one page at a time,
-// the comparison with llama.cpp on GGUF files last. A page's engine is one thread and the guide's
-// pages wait on one another's turns, so one lane alone leaves a core idle much of the time
+// the comparison with llama.cpp on GGUF files last. A page's engine is one thread (this server
+// sends no COOP/COEP headers; suite-threads.mjs serves the threaded engine's pages apart) and the
+// guide's pages wait on one another's turns, so one lane alone leaves a core idle much of the time
 // (docs/testing.md has the figures).
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -17,6 +18,7 @@ import { guideSuite } from './suite-guide.mjs';
 import { moreSuite } from './suite-more.mjs';
 import { oracleSuite } from './suite-oracle.mjs';
 import { tokenizerSuite } from './suite-tokenizers.mjs';
+import { threadsSuite } from './suite-threads.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
@@ -41,7 +43,8 @@ async function main() {
     const context = { open, browser, errors };
     await measuredSuite(context);
     await Promise.all([guideSuite(context).then(() => distillSuite(context)),
-      pageSuite(context).then(() => moreSuite(context)).then(() => oracleSuite(context)).then(() => tokenizerSuite(context))]);
+      pageSuite(context).then(() => moreSuite(context)).then(() => threadsSuite(context)).then(() => oracleSuite(context))
+        .then(() => tokenizerSuite(context))]);
     await test('no uncaught errors in the page', async () => {
       check(errors.length === 0, errors.join('\n'));
     });

@@ -1,7 +1,9 @@
 // A minimal static file server for the browser test and the load benchmark: serves one folder on
-// a free localhost port, with Content-Length (the page's progress shows bytes of the total).
-// `node tests/browser/static-server.mjs FOLDER` serves it from a process of its own (the load
-// benchmark's server, apart from the busy process that drives the browser) and prints the port.
+// a free localhost port, with Content-Length (the page's progress shows bytes of the total), and
+// with `isolated` the COOP/COEP headers that make the page cross-origin isolated (the threaded
+// engine), as npm start and vite preview send them. `node tests/browser/static-server.mjs FOLDER
+// [--isolated]` serves it from a process of its own (the load benchmark's server, apart from the
+// busy process that drives the browser) and prints the port.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -13,7 +15,9 @@ const TYPES = {
   '.bin': 'application/octet-stream', '.png': 'image/png', '.svg': 'image/svg+xml',
 };
 
-export function serveStatic(folder) {
+const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+export function serveStatic(folder, { isolated = false } = {}) {
   const server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(folder, path);
@@ -23,7 +27,7 @@ export function serveStatic(folder) {
       return;
     }
     response.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream',
-      'content-length': statSync(file).size });
+      'content-length': statSync(file).size, ...(isolated && ISOLATION_HEADERS) });
     createReadStream(file).pipe(response);
   });
   return new Promise((resolve) => {
@@ -35,6 +39,6 @@ export function serveStatic(folder) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { port } = await serveStatic(resolve(process.argv[2] ?? '.'));
+  const { port } = await serveStatic(resolve(process.argv[2] ?? '.'), { isolated: process.argv.includes('--isolated') });
   console.log(port);
 }

@@ -80,6 +80,8 @@ export async function moreSuite({ open, browser, errors }) {
     await p.goto(`file://${single}#B=16&layers=all`);
     await waitReady(p);
     check(Number.isFinite(await metric(p, 'metric-kl')), 'no metrics from the single file');
+    const threads = await p.getByTestId('threads').textContent();
+    check(threads === '1 thread: this page is not cross-origin isolated (opened from disk)', `threads: "${threads}"`);
     figures.singleFileBytes = readFileSync(single).length;
     await p.close();
   });

@@ -12,6 +12,7 @@ const CHANGED = {
   lambda: 0.25, calib: 'lecture', positions: 'last', steps: 100, temp: 0.5, topp: 0.5, penalty: 1.3,
   seed: 7, vlayer: 2, vmatrix: 'down', vrow: 3, vcol: 1, embed: true, hide: ['prompt', 'layers'],
   structure: 'low-rank', dsteps: 125, lr: 0.01, tour: 3, q: 17, present: true, model: 'stories260K.bin', chat: true,
+  threads: 2,
 };
 
 describe('state', () => {
@@ -44,7 +45,7 @@ describe('state', () => {
       '#layers=drop table', '#matrices=gate,attention', '#matrices=', '#proj=svd', '#lambda=-1',
       '#lambda=NaN', '#dsteps=0', '#dsteps=5000', '#lr=0', '#lr=2', '#structure=sparse', '#positions=some', '#prompt=%E0%A4%A', '#prompt=', '#prompt=%20%20', '#embed=yes',
       '#temp=9', '#steps=0', '#seed=1e99', '#vmatrix=wq', '#=5', '#B=64=64', '#__proto__=1', '#constructor=x', '#q=21',
-      '#q=-1', '#model=',
+      '#q=-1', '#model=', '#threads=-1', '#threads=999', '#threads=two', '#threads=1.5',
     ];
     for (const hash of garbage) {
       const state = parseHash(hash);
