@@ -34,14 +34,14 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-// The tiles of a batched product (48 outputs by 32 rows, a last row never alone) are computed by
+// The tiles of a batched product (48 outputs by 256 rows, a last row never alone) are computed by
 // Eigen exactly as the whole product is: the same bits as one Eigen call, at any thread count.
 TEST(Threads, DenseProductsAreOneEigenCallBitForBitAtAnyThreadCount) {
   ThreadsRestored restore;
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const int shapes[][2] = {{256, 256}, {1024, 256}, {256, 1024}, {2048, 256}, {172, 64}, {64, 172}};
   for (const auto& shape : shapes)
-    for (int rows : {2, 3, 9, 33, 64, 100, 257}) {
+    for (int rows : {2, 3, 9, 33, 64, 100, 257, 600}) {
       const int out = shape[0], in = shape[1];
       const std::vector<float> x = random_floats(size_t(rows) * in, rows);
       const std::vector<float> dy = random_floats(size_t(rows) * out, rows + 1);
