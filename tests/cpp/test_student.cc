@@ -14,12 +14,7 @@ namespace {
 class PeerStudent : public testing::PeerModel {
  protected:
   StudentPlan plan(int block, Projection projection) {
-    StudentPlan p;
-    p.layers = parse_layers("all", teacher_->config().n_layers).value();
-    p.matrices = parse_matrices("all").value();
-    p.block = block;
-    p.projection = projection;
-    return p;
+    return testing::every_layer_plan(teacher_->config().n_layers, block, projection);
   }
   CheckedPlan check(const StudentPlan& p) const {
     return testing::checked(p, teacher_->config().n_layers);

@@ -13,6 +13,7 @@
 
 #include "kernels/matmul.h"
 #include "student/projection.h"
+#include "test_util.h"
 #include "util/thread_pool.h"
 
 namespace circulant {
@@ -21,14 +22,6 @@ namespace {
 struct ThreadsRestored {
   ~ThreadsRestored() { set_threads(1); }
 };
-
-std::vector<float> random_floats(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> v(n);
-  for (float& f : v) f = normal(rng);
-  return v;
-}
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
@@ -43,9 +36,9 @@ TEST(Threads, DenseProductsAreOneEigenCallBitForBitAtAnyThreadCount) {
   for (const auto& shape : shapes)
     for (int rows : {2, 3, 9, 33, 64, 100, 257, 600}) {
       const int out = shape[0], in = shape[1];
-      const std::vector<float> x = random_floats(size_t(rows) * in, rows);
-      const std::vector<float> dy = random_floats(size_t(rows) * out, rows + 1);
-      const std::vector<float> w = random_floats(size_t(out) * in, out + in);
+      const std::vector<float> x = testing::random_values(size_t(rows) * in, rows);
+      const std::vector<float> dy = testing::random_values(size_t(rows) * out, rows + 1);
+      const std::vector<float> w = testing::random_values(size_t(out) * in, out + in);
       std::vector<float> whole(size_t(rows) * out), whole_t(size_t(rows) * in);
       Eigen::Map<RowMajor>(whole.data(), rows, out).noalias() =
           Eigen::Map<const RowMajor>(x.data(), rows, in) *
@@ -70,8 +63,8 @@ TEST(Threads, LossAwareProjectionIsTheSameAtAnyThreadCount) {
   ThreadsRestored restore;
   const int tokens = 600;
   for (const auto& [m, n, block] : {std::tuple{1024, 256, 2}, {256, 1024, 16}, {200, 300, 64}}) {
-    const std::vector<float> w = random_floats(size_t(m) * n, m);
-    const std::vector<float> x = random_floats(size_t(tokens) * n, n);
+    const std::vector<float> w = testing::random_values(size_t(m) * n, m);
+    const std::vector<float> x = testing::random_values(size_t(tokens) * n, n);
     std::vector<double> one;
     for (int threads_now : {1, 2, 4}) {
       set_threads(threads_now);

@@ -49,12 +49,7 @@ class ThreadsOnShippedModel : public ::testing::Test {
   }
 
   static StudentPlan plan(int block, Projection projection) {
-    StudentPlan p;
-    p.layers = parse_layers("all", teacher_->config().n_layers).value();
-    p.matrices = parse_matrices("all").value();
-    p.block = block;
-    p.projection = projection;
-    return p;
+    return testing::every_layer_plan(teacher_->config().n_layers, block, projection);
   }
 
   // The bytes of what `run` returns at 1 thread, then checked at 2 and 4.

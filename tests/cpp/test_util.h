@@ -61,6 +61,16 @@ inline std::vector<float> random_values(size_t count, unsigned seed) {
   return values;
 }
 
+// A plan that patches every MLP matrix of every layer.
+inline StudentPlan every_layer_plan(int n_layers, int block, Projection projection) {
+  StudentPlan p;
+  p.layers = parse_layers("all", n_layers).value();
+  p.matrices = parse_matrices("all").value();
+  p.block = block;
+  p.projection = projection;
+  return p;
+}
+
 // Legacy-format bytes of a model with weights uniform in ±scale (norm gains near 1).
 inline std::vector<uint8_t> random_checkpoint(const Config& c, uint32_t seed, float scale = 0.1f) {
   const ParameterCounts p = count_parameters(c);
