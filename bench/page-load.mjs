@@ -3,7 +3,10 @@
 // a timeline of every request. Given two or more built folders it alternates them load by load,
 // so a busy host slows every build alike; compare the builds, not the absolute figures.
 //
-//   node bench/page-load.mjs [--runs 5] [--hash '#B=16'] [dist-before dist-after ...]
+//   node bench/page-load.mjs [--runs 5] [--hash '#B=16'] [--isolated] [dist-before dist-after ...]
+//
+// --isolated serves with the COOP/COEP headers (as npm start and a host that can set headers
+// do), so the page runs the threaded engine (docs/loading.md, "Threads").
 //
 // Each folder is served by the browser suite's static server (tests/browser/static-server.mjs), in
 // a process of its own so that driving the browser never delays a response. A benchmark, not a
@@ -22,6 +25,8 @@ const option = (name, fallback) => {
 };
 const runs = Number(option('--runs', 5));
 const hash = option('--hash', '');
+const isolated = args.includes('--isolated');
+if (isolated) args.splice(args.indexOf('--isolated'), 1);
 const folders = (args.length ? args : ['dist']).map((f) => resolve(f));
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
@@ -99,7 +104,8 @@ function summary(name, visits) {
 
 // A static server in a child process; resolves to {port, close}.
 async function serve(folder) {
-  const child = spawn(process.execPath, [new URL('../tests/browser/static-server.mjs', import.meta.url).pathname, folder],
+  const child = spawn(process.execPath, [new URL('../tests/browser/static-server.mjs', import.meta.url).pathname, folder,
+    ...(isolated ? ['--isolated'] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await once(child.stdout, 'data');
   return { port: Number(String(line).trim()), close: () => child.kill() };

@@ -9,6 +9,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/simd8.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -141,13 +142,29 @@ void dot4x2(const float* x0, const float* x1, const float* w, int in, float* y) 
   for (int k = 0; k < 8; ++k) y[k] = s[k];
 }
 
-}  // namespace
+// The threaded engine (engine-mt) splits a batched product's outputs into fixed ranges, whatever
+// the thread count: each output is still summed in one place, in one order, so the bits are the
+// same with any number of threads and in the single-threaded engine. Below kMinSplitMultiplyAdds
+// a product is one range: a hand-off costs more than the work. 64 outputs keep a range's slice
+// of W streaming for all rows (the blocking the kernels below rely on) and give the shipped
+// model's smallest products (256 outputs) four ranges.
+constexpr int kRangeOutputs = 64;
+constexpr double kMinSplitMultiplyAdds = 1 << 20;
 
-void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y) {
-  if (rows == 1) return matvec(x, weight, out, in, y);
+template <class Range>
+void for_output_ranges(int rows, int outputs, int depth, const Range& range) {
+  if (double(rows) * outputs * depth < kMinSplitMultiplyAdds) return range(0, outputs);
+  parallel_for_ranges(outputs, kRangeOutputs,
+                      [&](int64_t begin, int64_t end) { range(int(begin), int(end)); });
+}
+
+// Outputs [o_begin, o_end) of matmul_rows; o_begin is a multiple of 4 (a range's start), so the
+// fours of outputs are those of the whole product.
+void rows_range(const float* x, int rows, const float* weight, int out, int in, float* y,
+                int o_begin, int o_end) {
   // Weight rows outermost so each block of W is streamed once for all input rows.
-  int o = 0;
-  for (; o + 4 <= out; o += 4) {
+  int o = o_begin;
+  for (; o + 4 <= o_end; o += 4) {
     const float* w = weight + size_t(o) * in;
     int t = 0;
     for (; t + 2 <= rows; t += 2) {
@@ -162,22 +179,34 @@ void matmul_rows(const float* x, int rows, const float* weight, int out, int in,
       for (int k = 0; k < 4; ++k) y[size_t(t) * out + o + k] = r[k];
     }
   }
-  for (; o < out; ++o)
+  for (; o < o_end; ++o)
     for (int t = 0; t < rows; ++t)
       y[size_t(t) * out + o] = dot1(x + size_t(t) * in, weight + size_t(o) * in, in);
 }
 
+}  // namespace
+
+void matmul_rows(const float* x, int rows, const float* weight, int out, int in, float* y) {
+  if (rows == 1) return matvec(x, weight, out, in, y);
+  for_output_ranges(rows, out, in, [=](int o_begin, int o_end) {
+    rows_range(x, rows, weight, out, in, y, o_begin, o_end);
+  });
+}
+
+namespace {
+
 // Two rows of y and 16 of its columns live in eight registers while every row of W streams past:
-// each weight is loaded once per two rows of x.
-void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
-                            float* y) {
-  const int wide = in / 16 * 16;
+// each weight is loaded once per two rows of x. Columns [c_begin, c_end) only; c_begin is a
+// multiple of 16, so the sixteens are the whole product's.
+void transposed_range(const float* x, int rows, const float* weight, int out, int in, float* y,
+                      int c_begin, int c_end) {
+  const int wide = c_begin + (c_end - c_begin) / 16 * 16;
   for (int t = 0; t < rows; t += 2) {
     const float* x0 = x + size_t(t) * out;
     const float* x1 = t + 1 < rows ? x0 + out : x0;  // an odd last row is computed twice
     float* y0 = y + size_t(t) * in;
     float* y1 = t + 1 < rows ? y0 + in : y0;
-    for (int c = 0; c < wide; c += 16) {
+    for (int c = c_begin; c < wide; c += 16) {
       v128_t a[4], b[4];
       for (int k = 0; k < 4; ++k) a[k] = b[k] = wasm_f32x4_splat(0);
       for (int o = 0; o < out; ++o) {
@@ -192,13 +221,22 @@ void matmul_rows_transposed(const float* x, int rows, const float* weight, int o
       for (int k = 0; k < 4; ++k)
         wasm_v128_store(y0 + c + 4 * k, a[k]), wasm_v128_store(y1 + c + 4 * k, b[k]);
     }
-    for (int i = wide; i < in; ++i) {
+    for (int i = wide; i < c_end; ++i) {
       float s0 = 0, s1 = 0;
       for (int o = 0; o < out; ++o)
         s0 += x0[o] * weight[size_t(o) * in + i], s1 += x1[o] * weight[size_t(o) * in + i];
       y0[i] = s0, y1[i] = s1;
     }
   }
+}
+
+}  // namespace
+
+void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
+                            float* y) {
+  for_output_ranges(rows, in, out, [=](int c_begin, int c_end) {
+    transposed_range(x, rows, weight, out, in, y, c_begin, c_end);
+  });
 }
 
 }  // namespace circulant

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/aligned_floats.h"
 #include "kernels/matmul.h"
 #include "model/backward_blocks.h"
 #include "util/thread_pool.h"
@@ -105,37 +106,37 @@ const T* DifferentiableWeights<T>::at(const float* tensor) const {
 template <class T>
 struct KlBackprop<T>::Tape {
   struct Layer {
-    std::vector<T> x;                // (rows, dim) residual stream entering the layer
-    std::vector<T> attention_input;  // (rows, dim) rmsnorm(x) · rms_attention
-    std::vector<T> q;                // (rows, dim) queries after rotary
-    std::vector<T> k, v;             // (rows, kv_dim) keys after rotary, values
-    std::vector<T> probs;            // per sequence, per head: (length, length) attention weights
-    std::vector<T> attention_out;    // (rows, dim) attention output, before wo
-    std::vector<T> x_mid;            // (rows, dim) residual stream after attention
-    std::vector<T> mlp_input;        // (rows, dim) rmsnorm(x_mid) · rms_ffn
-    std::vector<T> gate, up;         // (rows, hidden) w1 · mlp_input, w3 · mlp_input
-    std::vector<T> swiglu;           // (rows, hidden) silu(gate) ⊙ up, what w2 reads
+    LineVector<T> x;                // (rows, dim) residual stream entering the layer
+    LineVector<T> attention_input;  // (rows, dim) rmsnorm(x) · rms_attention
+    LineVector<T> q;                // (rows, dim) queries after rotary
+    LineVector<T> k, v;             // (rows, kv_dim) keys after rotary, values
+    LineVector<T> probs;            // per sequence, per head: (length, length) attention weights
+    LineVector<T> attention_out;    // (rows, dim) attention output, before wo
+    LineVector<T> x_mid;            // (rows, dim) residual stream after attention
+    LineVector<T> mlp_input;        // (rows, dim) rmsnorm(x_mid) · rms_ffn
+    LineVector<T> gate, up;         // (rows, hidden) w1 · mlp_input, w3 · mlp_input
+    LineVector<T> swiglu;           // (rows, hidden) silu(gate) ⊙ up, what w2 reads
   };
   int rows = 0;
   std::vector<int> starts;           // (sequences + 1) first row of each sequence
   std::vector<int> positions;        // (rows) position of each row within its sequence
   std::vector<size_t> prob_offsets;  // (sequences) offset of each sequence's weights in probs
   std::vector<Layer> layers;
-  std::vector<T> x_final;           // (rows, dim) residual stream after the last layer
-  std::vector<T> classifier_input;  // (rows, dim) rmsnorm(x_final) · rms_final
-  std::vector<T> logits;            // (rows, vocab); the loss writes d_logits over it
+  LineVector<T> x_final;           // (rows, dim) residual stream after the last layer
+  LineVector<T> classifier_input;  // (rows, dim) rmsnorm(x_final) · rms_final
+  LineVector<T> logits;            // (rows, vocab); the loss writes d_logits over it
 
   // The backward pass's gradients: one layer's at a time, reused going down the layers.
-  std::vector<T> d_classifier_input;      // (rows, dim)
-  std::vector<T> d_x;                     // (rows, dim) of x_final, then of each layer's x
-  std::vector<T> d_swiglu, d_gate, d_up;  // (rows, hidden)
-  std::vector<T> d_mlp_input;             // (rows, dim)
-  std::vector<T> d_x_mid;                 // (rows, dim)
-  std::vector<T> d_attention_out;         // (rows, dim)
-  std::vector<T> d_q;                     // (rows, dim) of q after rotary, then rotated back
-  std::vector<T> d_k, d_v;                // (rows, kv_dim) d_k as d_q
-  std::vector<T> d_attention_input;       // (rows, dim)
-  std::vector<T> d_input_term;            // (rows, dim) w3's, wk's or wv's term of d_*_input
+  LineVector<T> d_classifier_input;      // (rows, dim)
+  LineVector<T> d_x;                     // (rows, dim) of x_final, then of each layer's x
+  LineVector<T> d_swiglu, d_gate, d_up;  // (rows, hidden)
+  LineVector<T> d_mlp_input;             // (rows, dim)
+  LineVector<T> d_x_mid;                 // (rows, dim)
+  LineVector<T> d_attention_out;         // (rows, dim)
+  LineVector<T> d_q;                     // (rows, dim) of q after rotary, then rotated back
+  LineVector<T> d_k, d_v;                // (rows, kv_dim) d_k as d_q
+  LineVector<T> d_attention_input;       // (rows, dim)
+  LineVector<T> d_input_term;            // (rows, dim) w3's, wk's or wv's term of d_*_input
 
   void resize(const Config& c, const std::vector<int>& lengths) {
     rows = 0;

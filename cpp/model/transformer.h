@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/aligned_floats.h"
 #include "model/checkpoint.h"
 #include "model/linear.h"
 
@@ -69,19 +70,19 @@ class RunState {
   friend const float* forward(const Transformer&, RunState&, const int*, int, bool);
   void ensure_rows(int rows);
   Config config_;
-  int capacity_ = 0;                // rows the scratch buffers hold
-  std::vector<float> x_;            // (rows, dim) residual stream
-  std::vector<float> xb_;           // (rows, dim) normed input / attention output
-  std::vector<float> xb2_;          // (rows, dim) projection output
-  std::vector<float> q_;            // (rows, dim)
-  std::vector<float> hb_;           // (rows, hidden_dim) gate, then SwiGLU output
-  std::vector<float> hb2_;          // (rows, hidden_dim) up
-  std::vector<float> att_;          // (n_heads, seq_len) attention weights, a row per head
-  std::vector<float> rope_cos_;     // (rows, head_size / 2) rotary angles of this pass
-  std::vector<float> rope_sin_;     // (rows, head_size / 2)
-  std::vector<float> logits_;       // (rows, vocab_size)
-  std::vector<float> key_cache_;    // (n_layers, seq_len, kv_dim)
-  std::vector<float> value_cache_;  // (n_layers, seq_len, kv_dim)
+  int capacity_ = 0;        // rows the scratch buffers hold
+  LineFloats x_;            // (rows, dim) residual stream
+  LineFloats xb_;           // (rows, dim) normed input / attention output
+  LineFloats xb2_;          // (rows, dim) projection output
+  LineFloats q_;            // (rows, dim)
+  LineFloats hb_;           // (rows, hidden_dim) gate, then SwiGLU output
+  LineFloats hb2_;          // (rows, hidden_dim) up
+  LineFloats att_;          // (n_heads, seq_len) attention weights, a row per head
+  LineFloats rope_cos_;     // (rows, head_size / 2) rotary angles of this pass
+  LineFloats rope_sin_;     // (rows, head_size / 2)
+  LineFloats logits_;       // (rows, vocab_size)
+  LineFloats key_cache_;    // (n_layers, seq_len, kv_dim)
+  LineFloats value_cache_;  // (n_layers, seq_len, kv_dim)
 };
 
 // Runs `rows` tokens at positions state.length.. (one batch: prefill; one token: decode), appends
