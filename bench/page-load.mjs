@@ -64,6 +64,7 @@ async function visit(url) {
       const sizes = await request.sizes().catch(() => ({ responseBodySize: 0 }));
       const path = new URL(request.url()).pathname.replace(/^\//, '');
       files.push({ path, start: t.startTime - origin, end: t.startTime + t.responseEnd - origin,
+        firstByte: t.startTime + t.responseStart - origin,
         bytes: sizes.responseBodySize });
     }
     files.sort((a, b) => a.start - b.start);
@@ -93,7 +94,8 @@ function summary(name, visits) {
   const typical = sorted[(sorted.length - 1) >> 1];
   console.log('  timeline of the median visit (ms after navigation):');
   for (const f of typical.files)
-    console.log(`    ${f.start.toFixed(0).padStart(6)} → ${f.end.toFixed(0).padStart(6)}  ${MB(f.bytes).padStart(5)} MB  ${f.path}`);
+    console.log(`    ${f.start.toFixed(0).padStart(6)} → ${f.end.toFixed(0).padStart(6)}  ${MB(f.bytes).padStart(5)} MB  ${f.path}` +
+      ` (first byte ${f.firstByte.toFixed(0)})`);
   const milestones = Object.entries(typical.timings).filter(([, v]) => typeof v === 'number')
     .sort((a, b) => a[1] - b[1]);
   for (const [key, value] of milestones) console.log(`    ${value.toFixed(0).padStart(6)}            ${key}`);

@@ -1,9 +1,9 @@
 // The page: loads the default model into the worker, keeps the State in the URL hash, and runs the
 // display parts (web/parts.js) whose inputs changed whenever a control, the hash or the model moves.
 // Also the guide (tour and questions), projector mode, sharing, distillation's offer, and cancel.
+import { createWorker } from './worker-factory.js';  // first: it starts the engine's worker
 import { applyPatch, clampLayers, hashKeys, isCanonicalDistill, keyName, planOf, readHash, toHash } from './state.js';
 import { Cancelled, EngineClient } from './engine-client.js';
-import { createWorker } from './worker-factory.js';
 import { Controls } from './controls.js';
 import { displayParts } from './parts.js';
 import { fetchDefaultFiles } from './default-files.js';

@@ -97,9 +97,11 @@ BlockCirculantLinear::BlockCirculantLinear(int out, int in, int block, std::vect
           std::max(kLaneBlock, kTargetLanes / std::max(p_, q_) / kLaneBlock * kLaneBlock)),
       c_(std::move(c)),
       fft_(block),
-      spectra_re_(size_t(bins_) * q_ * p_stride_),
+      // B = 1 has no FFT (forward multiplies by c, which is W): no spectra, which at that size
+      // would be two more copies of W to fill for every student the page builds.
+      spectra_re_(block == 1 ? 0 : size_t(bins_) * q_ * p_stride_),
       spectra_im_(spectra_re_.size()) {
-  compute_spectra(spectra_re_.data(), spectra_im_.data());
+  if (block_ > 1) compute_spectra(spectra_re_.data(), spectra_im_.data());
 }
 
 Status BlockCirculantLinear::set_parameters(std::vector<float> c) {
@@ -107,6 +109,7 @@ Status BlockCirculantLinear::set_parameters(std::vector<float> c) {
     return Error{"block-circulant parameters: expected " + std::to_string(c_.size()) +
                  " values (p·q·B), got " + std::to_string(c.size())};
   c_ = std::move(c);
+  if (block_ == 1) return ok_status();
   compute_spectra(spectra_re_.data(), spectra_im_.data());
   if (precision_ == FftPrecision::kFloat16) round_spectra();
   return ok_status();
