@@ -45,9 +45,18 @@ std::vector<float> LowRankLinear::to_dense() const {
 // half the work, and U·V = W·(projection on the top singular vectors) exactly as the SVD's. The
 // Gram matrix squares the condition number, which float64 leaves far below float32's resolution
 // for any σ the truncation keeps; a σ of W's rounding level contributes nothing and gets zeros.
+size_t SvdCache::decompositions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
 const SvdCache::Factors& SvdCache::of(const float* weight, int m, int n) {
-  auto found = entries_.find(weight);
-  if (found != entries_.end() && found->second.m == m && found->second.n == n) return found->second;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = entries_.find(weight);
+    if (found != entries_.end() && found->second.m == m && found->second.n == n)
+      return found->second;
+  }
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Matrix w =
       Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
@@ -74,6 +83,7 @@ const SvdCache::Factors& SvdCache::of(const float* weight, int m, int n) {
     for (int j = 0; j < n; ++j)
       f.v[size_t(c) * n + j] = tall ? vectors(j, e) * root : partners(j, e) / root;
   }
+  std::lock_guard<std::mutex> lock(mutex_);
   return entries_[weight] = std::move(f);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "model/linear.h"
@@ -41,11 +42,14 @@ class SvdCache {
     std::vector<double> v;  // (k, n) √Σ·Dᵀ
     int m = 0, n = 0, k = 0;
   };
+  // Safe to call from several threads at once for different matrices (a layer's are projected
+  // side by side); the decomposition itself runs outside the lock.
   const Factors& of(const float* weight, int m, int n);
-  size_t decompositions() const { return entries_.size(); }
+  size_t decompositions() const;
 
  private:
-  std::map<const float*, Factors> entries_;
+  mutable std::mutex mutex_;
+  std::map<const float*, Factors> entries_;  // a std::map: references stay valid as it grows
 };
 
 // The truncated SVD of W (m, n): U = S_r·√Σ_r, V = √Σ_r·D_rᵀ, the nearest rank-r matrix in

@@ -9,6 +9,7 @@
 #include "student/distill.h"
 #include "student/low_rank_linear.h"
 #include "student/projection.h"
+#include "util/thread_pool.h"
 
 namespace circulant {
 namespace {
@@ -156,10 +157,16 @@ Status StudentProjector::project_next_layer() {
   if (done()) return ok_status();
   const int l = plan_.layers[layers_done_];
   if (!loss_aware_) {
-    for (MlpMatrix m : plan_.matrices) {
-      auto values = project_matrix(teacher_, plan_, l, m, nullptr, svd_cache_);
-      RETURN_IF_ERROR(values);
-      parameters_.matrices.push_back(std::move(values.value()));
+    // The layer's matrices side by side: each is projected on its own (the low-rank SVDs are most
+    // of a low-rank sweep's time), and stored in plan order.
+    std::vector<Result<std::vector<float>>> values(plan_.matrices.size(), std::vector<float>{});
+    parallel_for(int64_t(values.size()), [&](int64_t i) {
+      values[size_t(i)] = project_matrix(teacher_, plan_, l, plan_.matrices[size_t(i)], nullptr,
+                                         svd_cache_);
+    });
+    for (auto& v : values) {
+      RETURN_IF_ERROR(v);
+      parameters_.matrices.push_back(std::move(v.value()));
     }
   } else {
     // Sequential: each layer sees the student's own inputs, so errors of earlier patches are seen

@@ -14,6 +14,7 @@
 #include "eval/prompt_set.h"
 #include "model/generate.h"
 #include "student/distill.h"
+#include "student/low_rank_linear.h"
 #include "student/student.h"
 #include "test_util.h"
 #include "util/thread_pool.h"
@@ -137,6 +138,22 @@ TEST_F(ThreadsOnShippedModel, SweepRows) {
     EXPECT_TRUE(rows.ok()) << rows.error();
     std::string bytes;
     for (const ExperimentRow& row : rows.value()) bytes += comparison_bytes(row.metrics);
+    return bytes;
+  });
+}
+
+// A layer's matrices are projected side by side, the low-rank ones' SVDs among them (through one
+// cache, as the page's sweep does).
+TEST_F(ThreadsOnShippedModel, LowRankStudent) {
+  expect_same_at_any_thread_count("a low-rank student", [&] {
+    StudentPlan p = plan(16, Projection::kFrobenius);
+    p.structure = Structure::kLowRank;
+    SvdCache cache;
+    auto parameters = project_student(*teacher_, testing::checked(p, 4), {}, &cache);
+    EXPECT_TRUE(parameters.ok()) << parameters.error();
+    EXPECT_EQ(cache.decompositions(), size_t(3 * teacher_->config().n_layers));
+    std::string bytes;
+    for (const std::vector<float>& m : parameters->matrices) append(bytes, m.data(), m.size());
     return bytes;
   });
 }
