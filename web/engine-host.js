@@ -28,7 +28,7 @@ export function createEngineHost(loadModule) {
   let currentPlanKey = null;   // the plan the engine's student was last built from
   let currentCalibration = null;
   let bound = null;            // the loaded teacher's decode bound, measured once
-  let loadedNeed = 0;          // heap bytes the loaded model takes (model-intake.js memoryNeed)
+  let loadedNeed = { total: 0, runs: 0 };  // the loaded model's heap (model-intake.js memoryNeed)
   let warm = false;            // the loaded engine has run WARM_UP_MS
   let threadsFit = Infinity;   // threads the heap holds the loaded model's runs for (model-intake.js)
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
@@ -144,7 +144,7 @@ export function createEngineHost(loadModule) {
       const name = args.modelName;
       await job.step({ done: 0, total: 1, label: 'reading the model card' });
       const card = await readCard(module, args.model, name);
-      const need = checkFits(card, name).total;
+      const need = checkFits(card, name);
       const size = sizeOf(args.model);
       const report = (done, total, label) => job.post({ id: job.id, progress: { done, total, label } });
       await job.step({ done: 0, total: size, label: `reading ${name}` });
@@ -153,7 +153,7 @@ export function createEngineHost(loadModule) {
       const tokenizer = await readBytes(args.tokenizer, args.tokenizerName);
       await job.step({ done: 0, total: 1, label: 'checking the model' });
       let unloaded = false;
-      if (engine && need + loadedNeed > HEAP_BYTES) {
+      if (engine && need.total + loadedNeed.total > HEAP_BYTES) {
         engine.delete();
         engine = null;
         unloaded = true;
@@ -324,7 +324,9 @@ export function createEngineHost(loadModule) {
       useCalibration(plan.calibration);
       const tokensPerLine = engine.calibrationTokens() / calibrationSets[plan.calibration].length;
       const need = distillNeed(engine.config, DISTILL.batch, tokensPerLine, engine.parameters().teacherMlp / plan.block);
-      return { ready: false, tokensPerLine, memory: { need, room: HEAP_BYTES - loadedNeed } };
+      // Each thread beyond the first computes the teacher's targets in runs of its own.
+      const room = HEAP_BYTES - loadedNeed.total - (module.threads() - 1) * loadedNeed.runs;
+      return { ready: false, tokensPerLine, memory: { need, room } };
     },
 
     async generate(job, { plan, prompt, steps, sampler }) {

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngineHost } from '../../web/engine-host.js';
 import { callHost, lines, loadEngineModule, modelFiles } from './load-engine.js';
+import { memoryNeed } from '../../web/model-intake.js';
 
 const PLAN = { block: 64, layers: 'all', matrices: 'gate,up,down', projection: 'frobenius', lambda: 0.01, calibration: 'heldout' };
 
@@ -131,6 +132,19 @@ describe('worker message API', () => {
     expect((await call(host, 'ready', { plan: { ...plan, block: 8 } })).result.ready).toBe(true);
     expect((await call(host, 'ready', { plan: { ...plan, block: 4 } })).result.ready).toBe(false);
     expect((await call(host, 'ready', { plan: PLAN })).result.ready).toBe(true);
+  });
+
+  it("sizes a distillation's room after the runs every thread beyond the first keeps", async () => {
+    // The threaded engine distils lines side by side, a teacher's run on each thread: stand in for
+    // a 4-thread engine by the single-threaded one that says it runs 4.
+    const four = createEngineHost(async () => Object.assign(await loadEngineModule(), { threads: () => 4 }));
+    const loaded = await call(four, 'load', { ...modelFiles(), calibrationSets: SETS });
+    const plan = { ...PLAN, block: 4, projection: 'distill',
+      distill: { steps: 300, learningRate: 0.003, batch: 16, init: 'frobenius', seed: 0, trainNorms: false } };
+    const one = (await call(host, 'ready', { plan })).result.memory;
+    const many = (await call(four, 'ready', { plan })).result.memory;
+    expect(many.need).toBe(one.need);
+    expect(one.room - many.room).toBeCloseTo(3 * memoryNeed(loaded.result.card).runs, 0);
   });
 
   it('a cancelled distillation keeps its finished steps, which a plan with that many steps reproduces', async () => {
