@@ -1,15 +1,19 @@
 // Model loading for the CLI, with defaults that point at the shipped model.
 #include "cli/common.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <vector>
 
+#include "cli/commands.h"
 #include "model/gguf_file.h"
 #include "model/gguf_model.h"
+#include "student/student.h"
 #include "util/files.h"
 #include "util/thread_pool.h"
 
@@ -35,17 +39,52 @@ bool begins_as_gguf(const std::string& path) {
   return in.read(reinterpret_cast<char*>(head), sizeof head) && is_gguf(head, sizeof head);
 }
 
+constexpr unsigned kMakesStudents = kCompare | kSweep | kPerplexity | kDistill;
+
+// A student thread's scratch at the worst of the block sizes and structures the flags may make.
+// Students from a file (--student), or flags the command refuses later, count as any block size
+// and either structure: the file's plans are read after the model.
+uint64_t student_scratch_bound(const Args& args, const Config& c) {
+  const bool from_file = args.has("student");
+  if (!(args.command() & kMakesStudents)) return 0;
+  if (args.command() == kPerplexity && !args.has("block") && !from_file) return 0;
+  std::vector<int> blocks;
+  const auto list = parse_blocks(args.text("blocks"));
+  const auto block = args.whole("block");
+  if (list.ok() && (args.has("blocks") || args.command() == kSweep))
+    blocks = list.value();
+  else if (args.command() != kSweep && block.ok() && check_block_size(block.value()).ok())
+    blocks = {int(block.value())};
+  if (blocks.empty() || from_file) blocks = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  std::vector<Structure> structures = {Structure::kCirculant, Structure::kLowRank};
+  const auto named = parse_structure(args.text("structure"));
+  if (named.ok() && !from_file) structures = {named.value()};
+  uint64_t most = 0;
+  for (int b : blocks)
+    for (Structure s : structures)
+      most = std::max(most, student_thread_scratch_bytes(c, b, s, !args.has("no-cache")));
+  return most;
+}
+
 }  // namespace
 
 Result<ModelFile> load_model_file(const Args& args) {
-  // --max-memory GiB: the most a run of the model may take (its KV cache), checked before loading.
+  // --max-memory GiB: the most the runs of the model may take (their KV caches) and the scratch
+  // of the threads beyond the first, checked before loading.
   LoadLimits limits;
   auto gib = args.number("max-memory");
   RETURN_IF_ERROR(gib);
   limits.max_run_bytes = uint64_t(gib.value() * double(uint64_t(1) << 30));
   // These run prompts (or calibration lines) side by side, a run of the model on each thread.
-  if (args.command() & (kCompare | kSweep | kPerplexity | kDistill))
-    limits.runs_at_once = threads();
+  if (args.command() & kMakesStudents) limits.runs_at_once = threads();
+  // Every command that runs the model shares its products with the pool's threads.
+  if (!(args.command() & (kInfo | kConvert))) {
+    limits.extra_threads = threads() - 1;
+    limits.thread_scratch_bytes = [&args](const Config& c) {
+      return model_thread_scratch_bytes(c, (args.command() & kMakesStudents) != 0) +
+             student_scratch_bound(args, c);
+    };
+  }
   const std::string path = args.file("model");
   if (!begins_as_gguf(path)) {
     auto weights = load_checkpoint(path, limits);

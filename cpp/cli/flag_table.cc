@@ -126,7 +126,8 @@ const std::vector<Flag>& flag_table() {
              "file's; docs/chat.md lists the families the CLI renders)"),
       number("max-memory", kAllCommands, G::kModel, "GiB", 0.001, 1024,
              double(LoadLimits().max_run_bytes >> 30),
-             "the most memory a run of the model may take, checked before it is loaded"),
+             "the most memory the runs of the model (their KV caches) and the scratch of each "
+             "thread beyond the first may take, checked before it is loaded"),
       whole("threads", kAllCommands, G::kModel, "N", 1, kMaxThreads, hardware_threads(),
             "threads to compute with (the default is this machine's cores); the results are "
             "the same bits with any number"),

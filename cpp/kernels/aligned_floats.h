@@ -27,6 +27,8 @@ class AlignedFloats {
   float* data() { return storage_.data() + offset_; }
   const float* data() const { return storage_.data() + offset_; }
   size_t size() const { return floats_; }
+  // Floats allocated, the padding that finds the line included.
+  size_t allocated() const { return storage_.capacity(); }
 
  private:
   std::vector<float> storage_;

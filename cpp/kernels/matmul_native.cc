@@ -23,9 +23,17 @@ inline float row_dot(const float* row, const float* x, int in) {
   return sum;
 }
 
+// Products narrower than this on either side read x and write y where they are (see matvec).
+constexpr int kMinCopiedSide = 64;
+
 // Room for a copy of x followed by the outputs (see matvec), one per thread.
-float* near_copy_room(size_t floats) {
+AlignedFloats& near_copy() {
   thread_local AlignedFloats room(0);
+  return room;
+}
+
+float* near_copy_room(size_t floats) {
+  AlignedFloats& room = near_copy();
   if (room.size() < floats) room = AlignedFloats(floats);
   return room.data();
 }
@@ -87,7 +95,7 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   if (matvec_x_held(x, weight, out, in, y)) return;
 #endif
   float* const y_out = y;
-  if (in >= 64 && out >= 64) {
+  if (in >= kMinCopiedSide && out >= kMinCopiedSide) {
     float* const room = near_copy_room(size_t(in) + size_t(out));
     std::memcpy(room, x, sizeof(float) * size_t(in));
     x = room, y = room + in;
@@ -104,6 +112,13 @@ void matvec(const float* x, const float* weight, int out, int in, float* y) {
   for (; o < out; ++o) y[o] = row_dot(weight + size_t(o) * in, x, in);
   if (y != y_out) std::memcpy(y_out, y, sizeof(float) * size_t(out));
 }
+
+size_t matvec_scratch_floats(int out, int in) {
+  if (in < kMinCopiedSide || out < kMinCopiedSide) return 0;
+  return AlignedFloats(0).allocated() + size_t(in) + size_t(out);
+}
+
+size_t matvec_scratch_held() { return near_copy().allocated(); }
 
 void matmul_rows_transposed(const float* x, int rows, const float* weight, int out, int in,
                             float* y) {

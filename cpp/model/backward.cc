@@ -324,7 +324,9 @@ void KlBackprop<T>::backward(const std::vector<KlTarget<T>>& batch) {
       const size_t r0 = tp.starts[s];
       const int n = batch[s].length;
       thread_local std::vector<T> d_probs_row;  // (longest sequence) one row of probs' gradient
-      if (d_probs_row.size() < size_t(n)) d_probs_row.resize(size_t(n));
+      // Reserved to the length, not grown by doubling: --max-memory counts seq_len a thread.
+      if (d_probs_row.size() < size_t(n))
+        d_probs_row.reserve(size_t(n)), d_probs_row.resize(size_t(n));
       attention_backward(shape, acts.q.data() + r0 * dim, acts.k.data() + r0 * kv,
                          acts.v.data() + r0 * kv, acts.probs.data() + tp.prob_offsets[s],
                          tp.d_attention_out.data() + r0 * dim, n, d_probs_row.data(),

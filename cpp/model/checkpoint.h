@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,14 @@ struct LoadLimits {
   // Runs of the model held at once (the CLI evaluates prompts side by side, one run a thread):
   // max_run_bytes must hold this many.
   int runs_at_once = 1;
+  // Threads beyond the first that run the model (the CLI's --threads − 1), each keeping scratch
+  // for its life: max_run_bytes must hold theirs too. The first thread's is not counted, as the
+  // single-threaded engine's never was, so one thread admits what it always did.
+  int extra_threads = 0;
+  // Bytes of one thread's scratch for a model of this header, from the caller, who knows what
+  // will run: model_thread_scratch_bytes for the model's own, plus a student's (the student
+  // layer's to say). Unset: none counted.
+  std::function<uint64_t(const Config&)> thread_scratch_bytes = nullptr;
 };
 
 // A model file's bytes placed in `storage` at `offset` so that its weights (28 or 256 bytes in)
@@ -79,12 +88,19 @@ Result<CheckpointHeader> read_checkpoint_header(const uint8_t* head, size_t head
 // floats).
 uint64_t run_state_bytes(const Config& config);
 
+// Bytes one thread keeps for its life when it runs this model's dense products (matvec's copy
+// of x and y, at the widest of the model's matrices) and, with `trains`, distillation's backward
+// pass too (a row of float64 exponentials over the vocabulary, a row of attention's gradient as
+// long as the context): a bound of what those buffers grow to, whatever the prompts.
+uint64_t model_thread_scratch_bytes(const Config& config, bool trains);
+
 // Checks a header alone; the error says which value is wrong. Used before any allocation.
 Status validate_config(const Config& config);
 
 // What a model of this header needs against the limits, before any allocation: `widened_floats`
 // float32 weights made at load (0 when the weights are the file's own bytes) against
-// max_file_bytes, and the run state against max_run_bytes. The error says which and the fix.
+// max_file_bytes, and runs_at_once run states plus extra_threads threads' scratch against
+// max_run_bytes. The error says which and the fix.
 Status check_memory(const Config& config, uint64_t widened_floats, const LoadLimits& limits);
 
 // A loaded model as llama2.c's version-1 export (float32, bit for bit its weights) or, with

@@ -33,12 +33,14 @@ int slab_lanes(int used) {
   return lanes >= 128 && lanes % (2 * kLaneBlock) == 0 ? lanes + kLaneBlock : lanes;
 }
 
+// To `size` exactly: resize alone may double the allocation, past what --max-memory counts.
 void grow(std::vector<float>& buffer, size_t size) {
-  if (buffer.size() < size) buffer.resize(size, 0.f);
+  if (buffer.size() < size) buffer.reserve(size), buffer.resize(size, 0.f);
 }
 
 // Each thread's scratch, shared by every operator it runs (one forward at a time per thread). It
-// grows once to the largest chunk: (B + 4·(B/2+1))·lanes floats, under 0.5 MB at B = 256.
+// grows once to the largest chunk: (B + 4·(B/2+1))·lanes floats, under 0.5 MB at B = 256
+// (scratch_floats says exactly).
 struct Scratch {
   std::vector<float> slab;                // (B, lanes) time samples [sample][lane]
   std::vector<float> x_re, x_im;          // (B/2+1, lanes) input spectra [freq][lane]
@@ -119,6 +121,38 @@ void BlockCirculantLinear::set_fft_precision(FftPrecision precision) {
   precision_ = precision;
   if (precision == FftPrecision::kFloat16) return round_spectra();
   std::vector<float>().swap(half_re_), std::vector<float>().swap(half_im_);
+}
+
+// Follows the constructor's p_stride_ and rows_per_chunk_ and forward's two layouts: a
+// block-major chunk has at most rows_per_chunk_ rows, a row-major one at most 7.
+BlockCirculantLinear::ScratchFloats BlockCirculantLinear::scratch_floats(int out, int in, int block,
+                                                                         bool spectrum_cache,
+                                                                         bool builds) {
+  const BlockGrid g(out, in, block);
+  const int p_stride = round_up(g.p, kLaneBlock);
+  const size_t spectra_lanes = size_t(g.q) * p_stride;  // compute_spectra's slab
+  ScratchFloats f;
+  if (builds || (block > 1 && !spectrum_cache)) f.slab = size_t(block) * spectra_lanes;
+  if (block == 1) return f;  // forward is the dense product (kernels/matmul.h counts its copy)
+  const int rows =
+      std::max(kLaneBlock, kTargetLanes / std::max(g.p, g.q) / kLaneBlock * kLaneBlock);
+  const int lanes =
+      std::max({slab_lanes(rows * g.q), slab_lanes(rows * g.p), slab_lanes((kLaneBlock - 1) * g.q),
+                slab_lanes((kLaneBlock - 1) * p_stride)});
+  f.slab = std::max(f.slab, size_t(block) * lanes);
+  f.spectra = size_t(g.bins) * lanes;
+  if (!spectrum_cache) f.fresh = size_t(g.bins) * spectra_lanes;
+  return f;
+}
+
+BlockCirculantLinear::ScratchFloats BlockCirculantLinear::scratch_held() {
+  const Scratch& s = scratch();
+  ScratchFloats f;
+  f.slab = s.slab.capacity();
+  f.spectra =
+      std::max({s.x_re.capacity(), s.x_im.capacity(), s.y_re.capacity(), s.y_im.capacity()});
+  f.fresh = std::max(s.fresh_re.capacity(), s.fresh_im.capacity());
+  return f;
 }
 
 // half_ ← the cached spectra rounded to float16 (what forward reads in kFloat16 mode).

@@ -1,6 +1,7 @@
 // The block-circulant linear operator: W (m×n) as p×q circulant B×B blocks, applied through FFTs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -75,6 +76,22 @@ class BlockCirculantLinear final : public LinearOperator {
 
   // W (m, n) row-major, materialised from c by the definition.
   std::vector<float> to_dense() const override;
+
+  // Floats of each thread's scratch, which every operator a thread runs shares and which grows to
+  // the largest of them, buffer by buffer; --max-memory counts it (student/student.h,
+  // student_thread_scratch_bytes).
+  struct ScratchFloats {
+    size_t slab = 0;     // (B, lanes) time samples
+    size_t spectra = 0;  // (B/2+1, lanes) each of x's and y's re and im
+    size_t fresh = 0;    // (B/2+1, q, p_stride) each of re and im: FFT(c) made afresh, cache off
+    size_t total() const { return slab + 4 * spectra + 2 * fresh; }
+  };
+  // What forward grows a thread's scratch to for an m×n operator at B, on any rows; with
+  // `builds`, also what building the spectra takes (on the thread that creates the operator or
+  // sets its parameters, and in every forward with the cache off).
+  static ScratchFloats scratch_floats(int out, int in, int block, bool spectrum_cache, bool builds);
+  // The calling thread's scratch now, in floats allocated: the tests check the bound against it.
+  static ScratchFloats scratch_held();
 
  private:
   BlockCirculantLinear(int out, int in, int block, std::vector<float> c);

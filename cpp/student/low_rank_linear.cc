@@ -23,10 +23,23 @@ Result<std::unique_ptr<LowRankLinear>> LowRankLinear::create(int out, int in, in
   return std::unique_ptr<LowRankLinear>(new LowRankLinear(out, in, rank, std::move(u_then_v)));
 }
 
-void LowRankLinear::forward(const float* x, int rows, float* y) const {
-  // (rows, r) x·Vᵀ, one per thread (students are evaluated on several prompts at once); grows once.
+namespace {
+
+// (rows, r) x·Vᵀ, one per thread (students are evaluated on several prompts at once).
+std::vector<float>& inner_scratch() {
   thread_local std::vector<float> inner;
-  if (inner.size() < size_t(rows) * r_) inner.resize(size_t(rows) * r_);
+  return inner;
+}
+
+}  // namespace
+
+size_t LowRankLinear::scratch_held() { return inner_scratch().capacity(); }
+
+void LowRankLinear::forward(const float* x, int rows, float* y) const {
+  // Reserved exactly, not grown by doubling: --max-memory counts rows·r, rows ≤ seq_len.
+  std::vector<float>& inner = inner_scratch();
+  if (inner.size() < size_t(rows) * r_)
+    inner.reserve(size_t(rows) * r_), inner.resize(size_t(rows) * r_);
   matmul_rows(x, rows, u_then_v_.data() + size_t(m_) * r_, r_, n_, inner.data());
   matmul_rows(inner.data(), rows, u_then_v_.data(), m_, r_, y);
 }

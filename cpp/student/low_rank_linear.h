@@ -24,6 +24,9 @@ class LowRankLinear final : public LinearOperator {
   int rank() const { return r_; }
   const std::vector<float>& parameters() const { return u_then_v_; }  // [U (m, r) | V (r, n)]
   std::vector<float> to_dense() const override;                       // U·V (m, n)
+  // Floats the calling thread's scratch (x·Vᵀ of its longest call, rows·r) holds now: the
+  // tests check student_thread_scratch_bytes against it.
+  static size_t scratch_held();
 
  private:
   LowRankLinear(int out, int in, int rank, std::vector<float> u_then_v)

@@ -102,6 +102,24 @@ MatrixShape mlp_shape(const Config& c, MlpMatrix m) {
 
 const float* mlp_weight(const Weights::Layer& layer, MlpMatrix m) { return mlp_member(layer, m); }
 
+uint64_t student_thread_scratch_bytes(const Config& c, int block, Structure structure,
+                                      bool spectrum_cache, bool builds) {
+  // A thread's buffers are shared by every operator it runs: each grows to the widest of them.
+  BlockCirculantLinear::ScratchFloats circulant;
+  size_t inner = 0;
+  for (MlpMatrix m : {MlpMatrix::kGate, MlpMatrix::kDown}) {
+    const MatrixShape s = mlp_shape(c, m);
+    if (structure == Structure::kLowRank)
+      inner = std::max(inner, size_t(c.seq_len) * low_rank_rank(s.out, s.in, block));
+    if (structure != Structure::kCirculant) continue;
+    const auto f = BlockCirculantLinear::scratch_floats(s.out, s.in, block, spectrum_cache, builds);
+    circulant.slab = std::max(circulant.slab, f.slab);
+    circulant.spectra = std::max(circulant.spectra, f.spectra);
+    circulant.fresh = std::max(circulant.fresh, f.fresh);
+  }
+  return (uint64_t(circulant.total()) + inner) * sizeof(float);
+}
+
 size_t structured_size(const Config& c, const StudentPlan& plan, MlpMatrix m) {
   const MatrixShape s = mlp_shape(c, m);
   const size_t B = size_t(plan.block);

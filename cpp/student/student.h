@@ -32,6 +32,14 @@ const float* mlp_weight(const Weights::Layer& layer, MlpMatrix m);  // (out, in)
 // Values one matrix holds under the plan's structure and block size.
 size_t structured_size(const Config& config, const StudentPlan& plan, MlpMatrix m);
 
+// Bytes the scratch of one thread running a student of this structure at block size B grows to,
+// beyond the model's own (model_thread_scratch_bytes): the FFT product's slabs and, with the
+// spectra cache off, a fresh copy of one matrix's spectra (circulant), or x·Vᵀ of a whole
+// context (low-rank). A bound over every MLP matrix, layer and prompt; `builds` adds what making
+// the spectra takes on the thread that builds the student.
+uint64_t student_thread_scratch_bytes(const Config& config, int block, Structure structure,
+                                      bool spectrum_cache, bool builds = false);
+
 // Called after each distillation step with (steps done, steps in all, KL of the step's batch).
 using DistillProgress = std::function<void(int step, int steps, double batch_kl)>;
 

@@ -2,6 +2,7 @@
 // does with it: defaults in range, conflicts refused before a model is loaded.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -11,6 +12,8 @@
 #include "cli/flag_table.h"
 #include "cli/usage.h"
 #include "cli_runner.h"
+#include "model/checkpoint.h"
+#include "student/student.h"
 #include "test_util.h"
 
 namespace circulant {
@@ -186,6 +189,38 @@ TEST(CliFlags, MaxMemoryCountsARunOfTheModelPerThread) {
   // One run at a time whatever the count: generate is admitted as with one thread.
   const Outcome generate = run_cli("generate --prompt Hi --steps 8 --max-memory 0.003 --threads 4");
   EXPECT_EQ(generate.status, 0) << generate.output;
+}
+
+// Each thread beyond the first keeps scratch for its life (a copy for the dense products, the
+// FFT's slabs), and --max-memory counts it beside the KV caches: a limit that holds a KV cache
+// alone admits generate at one thread, not at two; and with --no-cache, each thread's fresh copy
+// of the spectra is what refuses a comparison the same limit admits with the cache.
+TEST(CliFlags, MaxMemoryCountsTheScratchOfEachThreadBeyondTheFirst) {
+  auto weights = load_checkpoint(testing::source_path("models/default.bin"));
+  ASSERT_TRUE(weights.ok()) << weights.error();
+  const Config& c = weights.value()->config;
+  const auto gib = [](uint64_t bytes) {  // 64 bytes over, past the GiB figure's rounding
+    char text[40];
+    std::snprintf(text, sizeof text, " --max-memory %.12g", double(bytes + 64) / (1 << 30));
+    return std::string(text);
+  };
+  const std::string generate = "generate --prompt Hi --steps 4" + gib(run_state_bytes(c));
+  const Outcome one = run_cli(generate + " --threads 1");
+  EXPECT_EQ(one.status, 0) << one.output;
+  const Outcome two = run_cli(generate + " --threads 2");
+  EXPECT_EQ(two.status, 1) << two.output;
+  testing::expect_clear_outcome(two, generate, "of scratch for 1 more thread");
+  EXPECT_NE(two.output.find("fewer --threads"), std::string::npos) << two.output;
+
+  const std::string compare =
+      "compare --block 256 --runs 0 --threads 2" +
+      gib(2 * run_state_bytes(c) + model_thread_scratch_bytes(c, true) +
+          student_thread_scratch_bytes(c, 256, Structure::kCirculant, true));
+  const Outcome cached = run_cli(compare);
+  EXPECT_EQ(cached.status, 0) << cached.output;
+  const Outcome uncached = run_cli(compare + " --no-cache");
+  EXPECT_EQ(uncached.status, 1) << uncached.output;
+  testing::expect_clear_outcome(uncached, compare, "once for each of 2 threads) and ");
 }
 
 }  // namespace
