@@ -43,29 +43,6 @@ function preloadModels() {
   };
 }
 
-// The engine's worker starts from the HTML's first script, while the page's own script is still
-// arriving: a worker takes 0.3–0.5 s to start on the build machine, and started by the page's
-// script it waited for that script's first layout and evaluation (docs/loading.md, "The worker
-// from the first line"). web/worker-factory.js takes it over; a worker that failed to start is
-// marked, because its error fires before the page can listen, and the page starts another.
-function earlyWorker() {
-  return {
-    name: 'early-worker',
-    apply: (config, { command, mode }) => command === 'build' && mode !== 'single',
-    transformIndexHtml: {
-      order: 'post',
-      handler: (html, { bundle }) => {
-        const worker = Object.keys(bundle ?? {}).find((file) => /^assets\/worker-[\w-]+\.js$/.test(file));
-        if (!worker) throw new Error('early-worker: the bundle has no assets/worker-*.js');
-        return [{ tag: 'script', injectTo: 'head', children: `try {
-    window.__engineWorker = new Worker('./${worker}', { type: 'module' });
-    window.__engineWorker.addEventListener('error', function () { this.failedEarly = true; });
-  } catch (error) {}` }];
-      },
-    },
-  };
-}
-
 // virtual:embedded-models (web/assets.js): {path: data URL} of the model files in the single-file
 // build, where a page opened from disk cannot fetch a neighbouring file; empty otherwise.
 function embeddedModels(single) {
@@ -133,7 +110,7 @@ export default defineConfig(({ mode }) => {
       ? { outDir: 'dist-single', emptyOutDir: true, target: 'es2022', assetsInlineLimit: Infinity,
         chunkSizeWarningLimit: 100000, reportCompressedSize: false }
       : { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, chunkSizeWarningLimit: 1024 },
-    plugins: [copyModels(), preloadModels(), earlyWorker(), coiShim(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
+    plugins: [copyModels(), preloadModels(), coiShim(), embeddedModels(single), ...(single ? [inlineWorker(), viteSingleFile()] : [])],
     server: { host: '127.0.0.1', port: 5173, headers: ISOLATION_HEADERS },
     preview: { headers: ISOLATION_HEADERS },
     test: {

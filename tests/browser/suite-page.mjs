@@ -79,8 +79,8 @@ export async function pageSuite({ open }) {
     const fetched = (name) => requests.filter((r) => r.endsWith(name)).length;
     check(fetched('/default.bin') === 1 && fetched('/b64.students') === 1,
       `default.bin fetched ${fetched('/default.bin')} times, the B = 64 students ${fetched('/b64.students')} (the preload unused?)`);
-    // The HTML's first script starts the engine's worker and the page takes it over (vite.config.js
-    // earlyWorker): a second request would mean a second worker, started late.
+    // The worker started first thing is the one the page uses (web/worker-factory.js): a second
+    // request would mean a second worker.
     const workers = requests.filter((r) => /\/assets\/worker-[\w-]+\.js$/.test(r)).length;
     check(workers === 1, `the engine's worker script was requested ${workers} times`);
     check(counts.plan === 9, `${counts.plan} points of the plan`);

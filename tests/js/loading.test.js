@@ -43,6 +43,33 @@ describe('download', () => {
     expect(seen.every(([done, total], i) => total === 10_500 && (i === 0 || done > seen[i - 1][0]))).toBe(true);
   });
 
+  it('reads a byte stream in place with a BYOB reader, and refuses a body longer than announced', async () => {
+    // A byte stream, as a browser's fetch body is (Node's Response wraps its own as a plain one).
+    const byteResponse = (bytes, announced) => ({ ok: true, headers: new Headers({ 'content-length': String(announced) }),
+      body: (() => {
+        let at = 0;  // one piece of 3000 bytes each time the reader asks, as they would arrive
+        return new ReadableStream({ type: 'bytes', pull(controller) {
+          if (at >= bytes.length) {
+            controller.close();
+            return controller.byobRequest?.respond(0);  // a byte source answers a waiting read so
+          }
+          controller.enqueue(bytes.slice(at, at + 3000));
+          at += 3000;
+        } });
+      })() });
+    const bytes = pattern(10_500);
+    vi.stubGlobal('fetch', async () => byteResponse(bytes, 10_500));
+    const seen = [];
+    const buffer = await download('models/x.bin', '', (done, total) => seen.push([done, total]));
+    expect(sameBytes(buffer, bytes)).toBe(true);
+    expect(seen.at(-1)).toEqual([10_500, 10_500]);
+    expect(seen.length).toBeGreaterThan(2);  // progress as it arrives, not once at the end
+    vi.stubGlobal('fetch', async () => byteResponse(bytes, 10_000));
+    await expect(download('models/x.bin', '', () => {})).rejects.toThrow(/longer than its Content-Length of 10000 bytes/);
+    vi.stubGlobal('fetch', async () => byteResponse(bytes, 12_000));  // cut short: what arrived
+    expect((await download('models/x.bin', '', () => {})).byteLength).toBe(10_500);
+  });
+
   it('reads a file of unknown length, or a compressed one, without claiming a total', async () => {
     for (const options of [{ length: false }, { encoding: 'gzip' }]) {
       const bytes = pattern(3_000_000);
