@@ -176,16 +176,22 @@ TEST(CliFlags, ABadThreadCountGivesTheRangeAndExitTwo) {
   EXPECT_EQ(fine.status, 0) << fine.output;
 }
 
+// `command` runs at one thread and is refused at two, in a message that names `phrase` and
+// suggests fewer threads.
+void expect_one_thread_only(const std::string& command, const std::string& phrase) {
+  const Outcome one = run_cli(command + " --threads 1");
+  EXPECT_EQ(one.status, 0) << one.output;
+  const Outcome two = run_cli(command + " --threads 2");
+  EXPECT_EQ(two.status, 1) << two.output;
+  testing::expect_clear_outcome(two, command, phrase);
+  EXPECT_NE(two.output.find("fewer --threads"), std::string::npos) << two.output;
+}
+
 // Commands that run prompts side by side hold a run of the model (its KV cache) per thread, and
 // --max-memory counts each: the shipped model's 2 MiB fit in 3 MiB once, not twice.
 TEST(CliFlags, MaxMemoryCountsARunOfTheModelPerThread) {
-  const std::string compare = "compare --block 64 --runs 0 --max-memory 0.003";
-  const Outcome one = run_cli(compare + " --threads 1");
-  EXPECT_EQ(one.status, 0) << one.output;
-  const Outcome two = run_cli(compare + " --threads 2");
-  EXPECT_EQ(two.status, 1) << two.output;
-  testing::expect_clear_outcome(two, compare, "once for each of 2 threads");
-  EXPECT_NE(two.output.find("fewer --threads"), std::string::npos) << two.output;
+  expect_one_thread_only("compare --block 64 --runs 0 --max-memory 0.003",
+                         "once for each of 2 threads");
   // One run at a time whatever the count: generate is admitted as with one thread.
   const Outcome generate = run_cli("generate --prompt Hi --steps 8 --max-memory 0.003 --threads 4");
   EXPECT_EQ(generate.status, 0) << generate.output;
@@ -204,13 +210,8 @@ TEST(CliFlags, MaxMemoryCountsTheScratchOfEachThreadBeyondTheFirst) {
     std::snprintf(text, sizeof text, " --max-memory %.12g", double(bytes + 64) / (1 << 30));
     return std::string(text);
   };
-  const std::string generate = "generate --prompt Hi --steps 4" + gib(run_state_bytes(c));
-  const Outcome one = run_cli(generate + " --threads 1");
-  EXPECT_EQ(one.status, 0) << one.output;
-  const Outcome two = run_cli(generate + " --threads 2");
-  EXPECT_EQ(two.status, 1) << two.output;
-  testing::expect_clear_outcome(two, generate, "of scratch for 1 more thread");
-  EXPECT_NE(two.output.find("fewer --threads"), std::string::npos) << two.output;
+  expect_one_thread_only("generate --prompt Hi --steps 4" + gib(run_state_bytes(c)),
+                         "of scratch for 1 more thread");
 
   const std::string compare =
       "compare --block 256 --runs 0 --threads 2" +
