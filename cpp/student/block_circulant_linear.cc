@@ -22,6 +22,12 @@ namespace {
 constexpr int kLaneBlock = BatchedRealFft::kLaneMultiple;
 constexpr int kTargetLanes = 128;
 
+// Rows a block-major chunk of forward takes: about kTargetLanes lanes of p or q blocks each, a
+// multiple of 8. One definition for the constructor and for the scratch bound.
+int rows_per_chunk(int p, int q) {
+  return std::max(kLaneBlock, kTargetLanes / std::max(p, q) / kLaneBlock * kLaneBlock);
+}
+
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
@@ -95,8 +101,7 @@ BlockCirculantLinear::BlockCirculantLinear(int out, int in, int block, std::vect
       q_(ceil_div(in, block)),
       bins_(block / 2 + 1),
       p_stride_(round_up(p_, kLaneBlock)),
-      rows_per_chunk_(
-          std::max(kLaneBlock, kTargetLanes / std::max(p_, q_) / kLaneBlock * kLaneBlock)),
+      rows_per_chunk_(rows_per_chunk(p_, q_)),
       c_(std::move(c)),
       fft_(block),
       // B = 1 has no FFT (forward multiplies by c, which is W): no spectra, which at that size
@@ -134,8 +139,7 @@ BlockCirculantLinear::ScratchFloats BlockCirculantLinear::scratch_floats(int out
   ScratchFloats f;
   if (builds || (block > 1 && !spectrum_cache)) f.slab = size_t(block) * spectra_lanes;
   if (block == 1) return f;  // forward is the dense product (kernels/matmul.h counts its copy)
-  const int rows =
-      std::max(kLaneBlock, kTargetLanes / std::max(g.p, g.q) / kLaneBlock * kLaneBlock);
+  const int rows = rows_per_chunk(g.p, g.q);
   const int lanes =
       std::max({slab_lanes(rows * g.q), slab_lanes(rows * g.p), slab_lanes((kLaneBlock - 1) * g.q),
                 slab_lanes((kLaneBlock - 1) * p_stride)});
