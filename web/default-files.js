@@ -6,6 +6,7 @@
 import { download } from './assets.js';
 import { READY_MADE_BLOCKS } from './saved-students.js';
 
+const MODEL = 'models/default.bin';
 const studentsFile = (block) => `models/distilled/b${block}.students`;
 const MISSING = 'build the page again (npm run build), or load your own model';
 // The progress line is redrawn at most this often: once a chunk (64 KB) was 300 redraws a model.
@@ -25,8 +26,10 @@ function partText({ done, total }) {
  * students(block) starts that file's download the first time it is called and resolves to an
  * ArrayBuffer, or null when there is none or it cannot be fetched. `studentsFirst`: the block size
  * of the distilled student the first view shows, fetched beside the model (null: none).
+ * `onModelSize(bytes)`: the model file's length, as soon as its headers say it (the engine makes
+ * room for three times that: the float16 file and the float32 weights widened from it).
  */
-export async function fetchDefaultFiles(onProgress, { studentsFirst = null } = {}) {
+export async function fetchDefaultFiles(onProgress, { studentsFirst = null, onModelSize = () => {} } = {}) {
   const files = new Map();  // path → {done, total}, in the order the downloads started
   let shown = 0;
   let arrived = false;  // the first view's files are here: later downloads are not the page's progress
@@ -43,6 +46,7 @@ export async function fetchDefaultFiles(onProgress, { studentsFirst = null } = {
   const binary = (path) => {
     files.set(path, { done: 0, total: 0 });
     return download(path, MISSING, (done, total) => {
+      if (path === MODEL && !done && total) onModelSize(total);
       files.set(path, { done, total });
       report(done === total);
     });
@@ -59,7 +63,7 @@ export async function fetchDefaultFiles(onProgress, { studentsFirst = null } = {
     return students.get(block);
   };
   const downloads = [text('models/prompts/lecture-20.txt'), text('models/prompts/calibration.txt'),
-    binary('models/default.bin'), binary('models/tokenizer.bin')];
+    binary(MODEL), binary('models/tokenizer.bin')];
   if (studentsFirst) fetchStudents(studentsFirst);
   const [lecture, heldOut, model, tokenizer] = await Promise.all(downloads);
   arrived = true;

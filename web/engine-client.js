@@ -32,9 +32,9 @@ export class EngineClient {
     return promise;
   }
 
-  /** Cancels every request still outstanding (each stops at its next granular step); returns their ids. */
-  cancelAll() {
-    const ids = [...this.pending.keys()];
+  /** Cancels every request still outstanding but `keep` (each stops at its next granular step); returns their ids. */
+  cancelAll(keep = []) {
+    const ids = [...this.pending.keys()].filter((id) => !keep.includes(id));
     if (ids.length) this.worker.postMessage({ verb: 'cancel', args: { ids }, id: this.nextId++ });
     return ids;
   }

@@ -7,6 +7,7 @@ import { summariseSpeed } from './speed-summary.js';
 import { setEngineThreads } from './threads.js';
 import { lostEngine } from './engine-lost.js';
 import { nextTask } from './next-task.js';
+import { findDisagreement } from './disagreement.js';
 
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
 // measured (20 lecture prompts, all positions: ≈ 0.1 s).
@@ -70,7 +71,9 @@ export function createEngineHost(loadModule) {
     const calibrated = needsCalibration(plan);
     const key = planKey(plan);
     if (key === currentPlanKey) return;
-    if (calibrated) useCalibration(plan.calibration);
+    // A distilled student that exists (saved, or trained earlier) reads no calibration text:
+    // tokenizing the 916 held-out passages held the first view's number back 0.15 s.
+    if (calibrated && !(plan.distill && studentReady(plan))) useCalibration(plan.calibration);
     currentPlanKey = null;  // a failed or unfinished rebuild leaves the engine's student unknown
     let pending = unwrap(e.setPlan(plan, allowSaved(plan))).pending;
     const started = Date.now();
@@ -179,6 +182,13 @@ export function createEngineHost(loadModule) {
         chat: engine.chatTemplate(), threads: setEngineThreads(module, args.threads ?? 0, threadsFit) };
     },
 
+    // Room for a model while its file downloads (the page knows its size from the headers): a
+    // page of the heap written for the first time is slow, and the load would write 28 MB of them.
+    async reserve(job, { bytes }) {
+      module = await (modulePromise ??= loadModule());
+      return engine ? false : module.reserveHeap(bytes);
+    },
+
     // How many threads the engine runs on, and why (web/threads.js); count 0: all it may use.
     async threads(job, { count }) {
       module = await (modulePromise ??= loadModule());
@@ -197,7 +207,9 @@ export function createEngineHost(loadModule) {
       return { plan, parameters: engine.parameters() };
     },
 
-    async analyze(job, { plan, prompt }) {
+    // existingOnly: a distilled student that is not there yet is refused, never trained.
+    async analyze(job, { plan, prompt, existingOnly }) {
+      if (existingOnly && plan.distill && !studentReady(plan)) throw new Error(NOT_DISTILLED);
       await job.step({ done: 0, total: 2, label: 'building the student' });
       await ensurePlan(job, plan, prompt);
       await job.step({ done: 1, total: 2, label: 'comparing' });
@@ -290,32 +302,9 @@ export function createEngineHost(loadModule) {
       return { positions: analyses.map((a) => a.positions) };
     },
 
-    // Positions of the prompts where the likeliest tokens differ: the one whose top fives overlap
-    // most, and the one whose logits' cosine is highest. Each is checked by analysing the prompt cut
-    // after that position (its own tokenization), and returned with both models' top five there.
-    async disagreement(job, { plan, prompts }) {
-      const found = [];
-      (await analyzeEach(job, plan, prompts, 'searching every position', 1)).forEach((a, i) => {
-        a.positions.forEach((m, position) => {
-          if (position > 0 && m.top1 === 0) found.push({ prompt: i, position, metrics: m, pieces: a.pieces, bos: a.bos });
-        });
-      });
-      await job.step({ done: prompts.length + 1, total: prompts.length + 2, label: 'checking what was found' });
-      const confirm = (order) => {
-        for (const f of order.slice(0, 12)) {
-          // Without the BOS the encoder adds again; a model that adds none keeps its first piece.
-          const context = f.pieces.slice(f.bos ? 1 : 0, f.position + 1).join('');
-          const cut = unwrap(engine.analyze(context));
-          if (cut.last.top1 === 0)
-            return { prompt: f.prompt + 1, context, metrics: cut.last, teacherTop: cut.teacherTop.slice(0, 5),
-              studentTop: cut.studentTop.slice(0, 5) };
-        }
-        return null;
-      };
-      const byTop5 = [...found].sort((a, b) => b.metrics.top5 - a.metrics.top5 || a.metrics.kl - b.metrics.kl);
-      const byCosine = [...found].sort((a, b) => b.metrics.cosine - a.metrics.cosine);
-      return { top5: confirm(byTop5), cosine: confirm(byCosine), searched: found.length };
-    },
+    // Where the likeliest tokens differ, found and checked (web/disagreement.js).
+    disagreement: (job, { plan, prompts }) => findDisagreement(job, plan, prompts,
+      { analyzeEach, analyze: (text) => unwrap(engine.analyze(text)) }),
 
     // Whether a plan's student exists without training (a distilled one saved or made earlier);
     // if not, what a training step would read: the mean tokens of a calibration line.

@@ -23,6 +23,7 @@ import { setupModelLoader } from './model-loader.js';
 import { showModelCard } from './model-card.js';
 import { memoryNeed } from './model-intake.js';
 import { readyMadeBlock, savedStudents } from './saved-students.js';
+import { earlyAnalysis } from './early-analysis.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DEFAULT_MODEL = 'default.bin';
@@ -39,8 +40,7 @@ const sweep = new SweepCharts({ klChart: klFrame.chart, klLegend: klFrame.legend
   agreementLegend: agreementFrame.legend, table: klFrame.table });
 const speedChart = new SpeedChart(speedFrame.chart, speedFrame.legend, speedFrame.table);
 const distill = new DistillPanel();
-window.__playground.sweep = sweep;  // the browser test reads its rows
-window.__playground.speedChart = speedChart;
+Object.assign(window.__playground, { sweep, speedChart });  // the browser test reads their rows
 
 let { state, corrections } = readHash(location.hash);
 let files = null;            // the loaded model's files, kept to restart the engine
@@ -70,6 +70,7 @@ const showProgress = (progress) => renderProgress(progress, !modelArriving);
 const partKey = (name, s) => parts.find((p) => p.name === name).key(s);
 const saved = savedStudents({ request: (verb, args) => client.request(verb, args, showProgress),
   onLoaded: () => { timings.studentsLoaded ??= performance.now(); }, onError: (message) => setStatus('error', message) });
+const first = earlyAnalysis(client);
 
 // ---- state ---------------------------------------------------------------------------------------
 
@@ -255,8 +256,8 @@ async function refresh() {
   const run = ++refreshRun;
   await loading?.catch(() => {});
   if (run !== refreshRun) return;
-  client.cancelAll();
   const s = state;
+  client.cancelAll(first.keep(partKey('analyze', s)));
   const stale = () => run !== refreshRun;
   setStatus('computing');
   renderCards();
@@ -279,7 +280,8 @@ async function refresh() {
     const t0 = performance.now();
     let result;
     try {
-      result = part.run ? await part.run(call, s) : await call(...part.request(s));
+      const ask = () => call(...part.request(s));
+      result = await (part.run ? part.run(call, s) : (part.name === 'analyze' && first.take(key, ask)) || ask());
     } catch (error) {
       if (error instanceof Cancelled || stale() || !(part.optional || part.fail)) throw error;
       part.fail?.(error, s);
@@ -380,6 +382,7 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
     saved.reset(modelFiles);
     // A model of one's own opens on the projected student when it has no distilled ones: know first.
     if (planOf(state).projection === 'distill') await saved.use([readyMadeBlock(state.B)]);
+    if (recompute && !state.chat) first.ask(partKey('analyze', state), { plan: planOf(state), prompt: state.prompt });
     return loaded;
   })().finally(() => {
     modelArriving = false;
@@ -420,8 +423,8 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
 async function boot() {
   setStatus('loading');
   modelArriving = true;
-  const fetched = await fetchDefaultFiles(showProgress,
-    { studentsFirst: planOf(state).projection === 'distill' ? readyMadeBlock(state.B) : null });
+  const fetched = await fetchDefaultFiles(showProgress, { studentsFirst: planOf(state).projection === 'distill'
+    ? readyMadeBlock(state.B) : null, onModelSize: (bytes) => client.request('reserve', { bytes: 3 * bytes }).catch(() => {}) });
   timings.filesFetched ??= performance.now();
   page.lecturePrompts = fetched.lecturePrompts;
   page.calibrationSets = { 'heldout-32': fetched.heldOut.slice(0, 32), heldout: fetched.heldOut,

@@ -13,9 +13,10 @@ export const PAGE_CONTEXT = 4096;
 // Activations, FFT plans, the loss-aware statistics, the allocator's slack: measured below 40 MB
 // on a 135 M-parameter model (docs/gguf.md), rounded up.
 const SCRATCH_BYTES = 64 * 2 ** 20;
-// How much of a file is read for its card: GGUF metadata (the vocabulary, merges, template) is
-// 0.5–12 MB in real files; a longer one is read whole.
-const HEADS = [4 * 2 ** 20, 64 * 2 ** 20];
+// How much of a file is read for its card: a llama2.c or our own header is 28 or 256 bytes, GGUF
+// metadata (the vocabulary, merges, template) 0.5–12 MB in real files; a longer one is read whole.
+// Each try is copied into the engine, so the small one comes first (4 MB cost the first view 50 ms).
+const HEADS = [64 * 2 ** 10, 4 * 2 ** 20, 64 * 2 ** 20];
 
 const GB = 2 ** 30, MB = 2 ** 20;
 export const sizeOf = (data) => (data && (data.byteLength ?? data.size)) || 0;

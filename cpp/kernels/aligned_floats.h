@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace circulant {
@@ -17,12 +19,41 @@ inline size_t bytes_to_cache_line(uintptr_t address) {
   return (kCacheLineBytes - address % kCacheLineBytes) % kCacheLineBytes;
 }
 
-// `floats` floats, all `fill`, starting on a cache line.
+// An allocator whose resize() leaves new elements as they were: for a buffer written whole right
+// after (the model file's copy, the widened weights), zeros first are a pass over memory for
+// nothing, and in a browser's first, baseline-compiled run a slow one (docs/loading.md).
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// `floats` floats starting on a cache line: all `fill`, or, given kUninitialized, left for the
+// caller to write every one of them.
 class AlignedFloats {
  public:
+  struct Uninitialized {};
+  static constexpr Uninitialized kUninitialized{};
+
   explicit AlignedFloats(size_t floats, float fill = 0.0f)
-      : storage_(floats + kCacheLineBytes / sizeof(float), fill), floats_(floats) {
-    offset_ = bytes_to_cache_line(reinterpret_cast<uintptr_t>(storage_.data())) / sizeof(float);
+      : storage_(floats + kPadding, fill), floats_(floats) {
+    place();
+  }
+  AlignedFloats(size_t floats, Uninitialized) : storage_(floats + kPadding), floats_(floats) {
+    place();
   }
   float* data() { return storage_.data() + offset_; }
   const float* data() const { return storage_.data() + offset_; }
@@ -31,7 +62,11 @@ class AlignedFloats {
   size_t allocated() const { return storage_.capacity(); }
 
  private:
-  std::vector<float> storage_;
+  static constexpr size_t kPadding = kCacheLineBytes / sizeof(float);
+  void place() {
+    offset_ = bytes_to_cache_line(reinterpret_cast<uintptr_t>(storage_.data())) / sizeof(float);
+  }
+  std::vector<float, UninitializedAllocator<float>> storage_;
   size_t floats_, offset_ = 0;
 };
 

@@ -46,6 +46,24 @@ uint16_t float_to_half_bits(float value) {
   return uint16_t(sign | shift_right_rounded(mantissa, 126 - exponent));
 }
 
+void half_bits_to_floats(const uint8_t* halves, size_t count, float* out) {
+  // Exponent and mantissa shifted into place and rebiased; a float16 exponent of 31 (inf, NaN)
+  // needs the rest of the way to 255, and one of 0 (zero, subnormal) is renormalised by
+  // subtracting 2^-14 from 2^-14·(1 + m/1024), which leaves m·2^-24 exactly.
+  const float two_to_minus_14 = 6.103515625e-05f;
+  for (size_t i = 0; i < count; ++i) {
+    uint16_t h;
+    std::memcpy(&h, halves + 2 * i, 2);
+    const uint32_t shifted = uint32_t(h & 0x7FFF) << 13, exponent = shifted & 0x0F800000;
+    uint32_t bits = shifted + ((127u - 15u) << 23);
+    bits += exponent == 0x0F800000 ? (128u - 16u) << 23 : 0u;
+    bits += exponent == 0 ? 1u << 23 : 0u;
+    const float renormalised = float_of(bits) - two_to_minus_14;
+    const uint32_t magnitude = exponent == 0 ? bits_of(renormalised) : bits;
+    out[i] = float_of(magnitude | (uint32_t(h & 0x8000) << 16));
+  }
+}
+
 float half_bits_to_float(uint16_t bits) {
   const uint32_t sign = uint32_t(bits & 0x8000) << 16;
   const uint32_t exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF;

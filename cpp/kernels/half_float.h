@@ -15,6 +15,10 @@ uint16_t float_to_half_bits(float value);
 // Exact: every float16 is a float.
 float half_bits_to_float(uint16_t bits);
 
+// out[i] ← half_bits_to_float of the i-th little-endian float16 at `halves` (count of them), the
+// same bits, without branches: a model's weights widen as it loads.
+void half_bits_to_floats(const uint8_t* halves, size_t count, float* out);
+
 // float → float16 → float.
 inline float round_to_half(float value) { return half_bits_to_float(float_to_half_bits(value)); }
 

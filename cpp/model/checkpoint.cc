@@ -248,6 +248,8 @@ namespace {
 // Weights over bytes that hold a whole file whose header was checked; `owner` keeps them. The
 // weights start 28 or 256 bytes in, so they are float-aligned wherever the bytes are. A float16
 // file's values are widened into a buffer of their own, on a cache line; its bytes are not kept.
+constexpr size_t kWidenSlice = size_t(1) << 16;
+
 Result<std::shared_ptr<const Weights>> weights_over(const Header& h, const uint8_t* bytes,
                                                     uint64_t file_size,
                                                     std::shared_ptr<const void> owner,
@@ -256,13 +258,13 @@ Result<std::shared_ptr<const Weights>> weights_over(const Header& h, const uint8
   w->config = h.config;
   w->floats = (file_size - h.format->header_bytes) / h.format->value_bytes;
   if (h.format->value_bytes == 2) {
-    auto widened = std::make_shared<AlignedFloats>(w->floats);
+    auto widened = std::make_shared<AlignedFloats>(w->floats, AlignedFloats::kUninitialized);
     const uint8_t* halves = bytes + h.format->header_bytes;
-    for (size_t i = 0; i < w->floats; ++i) {
-      uint16_t bits;
-      std::memcpy(&bits, halves + 2 * i, 2);
-      widened->data()[i] = half_bits_to_float(bits);
-    }
+    // In slices: a browser runs a function's first calls on baseline code and compiles it fully
+    // once it is hot, so one call over the whole model would never leave the slow code.
+    for (size_t at = 0; at < w->floats; at += kWidenSlice)
+      half_bits_to_floats(halves + 2 * at, std::min(kWidenSlice, w->floats - at),
+                          widened->data() + at);
     w->data = widened->data();
     w->owner = std::move(widened);
     w->stored_as = "float16";
@@ -298,8 +300,10 @@ ModelBytes ModelBytes::copy_of(const uint8_t* bytes, size_t size) {
 }
 
 ModelBytes ModelBytes::adopt(std::vector<uint8_t> bytes) {
-  const size_t size = bytes.size();
-  return ModelBytes{std::move(bytes), 0, size};
+  ModelBytes b;
+  b.storage.assign(bytes.begin(), bytes.end());
+  b.size = bytes.size();
+  return b;
 }
 
 Result<std::shared_ptr<const Weights>> parse_checkpoint(ModelBytes bytes, const std::string& name,

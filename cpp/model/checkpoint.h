@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/aligned_floats.h"
 #include "model/config.h"
 #include "model/weights.h"
 #include "util/result.h"
@@ -49,7 +50,7 @@ struct LoadLimits {
 // begin on a 64-byte cache line: then no load of a row straddles two lines, which streams faster
 // (docs/speed.md). Used where the bytes are copied anyway.
 struct ModelBytes {
-  std::vector<uint8_t> storage;
+  std::vector<uint8_t, UninitializedAllocator<uint8_t>> storage;
   size_t offset = 0, size = 0;
   uint8_t* data() { return storage.data() + offset; }
   const uint8_t* data() const { return storage.data() + offset; }

@@ -211,6 +211,9 @@ export interface EngineModule {
   threads(): number;
   /** The machine's cores as the engine sees them (navigator.hardwareConcurrency; 1 in engine.js). */
   hardwareThreads(): number;
+  /** Grows the heap by `bytes` and writes each new page once, so a model loaded next lands on
+   *  written pages (cpp/wasm/heap_binding.cc); false when the heap cannot hold that much. */
+  reserveHeap(bytes: number): boolean;
 }
 
 /** Under Node (and in the worker) pass the wasm bytes: {wasmBinary}. The threaded build

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <vector>
 
 #include "kernels/half_float.h"
 
@@ -73,6 +75,22 @@ TEST(HalfFloat, EveryHalfSurvivesTheRoundTrip) {
     const float f = half_bits_to_float(uint16_t(h));
     if (std::isnan(f)) continue;
     ASSERT_EQ(float_to_half_bits(f), h) << std::hex << h;
+  }
+}
+
+// The loader's widening (a model's float16 weights) gives the same bits as the one-value
+// conversion for every pattern, NaN payloads and both zeros included.
+TEST(HalfFloat, WideningAnArrayGivesEveryPatternsBits) {
+  std::vector<uint8_t> halves(2 * 0x10000);
+  for (uint32_t h = 0; h < 0x10000; ++h) std::memcpy(&halves[2 * h], &h, 2);
+  std::vector<float> out(0x10000);
+  half_bits_to_floats(halves.data(), out.size(), out.data());
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const float one = half_bits_to_float(uint16_t(h));
+    uint32_t expected, got;
+    std::memcpy(&expected, &one, 4);
+    std::memcpy(&got, &out[h], 4);
+    ASSERT_EQ(got, expected) << std::hex << h;
   }
 }
 

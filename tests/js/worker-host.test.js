@@ -1,6 +1,6 @@
 // The worker's message API ({verb, args, id} → {id, result | error}), driven in Node with the real engine.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEngineHost } from '../../web/engine-host.js';
+import { NOT_DISTILLED, createEngineHost } from '../../web/engine-host.js';
 import { callHost, lines, loadEngineModule, modelFiles } from './load-engine.js';
 import { memoryNeed } from '../../web/model-intake.js';
 
@@ -132,6 +132,30 @@ describe('worker message API', () => {
     expect((await call(host, 'ready', { plan: { ...plan, block: 8 } })).result.ready).toBe(true);
     expect((await call(host, 'ready', { plan: { ...plan, block: 4 } })).result.ready).toBe(false);
     expect((await call(host, 'ready', { plan: PLAN })).result.ready).toBe(true);
+  });
+
+  it('an analysis asked for ahead of the page (existingOnly) never starts a distillation', async () => {
+    const plan = { ...PLAN, block: 32, layers: 'first:1', projection: 'distill',
+      distill: { steps: 6, learningRate: 0.003, batch: 8, init: 'frobenius', seed: 1, trainNorms: false } };
+    const refused = await call(host, 'analyze', { plan, prompt: 'Once upon a time', existingOnly: true });
+    expect(refused.error).toBe(NOT_DISTILLED);
+    expect(refused.progress).toEqual([]);
+    expect((await call(host, 'ready', { plan })).result.ready).toBe(false);  // nothing was trained
+    // A student that needs no training is analysed as usual.
+    const projected = await call(host, 'analyze', { plan: PLAN, prompt: 'Once upon a time', existingOnly: true });
+    expect(projected.result.analysis.mean.kl).toBeGreaterThan(0);
+  });
+
+  it('makes room for a model before one is loaded, and only then', async () => {
+    const fresh = createEngineHost(loadEngineModule);
+    expect((await call(fresh, 'reserve', { bytes: 3 * files.model.length })).result).toBe(true);
+    expect((await call(fresh, 'reserve', { bytes: 2 ** 33 })).result).toBe(false);  // beyond the heap
+    const loaded = await call(fresh, 'load', { ...files, calibrationSets: SETS });
+    expect(loaded.error).toBeUndefined();
+    expect((await call(fresh, 'reserve', { bytes: 1 << 20 })).result).toBe(false);  // a model is in
+    const answer = await call(fresh, 'analyze', { plan: PLAN, prompt: 'Once upon a time' });
+    const same = await call(host, 'analyze', { plan: PLAN, prompt: 'Once upon a time' });
+    expect(answer.result.analysis.mean.kl).toBe(same.result.analysis.mean.kl);
   });
 
   it("sizes a distillation's room after the runs every thread beyond the first keeps", async () => {
