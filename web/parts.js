@@ -61,16 +61,6 @@ export function displayParts(page) {
   const r = page.results;
   const entryExperiment = (s) => page.guideEntry(s)?.experiment;
   return [
-    // First, so that every part after it runs on the threads chosen.
-    {
-      name: 'threads',
-      key: (s) => String(s.threads),
-      request: (s) => ['threads', { count: s.threads }],
-      render: (report, s) => {
-        page.threads = report;
-        renderThreads(document, report, s.threads);
-      },
-    },
     {
       name: 'analyze',
       needsStudent: true,
@@ -86,6 +76,17 @@ export function displayParts(page) {
         page.showParameters(result.parameters);
         page.showAnalysis(result.analysis);
         if (s.proj === 'distill') page.distillReady?.(s);
+      },
+    },
+    // After the first numbers, which are the same bits at any thread count (the model's load set
+    // the count in the URL), and before every part whose time the count changes.
+    {
+      name: 'threads',
+      key: (s) => String(s.threads),
+      request: (s) => ['threads', { count: s.threads }],
+      render: (report, s) => {
+        page.threads = report;
+        renderThreads(document, report, s.threads);
       },
     },
     {

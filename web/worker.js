@@ -17,7 +17,9 @@
 //              ArrayBuffers are best transferred (no copy); they come back, transferred, in
 //              `returned` once the engine holds its own copy, so the page can load them again
 //   plan       {plan}                                → {plan, parameters}
-//   analyze    {plan, prompt}                        → {analysis, parameters}
+//   analyze    {plan, prompt, existingOnly?}         → {analysis, parameters}
+//              existingOnly: a distilled student that would need training is refused ('not distilled
+//              yet') rather than trained (the first view's analysis, asked for with the load)
 //   evaluate   {plan, prompts, positions}            → {prompts, kl, cosine, top1, top5} (intervals)
 //   students   {bytes, name}                        → {blocks}   a student file of the loaded teacher
 //   sweep      {plan, prompts, positions, blocks, references?}
@@ -45,6 +47,8 @@
 //              KL(student float32 ‖ student float16); the student is float32 again afterwards; an
 //              error for a student without FFT operators
 //   structure  {plan, layer, matrix, blockRow, blockCol} → StructureView
+//   reserve    {bytes}                               → true when the heap grew by `bytes`, each page
+//              written once (before any model is loaded: false after), so a load lands on them
 //   threads    {count}                               → {build, threads, available, cores, included, failure}
 //              how many threads the engine runs on (count 0: all it may use, more is cut to that) and
 //              why (web/threads.js): build 'threaded' where the page is cross-origin isolated, else
