@@ -31,7 +31,6 @@ export function createEngineHost(loadModule) {
   let bound = null;            // the loaded teacher's decode bound, measured once
   let loadedNeed = { total: 0, runs: 0 };  // the loaded model's heap (model-intake.js memoryNeed)
   let warm = false;            // the loaded engine has run WARM_UP_MS
-  let roundRun = false;        // … and the speed chart's untimed round
   let threadsFit = Infinity;   // threads the heap holds the loaded model's runs for (model-intake.js)
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
   let running = null;
@@ -173,7 +172,7 @@ export function createEngineHost(loadModule) {
       engine = Object.assign(fresh, { config: loaded.value });  // the config sizes a distillation step
       loadedNeed = need;
       threadsFit = threadsThatFit(card);
-      warm = roundRun = false;
+      warm = false;
       calibrationSets = args.calibrationSets || {};
       bound = currentPlanKey = currentCalibration = null;
       // The engine holds its own copy now: bytes that were transferred here go back the same way.
@@ -276,19 +275,13 @@ export function createEngineHost(loadModule) {
         await job.step({ done: i, total, label: `measuring speed: the student at B = ${blocks[i]}` });
         index.push(unwrap(needEngine().keepTimed({ ...same, block: blocks[i] }, promptTokens)));
       }
-      const settings = { promptTokens, decodeTokens };
-      // A fresh engine's first round runs cold (B = 2 at 0.8 of its later speed): one round runs
-      // untimed first, so every path the timed ones take is warm (docs/loading.md).
-      if (!roundRun) {
-        await job.step({ done: blocks.length, total, label: 'measuring speed: a first round, untimed' });
-        for (const i of [0, ...index]) unwrap(engine.timeRun(i, settings));
-        roundRun = true;
-      }
+      warmUp();
       const rounds = [];
       let rows = [];
       for (let r = 0; r < runs; ++r) {
         const label = `measuring speed: run ${r + 1} of ${runs}`;
         await job.step({ done: blocks.length + r, total, label });
+        const settings = { promptTokens, decodeTokens };
         const round = [unwrap(engine.timeRun(0, settings))];
         for (let i = 0; i < blocks.length; ++i) {
           await job.step();  // a cancel lands between runs
