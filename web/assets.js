@@ -4,6 +4,15 @@ import embedded from 'virtual:embedded-models';
 
 export const assetUrl = (path) => embedded[path] ?? path;
 
+const started = new Map();  // path → the fetch() started by fetchEarly, until download takes it
+
+/** Starts fetching `path` now; the next download(path) takes this response instead of asking again. */
+export function fetchEarly(path) {
+  const response = fetch(assetUrl(path));
+  response.catch(() => {});  // a failure is download's to report, once it takes the response
+  started.set(path, response);
+}
+
 /**
  * fetch(path) that reports {done, total} bytes as the body arrives; resolves to an ArrayBuffer, so
  * the bytes can be transferred to the worker instead of copied. With a known length the body is
@@ -11,7 +20,10 @@ export const assetUrl = (path) => embedded[path] ?? path;
  * out, the model was in the page's hands 0.47 s after its last byte had arrived: docs/loading.md.)
  */
 export async function download(path, what, onBytes) {
-  const response = await fetch(assetUrl(path));
+  const early = started.get(path);
+  started.delete(path);
+  // An early fetch that failed is asked again: the error reported is that of today's request.
+  const response = await (early?.catch(() => fetch(assetUrl(path))) ?? fetch(assetUrl(path)));
   if (!response.ok) throw new Error(`${path} could not be fetched (HTTP ${response.status}): ${what}`);
   // A compressed response's length counts the compressed bytes, not the ones the body yields.
   const encoded = !!response.headers.get('content-encoding');

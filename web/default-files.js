@@ -6,7 +6,7 @@
 import { download } from './assets.js';
 import { READY_MADE_BLOCKS } from './saved-students.js';
 
-const MODEL = 'models/default.bin';
+export const MODEL = 'models/default.bin';  // its download starts first thing: web/first-fetch.js
 const studentsFile = (block) => `models/distilled/b${block}.students`;
 const MISSING = 'build the page again (npm run build), or load your own model';
 // The progress line is redrawn at most this often: once a chunk (64 KB) was 300 redraws a model.

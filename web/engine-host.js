@@ -374,7 +374,7 @@ export function createEngineHost(loadModule) {
     try {
       const verb = verbs[job.verb];
       if (!verb) throw new Error(`unknown verb "${job.verb}"`);
-      const result = await verb(job, chatArgs(engine, job.args || {}));
+      const result = await verb(job, await chatArgs(engine, job.args || {}));
       if (job.cancelled) throw new Cancelled();
       // Bytes given back (load's `returned`) move, as they came: the page's second argument to postMessage.
       job.post({ id: job.id, result }, Object.values(result?.returned ?? {}));

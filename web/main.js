@@ -2,6 +2,7 @@
 // display parts (web/parts.js) whose inputs changed whenever a control, the hash or the model moves.
 // Also the guide (tour and questions), projector mode, sharing, distillation's offer, and cancel.
 import { createWorker } from './worker-factory.js';  // first: it starts the engine's worker
+import './first-fetch.js';  // second: it starts the model's download
 import { applyPatch, clampLayers, hashKeys, isCanonicalDistill, keyName, planOf, readHash, toHash } from './state.js';
 import { Cancelled, EngineClient } from './engine-client.js';
 import { Controls } from './controls.js';
@@ -24,6 +25,7 @@ import { showModelCard } from './model-card.js';
 import { memoryNeed } from './model-intake.js';
 import { readyMadeBlock, savedStudents } from './saved-students.js';
 import { earlyAnalysis } from './early-analysis.js';
+import { afterPaint } from './after-paint.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DEFAULT_MODEL = 'default.bin';
@@ -47,6 +49,7 @@ let files = null;            // the loaded model's files, kept to restart the en
 const done = {};             // part → the key it was last computed for
 let refreshRun = 0;
 let loading = null;          // the engine's load under way: refresh waits for it, never cancels it
+let reserving = null;        // the heap's growth for the default model, asked for as its size is known
 let modelArriving = false;   // downloading or loading a model: Cancel is not offered (no model, no page)
 const page = {
   config: null,
@@ -63,7 +66,9 @@ const page = {
   showParameters,
   showSpeed,
   distill: (report) => distill.report(state, report),
-  distillReady: (s) => distill.ready(s, saved.loaded && isCanonicalDistill(s, page.config.nLayers) && s.B >= 4),
+  // After the numbers are painted: drawing the training chart's frame forces a layout (40-60 ms).
+  distillReady: (s) => afterPaint(() => partKey('analyze', s) === partKey('analyze', state) &&
+    distill.ready(s, saved.loaded && isCanonicalDistill(s, page.config.nLayers) && s.B >= 4)),
 };
 const parts = displayParts(page);
 const showProgress = (progress) => renderProgress(progress, !modelArriving);
@@ -294,6 +299,9 @@ async function refresh() {
     part.render(result, s, done);
     if (part.name === 'analyze') {
       timings.last.update = timings.last.analyze;
+      // The charts' empty frames (60-80 ms) are drawn after the first numbers, unless a part drew them.
+      if (timings.firstMetrics == null) afterPaint(() => speedChart.blocks.length || speedChart.reset([]));
+      if (timings.firstMetrics == null) afterPaint(() => sweep.blocks.length || sweep.reset([], 'plan'));
       timings.firstMetrics ??= performance.now();
       saved.use().catch(() => {});  // the first numbers are out: now the other block sizes' students
     }
@@ -367,7 +375,8 @@ async function restartEngine(cancelledState) {
 // ---- the model -----------------------------------------------------------------------------------
 
 async function loadModel(modelFiles, { recompute = true } = {}) {
-  client.cancelAll();
+  client.cancelAll(reserving ? [reserving.id] : []);  // the heap made room for this model: keep it
+  const firstModel = !files;
   ++refreshRun;
   setStatus('loading', '');
   const { model, modelName, tokenizer, tokenizerName } = modelFiles;
@@ -397,9 +406,8 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
   timings.modelLoaded ??= performance.now();
   for (const key of Object.keys(done)) delete done[key];
   for (const key of Object.keys(page.results)) delete page.results[key];
-  // The previous model's figures go: they are not this model's.
-  speedChart.reset([]);
-  sweep.reset([], 'plan');
+  // The previous model's figures go: they are not this model's (the first model finds none).
+  if (!firstModel) { speedChart.reset([]); sweep.reset([], 'plan'); }
   $('[data-testid="model-name"]').textContent = `${modelFiles.modelName}: ${page.config.nLayers} layers, ` +
     `dim ${page.config.dim}, hidden ${page.config.hiddenDim}, vocab ${page.config.vocabSize}`;
   const own = modelFiles.modelName !== DEFAULT_MODEL;
@@ -424,7 +432,8 @@ async function boot() {
   setStatus('loading');
   modelArriving = true;
   const fetched = await fetchDefaultFiles(showProgress, { studentsFirst: planOf(state).projection === 'distill'
-    ? readyMadeBlock(state.B) : null, onModelSize: (bytes) => client.request('reserve', { bytes: 3 * bytes }).catch(() => {}) });
+    ? readyMadeBlock(state.B) : null,
+  onModelSize: (bytes) => (reserving = client.request('reserve', { bytes: 3 * bytes })).catch(() => {}) });
   timings.filesFetched ??= performance.now();
   page.lecturePrompts = fetched.lecturePrompts;
   page.calibrationSets = { 'heldout-32': fetched.heldOut.slice(0, 32), heldout: fetched.heldOut,

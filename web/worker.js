@@ -66,24 +66,30 @@
 // handled at once (between distillation chunks of 5 steps).
 import createEngineModule from './engine/engine.js';
 import wasmUrl from './engine/engine.wasm?url';
+import { COMPILED_BY_PAGE, compileEngine } from './engine-compile.js';
 import { createEngineHost } from './engine-host.js';
 import { loadThreadedEngine } from './engine-threaded.js';
 import { chooseBuild, poolSize } from './threads.js';
 
-// The engine compiles while its bytes arrive (streaming compilation), and the module is handed to
-// Emscripten's loader through its instantiateWasm hook. A server that does not call the file
-// application/wasm gets the whole file read first, as before.
-async function compileEngine(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`could not fetch the engine (${url}): HTTP ${response.status}`);
-  if (response.headers.get('content-type')?.startsWith('application/wasm')) return WebAssembly.compileStreaming(response);
-  return WebAssembly.compile(await response.arrayBuffer());
+// The page compiles the engine and posts the module (web/worker-factory.js) to a worker it named
+// so; that worker waits for the page's one message rather than fetching the engine again, and
+// fetches it only where the page's module is not the build it starts, or the page could not
+// compile it.
+let receivePageEngine;
+const pageEngine = new Promise((resolve) => { receivePageEngine = resolve; });
+
+async function engineModule(url) {
+  if (self.name === COMPILED_BY_PAGE) {
+    const { url: compiledUrl, module } = await pageEngine;
+    if (module && new URL(compiledUrl).href === new URL(url, self.location.href).href) return module;
+  }
+  return compileEngine(url);
 }
 
 // Starts the engine at `url` with Emscripten's loader `create`, which instantiates it through its
 // instantiateWasm hook (a failed instantiation rejects too).
 async function startEngine(create, url, options = {}) {
-  const compiled = await compileEngine(url);
+  const compiled = await engineModule(url);
   // For bench/page-load.mjs: when the engine was compiled, on the clock all pages share (ms since 1970).
   self.engineCompiledAt = performance.timeOrigin + performance.now();
   return new Promise((resolve, reject) => {
@@ -119,5 +125,8 @@ async function loadModule() {
 
 const host = createEngineHost(loadModule);
 
-self.onmessage = (event) => host.handle(event.data, (message, transfer = []) => self.postMessage(message, transfer));
+self.onmessage = (event) => {
+  if (event.data?.compiledEngine) receivePageEngine(event.data.compiledEngine);
+  else host.handle(event.data, (message, transfer = []) => self.postMessage(message, transfer));
+};
 host.prepare();  // compile the engine while the page fetches the model

@@ -78,7 +78,7 @@ export async function pageSuite({ open }) {
       `the students were requested at ${counts.studentsAsked} ms, the first number showed at ${counts.firstMetrics} ms`);
     const fetched = (name) => requests.filter((r) => r.endsWith(name)).length;
     check(fetched('/default.bin') === 1 && fetched('/b64.students') === 1,
-      `default.bin fetched ${fetched('/default.bin')} times, the B = 64 students ${fetched('/b64.students')} (the preload unused?)`);
+      `default.bin fetched ${fetched('/default.bin')} times, the B = 64 students ${fetched('/b64.students')} (each should be fetched once)`);
     // The worker started first thing is the one the page uses (web/worker-factory.js): a second
     // request would mean a second worker.
     const workers = requests.filter((r) => /\/assets\/worker-[\w-]+\.js$/.test(r)).length;

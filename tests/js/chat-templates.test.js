@@ -29,9 +29,9 @@ describe('chat templates: the engine renders as Jinja does', () => {
   });
 
   for (const t of templates)
-    it(`${t.name} (${t.family}): byte-identical on every lecture prompt`, () => {
+    it(`${t.name} (${t.family}): byte-identical on every lecture prompt`, async () => {
       for (const message of [...lecture, ...extra]) {
-        const jinja = renderChat({ source: t.template, bosText: t.bos, eosText: t.eos }, message);
+        const jinja = await renderChat({ source: t.template, bosText: t.bos, eosText: t.eos }, message);
         const engine = module.renderChat(t.template, t.bos, t.eos, message);
         expect(engine.error).toBeUndefined();
         expect(engine.value).toBe(jinja);
@@ -39,10 +39,10 @@ describe('chat templates: the engine renders as Jinja does', () => {
       }
     });
 
-  it('refuses a template of no known family, naming the page as the way to render it', () => {
+  it('refuses a template of no known family, naming the page as the way to render it', async () => {
     const alpaca = "{% for message in messages %}### Instruction:\n{{ message['content'] }}\n\n### Response:\n{% endfor %}";
     expect(module.renderChat(alpaca, '<s>', '</s>', 'Hi').error).toMatch(/the page renders any Jinja template/);
-    expect(renderChat({ source: alpaca, bosText: '<s>', eosText: '</s>' }, 'Hi')).toBe('### Instruction:\nHi\n\n### Response:\n');
+    expect(await renderChat({ source: alpaca, bosText: '<s>', eosText: '</s>' }, 'Hi')).toBe('### Instruction:\nHi\n\n### Response:\n');
   });
 });
 

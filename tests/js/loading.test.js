@@ -2,7 +2,7 @@
 // progress line, one buffer per file handed to the worker and given back (no copy, and a restarted
 // engine can load it again), and the distilled students fetched only when asked for.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { download } from '../../web/assets.js';
+import { download, fetchEarly } from '../../web/assets.js';
 import { readdirSync } from 'node:fs';
 import { fetchDefaultFiles } from '../../web/default-files.js';
 import { READY_MADE_BLOCKS, readyMadeBlock } from '../../web/saved-students.js';
@@ -80,6 +80,21 @@ describe('download', () => {
       expect(sameBytes(buffer, bytes)).toBe(true);
       expect(seen.every((total) => total === 0)).toBe(true);
     }
+  });
+
+  it('takes the response a fetch started early, once; an early fetch that failed is asked again', async () => {
+    const bytes = new Uint8Array(1000).map((_, i) => i % 251);
+    const asked = [];
+    vi.stubGlobal('fetch', async (url) => (asked.push(url), response(bytes)));
+    fetchEarly('models/early.bin');
+    expect(sameBytes(await download('models/early.bin', 'x', () => {}), bytes)).toBe(true);
+    expect(sameBytes(await download('models/early.bin', 'x', () => {}), bytes)).toBe(true);
+    expect(asked).toEqual(['models/early.bin', 'models/early.bin']);  // the second download asked anew
+    let calls = 0;
+    vi.stubGlobal('fetch', async () => (++calls === 1 ? Promise.reject(new TypeError('Failed to fetch')) : response(bytes)));
+    fetchEarly('models/early.bin');
+    expect(sameBytes(await download('models/early.bin', 'x', () => {}), bytes)).toBe(true);
+    expect(calls).toBe(2);
   });
 
   it('says which file failed and how to fix it', async () => {
