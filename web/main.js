@@ -431,9 +431,10 @@ async function loadModel(modelFiles, { recompute = true } = {}) {
 async function boot() {
   setStatus('loading');
   modelArriving = true;
-  const fetched = await fetchDefaultFiles(showProgress, { studentsFirst: planOf(state).projection === 'distill'
-    ? readyMadeBlock(state.B) : null,
-  onModelSize: (bytes) => (reserving = client.request('reserve', { bytes: 3 * bytes })).catch(() => {}) });
+  const fetched = await fetchDefaultFiles(showProgress, {
+    studentsFirst: planOf(state).projection === 'distill' ? readyMadeBlock(state.B) : null,
+    onModelSize: (bytes) => (reserving = client.request('reserve', { bytes: 3 * bytes })).catch(() => {}),
+  });
   timings.filesFetched ??= performance.now();
   page.lecturePrompts = fetched.lecturePrompts;
   page.calibrationSets = { 'heldout-32': fetched.heldOut.slice(0, 32), heldout: fetched.heldOut,

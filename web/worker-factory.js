@@ -2,7 +2,7 @@
 // worker-factory.single.js, which carries it inline). The first worker starts as this module is
 // evaluated, the first of the page's (web/main.js imports it first), and the page compiles the
 // engine's wasm at the same moment and posts the module to it: the worker's own script arrives
-// and runs 0.4–0.7 s later on a 2-core machine, and the engine it fetched after that was the last
+// and runs 0.2–0.6 s later on a 2-core machine, and the engine it fetched after that was the last
 // thing the first number waited for (docs/loading.md, "A sixth pass"). Started earlier still, from
 // a script in the HTML, the worker took the CPU that the page's own script needed.
 import singleUrl from './engine/engine.wasm?url';
