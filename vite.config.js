@@ -30,10 +30,11 @@ function copyModels() {
 
 // The small files the first view always needs start downloading while the HTML is parsed, before
 // the page's script has even arrived (the page's own fetch() then takes the preloaded response).
-// The model is not among them: a preloaded response is buffered by the page's main thread, which
-// then starts the worker and compiles the engine 0.1-0.25 s later, and the model still arrives
-// first (docs/loading.md, "A sixth pass"). The students are left to web/default-files.js, which
-// knows whether the first view shows them.
+// The model is not among them: its preloaded response cost the page's main thread 0.16 s of
+// buffering, and the page's script, the worker and the engine all started later for it; its
+// download starts with the page's second module instead (web/first-fetch.js, docs/loading.md,
+// "A sixth pass"). The students are left to web/default-files.js, which knows whether the first
+// view shows them.
 const FIRST_VIEW_FILES = ['tokenizer.bin', 'prompts/lecture-20.txt', 'prompts/calibration.txt'];
 
 function preloadModels() {

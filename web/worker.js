@@ -2,6 +2,7 @@
 //
 // Protocol (one message each way; see web/engine-host.js for the verbs' code):
 //   page → worker   {verb, args, id}
+//                   {compiledEngine: {url, module}}   first, to a worker named COMPILED_BY_PAGE
 //   worker → page   {id, progress: {done, total, label, partial?}}   zero or more, for long verbs
 //                   {id, result}                                     on success, exactly once
 //                   {id, error: message, cancelled?: true}           on failure, exactly once
@@ -129,4 +130,4 @@ self.onmessage = (event) => {
   if (event.data?.compiledEngine) receivePageEngine(event.data.compiledEngine);
   else host.handle(event.data, (message, transfer = []) => self.postMessage(message, transfer));
 };
-host.prepare();  // compile the engine while the page fetches the model
+host.prepare();  // start the engine (the page's module, once posted) while the page fetches the model
