@@ -300,8 +300,10 @@ async function refresh() {
     if (part.name === 'analyze') {
       timings.last.update = timings.last.analyze;
       // The charts' empty frames (60-80 ms) are drawn after the first numbers, unless a part drew them.
-      if (timings.firstMetrics == null) afterPaint(() => speedChart.blocks.length || speedChart.reset([]));
-      if (timings.firstMetrics == null) afterPaint(() => sweep.blocks.length || sweep.reset([], 'plan'));
+      if (timings.firstMetrics == null) afterPaint(() => {
+        if (!speedChart.blocks.length) speedChart.reset([]);
+        if (!sweep.blocks.length) sweep.reset([], 'plan');
+      });
       timings.firstMetrics ??= performance.now();
       saved.use().catch(() => {});  // the first numbers are out: now the other block sizes' students
     }
