@@ -39,6 +39,12 @@ export class EngineClient {
     return ids;
   }
 
+  /** Cancels these requests, where they have not answered yet. */
+  cancel(ids) {
+    const waiting = ids.filter((id) => this.pending.has(id));
+    if (waiting.length) this.worker.postMessage({ verb: 'cancel', args: { ids: waiting }, id: this.nextId++ });
+  }
+
   /** True while any of these requests has not answered. */
   waiting(ids) { return ids.some((id) => this.pending.has(id)); }
 

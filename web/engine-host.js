@@ -13,6 +13,8 @@ import { findDisagreement } from './disagreement.js';
 // measured (20 lecture prompts, all positions: ≈ 0.1 s).
 const DISTILL_CHUNK = 5;
 const WARM_UP_MS = 300;
+// Verbs that do not run the model (the time the engine has run it counts towards its warm-up).
+const NOT_RUNNING_THE_MODEL = new Set(['load', 'reserve', 'threads', 'students', 'ready']);
 const DISTILL_REPORT = 10;
 
 class Cancelled extends Error {}
@@ -31,6 +33,7 @@ export function createEngineHost(loadModule) {
   let bound = null;            // the loaded teacher's decode bound, measured once
   let loadedNeed = { total: 0, runs: 0 };  // the loaded model's heap (model-intake.js memoryNeed)
   let warm = false;            // the loaded engine has run WARM_UP_MS
+  let computedMs = 0;          // time the loaded engine has spent running the model, any verb
   let threadsFit = Infinity;   // threads the heap holds the loaded model's runs for (model-intake.js)
   const queue = [];            // requests waiting their turn: {id, verb, args, post, cancelled}
   let running = null;
@@ -99,10 +102,12 @@ export function createEngineHost(loadModule) {
 
   // A cold engine runs 1.2–1.9× slower than a warm one, so speed is measured warm: the hot paths
   // run WARM_UP_MS first (the browser compiles them fully in the background meanwhile). Only
-  // before a measurement: the first numbers do not wait for it (issue 25: 300 ms of the load).
+  // before a measurement: the first numbers do not wait for it (issue 25: 300 ms of the load),
+  // and what the engine has computed since the load counts (a fresh page has run the comparison
+  // and both generations when its speed chart starts).
   function warmUp() {
     if (warm) return;
-    needEngine().warmUp(WARM_UP_MS);
+    if (computedMs < WARM_UP_MS) needEngine().warmUp(WARM_UP_MS - computedMs);
     warm = true;
   }
 
@@ -173,6 +178,7 @@ export function createEngineHost(loadModule) {
       loadedNeed = need;
       threadsFit = threadsThatFit(card);
       warm = false;
+      computedMs = 0;
       calibrationSets = args.calibrationSets || {};
       bound = currentPlanKey = currentCalibration = null;
       // The engine holds its own copy now: bytes that were transferred here go back the same way.
@@ -371,6 +377,7 @@ export function createEngineHost(loadModule) {
   };
 
   async function run(job) {
+    const started = performance.now();
     try {
       const verb = verbs[job.verb];
       if (!verb) throw new Error(`unknown verb "${job.verb}"`);
@@ -382,6 +389,8 @@ export function createEngineHost(loadModule) {
       if (error instanceof Cancelled) job.post({ id: job.id, error: 'cancelled', cancelled: true });
       else if (error instanceof WebAssembly.RuntimeError) job.post({ id: job.id, error: lostEngine(job.label || job.verb, error), engineLost: true });
       else job.post({ id: job.id, error: error?.message || String(error), ...(error?.unloaded && { unloaded: true }) });
+    } finally {
+      if (engine && !NOT_RUNNING_THE_MODEL.has(job.verb)) computedMs += performance.now() - started;
     }
   }
 

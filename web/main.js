@@ -26,6 +26,7 @@ import { memoryNeed } from './model-intake.js';
 import { readyMadeBlock, savedStudents } from './saved-students.js';
 import { earlyAnalysis } from './early-analysis.js';
 import { afterPaint } from './after-paint.js';
+import { sendAllShowInOrder } from './in-order.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DEFAULT_MODEL = 'default.bin';
@@ -267,26 +268,40 @@ async function refresh() {
   setStatus('computing');
   renderCards();
   let waiting = false;
-  // One part, unless its key is unchanged; false when a newer refresh took over.
-  const runPart = async (part, quiet) => {
-    if (part.when && !part.when(s)) return true;
-    if (waiting && part.needsStudent) return true;
+  // Sends one part's request (after the sweep's distilled curve is in); null when the part is
+  // skipped: not wanted here, waiting for a training, or its key unchanged. `before` (a display
+  // reset) runs once, when the part is next to be shown or its first progress arrives.
+  const send = async (part, quiet) => {
+    if (part.when && !part.when(s)) return null;
+    if (waiting && part.needsStudent) return null;
     const chat = s.chat && !!page.chat;  // the worker wraps the prompts (web/chat.js)
     const key = part.key(s) + (chat ? ' chat' : '');
-    if (done[part.name] === key) return true;
+    if (done[part.name] === key) return null;
     if (part.name === 'sweep') await saved.use();  // its distilled reference curve
-    if (stale()) return false;
-    part.before?.(s);
+    if (stale()) return null;
+    let prepared = false;
+    const before = () => { if (!prepared) part.before?.(s); prepared = true; };
     const call = (verb, args) => client.request(verb, chat ? { ...args, chat } : args, (p) => {
       if (stale()) return;
+      before();
       if (!quiet) showProgress(p);
       part.progress?.(p, s);
     });
-    const t0 = performance.now();
+    const ask = () => call(...part.request(s));
+    const sent = { part, key, before, sentAt: performance.now(), answeredAt: null };
+    sent.answer = part.run ? part.run(call, s) : (part.name === 'analyze' && first.take(key, ask)) || ask();
+    sent.answer.then(() => { sent.answeredAt = performance.now(); }, () => {});  // shown (or thrown) by show()
+    return sent;
+  };
+  // Shows a sent part's answer; false when a newer refresh took over. `since`: when the worker
+  // could start on it (the part before it answered), for the part's time in timings.last.
+  const show = async (sent, since = 0) => {
+    if (!sent) return !stale();
+    const { part, key, before } = sent;
+    if (!stale()) before();
     let result;
     try {
-      const ask = () => call(...part.request(s));
-      result = await (part.run ? part.run(call, s) : (part.name === 'analyze' && first.take(key, ask)) || ask());
+      result = await sent.answer;
     } catch (error) {
       if (error instanceof Cancelled || stale() || !(part.optional || part.fail)) throw error;
       part.fail?.(error, s);
@@ -294,7 +309,7 @@ async function refresh() {
       return true;
     }
     if (stale()) return false;
-    timings.last[part.name] = performance.now() - t0;
+    timings.last[part.name] = (sent.answeredAt ?? performance.now()) - Math.max(sent.sentAt, since);
     done[part.name] = key;
     part.render(result, s, done);
     if (part.name === 'analyze') {
@@ -311,12 +326,18 @@ async function refresh() {
     renderGuidePanel();
     return true;
   };
+  const runPart = async (part, quiet) => show(await send(part, quiet));
   try {
     if (planOf(s).projection === 'distill') await saved.use([readyMadeBlock(s.B)]);
     if (stale()) return;
     waiting = await waitingForTraining(s);
     if (stale()) return;
-    for (const part of parts) if (!part.background && !(await runPart(part, false))) return;
+    const visible = parts.filter((part) => !part.background);
+    if (!(await runPart(visible[0], false))) return;
+    const rest = await sendAllShowInOrder(visible.slice(1), { send: (part) => send(part, false), show,
+      waits: (part) => part.run && !(part.when && !part.when(s)),
+      cancel: (sent) => client.cancel(sent.map((entry) => entry.answer.id).filter((id) => id != null)) });
+    if (!rest) return;
     showProgress(null);
     setStatus('ready');
     if (waiting) page.offer();  // now with this machine's measured speed
