@@ -12,10 +12,11 @@ import { findDisagreement } from './disagreement.js';
 // Distillation steps per engine call (≈ 0.3–0.7 s in a browser) and how often the held-out KL is
 // measured (20 lecture prompts, all positions: ≈ 0.1 s).
 const DISTILL_CHUNK = 5;
-const WARM_UP_MS = 300;
-// Verbs that do not run the model (the time the engine has run it counts towards its warm-up).
-const NOT_RUNNING_THE_MODEL = new Set(['load', 'reserve', 'threads', 'students', 'ready']);
 const DISTILL_REPORT = 10;
+// The engine runs the model this long before a speed measurement (warmUp); every verb but these,
+// which do not run the model, counts towards it.
+const WARM_UP_MS = 300;
+const NOT_RUNNING_THE_MODEL = new Set(['load', 'reserve', 'threads', 'students', 'ready']);
 
 class Cancelled extends Error {}
 
