@@ -3,7 +3,15 @@
 // a timeline of every request. Given two or more built folders it alternates them load by load,
 // so a busy host slows every build alike; compare the builds, not the absolute figures.
 //
-//   node bench/page-load.mjs [--runs 5] [--hash '#B=16'] [--isolated] [dist-before dist-after ...]
+//   node bench/page-load.mjs [--runs 5] [--hash '#B=16'] [--isolated] [--cold-browser | --both]
+//                            [dist-before dist-after ...]
+//
+// Each visit launches a browser with a profile of its own, waits until that browser has finished
+// starting (its processes idle), then navigates: a visitor clicks a link in a browser that is
+// already running. Chromium's start-up keeps a renderer of its own busy for about a second and a
+// half (its top-chrome WebUI), which on a 2-core host competes with the page for a core;
+// --cold-browser navigates at once, as the first passes measured; --both does each visit both
+// ways, alternating (docs/loading.md, "An eighth pass").
 //
 // --isolated serves with the COOP/COEP headers (as npm start and a host that can set headers
 // do), so the page runs the threaded engine (docs/loading.md, "Threads").
@@ -13,7 +21,7 @@
 // test: it fails only when the page does not load.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -25,9 +33,18 @@ const option = (name, fallback) => {
 };
 const runs = Number(option('--runs', 5));
 const hash = option('--hash', '');
-const isolated = args.includes('--isolated');
-if (isolated) args.splice(args.indexOf('--isolated'), 1);
+const flag = (name) => {
+  const at = args.indexOf(name);
+  if (at >= 0) args.splice(at, 1);
+  return at >= 0;
+};
+const isolated = flag('--isolated');
+const both = flag('--both');
+const coldBrowser = flag('--cold-browser');
 const folders = (args.length ? args : ['dist']).map((f) => resolve(f));
+// What is measured, in the order each round visits them: a folder, and how its browser is met.
+const variants = folders.flatMap((folder, server) => (both ? [false, true] : [coldBrowser])
+  .map((cold) => ({ folder, server, cold })));
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 const TIMEOUT_MS = 180_000;
@@ -38,8 +55,42 @@ const median = (values) => {
 };
 const MB = (bytes) => (bytes / 1e6).toFixed(1);
 
+// CPU time (ms) used so far by the processes of the browser that runs on `profile` (all of them
+// carry its --user-data-dir); null where /proc cannot be read.
+function browserCpuMs(profile) {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) continue;
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+      } catch { /* the process ended while being read */ }
+    }
+  } catch { return null; }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+// Waits until the browser has used under 10% of a core for 500 ms; returns how long that took.
+async function settle(profile) {
+  const start = performance.now(), WINDOW_MS = 500, LIMIT_MS = 15_000;
+  let before = browserCpuMs(profile);
+  if (before == null) {
+    await new Promise((r) => setTimeout(r, 3000)); // no /proc: a fixed wait instead
+    return performance.now() - start;
+  }
+  while (performance.now() - start < LIMIT_MS) {
+    await new Promise((r) => setTimeout(r, WINDOW_MS));
+    const now = browserCpuMs(profile);
+    if (now - before < WINDOW_MS * 0.1) break;
+    before = now;
+  }
+  return performance.now() - start;
+}
+
 // One visit in a fresh browser (its own profile, so no cache and no compiled-code cache is shared).
-async function visit(url) {
+async function visit(url, cold) {
   const profile = mkdtempSync(join(tmpdir(), 'page-load-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
@@ -50,6 +101,7 @@ async function visit(url) {
   context.on('requestfinished', (request) => requests.push(request));
   try {
     const page = context.pages()[0] ?? await context.newPage();
+    const settled = cold ? 0 : await settle(profile);
     await page.goto(url);
     await page.waitForFunction(() => window.__playground?.timings.firstReady != null, null,
       { timeout: TIMEOUT_MS, polling: 100 });
@@ -71,20 +123,22 @@ async function visit(url) {
     const first = timings.firstMetrics;
     const before = files.filter((f) => f.start <= first).reduce((sum, f) => sum + f.bytes, 0);
     const all = files.reduce((sum, f) => sum + f.bytes, 0);
-    return { first, ready: timings.firstReady, before, all, files, timings };
+    return { first, ready: timings.firstReady, before, all, files, timings, settled };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
 }
 
-function summary(name, visits) {
+function summary({ folder, cold }, visits) {
   const range = (key, scale = (x) => x, digits = 0) => {
     const values = visits.map((v) => scale(v[key]));
     return `${median(values).toFixed(digits)} [${Math.min(...values).toFixed(digits)}–` +
       `${Math.max(...values).toFixed(digits)}]`;
   };
-  console.log(`\n${name} (${visits.length} loads): median [range]`);
+  console.log(`\n${folder}, ${cold ? 'browser just launched' : 'browser started'} (${visits.length} loads): median [range]`);
+  console.log(cold ? '  each navigation at once after its browser launched'
+    : `  each navigation once its browser had finished starting (${range('settled')} ms after launch)`);
   console.log(`  navigation → first number   ${range('first')} ms`);
   console.log(`  navigation → ready          ${range('ready')} ms`);
   console.log(`  fetched before first number ${range('before', (b) => b / 1e6, 1)} MB ` +
@@ -114,20 +168,22 @@ async function serve(folder) {
 }
 
 const servers = await Promise.all(folders.map(serve));
-const visits = folders.map(() => []);
+const visits = variants.map(() => []);
 try {
   for (let round = 0; round < runs; ++round) {
-    // Alternate the order too, so neither build always goes first after a pause.
-    const order = folders.map((_, i) => i);
+    // Alternate the order too, so no build always goes first after a pause.
+    const order = variants.map((_, i) => i);
     if (round % 2) order.reverse();
     for (const i of order) {
-      const v = await visit(`http://127.0.0.1:${servers[i].port}/${hash}`);
+      const { folder, server, cold } = variants[i];
+      const v = await visit(`http://127.0.0.1:${servers[server].port}/${hash}`, cold);
       visits[i].push(v);
-      console.log(`round ${round + 1}, ${folders[i]}: first number ${v.first.toFixed(0)} ms, ready ` +
-        `${v.ready.toFixed(0)} ms, ${MB(v.before)} MB before the first number`);
+      console.log(`round ${round + 1}, ${folder}: first number ${v.first.toFixed(0)} ms, ready ` +
+        `${v.ready.toFixed(0)} ms, ${MB(v.before)} MB before the first number` +
+        (cold ? ' (browser just launched)' : ` (browser settled in ${v.settled.toFixed(0)} ms)`));
     }
   }
 } finally {
   await Promise.all(servers.map((s) => s.close()));
 }
-folders.forEach((f, i) => summary(f, visits[i]));
+variants.forEach((variant, i) => summary(variant, visits[i]));
