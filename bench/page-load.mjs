@@ -7,8 +7,8 @@
 //                            [dist-before dist-after ...]
 //
 // Each visit launches a browser with a profile of its own, waits until that browser has finished
-// starting (its processes idle), then navigates: a visitor clicks a link in a browser that is
-// already running. Chromium's start-up keeps a renderer of its own busy for about a second and a
+// starting (its processes idle: tests/browser/settle.mjs), then navigates: a visitor clicks a link
+// in a browser that is already running. Chromium's start-up keeps a renderer of its own busy for about a second and a
 // half (its top-chrome WebUI), which on a 2-core host competes with the page for a core;
 // --cold-browser navigates at once, as the first passes measured; --both does each visit both
 // ways, alternating (docs/loading.md, "An eighth pass").
@@ -21,10 +21,11 @@
 // test: it fails only when the page does not load.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { browsersSettled } from '../tests/browser/settle.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -55,40 +56,6 @@ const median = (values) => {
 };
 const MB = (bytes) => (bytes / 1e6).toFixed(1);
 
-// CPU time (ms) used so far by the processes of the browser that runs on `profile` (all of them
-// carry its --user-data-dir); null where /proc cannot be read.
-function browserCpuMs(profile) {
-  let ticks = 0;
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) continue;
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
-      } catch { /* the process ended while being read */ }
-    }
-  } catch { return null; }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
-
-// Waits until the browser has used under 10% of a core for 500 ms; returns how long that took.
-async function settle(profile) {
-  const start = performance.now(), WINDOW_MS = 500, LIMIT_MS = 15_000;
-  let before = browserCpuMs(profile);
-  if (before == null) {
-    await new Promise((r) => setTimeout(r, 3000)); // no /proc: a fixed wait instead
-    return performance.now() - start;
-  }
-  while (performance.now() - start < LIMIT_MS) {
-    await new Promise((r) => setTimeout(r, WINDOW_MS));
-    const now = browserCpuMs(profile);
-    if (now - before < WINDOW_MS * 0.1) break;
-    before = now;
-  }
-  return performance.now() - start;
-}
-
 // One visit in a fresh browser (its own profile, so no cache and no compiled-code cache is shared).
 async function visit(url, cold) {
   const profile = mkdtempSync(join(tmpdir(), 'page-load-'));
@@ -101,7 +68,7 @@ async function visit(url, cold) {
   context.on('requestfinished', (request) => requests.push(request));
   try {
     const page = context.pages()[0] ?? await context.newPage();
-    const settled = cold ? 0 : await settle(profile);
+    const settled = cold ? 0 : await browsersSettled();
     await page.goto(url);
     await page.waitForFunction(() => window.__playground?.timings.firstReady != null, null,
       { timeout: TIMEOUT_MS, polling: 100 });

@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serveStatic } from './static-server.mjs';
+import { browsersSettled } from './settle.mjs';
 import { artifacts, check, counts, figures, results, root, test } from './harness.mjs';
 import { measuredSuite } from './suite-measured.mjs';
 import { distillSuite, pageSuite } from './suite-page.mjs';
@@ -40,6 +41,8 @@ async function main() {
   };
   try {
     console.log(`browser suite: ${base} in ${browser.version()}`);
+    // The timed first load is a visitor's: in a browser that has finished starting.
+    figures.browserSettledMs = Math.round(await browsersSettled());
     const context = { open, browser, errors };
     await measuredSuite(context);
     await Promise.all([guideSuite(context).then(() => distillSuite(context)),
