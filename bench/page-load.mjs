@@ -8,10 +8,10 @@
 //
 // Each visit launches a browser with a profile of its own, waits until that browser has finished
 // starting (its processes idle: tests/browser/settle.mjs), then navigates: a visitor clicks a link
-// in a browser that is already running. Chromium's start-up keeps a renderer of its own busy for about a second and a
-// half (its top-chrome WebUI), which on a 2-core host competes with the page for a core;
-// --cold-browser navigates at once, as the first passes measured; --both does each visit both
-// ways, alternating (docs/loading.md, "An eighth pass").
+// in a browser that is already running. Chromium's start-up keeps a renderer of its own busy for
+// about 1.5 s (the address bar's preloaded popup), which on a 2-core host takes a core from the
+// page. --cold-browser navigates at once, as the first seven passes measured; --both does each
+// visit both ways, alternating (docs/loading.md, "An eighth pass").
 //
 // --isolated serves with the COOP/COEP headers (as npm start and a host that can set headers
 // do), so the page runs the threaded engine (docs/loading.md, "Threads").
