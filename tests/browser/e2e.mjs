@@ -11,7 +11,6 @@
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serveStatic } from './static-server.mjs';
-import { browsersSettled } from './settle.mjs';
 import { artifacts, check, counts, figures, results, root, test } from './harness.mjs';
 import { measuredSuite } from './suite-measured.mjs';
 import { distillSuite, pageSuite } from './suite-page.mjs';
@@ -41,8 +40,6 @@ async function main() {
   };
   try {
     console.log(`browser suite: ${base} in ${browser.version()}`);
-    // The timed first load is a visitor's: in a browser that has finished starting.
-    figures.browserSettledMs = Math.round(await browsersSettled());
     const context = { open, browser, errors };
     await measuredSuite(context);
     await Promise.all([guideSuite(context).then(() => distillSuite(context)),

@@ -4,16 +4,22 @@
 // suites run side by side, so the figures are the page's own and not its neighbours'.
 import { statSync } from 'node:fs';
 import { artifacts, check, figures, metric, READY_TIMEOUT, root, test, waitReady } from './harness.mjs';
+import { browsersSettled } from './settle.mjs';
 
 export async function measuredSuite({ open }) {
   let page;
   await test('the default model loads and the page becomes ready', async () => {
-    const t0 = Date.now();
-    page = await open();
+    // A visitor's browser has long finished starting; a new page sets about 2 s more of Chromium's
+    // own start-up going, so the timed load waits until it is done (docs/loading.md, "An eighth pass").
+    let t0;
+    page = await open('', undefined, { before: async () => {
+      figures.browserSettledMs = Math.round(await browsersSettled());
+      t0 = Date.now();
+    } });
     await page.waitForFunction(() => window.__playground?.timings.firstMetrics != null, null, { timeout: READY_TIMEOUT });
-    figures.firstMetricsWithNewPageMs = Date.now() - t0;
+    figures.firstMetricsFromGotoMs = Date.now() - t0;
     await waitReady(page);
-    figures.readyWithNewPageMs = Date.now() - t0;
+    figures.readyFromGotoMs = Date.now() - t0;
     // The page's own clock starts at navigation.
     const timings = await page.evaluate(() => window.__playground.timings);
     figures.firstMetricsAfterNavigationMs = Math.round(timings.firstMetrics);
