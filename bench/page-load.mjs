@@ -42,6 +42,10 @@ const flag = (name) => {
 const isolated = flag('--isolated');
 const both = flag('--both');
 const coldBrowser = flag('--cold-browser');
+if (both && coldBrowser) {
+  console.error('page-load: --both already visits with the browser just launched; give --both or --cold-browser, not both');
+  process.exit(2);
+}
 const folders = (args.length ? args : ['dist']).map((f) => resolve(f));
 // What is measured, in the order each round visits them: a folder, and how its browser is met.
 const variants = folders.flatMap((folder, server) => (both ? [false, true] : [coldBrowser])
