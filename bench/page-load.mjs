@@ -32,7 +32,12 @@ const option = (name, fallback) => {
   const at = args.indexOf(name);
   return at < 0 ? fallback : args.splice(at, 2)[1];
 };
-const runs = Number(option('--runs', 5));
+const runsGiven = option('--runs', '5');
+const runs = Number(runsGiven);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`page-load: --runs wants a whole number of 1 or more, not ${runsGiven}`);
+  process.exit(2);
+}
 const hash = option('--hash', '');
 const flag = (name) => {
   const at = args.indexOf(name);
